@@ -1,0 +1,4 @@
+import type { Participant } from '../domain';
+import type { MemberView } from './ports';
+
+export const memberView = (p: Participant): MemberView => ({ userId: p.userId, audio: p.audio, video: p.video });

@@ -1,0 +1,66 @@
+import type {
+  IceCandidate,
+  MediaCapabilities,
+  MediaLink,
+  MediaSession,
+  RoomId,
+  UserId,
+} from '../../domain';
+
+/**
+ * Signaling the media backend sends to one participant. `link` is always seen from the recipient `to`.
+ * `requestId` is the id of the client request that caused the signal, so the client can match it.
+ */
+export type MediaSignal =
+  /** The backend's (or the peer's) answer to `to`'s offer on `link`. */
+  | { readonly type: 'answer'; readonly roomId: RoomId; readonly to: UserId; readonly link: MediaLink; readonly sdp: string; readonly requestId?: string }
+  /** An offer that `to` must answer on `link`. */
+  | { readonly type: 'offer'; readonly roomId: RoomId; readonly to: UserId; readonly link: MediaLink; readonly sdp: string; readonly requestId?: string }
+  /** Mesh only: `to` is asked to make an offer on `link` (its upstream to a subscriber). */
+  | { readonly type: 'offerRequest'; readonly roomId: RoomId; readonly to: UserId; readonly link: MediaLink; readonly requestId?: string }
+  /** A trickle ICE candidate for `to`'s connection `link`. */
+  | { readonly type: 'candidate'; readonly roomId: RoomId; readonly to: UserId; readonly link: MediaLink; readonly candidate: IceCandidate };
+
+/** The backend lost the room's media (its server died or restarted); everything it held is gone. */
+export interface MediaSessionLost {
+  readonly type: 'sessionLost';
+  readonly roomId: RoomId;
+  readonly ref: string;
+  readonly reason: string;
+}
+
+export type MediaBackendEvent = MediaSignal | MediaSessionLost;
+
+export interface OpenSessionOptions {
+  /** The room's participant limit, for backends that size their rooms (Janus). */
+  readonly capacity: number;
+}
+
+/**
+ * What the core needs from a media backend: Kurento, Janus, or a peer-to-peer mesh. Every method may
+ * reject with a `SignalingError` (`mediaBackendError`, `mediaServerUnavailable`, `unsupportedFlow`); any
+ * other rejection is reported to the client as `mediaBackendError`. Answers, offers and candidates are
+ * not return values but `MediaSignal`s, because in a mesh they come later from another peer.
+ */
+export interface MediaGateway {
+  capabilities(): MediaCapabilities;
+  openSession(roomId: RoomId, options: OpenSessionOptions): Promise<MediaSession>;
+  /** Frees everything the session holds. Must succeed (log, do not throw) when the backend already forgot it. */
+  closeSession(session: MediaSession): Promise<void>;
+  addParticipant(session: MediaSession, userId: UserId): Promise<void>;
+  /** Frees the participant's own endpoints and every endpoint fed by them. */
+  removeParticipant(session: MediaSession, userId: UserId): Promise<void>;
+  /** `from` offers SDP on `link`; the answer comes back as a signal to `from`. */
+  offer(session: MediaSession, from: UserId, link: MediaLink, sdp: string, requestId?: string): Promise<void>;
+  /** `from` answers the offer it was sent on `link`. */
+  answer(session: MediaSession, from: UserId, link: MediaLink, sdp: string): Promise<void>;
+  /** `from` asks the backend (or the peer) to offer on `link`; the offer comes back as a signal. */
+  requestOffer(session: MediaSession, from: UserId, link: MediaLink, requestId?: string): Promise<void>;
+  addIceCandidate(session: MediaSession, from: UserId, link: MediaLink, candidate: IceCandidate): Promise<void>;
+  /** The core registers once, at start-up, to receive signals and session losses. */
+  onEvent(listener: (event: MediaBackendEvent) => void): void;
+  /** Whether the backend is reachable now, for readiness checks. */
+  isAvailable(): boolean;
+  /** Closes connections to the backend at shutdown. */
+  shutdown(): Promise<void>;
+}

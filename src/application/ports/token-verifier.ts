@@ -1,0 +1,17 @@
+import type { RoomId, UserId } from '../../domain';
+
+export interface VerifiedIdentity {
+  readonly userId: UserId;
+}
+
+export interface JoinCredentials {
+  readonly token: string | undefined;
+  /** The user id the message names; it must match the token's, never replace it. */
+  readonly claimedUserId: UserId;
+  readonly roomId: RoomId;
+}
+
+/** Checks an access token and says who it belongs to. Rejects with `unauthorized` or `forbidden`. */
+export interface TokenVerifier {
+  verify(credentials: JoinCredentials): Promise<VerifiedIdentity>;
+}

@@ -1,0 +1,151 @@
+import {
+  Room,
+  SignalingError,
+  type CommunityId,
+  type ConnectionId,
+  type MediaSession,
+  type Participant,
+  type RoomId,
+  type UserId,
+} from '../../domain';
+import type { CoreDependencies } from '../core-dependencies';
+import { asMediaError } from '../media-errors';
+import { memberView } from '../member-view';
+import type { RoomDeparture } from './room-departure';
+
+export interface JoinRoomCommand {
+  readonly connectionId: ConnectionId;
+  readonly token: string | undefined;
+  readonly userId: UserId;
+  readonly roomId: RoomId;
+  readonly communityId: CommunityId;
+  readonly audio: boolean;
+  readonly video: boolean;
+  readonly requestId?: string;
+}
+
+type Deps = Pick<
+  CoreDependencies,
+  'registry' | 'locks' | 'media' | 'store' | 'placement' | 'clients' | 'presence' | 'tokens' | 'clock' | 'logger' | 'settings'
+>;
+
+/**
+ * Puts a user into a room. Every step that can fail (token, placement, media, state store) runs before
+ * the room changes in memory, and each failure undoes the steps before it, so a refused join leaves
+ * nothing behind.
+ */
+export class JoinRoom {
+  constructor(
+    private readonly deps: Deps,
+    private readonly departure: RoomDeparture,
+  ) {}
+
+  async execute(command: JoinRoomCommand): Promise<void> {
+    const { registry, tokens, placement, locks } = this.deps;
+    const existing = registry.membership(command.connectionId);
+    if (existing) {
+      throw new SignalingError(
+        'alreadyInRoom',
+        `this connection is already in room ${existing.roomId} as ${existing.userId}; send leaveRoom first`,
+        { roomId: existing.roomId },
+      );
+    }
+    const { userId } = await tokens.verify({ token: command.token, claimedUserId: command.userId, roomId: command.roomId });
+    const decision = await placement.claim(command.roomId);
+    if (!decision.hostedHere) {
+      throw new SignalingError('wrongNode', `room ${command.roomId} is hosted by node ${decision.nodeId}`, {
+        nodeId: decision.nodeId,
+        nodeUrl: decision.nodeUrl,
+      });
+    }
+    await locks.run(command.roomId, () => this.joinLocked({ ...command, userId }));
+  }
+
+  private async joinLocked(command: JoinRoomCommand): Promise<void> {
+    const { registry, media, store, clients, presence, clock, logger, settings } = this.deps;
+    const known = registry.room(command.roomId);
+    const room = known ?? new Room(command.roomId, command.communityId, settings.roomCapacity);
+    if (room.communityId !== command.communityId) {
+      throw new SignalingError(
+        'invalidMessage',
+        `room ${room.id} belongs to community ${room.communityId}, not ${command.communityId}`,
+      );
+    }
+    try {
+      room.assertCanAdmit(command.userId);
+    } catch (error) {
+      clients.send(command.connectionId, { type: 'roomFull', roomId: room.id, requestId: command.requestId });
+      throw error;
+    }
+
+    const previous = room.find(command.userId);
+    if (previous) await this.takeOver(room, previous);
+
+    const session = await this.ensureMediaSession(room);
+    try {
+      await media.addParticipant(session, command.userId);
+    } catch (error) {
+      await this.abandonIfEmpty(room);
+      throw asMediaError(error);
+    }
+
+    const participant: Participant = {
+      userId: command.userId,
+      connectionId: command.connectionId,
+      audio: command.audio,
+      video: command.video,
+      joinedAt: clock.now(),
+    };
+    try {
+      await store.recordJoin({ roomId: room.id, communityId: room.communityId, mediaRef: session.ref }, participant);
+    } catch (error) {
+      await media.removeParticipant(session, command.userId).catch(() => undefined);
+      await this.abandonIfEmpty(room);
+      throw error instanceof SignalingError
+        ? error
+        : new SignalingError('stateStoreUnavailable', 'the state store did not record the join; try again');
+    }
+
+    room.admit(participant);
+    if (!known) registry.addRoom(room);
+    registry.bind(command.connectionId, { roomId: room.id, userId: command.userId });
+
+    clients.send(command.connectionId, {
+      type: 'joined',
+      roomId: room.id,
+      userId: command.userId,
+      others: room.others(command.userId).map(memberView),
+      media: media.capabilities(),
+      requestId: command.requestId,
+    });
+    const arrival = memberView(participant);
+    for (const other of room.others(command.userId)) {
+      clients.send(other.connectionId, { type: 'participantJoined', member: arrival });
+    }
+    presence.notify({ type: 'participantJoined', roomId: room.id, communityId: room.communityId, userId: command.userId, at: participant.joinedAt });
+    logger.info({ roomId: room.id, userId: command.userId, size: room.size }, 'participant joined');
+  }
+
+  /** The same user joined from a new connection: the old one is told, closed, and its media freed. */
+  private async takeOver(room: Room, previous: Participant): Promise<void> {
+    await this.departure.depart(room, previous.userId, previous.connectionId, 'replaced', { keepRoomOpen: true });
+    this.deps.clients.disconnect(previous.connectionId, 'sessionReplaced', 'you joined this room again from another connection');
+  }
+
+  private async ensureMediaSession(room: Room): Promise<MediaSession> {
+    const current = room.mediaSession;
+    if (current) return current;
+    try {
+      const session = await this.deps.media.openSession(room.id, { capacity: room.capacity });
+      room.attachMedia(session);
+      return session;
+    } catch (error) {
+      throw asMediaError(error);
+    }
+  }
+
+  /** A failed join must not leave an empty room (and its media session) behind. */
+  private async abandonIfEmpty(room: Room): Promise<void> {
+    if (room.isEmpty) await this.departure.closeRoom(room);
+  }
+}

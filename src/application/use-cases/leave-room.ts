@@ -1,0 +1,35 @@
+import { SignalingError, type ConnectionId, type DepartureReason } from '../../domain';
+import type { CoreDependencies } from '../core-dependencies';
+import type { RoomDeparture } from './room-departure';
+
+type Deps = Pick<CoreDependencies, 'registry' | 'locks' | 'clients'>;
+
+/** A participant leaves on purpose (`leaveRoom`), or its connection is gone, or an operator removes it. */
+export class LeaveRoom {
+  constructor(
+    private readonly deps: Deps,
+    private readonly departure: RoomDeparture,
+  ) {}
+
+  async execute(command: { readonly connectionId: ConnectionId; readonly requestId?: string }): Promise<void> {
+    const left = await this.remove(command.connectionId, 'left');
+    if (!left) throw new SignalingError('notInRoom', 'this connection is not in a room');
+    if (command.requestId !== undefined) this.deps.clients.send(command.connectionId, { type: 'ack', requestId: command.requestId });
+  }
+
+  /** The connection closed; nothing to tell it. Safe to call for connections that never joined. */
+  async connectionLost(connectionId: ConnectionId): Promise<void> {
+    await this.remove(connectionId, 'dropped');
+  }
+
+  /** Removes whoever this connection is, for any reason; false if it was in no room. */
+  async remove(connectionId: ConnectionId, reason: DepartureReason): Promise<boolean> {
+    const membership = this.deps.registry.membership(connectionId);
+    if (!membership) return false;
+    return this.deps.locks.run(membership.roomId, async () => {
+      const room = this.deps.registry.room(membership.roomId);
+      if (!room) return false;
+      return this.departure.depart(room, membership.userId, connectionId, reason);
+    });
+  }
+}

@@ -1,0 +1,78 @@
+import { SignalingError, type ConnectionId, type MediaCapabilities, type MediaLink } from '../../domain';
+import type { CoreDependencies } from '../core-dependencies';
+import { asMediaError } from '../media-errors';
+import { assertLinkPeer, resolveParticipant, type ParticipantContext } from './participant-context';
+
+type Deps = Pick<CoreDependencies, 'registry' | 'locks' | 'media'>;
+
+export interface NegotiationCommand {
+  readonly connectionId: ConnectionId;
+  readonly link: MediaLink;
+  readonly requestId?: string;
+}
+
+type Action = 'offer' | 'answer' | 'requestOffer';
+
+/**
+ * SDP offer/answer between a participant and the media backend (or, in a mesh, a peer). Runs under the
+ * room's lock so that an endpoint is never created for someone who is leaving at that moment.
+ */
+export class NegotiateMedia {
+  constructor(private readonly deps: Deps) {}
+
+  offer(command: NegotiationCommand & { readonly sdp: string }): Promise<void> {
+    return this.run(command, 'offer', (c) => this.deps.media.offer(c.session, c.userId, command.link, command.sdp, command.requestId));
+  }
+
+  answer(command: NegotiationCommand & { readonly sdp: string }): Promise<void> {
+    return this.run(command, 'answer', (c) => this.deps.media.answer(c.session, c.userId, command.link, command.sdp));
+  }
+
+  requestOffer(command: NegotiationCommand): Promise<void> {
+    return this.run(command, 'requestOffer', (c) => this.deps.media.requestOffer(c.session, c.userId, command.link, command.requestId));
+  }
+
+  private async run(command: NegotiationCommand, action: Action, work: (c: ParticipantContext) => Promise<void>): Promise<void> {
+    const roomId = resolveParticipant(this.deps.registry, command.connectionId).room.id;
+    await this.deps.locks.run(roomId, async () => {
+      // Resolved again under the lock: the participant may have left while this request waited.
+      const context = resolveParticipant(this.deps.registry, command.connectionId);
+      assertLinkPeer(context, command.link);
+      assertFlowSupported(this.deps.media.capabilities(), action, command.link);
+      try {
+        await work(context);
+      } catch (error) {
+        throw asMediaError(error);
+      }
+    });
+  }
+}
+
+/** Says which flow to use instead, so that a client written for one backend learns what another needs. */
+export const assertFlowSupported = (caps: MediaCapabilities, action: Action, link: MediaLink): void => {
+  const refuse = (why: string): never => {
+    throw new SignalingError('unsupportedFlow', `${caps.backend}: ${why}`, { backend: caps.backend });
+  };
+  switch (link.kind) {
+    case 'publish':
+      if (action !== 'offer') refuse('a publish link is negotiated by the client\'s offer');
+      if (!caps.publish) {
+        refuse(caps.peerToPeer
+          ? 'there is no media server to publish to; answer peerSubscribe requests with peerOffer instead'
+          : 'publishing is not supported');
+      }
+      return;
+    case 'subscribe':
+      if (action === 'offer' && !caps.clientOfferedSubscribe) {
+        refuse('subscriptions are offered by the server; send subscribe {userId} and answer its subscribeOffer');
+      }
+      if (action !== 'offer' && !caps.serverOfferedSubscribe) {
+        refuse('subscriptions are offered by the client; send receiveVideoFrom {userId, sdpOffer}');
+      }
+      return;
+    case 'upstream':
+      if (!caps.peerToPeer) refuse('peer-to-peer links exist only with the mesh backend');
+      if (action === 'requestOffer') refuse('the subscriber asks for an upstream offer with subscribe');
+      return;
+  }
+};

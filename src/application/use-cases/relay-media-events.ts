@@ -1,0 +1,62 @@
+import type { CoreDependencies } from '../core-dependencies';
+import type { MediaBackendEvent, MediaSessionLost, MediaSignal } from '../ports';
+import type { RoomDeparture } from './room-departure';
+
+type Deps = Pick<CoreDependencies, 'registry' | 'locks' | 'media' | 'clients' | 'logger'>;
+
+/** Delivers what the media backend says to the right client, and clears rooms whose media was lost. */
+export class RelayMediaEvents {
+  constructor(
+    private readonly deps: Deps,
+    private readonly departure: RoomDeparture,
+  ) {}
+
+  start(): void {
+    this.deps.media.onEvent((event) => this.handle(event));
+  }
+
+  handle(event: MediaBackendEvent): void {
+    if (event.type === 'sessionLost') {
+      this.sessionLost(event).catch((error: unknown) =>
+        this.deps.logger.error({ err: error, roomId: event.roomId }, 'clearing a room after media loss failed'),
+      );
+      return;
+    }
+    this.deliver(event);
+  }
+
+  private deliver(signal: MediaSignal): void {
+    const recipient = this.deps.registry.room(signal.roomId)?.find(signal.to);
+    if (!recipient) {
+      // Candidates routinely trail a departure; nothing is lost by dropping them.
+      this.deps.logger.debug({ roomId: signal.roomId, to: signal.to, type: signal.type }, 'media signal for a participant who is gone');
+      return;
+    }
+    this.deps.clients.send(recipient.connectionId, { type: 'signal', signal });
+  }
+
+  /**
+   * Everyone in the room is told and taken out: their peer connections are dead, and a fresh join (which
+   * opens a new media session once the backend is back) is the only way to get media again.
+   */
+  private async sessionLost(event: MediaSessionLost): Promise<void> {
+    const { registry, locks, clients, logger } = this.deps;
+    await locks.run(event.roomId, async () => {
+      const room = registry.room(event.roomId);
+      if (!room || room.mediaSession?.ref !== event.ref) return;
+      logger.warn({ roomId: room.id, reason: event.reason, participants: room.size }, 'media session lost');
+      for (const p of room.participants()) {
+        clients.send(p.connectionId, {
+          type: 'error',
+          code: 'mediaServerUnavailable',
+          message: `the media server lost this room's media (${event.reason}); join again`,
+          details: { roomId: room.id },
+        });
+      }
+      room.detachMedia();
+      for (const p of room.participants()) {
+        await this.departure.depart(room, p.userId, p.connectionId, 'mediaLost');
+      }
+    });
+  }
+}

@@ -1,0 +1,62 @@
+import type { ConnectionId, DepartureReason, Room, UserId } from '../../domain';
+import type { CoreDependencies } from '../core-dependencies';
+
+type Deps = Pick<CoreDependencies, 'registry' | 'media' | 'store' | 'placement' | 'clients' | 'presence' | 'clock' | 'logger'>;
+
+/**
+ * Takes a participant out of a room and frees what it held, whatever the reason. Shared by leave, drop,
+ * takeover, kick and media loss so that none of them forgets a step (the seed's leave forgot Redis,
+ * presence and the room itself). Callers hold the room's lock.
+ */
+export class RoomDeparture {
+  constructor(private readonly deps: Deps) {}
+
+  async depart(
+    room: Room,
+    userId: UserId,
+    connectionId: ConnectionId,
+    reason: DepartureReason,
+    options: { keepRoomOpen?: boolean } = {},
+  ): Promise<boolean> {
+    const { registry, media, store, clients, presence, clock, logger } = this.deps;
+    const participant = room.remove(userId, connectionId);
+    if (!participant) return false;
+    registry.unbind(connectionId);
+
+    const session = room.mediaSession;
+    // After a media loss the backend has already forgotten the session; asking it again only waits.
+    if (session && reason !== 'mediaLost') {
+      await media.removeParticipant(session, userId).catch((error: unknown) =>
+        logger.warn({ err: error, roomId: room.id, userId }, 'media backend failed to free a participant'),
+      );
+    }
+    await store.recordLeave(room.id, userId, connectionId).catch((error: unknown) =>
+      logger.warn({ err: error, roomId: room.id, userId }, 'state store did not record a departure; it is re-asserted on reconnect'),
+    );
+    for (const other of room.participants()) {
+      clients.send(other.connectionId, { type: 'participantLeft', userId });
+    }
+    presence.notify({ type: 'participantDeparted', roomId: room.id, communityId: room.communityId, userId, reason, at: clock.now() });
+    logger.info({ roomId: room.id, userId, reason, remaining: room.size }, 'participant departed');
+
+    if (room.isEmpty && !options.keepRoomOpen) await this.closeRoom(room);
+    return true;
+  }
+
+  /** Frees an empty room's media session, shared record and placement. */
+  async closeRoom(room: Room): Promise<void> {
+    const { registry, media, store, placement, logger } = this.deps;
+    registry.removeRoom(room.id);
+    const session = room.detachMedia();
+    const steps: Promise<unknown>[] = [
+      store.recordRoomClosed(room.id),
+      placement.release(room.id),
+    ];
+    if (session) steps.push(media.closeSession(session));
+    const results = await Promise.allSettled(steps);
+    for (const result of results) {
+      if (result.status === 'rejected') logger.warn({ err: result.reason, roomId: room.id }, 'room close step failed');
+    }
+    logger.info({ roomId: room.id }, 'room closed');
+  }
+}

@@ -1,0 +1,39 @@
+import { SignalingError, type ConnectionId, type UserId } from '../../domain';
+import type { CoreDependencies } from '../core-dependencies';
+
+type Deps = Pick<CoreDependencies, 'registry' | 'store' | 'clients' | 'logger'>;
+
+export interface SetMediaStateCommand {
+  readonly connectionId: ConnectionId;
+  /** The user the message names; only the sender itself is allowed. */
+  readonly userId: UserId;
+  readonly kind: 'audio' | 'video';
+  readonly enabled: boolean;
+  readonly requestId?: string;
+}
+
+/** Camera or microphone on/off, told to the whole room (the sender included, as the seed did). */
+export class SetMediaState {
+  constructor(private readonly deps: Deps) {}
+
+  async execute(command: SetMediaStateCommand): Promise<void> {
+    const { registry, store, clients, logger } = this.deps;
+    const membership = registry.membership(command.connectionId);
+    const room = membership && registry.room(membership.roomId);
+    if (!membership || !room) throw new SignalingError('notInRoom', 'join a room first (joinRoom)');
+
+    const updated = room.changeMediaState(membership.userId, command.userId, { [command.kind]: command.enabled });
+    await store
+      .recordMediaState(room.id, updated.userId, { audio: updated.audio, video: updated.video })
+      .catch((error: unknown) => logger.warn({ err: error, roomId: room.id }, 'state store did not record a media state change'));
+    for (const p of room.participants()) {
+      clients.send(p.connectionId, {
+        type: 'mediaStateChanged',
+        userId: updated.userId,
+        kind: command.kind,
+        enabled: command.enabled,
+        requestId: p.connectionId === command.connectionId ? command.requestId : undefined,
+      });
+    }
+  }
+}

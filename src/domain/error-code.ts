@@ -1,0 +1,28 @@
+/**
+ * Every rejection the server can send, as the `code` of an `error` message. One list, so that the
+ * protocol document, the adapters and the metrics agree on the spelling.
+ */
+export const ERROR_CODES = [
+  'badJson',
+  'unknownMessage',
+  'invalidMessage',
+  'frameTooLarge',
+  'notInRoom',
+  'alreadyInRoom',
+  'unknownUser',
+  'roomFull',
+  'forbidden',
+  'unauthorized',
+  'unsupportedFlow',
+  'sessionReplaced',
+  'kicked',
+  'mediaBackendError',
+  'mediaServerUnavailable',
+  'stateStoreUnavailable',
+  'wrongNode',
+  'rateLimited',
+  'serverShuttingDown',
+  'internalError',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -13,3 +13,4 @@ export * from './use-cases/add-ice-candidate';
 export * from './use-cases/set-media-state';
 export * from './use-cases/leave-room';
 export * from './use-cases/relay-media-events';
+export * from './use-cases/drain-node';

@@ -1,0 +1,101 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../../application';
+import type { HttpRoute } from './http-route';
+
+export interface UpgradeTarget {
+  /** Whether this target takes the upgrade for `pathname`. */
+  accepts(pathname: string): boolean;
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+}
+
+export interface RequestTarget {
+  accepts(pathname: string): boolean;
+  handleRequest(req: IncomingMessage, res: ServerResponse): void;
+}
+
+/**
+ * The one HTTP server of a node: routes, long-polling transports (SockJS) and WebSocket upgrades share it,
+ * as the seed served everything from one port.
+ */
+export class HttpFront {
+  readonly server: Server;
+  private readonly routes: HttpRoute[] = [];
+  private readonly upgrades: UpgradeTarget[] = [];
+  private readonly passthrough: RequestTarget[] = [];
+
+  constructor(private readonly logger: Logger) {
+    this.server = createServer((req, res) => void this.onRequest(req, res));
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
+    this.server.on('clientError', (_error, socket) => socket.destroy());
+  }
+
+  addRoutes(routes: readonly HttpRoute[]): void {
+    this.routes.push(...routes);
+  }
+
+  addUpgradeTarget(target: UpgradeTarget): void {
+    this.upgrades.push(target);
+  }
+
+  addRequestTarget(target: RequestTarget): void {
+    this.passthrough.push(target);
+  }
+
+  async listen(port: number, host: string): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    return this.server.address() as AddressInfo;
+  }
+
+  /** Stops accepting; open connections are closed by their transports. */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const pathname = pathOf(req);
+    try {
+      const target = this.passthrough.find((t) => t.accepts(pathname));
+      if (target) return target.handleRequest(req, res);
+      for (const route of this.routes) {
+        if (route.method !== req.method) continue;
+        const params = matchPath(route.path, pathname);
+        if (params) return await route.handle(req, res, params);
+      }
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    } catch (error) {
+      this.logger.error({ err: error, path: pathname }, 'http request failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end('internal error');
+    }
+  }
+
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const target = this.upgrades.find((t) => t.accepts(pathOf(req)));
+    if (!target) {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    target.handleUpgrade(req, socket, head);
+  }
+}
+
+const pathOf = (req: IncomingMessage): string => {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+};
+
+const matchPath = (path: string | RegExp, pathname: string): Record<string, string> | undefined => {
+  if (typeof path === 'string') return path === pathname ? {} : undefined;
+  const match = path.exec(pathname);
+  return match ? { ...(match.groups ?? {}) } : undefined;
+};

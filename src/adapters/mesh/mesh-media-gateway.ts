@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import {
+  SignalingError,
+  subscribeTo,
+  upstreamTo,
+  type IceCandidate,
+  type MediaCapabilities,
+  type MediaLink,
+  type MediaSession,
+  type RoomId,
+  type UserId,
+} from '../../domain';
+import type { MediaBackendEvent, MediaGateway } from '../../application';
+
+const CAPABILITIES: MediaCapabilities = Object.freeze({
+  backend: 'mesh',
+  publish: false,
+  clientOfferedSubscribe: true,
+  serverOfferedSubscribe: true,
+  peerToPeer: true,
+});
+
+/**
+ * No media server: every pair of participants gets a direct peer connection from publisher to subscriber.
+ * The server only relays. A subscription can be offered by the subscriber (the seed's `receiveVideoFrom`,
+ * relayed to the publisher as `peerOffer`) or by the publisher (`subscribe` → `peerSubscribe`, then the
+ * publisher's `peerOffer` is relayed to the subscriber as `subscribeOffer`). Each link seen from one end
+ * is the mirror of the link seen from the other: `subscribe(P)` at S is `upstream(S)` at P.
+ */
+export class MeshMediaGateway implements MediaGateway {
+  private readonly listeners: ((event: MediaBackendEvent) => void)[] = [];
+
+  capabilities(): MediaCapabilities {
+    return CAPABILITIES;
+  }
+
+  async openSession(roomId: RoomId): Promise<MediaSession> {
+    return { roomId, backend: 'mesh', ref: `mesh-${randomUUID()}` };
+  }
+
+  async closeSession(): Promise<void> {}
+
+  async addParticipant(): Promise<void> {}
+
+  // Peers close their own connections when they hear participantLeft.
+  async removeParticipant(): Promise<void> {}
+
+  async offer(session: MediaSession, from: UserId, link: MediaLink, sdp: string, requestId?: string): Promise<void> {
+    const mirror = this.mirror(from, link);
+    this.emit({ type: 'offer', roomId: session.roomId, to: mirror.peer, link: mirror.link, sdp, ...(requestId ? { requestId } : {}) });
+  }
+
+  async answer(session: MediaSession, from: UserId, link: MediaLink, sdp: string): Promise<void> {
+    const mirror = this.mirror(from, link);
+    this.emit({ type: 'answer', roomId: session.roomId, to: mirror.peer, link: mirror.link, sdp });
+  }
+
+  async requestOffer(session: MediaSession, from: UserId, link: MediaLink, requestId?: string): Promise<void> {
+    const mirror = this.mirror(from, link);
+    this.emit({ type: 'offerRequest', roomId: session.roomId, to: mirror.peer, link: mirror.link, ...(requestId ? { requestId } : {}) });
+  }
+
+  async addIceCandidate(session: MediaSession, from: UserId, link: MediaLink, candidate: IceCandidate): Promise<void> {
+    const mirror = this.mirror(from, link);
+    this.emit({ type: 'candidate', roomId: session.roomId, to: mirror.peer, link: mirror.link, candidate });
+  }
+
+  onEvent(listener: (event: MediaBackendEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  isAvailable(): boolean {
+    return true;
+  }
+
+  async shutdown(): Promise<void> {}
+
+  /** The same peer connection as the other end names it. */
+  private mirror(from: UserId, link: MediaLink): { peer: UserId; link: MediaLink } {
+    switch (link.kind) {
+      case 'subscribe':
+        return { peer: link.publisher, link: upstreamTo(from) };
+      case 'upstream':
+        return { peer: link.subscriber, link: subscribeTo(from) };
+      case 'publish':
+        throw new SignalingError('unsupportedFlow', 'mesh: there is no media server to publish to');
+    }
+  }
+
+  private emit(event: MediaBackendEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}

@@ -1,0 +1,19 @@
+/** One client's transport (plain WebSocket or SockJS), as the adapter needs it. */
+export interface ClientConnection {
+  readonly id: string;
+  readonly transport: 'websocket' | 'sockjs';
+  readonly remoteAddress: string;
+  send(text: string): void;
+  close(code: number, reason: string): void;
+}
+
+/** Application close codes (4000–4999 are free for applications in RFC 6455). */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  policyViolation: 1008,
+  tooLarge: 1009,
+  sessionReplaced: 4001,
+  kicked: 4003,
+  unauthorized: 4401,
+} as const;

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Logger } from '../../application';
+import { CloseCode, type ClientConnection } from './client-connection';
+import type { SessionFactory } from './session-factory';
+
+export interface WebSocketTransportOptions {
+  /** Frames above this are refused by `ws` itself and the connection closed (1009): abuse, not a mistake. */
+  readonly hardMaxFrameBytes: number;
+  /** How often idle connections are pinged; one missed pong closes the connection. */
+  readonly pingIntervalMs: number;
+}
+
+/** Plain WebSocket clients (the seed's `/rtc/websocket`). */
+export class WebSocketTransport {
+  private readonly server: WebSocketServer;
+  private readonly alive = new WeakMap<WebSocket, boolean>();
+  private readonly pinger: NodeJS.Timeout;
+
+  constructor(
+    private readonly sessions: SessionFactory,
+    private readonly logger: Logger,
+    private readonly path: string,
+    options: WebSocketTransportOptions,
+  ) {
+    this.server = new WebSocketServer({ noServer: true, maxPayload: options.hardMaxFrameBytes, perMessageDeflate: false });
+    this.server.on('connection', (socket, request) => this.accept(socket, request));
+    this.pinger = setInterval(() => this.pingAll(), options.pingIntervalMs);
+    this.pinger.unref();
+  }
+
+  accepts(pathname: string): boolean {
+    return pathname === this.path;
+  }
+
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.server.handleUpgrade(request, socket, head, (ws) => this.server.emit('connection', ws, request));
+  }
+
+  get clientCount(): number {
+    return this.server.clients.size;
+  }
+
+  /** Closes every client with `code` and stops accepting. */
+  async close(code: number = CloseCode.goingAway, reason = 'server shutting down'): Promise<void> {
+    clearInterval(this.pinger);
+    for (const client of this.server.clients) client.close(code, reason);
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(socket: WebSocket, request: IncomingMessage): void {
+    const connection: ClientConnection = {
+      id: randomUUID(),
+      transport: 'websocket',
+      remoteAddress: request.socket.remoteAddress ?? 'unknown',
+      send: (text) => {
+        if (socket.readyState === socket.OPEN) socket.send(text);
+      },
+      close: (code, reason) => socket.close(code, reason),
+    };
+    const session = this.sessions.open(connection);
+    this.alive.set(socket, true);
+    socket.on('pong', () => this.alive.set(socket, true));
+    socket.on('message', (data: RawData, isBinary: boolean) => {
+      session.receive(isBinary ? '' : rawToText(data));
+    });
+    socket.on('error', (error) => this.logger.debug({ err: error, connectionId: connection.id }, 'websocket error'));
+    socket.once('close', () => void session.closedByTransport());
+  }
+
+  private pingAll(): void {
+    for (const socket of this.server.clients) {
+      if (this.alive.get(socket) === false) {
+        socket.terminate();
+        continue;
+      }
+      this.alive.set(socket, false);
+      socket.ping();
+    }
+  }
+}
+
+const rawToText = (data: RawData): string =>
+  Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');

@@ -1,0 +1,34 @@
+import type { CoreDependencies } from '../core-dependencies';
+import type { RoomDeparture } from './room-departure';
+
+type Deps = Pick<CoreDependencies, 'registry' | 'locks' | 'clients' | 'logger'>;
+
+/**
+ * Empties this node before it stops: every client is told to reconnect, and every participant departs
+ * through the normal path so media sessions, shared records and presence are all cleaned up.
+ */
+export class DrainNode {
+  constructor(
+    private readonly deps: Deps,
+    private readonly departure: RoomDeparture,
+  ) {}
+
+  async execute(): Promise<number> {
+    const { registry, locks, clients, logger } = this.deps;
+    let departed = 0;
+    await Promise.all(
+      registry.allRooms().map((snapshot) =>
+        locks.run(snapshot.id, async () => {
+          const room = registry.room(snapshot.id);
+          if (!room) return;
+          for (const p of room.participants()) {
+            clients.disconnect(p.connectionId, 'serverShuttingDown', 'this server is restarting; reconnect and join again');
+            if (await this.departure.depart(room, p.userId, p.connectionId, 'shutdown')) departed += 1;
+          }
+        }),
+      ),
+    );
+    logger.info({ departed }, 'node drained');
+    return departed;
+  }
+}

@@ -1,0 +1,193 @@
+import { Container, type ServiceIdentifier } from 'inversify';
+import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import {
+  AddIceCandidate,
+  DrainNode,
+  JoinRoom,
+  KeyedMutex,
+  LeaveRoom,
+  NegotiateMedia,
+  RelayMediaEvents,
+  RoomDeparture,
+  RoomRegistry,
+  SetMediaState,
+  type ClientNotifier,
+  type Clock,
+  type CoreDependencies,
+  type Logger,
+  type MediaGateway,
+  type PresenceNotifier,
+  type RoomPlacement,
+  type RoomStateStore,
+  type TokenVerifier,
+} from './application';
+import type { RoomId } from './domain';
+import { TrustingTokenVerifier } from './adapters/auth/trusting-token-verifier';
+import { healthRoutes } from './adapters/http/health-routes';
+import { HttpFront } from './adapters/http/http-front';
+import { staticFileRoute } from './adapters/http/static-files';
+import { InMemoryRoomStateStore } from './adapters/memory/in-memory-room-state-store';
+import { SingleNodePlacement } from './adapters/memory/single-node-placement';
+import { MeshMediaGateway } from './adapters/mesh/mesh-media-gateway';
+import { SystemClock } from './adapters/system/system-clock';
+import { ConnectionHub } from './adapters/websocket/connection-hub';
+import { MessageDispatcher } from './adapters/websocket/message-dispatcher';
+import { SessionFactory } from './adapters/websocket/session-factory';
+import { SockJsTransport } from './adapters/websocket/sockjs-transport';
+import { WebSocketTransport } from './adapters/websocket/websocket-transport';
+import type { Config } from './config';
+
+/** Service identifiers: one per port and per piece the composition needs to reach. */
+export const TOKENS = {
+  Config: Symbol('Config'),
+  Logger: Symbol('Logger'),
+  Clock: Symbol('Clock'),
+  Registry: Symbol('RoomRegistry'),
+  Locks: Symbol('RoomLocks'),
+  MediaGateway: Symbol('MediaGateway'),
+  RoomStateStore: Symbol('RoomStateStore'),
+  RoomPlacement: Symbol('RoomPlacement'),
+  ConnectionHub: Symbol('ConnectionHub'),
+  ClientNotifier: Symbol('ClientNotifier'),
+  PresenceNotifier: Symbol('PresenceNotifier'),
+  TokenVerifier: Symbol('TokenVerifier'),
+  CoreDependencies: Symbol('CoreDependencies'),
+  RoomDeparture: Symbol('RoomDeparture'),
+  JoinRoom: Symbol('JoinRoom'),
+  NegotiateMedia: Symbol('NegotiateMedia'),
+  AddIceCandidate: Symbol('AddIceCandidate'),
+  SetMediaState: Symbol('SetMediaState'),
+  LeaveRoom: Symbol('LeaveRoom'),
+  RelayMediaEvents: Symbol('RelayMediaEvents'),
+  DrainNode: Symbol('DrainNode'),
+  Draining: Symbol('Draining'),
+  MessageDispatcher: Symbol('MessageDispatcher'),
+  SessionFactory: Symbol('SessionFactory'),
+  WebSocketTransport: Symbol('WebSocketTransport'),
+  SockJsTransport: Symbol('SockJsTransport'),
+  HttpFront: Symbol('HttpFront'),
+} as const;
+
+/** Set when the node starts to shut down; readiness turns false at once. */
+export interface DrainingFlag {
+  value: boolean;
+}
+
+const WEBSOCKET_PATH = '/rtc/websocket';
+const SOCKJS_PREFIX = '/rtc';
+
+/** The demo page is built next to the compiled server; tests run from source and find it in dist/. */
+const defaultStaticDir = (): string => {
+  const candidates = [resolve(__dirname, 'public'), resolve(__dirname, '..', 'dist', 'public')];
+  return candidates.find((dir) => existsSync(dir)) ?? candidates[0]!;
+};
+
+const mediaGatewayFor = (config: Config): MediaGateway => {
+  switch (config.MEDIA_BACKEND) {
+    case 'mesh':
+      return new MeshMediaGateway();
+    default:
+      throw new Error(`MEDIA_BACKEND=${config.MEDIA_BACKEND} is not wired in this build`);
+  }
+};
+
+const presenceFor = (): PresenceNotifier => ({ notify: () => undefined, shutdown: async () => undefined });
+
+/** Builds the object graph of one signaling node from its configuration. */
+export const buildContainer = (config: Config, logger: Logger): Container => {
+  const draining: DrainingFlag = { value: false };
+  const c = new Container({ defaultScope: 'Singleton' });
+  const get = <T>(id: ServiceIdentifier<T>): T => c.get<T>(id);
+
+  c.bind<Config>(TOKENS.Config).toConstantValue(config);
+  c.bind<Logger>(TOKENS.Logger).toConstantValue(logger);
+  c.bind<Clock>(TOKENS.Clock).toConstantValue(new SystemClock());
+  c.bind(TOKENS.Registry).toConstantValue(new RoomRegistry());
+  c.bind(TOKENS.Locks).toConstantValue(new KeyedMutex<RoomId>());
+  c.bind<MediaGateway>(TOKENS.MediaGateway).toDynamicValue(() => mediaGatewayFor(config));
+  c.bind<RoomStateStore>(TOKENS.RoomStateStore).toDynamicValue(() => new InMemoryRoomStateStore(config.nodeId));
+  c.bind<RoomPlacement>(TOKENS.RoomPlacement).toDynamicValue(() => new SingleNodePlacement());
+  c.bind(TOKENS.ConnectionHub).toConstantValue(new ConnectionHub());
+  c.bind<ClientNotifier>(TOKENS.ClientNotifier).toService(TOKENS.ConnectionHub);
+  c.bind<PresenceNotifier>(TOKENS.PresenceNotifier).toDynamicValue(() => presenceFor());
+  c.bind<TokenVerifier>(TOKENS.TokenVerifier).toDynamicValue(() => new TrustingTokenVerifier());
+
+  c.bind<CoreDependencies>(TOKENS.CoreDependencies).toDynamicValue(() => ({
+    registry: get(TOKENS.Registry),
+    locks: get(TOKENS.Locks),
+    media: get(TOKENS.MediaGateway),
+    store: get(TOKENS.RoomStateStore),
+    placement: get(TOKENS.RoomPlacement),
+    clients: get(TOKENS.ClientNotifier),
+    presence: get(TOKENS.PresenceNotifier),
+    tokens: get(TOKENS.TokenVerifier),
+    clock: get(TOKENS.Clock),
+    logger,
+    settings: { roomCapacity: config.ROOM_CAPACITY, nodeId: config.nodeId },
+  }));
+  const deps = (): CoreDependencies => get(TOKENS.CoreDependencies);
+  c.bind(TOKENS.RoomDeparture).toDynamicValue(() => new RoomDeparture(deps()));
+  c.bind(TOKENS.JoinRoom).toDynamicValue(() => new JoinRoom(deps(), get(TOKENS.RoomDeparture)));
+  c.bind(TOKENS.NegotiateMedia).toDynamicValue(() => new NegotiateMedia(deps()));
+  c.bind(TOKENS.AddIceCandidate).toDynamicValue(() => new AddIceCandidate(deps()));
+  c.bind(TOKENS.SetMediaState).toDynamicValue(() => new SetMediaState(deps()));
+  c.bind(TOKENS.LeaveRoom).toDynamicValue(() => new LeaveRoom(deps(), get(TOKENS.RoomDeparture)));
+  c.bind(TOKENS.RelayMediaEvents).toDynamicValue(() => new RelayMediaEvents(deps(), get(TOKENS.RoomDeparture)));
+  c.bind(TOKENS.DrainNode).toDynamicValue(() => new DrainNode(deps(), get(TOKENS.RoomDeparture)));
+  c.bind(TOKENS.Draining).toConstantValue(draining);
+
+  c.bind(TOKENS.MessageDispatcher).toDynamicValue(
+    () =>
+      new MessageDispatcher(
+        {
+          joinRoom: get(TOKENS.JoinRoom),
+          negotiate: get(TOKENS.NegotiateMedia),
+          addIceCandidate: get(TOKENS.AddIceCandidate),
+          setMediaState: get(TOKENS.SetMediaState),
+          leaveRoom: get(TOKENS.LeaveRoom),
+        },
+        get(TOKENS.Registry),
+        get(TOKENS.ClientNotifier),
+      ),
+  );
+  c.bind(TOKENS.SessionFactory).toDynamicValue(
+    () =>
+      new SessionFactory(get(TOKENS.ConnectionHub), get(TOKENS.MessageDispatcher), get(TOKENS.LeaveRoom), logger, {
+        maxMessageBytes: config.MAX_MESSAGE_BYTES,
+        maxQueuedMessages: config.MAX_QUEUED_MESSAGES,
+      }),
+  );
+  c.bind(TOKENS.WebSocketTransport).toDynamicValue(
+    () =>
+      new WebSocketTransport(get(TOKENS.SessionFactory), logger, WEBSOCKET_PATH, {
+        // Four times the soft limit: a client a little over gets a typed error, a flood of bytes is cut off.
+        hardMaxFrameBytes: config.MAX_MESSAGE_BYTES * 4,
+        pingIntervalMs: config.PING_INTERVAL_MS,
+      }),
+  );
+  c.bind(TOKENS.SockJsTransport).toDynamicValue(
+    () => new SockJsTransport(get(TOKENS.SessionFactory), logger, SOCKJS_PREFIX, { heartbeatMs: 25_000, disconnectDelayMs: 5_000 }),
+  );
+  c.bind(TOKENS.HttpFront).toDynamicValue(() => {
+    const front = new HttpFront(logger);
+    const ws = get<WebSocketTransport>(TOKENS.WebSocketTransport);
+    const sockJs = get<SockJsTransport>(TOKENS.SockJsTransport);
+    // Order matters: `/rtc/websocket` is plain WebSocket, everything else under `/rtc` is SockJS.
+    front.addUpgradeTarget(ws);
+    front.addUpgradeTarget(sockJs);
+    front.addRequestTarget(sockJs);
+    front.addRoutes(
+      healthRoutes(
+        [
+          { name: 'mediaBackend', isReady: () => get<MediaGateway>(TOKENS.MediaGateway).isAvailable() },
+          { name: 'stateStore', isReady: () => get<RoomStateStore>(TOKENS.RoomStateStore).isAvailable() },
+        ],
+        () => draining.value,
+      ),
+    );
+    front.addRoutes([staticFileRoute(config.STATIC_DIR ?? defaultStaticDir())]);
+    return front;
+  });
+  return c;
+};

@@ -50,7 +50,9 @@ const ConfigSchema = z
   });
 
 export type RawConfig = z.infer<typeof ConfigSchema>;
-export type Config = RawConfig & { readonly nodeId: string };
+export type Environment = Readonly<Record<string, string | undefined>>;
+/** `env` keeps the raw variables so each backend's composition file can read its own tuning knobs. */
+export type Config = RawConfig & { readonly nodeId: string; readonly env: Environment };
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -59,7 +61,7 @@ export class ConfigError extends Error {
   }
 }
 
-export const loadConfig = (env: Readonly<Record<string, string | undefined>>): Config => {
+export const loadConfig = (env: Environment): Config => {
   // An empty variable means "not set", as shells and compose files often leave them.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = ConfigSchema.safeParse(present);
@@ -73,5 +75,5 @@ export const loadConfig = (env: Readonly<Record<string, string | undefined>>): C
     );
   }
   const c = parsed.data;
-  return { ...c, nodeId: c.NODE_ID ?? `${hostname()}-${process.pid}` };
+  return { ...c, nodeId: c.NODE_ID ?? `${hostname()}-${process.pid}`, env: present };
 };

@@ -27,9 +27,6 @@ import { TrustingTokenVerifier } from './adapters/auth/trusting-token-verifier';
 import { healthRoutes } from './adapters/http/health-routes';
 import { HttpFront } from './adapters/http/http-front';
 import { staticFileRoute } from './adapters/http/static-files';
-import { InMemoryRoomStateStore } from './adapters/memory/in-memory-room-state-store';
-import { SingleNodePlacement } from './adapters/memory/single-node-placement';
-import { MeshMediaGateway } from './adapters/mesh/mesh-media-gateway';
 import { SystemClock } from './adapters/system/system-clock';
 import { ConnectionHub } from './adapters/websocket/connection-hub';
 import { MessageDispatcher } from './adapters/websocket/message-dispatcher';
@@ -37,6 +34,12 @@ import { SessionFactory } from './adapters/websocket/session-factory';
 import { SockJsTransport } from './adapters/websocket/sockjs-transport';
 import { WebSocketTransport } from './adapters/websocket/websocket-transport';
 import type { Config } from './config';
+import { createMediaBackend } from './composition/media-backend';
+import { createMemoryState } from './composition/memory-state';
+import type { LifecyclePart } from './composition/node-lifecycle';
+import { createPresence, type PresenceBackend } from './composition/presence';
+import { createRedisState } from './composition/redis-state';
+import type { StateBackend } from './composition/state-backend';
 
 /** Service identifiers: one per port and per piece the composition needs to reach. */
 export const TOKENS = {
@@ -67,6 +70,9 @@ export const TOKENS = {
   WebSocketTransport: Symbol('WebSocketTransport'),
   SockJsTransport: Symbol('SockJsTransport'),
   HttpFront: Symbol('HttpFront'),
+  StateBackend: Symbol('StateBackend'),
+  PresenceBackend: Symbol('PresenceBackend'),
+  Lifecycle: Symbol('Lifecycle'),
 } as const;
 
 /** Set when the node starts to shut down; readiness turns false at once. */
@@ -83,16 +89,6 @@ const defaultStaticDir = (): string => {
   return candidates.find((dir) => existsSync(dir)) ?? candidates[0]!;
 };
 
-const mediaGatewayFor = (config: Config): MediaGateway => {
-  switch (config.MEDIA_BACKEND) {
-    case 'mesh':
-      return new MeshMediaGateway();
-    default:
-      throw new Error(`MEDIA_BACKEND=${config.MEDIA_BACKEND} is not wired in this build`);
-  }
-};
-
-const presenceFor = (): PresenceNotifier => ({ notify: () => undefined, shutdown: async () => undefined });
 
 /** Builds the object graph of one signaling node from its configuration. */
 export const buildContainer = (config: Config, logger: Logger): Container => {
@@ -105,12 +101,23 @@ export const buildContainer = (config: Config, logger: Logger): Container => {
   c.bind<Clock>(TOKENS.Clock).toConstantValue(new SystemClock());
   c.bind(TOKENS.Registry).toConstantValue(new RoomRegistry());
   c.bind(TOKENS.Locks).toConstantValue(new KeyedMutex<RoomId>());
-  c.bind<MediaGateway>(TOKENS.MediaGateway).toDynamicValue(() => mediaGatewayFor(config));
-  c.bind<RoomStateStore>(TOKENS.RoomStateStore).toDynamicValue(() => new InMemoryRoomStateStore(config.nodeId));
-  c.bind<RoomPlacement>(TOKENS.RoomPlacement).toDynamicValue(() => new SingleNodePlacement());
+  c.bind<MediaGateway>(TOKENS.MediaGateway).toDynamicValue(() => createMediaBackend(config, logger));
+  c.bind<StateBackend>(TOKENS.StateBackend).toDynamicValue(() =>
+    config.STATE_STORE === 'redis' ? createRedisState(config, logger) : createMemoryState(config),
+  );
+  c.bind<RoomStateStore>(TOKENS.RoomStateStore).toDynamicValue(() => get<StateBackend>(TOKENS.StateBackend).store);
+  c.bind<RoomPlacement>(TOKENS.RoomPlacement).toDynamicValue(() => get<StateBackend>(TOKENS.StateBackend).placement);
   c.bind(TOKENS.ConnectionHub).toConstantValue(new ConnectionHub());
   c.bind<ClientNotifier>(TOKENS.ClientNotifier).toService(TOKENS.ConnectionHub);
-  c.bind<PresenceNotifier>(TOKENS.PresenceNotifier).toDynamicValue(() => presenceFor());
+  c.bind<PresenceBackend>(TOKENS.PresenceBackend).toDynamicValue(() =>
+    createPresence(config, logger, get<StateBackend>(TOKENS.StateBackend).redis),
+  );
+  c.bind<PresenceNotifier>(TOKENS.PresenceNotifier).toDynamicValue(() => get<PresenceBackend>(TOKENS.PresenceBackend).notifier);
+  // Started in this order before the node listens, stopped in reverse after it stops serving.
+  c.bind<readonly LifecyclePart[]>(TOKENS.Lifecycle).toDynamicValue(() => [
+    ...get<StateBackend>(TOKENS.StateBackend).lifecycle,
+    ...get<PresenceBackend>(TOKENS.PresenceBackend).lifecycle,
+  ]);
   c.bind<TokenVerifier>(TOKENS.TokenVerifier).toDynamicValue(() => new TrustingTokenVerifier());
 
   c.bind<CoreDependencies>(TOKENS.CoreDependencies).toDynamicValue(() => ({
@@ -186,6 +193,7 @@ export const buildContainer = (config: Config, logger: Logger): Container => {
         () => draining.value,
       ),
     );
+    front.addRoutes(get<StateBackend>(TOKENS.StateBackend).routes);
     front.addRoutes([staticFileRoute(config.STATIC_DIR ?? defaultStaticDir())]);
     return front;
   });

@@ -5,6 +5,7 @@ import type { HttpFront } from './adapters/http/http-front';
 import type { SockJsTransport } from './adapters/websocket/sockjs-transport';
 import type { WebSocketTransport } from './adapters/websocket/websocket-transport';
 import { buildContainer, TOKENS, type DrainingFlag } from './container';
+import type { LifecyclePart } from './composition/node-lifecycle';
 import { ConfigError, loadConfig, type Config } from './config';
 
 export interface RunningNode {
@@ -32,6 +33,11 @@ export const startNode = async (config: Config, logger: Logger = createLogger(co
   if (config.AUTH === 'none') {
     logger.warn({ auth: 'none' }, 'AUTH=none: user ids are taken from clients unchecked; never expose this node to the internet');
   }
+  const lifecycle = container.get<readonly LifecyclePart[]>(TOKENS.Lifecycle);
+  for (const part of lifecycle) {
+    await part.start();
+    logger.debug({ part: part.name }, 'started');
+  }
   container.get<RelayMediaEvents>(TOKENS.RelayMediaEvents).start();
   const front = container.get<HttpFront>(TOKENS.HttpFront);
   const address: AddressInfo = await front.listen(config.PORT, config.HOST);
@@ -52,6 +58,9 @@ export const startNode = async (config: Config, logger: Logger = createLogger(co
         container.get<MediaGateway>(TOKENS.MediaGateway).shutdown(),
         container.get<PresenceNotifier>(TOKENS.PresenceNotifier).shutdown(deadlineMs),
       ]);
+      for (const part of [...lifecycle].reverse()) {
+        await part.stop().catch((error: unknown) => logger.warn({ err: error, part: part.name }, 'stop failed'));
+      }
       await container.get<RoomStateStore>(TOKENS.RoomStateStore).shutdown();
       logger.info({}, 'signaling node stopped');
     })();

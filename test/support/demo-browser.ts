@@ -45,7 +45,7 @@ export const launchDemoBrowser = async (): Promise<DemoBrowser> => {
 
 /** Decoded video frames per remote participant, read from the page's RTCPeerConnection stats. */
 export const framesDecoded = (page: Page): Promise<Record<string, number>> =>
-  page.evaluate(() => (window as unknown as { demo: { framesDecoded(): Promise<Record<string, number>> } }).demo.framesDecoded());
+  page.evaluate(() => (globalThis as unknown as { demo: { framesDecoded(): Promise<Record<string, number>> } }).demo.framesDecoded());
 
 /** Waits until the page decodes video from every one of `peers`. */
 export const waitForVideoFrom = async (page: Page, peers: readonly string[], timeoutMs = 20_000): Promise<Record<string, number>> => {

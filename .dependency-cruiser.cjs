@@ -1,0 +1,56 @@
+/**
+ * The hexagonal dependency rule, checked in CI (`npm run lint:deps`):
+ * domain <- application <- adapters <- composition root (src/main.ts, src/container.ts, src/composition).
+ */
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'domain-is-pure',
+      comment: 'The domain imports nothing outside itself: no application, adapters, npm packages or Node built-ins.',
+      severity: 'error',
+      from: { path: '^src/domain/' },
+      to: { pathNot: '^src/domain/' },
+    },
+    {
+      name: 'application-depends-only-on-domain',
+      comment: 'Use cases and ports see only the domain; technology stays in adapters.',
+      severity: 'error',
+      from: { path: '^src/application/' },
+      to: { pathNot: '^src/(domain|application)/' },
+    },
+    {
+      name: 'adapters-do-not-know-each-other',
+      comment: 'An adapter may use the core and libraries, never another adapter: swapping one must not touch the others.',
+      severity: 'error',
+      from: { path: '^src/adapters/([^/]+)/' },
+      to: { path: '^src/adapters/([^/]+)/', pathNot: ['^src/adapters/$1/', '^src/adapters/http/http-route\\.ts$'] },
+    },
+    {
+      name: 'only-the-composition-root-knows-adapters',
+      comment: 'main.ts, container.ts and src/composition wire adapters; nothing inward reaches outward.',
+      severity: 'error',
+      from: { path: '^src/(domain|application|adapters)/' },
+      to: { path: '^src/(main|container|config)\\.ts$|^src/composition/' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^src/adapters/web/demo/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+  },
+};

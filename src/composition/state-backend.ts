@@ -1,0 +1,15 @@
+import type { Redis, Cluster } from 'ioredis';
+import type { RoomPlacement, RoomStateStore } from '../application';
+import type { HttpRoute } from '../adapters/http/http-route';
+import type { LifecyclePart } from './node-lifecycle';
+
+/** Everything the configured state store brings to the node. */
+export interface StateBackend {
+  readonly store: RoomStateStore;
+  readonly placement: RoomPlacement;
+  /** The store's Redis connection, shared with the presence outbox when Redis is the store. */
+  readonly redis?: Redis | Cluster;
+  /** Extra HTTP routes, such as the room placement lookup. */
+  readonly routes: readonly HttpRoute[];
+  readonly lifecycle: readonly LifecyclePart[];
+}

@@ -1,0 +1,257 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../../application';
+import { Backoff } from './backoff';
+import { BoundedQueue } from './bounded-queue';
+import { decodePresenceMessage, type PresenceMessage } from './presence-message';
+import type { OutboxEntry, PresenceOutbox } from './presence-outbox';
+import { ADOPT_OUTBOX_SCRIPT, DEFAULT_OUTBOX_KEY_PREFIX, MESSAGE_FIELD, outboxKey } from './redis-outbox-keys';
+import { sleep, untilAborted, withTimeout } from './with-timeout';
+
+/** `queued`: not in Redis yet; `writing`: XADD in flight; `stored`: in Redis as `streamId`; `gone`: delivered or dropped. */
+interface StreamEntry extends OutboxEntry {
+  state: 'queued' | 'writing' | 'stored' | 'gone';
+  streamId?: string;
+}
+
+export interface RedisPresenceOutboxOptions {
+  readonly nodeId: string;
+  readonly max: number;
+  /** Each Redis call is reported as failed after this long. */
+  readonly timeoutMs: number;
+  readonly retryBaseMs?: number;
+  readonly retryMaxMs?: number;
+  readonly keyPrefix?: string;
+}
+
+const WRITE_BATCH = 200;
+const DELETE_BATCH = 500;
+const LOAD_PAGE = 1_000;
+
+/**
+ * Outbox kept in a Redis stream per node (XADD on append, XDEL on delivery), so a crashed node's
+ * notifications survive: the restarted node (same node id) loads them at `open`, or another node takes
+ * them over with `adopt`. Sending works from the in-process mirror, so a slow or absent Redis delays
+ * persistence, never delivery. This node must be the only writer of its stream.
+ *
+ * A write is never retried while an earlier attempt may still land (it is awaited past its timeout),
+ * so the stream does not collect copies the mirror does not know about.
+ */
+export class RedisPresenceOutbox implements PresenceOutbox {
+  private readonly key: string;
+  private readonly prefix: string;
+  private readonly queue: BoundedQueue<StreamEntry>;
+  private readonly unwritten: StreamEntry[] = [];
+  private readonly unDeleted: string[] = [];
+  private readonly stop = new AbortController();
+  private readonly backoff: Backoff;
+  private loaded = false;
+  private syncing: Promise<void> | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: RedisPresenceOutboxOptions,
+    private readonly logger: Logger,
+  ) {
+    this.prefix = options.keyPrefix ?? DEFAULT_OUTBOX_KEY_PREFIX;
+    this.key = outboxKey(this.prefix, options.nodeId);
+    this.backoff = new Backoff(options.retryBaseMs ?? 200, options.retryMaxMs ?? 5_000);
+    this.queue = new BoundedQueue<StreamEntry>(options.max, logger, this.key, (entry) => this.forget(entry));
+  }
+
+  async open(): Promise<void> {
+    while (!this.loaded && !this.stop.signal.aborted) {
+      try {
+        const older = await this.loadStream();
+        this.queue.prepend(older);
+        this.loaded = true;
+        this.backoff.reset();
+        if (older.length > 0) this.logger.warn({ key: this.key, entries: older.length }, 'presence outbox: resending notifications an earlier process left undelivered');
+      } catch (error) {
+        this.logger.warn({ err: error, key: this.key }, 'presence outbox: cannot load the stored outbox from Redis yet; retrying');
+        await sleep(this.backoff.next(), this.stop.signal);
+      }
+    }
+    this.kick();
+  }
+
+  append(message: PresenceMessage): void {
+    const entry: StreamEntry = { message, state: 'queued' };
+    this.unwritten.push(entry);
+    this.queue.push(entry);
+    this.kick();
+  }
+
+  head(): OutboxEntry | undefined {
+    return this.queue.peek();
+  }
+
+  remove(entry: OutboxEntry): void {
+    const own = entry as StreamEntry;
+    if (this.queue.remove(own)) this.forget(own);
+  }
+
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  get dropped(): number {
+    return this.queue.dropped;
+  }
+
+  /** Entries not yet written to Redis (a crash now would lose them). */
+  get unpersisted(): number {
+    return this.unwritten.filter((e) => e.state === 'queued' || e.state === 'writing').length;
+  }
+
+  /**
+   * Takes over the outbox of a dead node: its entries move (atomically, in Redis) to the end of this
+   * node's outbox and are sent after what is already waiting here. Returns how many were moved.
+   * Rejects on timeout or a Redis error; a timed-out move still completes in the background.
+   */
+  async adopt(deadNodeId: string): Promise<number> {
+    if (deadNodeId === this.options.nodeId) return 0;
+    const deadKey = outboxKey(this.prefix, deadNodeId);
+    const moving = this.redis.eval(ADOPT_OUTBOX_SCRIPT, 2, deadKey, this.key, MESSAGE_FIELD).then((reply) => this.mergeAdopted(reply, deadKey));
+    // Merged whenever it lands, even after the caller stopped waiting.
+    moving.catch(() => undefined);
+    return withTimeout(moving, this.options.timeoutMs, `adopting ${deadKey}`);
+  }
+
+  async close(deadlineMs: number): Promise<void> {
+    const timeUp = new AbortController();
+    const timer = setTimeout(() => timeUp.abort(), deadlineMs);
+    while (this.loaded && (this.hasWork() || this.syncing) && !timeUp.signal.aborted) {
+      this.kick();
+      if (this.syncing) await Promise.race([this.syncing, untilAborted(timeUp.signal)]);
+      else await sleep(50, timeUp.signal);
+    }
+    clearTimeout(timer);
+    this.stop.abort();
+    const unpersisted = this.unpersisted;
+    if (unpersisted > 0) this.logger.error({ key: this.key, unpersisted }, 'presence outbox: closed with notifications not yet in Redis; they are lost');
+  }
+
+  private async loadStream(): Promise<StreamEntry[]> {
+    const entries: StreamEntry[] = [];
+    let from = '-';
+    for (;;) {
+      const page = await withTimeout(this.redis.xrange(this.key, from, '+', 'COUNT', LOAD_PAGE), this.options.timeoutMs, `XRANGE ${this.key}`);
+      for (const [id, fields] of page) {
+        const message = this.decodeFields(fields);
+        if (message) entries.push({ message, state: 'stored', streamId: id });
+        else this.unDeleted.push(id);
+      }
+      const last = page[page.length - 1];
+      if (page.length < LOAD_PAGE || !last) return entries;
+      from = `(${last[0]}`;
+    }
+  }
+
+  private decodeFields(fields: readonly string[]): PresenceMessage | undefined {
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      if (fields[i] === MESSAGE_FIELD) return decodePresenceMessage(fields[i + 1] ?? '');
+    }
+    return undefined;
+  }
+
+  private mergeAdopted(reply: unknown, deadKey: string): number {
+    const flat = Array.isArray(reply) ? reply : [];
+    const adopted: StreamEntry[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const id: unknown = flat[i];
+      const json: unknown = flat[i + 1];
+      const message = typeof json === 'string' ? decodePresenceMessage(json) : undefined;
+      if (typeof id !== 'string') continue;
+      if (message) adopted.push({ message, state: 'stored', streamId: id });
+      else this.unDeleted.push(id);
+    }
+    for (const entry of adopted) this.queue.push(entry);
+    if (adopted.length > 0) this.logger.warn({ from: deadKey, into: this.key, entries: adopted.length }, 'presence outbox: adopted the notifications of a dead node');
+    this.kick();
+    return adopted.length;
+  }
+
+  /** The entry left the queue (delivered or dropped): its stored copy must go too. */
+  private forget(entry: StreamEntry): void {
+    const wasStored = entry.state === 'stored';
+    entry.state = 'gone';
+    if (wasStored && entry.streamId) {
+      this.unDeleted.push(entry.streamId);
+      this.kick();
+    }
+  }
+
+  private hasWork(): boolean {
+    return this.unDeleted.length > 0 || this.unwritten.some((e) => e.state === 'queued');
+  }
+
+  /** Starts the background sync unless it runs already (it stops when nothing is left). */
+  private kick(): void {
+    if (this.syncing || !this.loaded || this.stop.signal.aborted) return;
+    this.syncing = this.sync()
+      .catch((error: unknown) => this.logger.error({ err: error, key: this.key }, 'presence outbox: sync loop failed'))
+      .finally(() => {
+        this.syncing = undefined;
+        if (this.hasWork()) this.kick();
+      });
+  }
+
+  private async sync(): Promise<void> {
+    while (this.hasWork() && !this.stop.signal.aborted) {
+      const ok = (await this.writeBatch()) && (await this.deleteBatch());
+      if (ok) {
+        this.backoff.reset();
+      } else {
+        await sleep(this.backoff.next(), this.stop.signal);
+      }
+    }
+  }
+
+  private async writeBatch(): Promise<boolean> {
+    while (this.unwritten[0]?.state === 'gone') this.unwritten.shift();
+    const batch = this.unwritten.splice(0, WRITE_BATCH).filter((e) => e.state === 'queued');
+    if (batch.length === 0) return true;
+    for (const entry of batch) entry.state = 'writing';
+    const transaction = this.redis.multi();
+    for (const entry of batch) transaction.xadd(this.key, '*', MESSAGE_FIELD, JSON.stringify(entry.message));
+    const attempt = transaction.exec();
+    let results: Awaited<typeof attempt>;
+    try {
+      results = await withTimeout(attempt, this.options.timeoutMs, `XADD ${this.key}`);
+    } catch (error) {
+      this.logger.warn({ err: error, key: this.key, entries: batch.length }, 'presence outbox: Redis did not store notifications yet');
+      // Never write again while this attempt may still land: wait for its real outcome.
+      results = await attempt.catch(() => null);
+    }
+    const failed: StreamEntry[] = [];
+    batch.forEach((entry, index) => {
+      const [error, id] = results?.[index] ?? [new Error('transaction aborted'), null];
+      if (error || typeof id !== 'string') {
+        if (entry.state === 'writing') {
+          entry.state = 'queued';
+          failed.push(entry);
+        }
+        return;
+      }
+      entry.streamId = id;
+      if (entry.state === 'gone') this.unDeleted.push(id);
+      else entry.state = 'stored';
+    });
+    this.unwritten.unshift(...failed);
+    return failed.length === 0;
+  }
+
+  private async deleteBatch(): Promise<boolean> {
+    const ids = this.unDeleted.splice(0, DELETE_BATCH);
+    if (ids.length === 0) return true;
+    try {
+      await withTimeout(this.redis.xdel(this.key, ...ids), this.options.timeoutMs, `XDEL ${this.key}`);
+      return true;
+    } catch (error) {
+      // XDEL is idempotent, so retrying after a timeout is harmless.
+      this.unDeleted.unshift(...ids);
+      this.logger.warn({ err: error, key: this.key, ids: ids.length }, 'presence outbox: Redis did not delete delivered notifications yet');
+      return false;
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import { createHash } from 'node:crypto';
+import type { RedisClient } from './redis-connection';
+
+/**
+ * A Lua script run by its SHA1 (EVALSHA), falling back to EVAL once when the server does not know it yet
+ * (first use, or after a restart). Every key the script touches is passed in KEYS, so on a cluster
+ * ioredis routes it by the first key and Redis can check that all keys share one slot.
+ */
+export class LuaScript {
+  readonly sha: string;
+
+  constructor(
+    readonly name: string,
+    readonly source: string,
+  ) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
+
+  async run(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    try {
+      return await client.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return client.eval(this.source, keys.length, ...keys, ...args);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import type { RoomId } from '../../domain';
+import { assertKeyPrefix } from './redis-settings';
+
+export interface RoomKeys {
+  /** HASH communityId, nodeId, mediaRef. */
+  readonly meta: string;
+  /** HASH `conn:<user>`, `media:<user>`, `joined:<user>` per member. */
+  readonly members: string;
+  /** STRING: the node that holds the placement claim. */
+  readonly host: string;
+}
+
+export interface NodeKeys {
+  /** SET of every node id that registered and was not reaped yet. */
+  readonly all: string;
+  /** HASH node id → public WebSocket URL. */
+  readonly urls: string;
+  /** HASH node id → load (connections) as of its last heartbeat, plus rooms claimed for it since. */
+  readonly loads: string;
+  alive(nodeId: string): string;
+  rooms(nodeId: string): string;
+  reapLock(nodeId: string): string;
+}
+
+/**
+ * The key schema. Every key of one room carries the hash tag `{room:<id>}`, so a room's scripts touch one
+ * cluster slot. Every node-level key carries `{nodes}`, so the registry's scripts touch one (other) slot.
+ */
+export class RedisKeys {
+  readonly nodes: NodeKeys;
+
+  constructor(readonly prefix: string) {
+    assertKeyPrefix(prefix);
+    const n = `${prefix}{nodes}:`;
+    this.nodes = {
+      all: `${n}all`,
+      urls: `${n}urls`,
+      loads: `${n}loads`,
+      alive: (nodeId) => `${n}alive:${nodeId}`,
+      rooms: (nodeId) => `${n}rooms:${nodeId}`,
+      reapLock: (nodeId) => `${n}reaping:${nodeId}`,
+    };
+  }
+
+  room(roomId: RoomId): RoomKeys {
+    const r = `${this.prefix}{room:${roomId}}:`;
+    return { meta: `${r}meta`, members: `${r}members`, host: `${r}host` };
+  }
+
+  /** In the order the room scripts expect them as KEYS[1..3]. */
+  roomKeyList(roomId: RoomId): [string, string, string] {
+    const k = this.room(roomId);
+    return [k.meta, k.members, k.host];
+  }
+}

@@ -1,0 +1,189 @@
+import type { Logger } from '../../application';
+import type { RedisConnection } from './redis-connection';
+import type { RedisKeys } from './redis-keys';
+import type { HostedRooms } from './redis-room-state-store';
+import { assertLiveness } from './redis-settings';
+import { DEAD_NODES_SCRIPT, FORGET_NODE_SCRIPT, HEARTBEAT_SCRIPT } from './node-scripts';
+import { REAP_ROOM_SCRIPT } from './room-scripts';
+import { asInteger, asStringList } from './room-record-codec';
+
+export interface RedisNodeRegistryOptions {
+  readonly connection: RedisConnection;
+  readonly keys: RedisKeys;
+  readonly nodeId: string;
+  /** Where clients reach this node's WebSocket endpoint; handed out with `wrongNode` and by locateRoom. */
+  readonly publicUrl: string;
+  /** This node's load (live connections or participants) at the moment of each heartbeat. */
+  readonly load: () => number;
+  readonly rooms: HostedRooms;
+  readonly heartbeatMs: number;
+  readonly expiryMs: number;
+  readonly logger: Logger;
+}
+
+/** What placement needs to know about the nodes. */
+export interface NodeDirectory {
+  readonly nodeId: string;
+  readonly publicUrl: string;
+  /** Registered node ids as of the last heartbeat, this node included. */
+  knownNodeIds(): readonly string[];
+}
+
+/**
+ * Announces this node in Redis and keeps it alive: every `heartbeatMs` it sets its heartbeat key (which
+ * expires after `expiryMs`), its URL, its load and its room index, extends its rooms' keys, and reaps
+ * nodes whose heartbeat expired. A reaper takes a per-dead-node lock (SET NX) and every deletion is
+ * conditional on the dead node still owning the room, so two nodes reaping at once do no harm.
+ */
+export class RedisNodeRegistry implements NodeDirectory {
+  readonly nodeId: string;
+  readonly publicUrl: string;
+  private known: readonly string[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private beating: Promise<void> | undefined;
+  private beatAgain = false;
+  private failing = false;
+
+  constructor(private readonly options: RedisNodeRegistryOptions) {
+    assertLiveness(options);
+    this.nodeId = options.nodeId;
+    this.publicUrl = options.publicUrl;
+    this.known = [options.nodeId];
+    options.connection.onConnected(async () => {
+      if (this.running) await this.beat();
+    });
+  }
+
+  /** Registers this node at once (awaited) and keeps beating until stop(). */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await this.beat();
+    this.schedule();
+  }
+
+  /**
+   * Stops beating. With `deregister` (the default, for a graceful shutdown) the node also removes its
+   * heartbeat, registry entries and any rooms still recorded as its own; without, it just falls silent,
+   * exactly as a crashed node would, and the others reap it after the expiry.
+   */
+  async stop(options: { deregister?: boolean } = {}): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.beating;
+    if (options.deregister === false) return;
+    const { connection, keys } = this.options;
+    try {
+      await connection.call('deregister', (client) => client.del(keys.nodes.alive(this.nodeId)));
+      await this.reapNode(this.nodeId, { lock: false });
+    } catch (error) {
+      this.options.logger.warn({ err: error, nodeId: this.nodeId }, 'could not deregister from Redis; other nodes reap this node after the expiry');
+    }
+  }
+
+  knownNodeIds(): readonly string[] {
+    return this.known;
+  }
+
+  /** One heartbeat now; if one is running, another right after it (so a reconnect is never missed). */
+  async beat(): Promise<void> {
+    if (this.beating) {
+      this.beatAgain = true;
+      return this.beating;
+    }
+    this.beating = (async () => {
+      do {
+        this.beatAgain = false;
+        await this.beatOnce();
+      } while (this.beatAgain && this.running);
+    })().finally(() => (this.beating = undefined));
+    return this.beating;
+  }
+
+  /** Finds nodes whose heartbeat expired and removes their rooms and entries. Returns the rooms this call removed. */
+  async reapDeadNodes(): Promise<number> {
+    const { connection, keys } = this.options;
+    const others = asStringList(await connection.call('reap/nodes', (client) => client.smembers(keys.nodes.all))).filter(
+      (id) => id !== this.nodeId,
+    );
+    if (others.length === 0) return 0;
+    const dead = asStringList(
+      await connection.call('reap/dead', (client) => DEAD_NODES_SCRIPT.run(client, others.map((id) => keys.nodes.alive(id)), others)),
+    );
+    let reaped = 0;
+    for (const nodeId of dead) reaped += await this.reapNode(nodeId, { lock: true });
+    return reaped;
+  }
+
+  private async beatOnce(): Promise<void> {
+    const { connection, keys, rooms, logger } = this.options;
+    try {
+      const roomIds = rooms.hostedRoomIds();
+      await connection.call('heartbeat', (client) =>
+        HEARTBEAT_SCRIPT.run(
+          client,
+          [keys.nodes.all, keys.nodes.urls, keys.nodes.loads, keys.nodes.alive(this.nodeId), keys.nodes.rooms(this.nodeId)],
+          [this.nodeId, this.publicUrl, this.currentLoad(), this.options.expiryMs, this.options.expiryMs * 4, ...roomIds],
+        ),
+      );
+      const known = new Set(asStringList(await connection.call('heartbeat/nodes', (client) => client.smembers(keys.nodes.all))));
+      known.add(this.nodeId);
+      this.known = [...known];
+      await rooms.refreshHostedRooms();
+      await this.reapDeadNodes();
+      if (this.failing) logger.info({ nodeId: this.nodeId }, 'heartbeat restored');
+      this.failing = false;
+    } catch (error) {
+      // Once per outage: a down Redis would otherwise log every few seconds.
+      if (!this.failing) logger.warn({ err: error, nodeId: this.nodeId }, 'heartbeat failed; retrying every interval');
+      this.failing = true;
+    }
+  }
+
+  private currentLoad(): number {
+    try {
+      const load = Math.round(this.options.load());
+      return Number.isFinite(load) && load >= 0 ? load : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  private async reapNode(nodeId: string, options: { lock: boolean }): Promise<number> {
+    const { connection, keys, logger } = this.options;
+    if (options.lock) {
+      const locked = await connection.call('reap/lock', (client) =>
+        client.set(keys.nodes.reapLock(nodeId), this.nodeId, 'PX', this.options.expiryMs, 'NX'),
+      );
+      if (locked !== 'OK') return 0;
+    }
+    const roomIds = asStringList(await connection.call('reap/rooms', (client) => client.smembers(keys.nodes.rooms(nodeId))));
+    const removed = await Promise.all(
+      roomIds.map((roomId) =>
+        connection.call('reap/room', (client) => REAP_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [nodeId])),
+      ),
+    );
+    const forgotten = await connection.call('reap/forget', (client) =>
+      FORGET_NODE_SCRIPT.run(
+        client,
+        [keys.nodes.all, keys.nodes.urls, keys.nodes.loads, keys.nodes.alive(nodeId), keys.nodes.rooms(nodeId)],
+        [nodeId],
+      ),
+    );
+    const rooms = removed.reduce<number>((sum, reply) => sum + asInteger(reply), 0);
+    if (nodeId !== this.nodeId) {
+      logger.warn({ deadNode: nodeId, rooms, forgotten: asInteger(forgotten) === 1, by: this.nodeId }, 'reaped a dead signaling node');
+    }
+    return rooms;
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    this.timer = setTimeout(() => {
+      this.beat().finally(() => this.schedule());
+    }, this.options.heartbeatMs);
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,91 @@
+import { SignalingError, type RoomId } from '../../domain';
+import type { Logger, PlacementDecision, RoomPlacement } from '../../application';
+import type { RedisConnection } from './redis-connection';
+import type { RedisKeys } from './redis-keys';
+import type { NodeDirectory } from './redis-node-registry';
+import { LIVE_NODE_URL_SCRIPT, PICK_NODE_SCRIPT } from './node-scripts';
+import { CLAIM_ROOM_SCRIPT, RELEASE_ROOM_SCRIPT } from './room-scripts';
+import { asStringList } from './room-record-codec';
+
+export interface RedisRoomPlacementOptions {
+  readonly connection: RedisConnection;
+  readonly keys: RedisKeys;
+  readonly nodes: NodeDirectory;
+  /**
+   * How long a claim lives without a join to keep it: a client sent to another node has this long to
+   * get there. The hosting node's heartbeat extends claims of rooms it records.
+   */
+  readonly claimTtlMs: number;
+  readonly logger: Logger;
+}
+
+export interface RoomLocation {
+  readonly nodeId: string;
+  readonly nodeUrl: string;
+}
+
+/** Races lost in a row before giving up; each loss means another node just claimed or released the room. */
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Which node hosts a room: the node holding the room's claim while its heartbeat is alive, otherwise the
+ * least-loaded live node, claimed by compare-and-set on the room's claim key so that two nodes claiming a
+ * new room at once agree on one host.
+ */
+export class RedisRoomPlacement implements RoomPlacement {
+  constructor(private readonly options: RedisRoomPlacementOptions) {}
+
+  async claim(roomId: RoomId): Promise<PlacementDecision> {
+    const location = await this.locateRoom(roomId);
+    if (location.nodeId === this.options.nodes.nodeId) return { hostedHere: true };
+    return { hostedHere: false, nodeId: location.nodeId, nodeUrl: location.nodeUrl };
+  }
+
+  async release(roomId: RoomId): Promise<void> {
+    const { connection, keys, nodes } = this.options;
+    await connection.call('release', (client) => RELEASE_ROOM_SCRIPT.run(client, [keys.room(roomId).host], [nodes.nodeId]));
+  }
+
+  /** For `GET /v1/rooms/:roomId/node`: the live host, or the least-loaded live node, now claimed for it. */
+  async locateRoom(roomId: RoomId): Promise<RoomLocation> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+      const holder = await this.currentHolder(roomId);
+      if (holder.location) return holder.location;
+      const candidate = await this.leastLoaded();
+      const winner = await this.options.connection.call('claim', (client) =>
+        CLAIM_ROOM_SCRIPT.run(client, [this.options.keys.room(roomId).host], [holder.deadHost ?? '', candidate.nodeId, this.options.claimTtlMs]),
+      );
+      if (winner === candidate.nodeId) {
+        this.options.logger.debug({ roomId, nodeId: candidate.nodeId, previous: holder.deadHost }, 'room claimed');
+        return candidate;
+      }
+      // Another node won the race; on the next pass its claim is the answer.
+    }
+    throw new SignalingError('stateStoreUnavailable', `could not settle which node hosts room ${roomId}; try again`);
+  }
+
+  private async currentHolder(roomId: RoomId): Promise<{ location?: RoomLocation; deadHost?: string }> {
+    const { connection, keys, nodes } = this.options;
+    const host = await connection.call('claim/host', (client) => client.get(keys.room(roomId).host));
+    if (host === null) return {};
+    if (host === nodes.nodeId) return { location: { nodeId: host, nodeUrl: nodes.publicUrl } };
+    const url = await connection.call('claim/alive', (client) =>
+      LIVE_NODE_URL_SCRIPT.run(client, [keys.nodes.alive(host), keys.nodes.urls], [host]),
+    );
+    return typeof url === 'string' ? { location: { nodeId: host, nodeUrl: url } } : { deadHost: host };
+  }
+
+  private async leastLoaded(): Promise<RoomLocation> {
+    const { connection, keys, nodes } = this.options;
+    const ids = [...new Set([...nodes.knownNodeIds(), nodes.nodeId])];
+    const reply = asStringList(
+      await connection.call('claim/pick', (client) =>
+        PICK_NODE_SCRIPT.run(client, [keys.nodes.urls, keys.nodes.loads, ...ids.map((id) => keys.nodes.alive(id))], ids),
+      ),
+    );
+    const [nodeId, nodeUrl] = reply;
+    // No live node registered (not even this one, e.g. before its first heartbeat): this node serves.
+    if (nodeId === undefined || nodeUrl === undefined) return { nodeId: nodes.nodeId, nodeUrl: nodes.publicUrl };
+    return { nodeId, nodeUrl };
+  }
+}

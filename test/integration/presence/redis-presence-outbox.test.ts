@@ -1,0 +1,165 @@
+import { Redis } from 'ioredis';
+import { defaultPresenceTuning, type PresenceTuning } from '../../../src/adapters/presence/presence-config';
+import { RedisPresenceOutbox } from '../../../src/adapters/presence/redis-presence-outbox';
+import { TcpPresenceNotifier } from '../../../src/adapters/presence/tcp-presence-notifier';
+import { TestPresenceServer } from '../../support/presence-server';
+import { arrivalOrderByUser, burstEvents, expectedOrderByUser } from '../../support/presence/presence-events';
+import { startPrivateRedis, type PrivateRedis } from '../../support/presence/private-redis';
+import { RecordingLogger } from '../../support/presence/recording-logger';
+
+jest.setTimeout(30_000);
+
+const tuning: PresenceTuning = { ...defaultPresenceTuning, replyTimeoutMs: 1_000, connectTimeoutMs: 1_000, backoffBaseMs: 20, backoffMaxMs: 200, redisTimeoutMs: 1_000 };
+
+let redisServer: PrivateRedis;
+let server: TestPresenceServer;
+let logger: RecordingLogger;
+const clients: Redis[] = [];
+const notifiers: TcpPresenceNotifier[] = [];
+
+function client(url = redisServer.url): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: (times) => Math.min(times * 50, 500) });
+  redis.on('error', () => undefined);
+  clients.push(redis);
+  return redis;
+}
+
+function notifierOn(nodeId: string, options: { max?: number; redis?: Redis } = {}): { notifier: TcpPresenceNotifier; outbox: RedisPresenceOutbox } {
+  const max = options.max ?? tuning.outboxMax;
+  const outbox = new RedisPresenceOutbox(options.redis ?? client(), { nodeId, max, timeoutMs: tuning.redisTimeoutMs, retryBaseMs: 20, retryMaxMs: 200 }, logger);
+  const notifier = new TcpPresenceNotifier({ host: '127.0.0.1', port: server.port }, { ...tuning, outboxMax: max }, outbox, logger);
+  notifiers.push(notifier);
+  return { notifier, outbox };
+}
+
+beforeAll(async () => {
+  redisServer = await startPrivateRedis();
+});
+
+afterAll(async () => {
+  await redisServer.stop();
+});
+
+beforeEach(async () => {
+  logger = new RecordingLogger();
+  server = await TestPresenceServer.start();
+  await client().flushall();
+});
+
+afterEach(async () => {
+  await Promise.all(notifiers.splice(0).map((n) => n.shutdown(500)));
+  await server.stop();
+  for (const redis of clients.splice(0)) redis.disconnect();
+});
+
+describe('RedisPresenceOutbox with the TCP notifier (real redis-server)', () => {
+  it('survives a crashed node: events queued while the presence server is down are delivered by the next instance', async () => {
+    await server.stop();
+    const redis = client();
+    const first = notifierOn('node-a');
+    const events = burstEvents(300, 25);
+    for (const event of events) first.notifier.notify(event);
+    expect(first.notifier.stats().depth).toBe(300);
+    await waitUntil(async () => (await redis.xlen('presence:outbox:node-a')) === 300, 5_000);
+    expect(first.outbox.unpersisted).toBe(0);
+
+    // The node dies: stop it without delivering (the presence server is still down).
+    await first.notifier.shutdown(100);
+    expect(await redis.xlen('presence:outbox:node-a')).toBe(300);
+
+    await server.restart();
+    const second = notifierOn('node-a');
+    await server.waitFor(() => server.uniqueEventIds().size >= 300, 10_000, 'the 300 stored events');
+    expect(arrivalOrderByUser(server.messages())).toEqual(expectedOrderByUser(events));
+    await waitUntil(async () => (await redis.xlen('presence:outbox:node-a')) === 0, 5_000);
+    expect(second.notifier.stats()).toMatchObject({ depth: 0, delivered: 300 });
+    expect(logger.matching('warn', 'earlier process left undelivered')).toHaveLength(1);
+  });
+
+  it('new events queue behind the stored ones, so order per user holds across the restart', async () => {
+    await server.stop();
+    const redis = client();
+    const events = burstEvents(100, 10);
+    const first = notifierOn('node-b');
+    for (const event of events.slice(0, 60)) first.notifier.notify(event);
+    await waitUntil(async () => (await redis.xlen('presence:outbox:node-b')) === 60, 5_000);
+    await first.notifier.shutdown(50);
+
+    await server.restart();
+    const second = notifierOn('node-b');
+    for (const event of events.slice(60)) second.notifier.notify(event);
+    await server.waitFor(() => server.uniqueEventIds().size >= 100, 10_000, '100 events');
+    expect(arrivalOrderByUser(server.messages())).toEqual(expectedOrderByUser(events));
+  });
+
+  it('another node takes over a dead node\'s outbox with flushDeadNodeOutbox, exactly once', async () => {
+    await server.stop();
+    const redis = client();
+    const dead = notifierOn('node-dead');
+    const events = burstEvents(50, 5);
+    for (const event of events) dead.notifier.notify(event);
+    await waitUntil(async () => (await redis.xlen('presence:outbox:node-dead')) === 50, 5_000);
+    await dead.notifier.shutdown(50);
+
+    await server.restart();
+    const live = notifierOn('node-live');
+    const [taken, takenTwice] = await Promise.all([live.notifier.flushDeadNodeOutbox('node-dead'), notifierOn('node-other').notifier.flushDeadNodeOutbox('node-dead')]);
+    expect(taken + takenTwice).toBe(50);
+    await server.waitFor(() => server.uniqueEventIds().size >= 50, 10_000, 'the adopted events');
+    expect(arrivalOrderByUser(server.messages())).toEqual(expectedOrderByUser(events));
+    expect(server.duplicateCount()).toBe(0);
+    expect(await redis.exists('presence:outbox:node-dead')).toBe(0);
+    await waitUntil(async () => (await redis.xlen('presence:outbox:node-live')) + (await redis.xlen('presence:outbox:node-other')) === 0, 5_000);
+    await expect(live.notifier.flushDeadNodeOutbox('node-dead')).resolves.toBe(0);
+    await expect(live.notifier.flushDeadNodeOutbox('node-live')).resolves.toBe(0);
+  });
+
+  it('deletes each delivered event from the stream while the presence server is up', async () => {
+    const redis = client();
+    const { notifier } = notifierOn('node-c');
+    for (const event of burstEvents(200, 20)) notifier.notify(event);
+    await server.waitFor(() => server.uniqueEventIds().size >= 200, 10_000, '200 events');
+    await waitUntil(async () => (await redis.xlen('presence:outbox:node-c')) === 0, 5_000);
+    expect(notifier.stats().depth).toBe(0);
+  });
+
+  it('keeps the bound in Redis too: drops the oldest there and the next instance loads only what was kept', async () => {
+    await server.stop();
+    const redis = client();
+    const first = notifierOn('node-d', { max: 10 });
+    const events = burstEvents(25, 5);
+    for (const event of events) first.notifier.notify(event);
+    expect(first.notifier.stats()).toMatchObject({ depth: 10, dropped: 15 });
+    await waitUntil(async () => (await redis.xlen('presence:outbox:node-d')) === 10, 5_000);
+    await first.notifier.shutdown(50);
+
+    await server.restart();
+    notifierOn('node-d', { max: 10 });
+    await server.waitFor(() => server.uniqueEventIds().size >= 10, 10_000, '10 kept events');
+    expect(server.messages().map((m) => m.timestamp)).toEqual(events.slice(15).map((e) => e.at));
+  });
+
+  it('keeps delivering while Redis is unreachable, and notify() never throws', async () => {
+    // A Redis of its own that dies once the outbox has loaded: every later persistence call fails.
+    const brokenRedis = await startPrivateRedis();
+    const broken = client(brokenRedis.url);
+    const { notifier, outbox } = notifierOn('node-e', { redis: broken });
+    await waitUntil(async () => (await broken.ping().catch(() => 'down')) === 'PONG', 5_000);
+    await brokenRedis.stop();
+
+    const events = burstEvents(40, 4);
+    for (const event of events) expect(() => notifier.notify(event)).not.toThrow();
+    await server.waitFor(() => server.uniqueEventIds().size >= 40, 10_000, '40 events without Redis');
+    expect(arrivalOrderByUser(server.messages())).toEqual(expectedOrderByUser(events));
+    await waitUntil(() => outbox.depth === 0, 2_000);
+    await waitUntil(async () => logger.matching('warn', 'Redis did not').length > 0, 5_000);
+  });
+});
+
+async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -1,0 +1,45 @@
+import type { RoomStateStore } from '../../../src/application';
+import { RedisConnection, RedisKeys, RedisRoomStateStore } from '../../../src/adapters/redis';
+import { startRedis, type RedisFixture } from '../../support/redis-fixture';
+import { uniquePrefix } from '../../support/redis/redis-node-harness';
+import { RecordingLogger } from '../../support/redis/silent-logger';
+import { roomStateStoreContract } from './room-state-store-contract';
+
+jest.setTimeout(30_000);
+
+describe('RoomStateStore contract: RedisRoomStateStore on one redis-server', () => {
+  let redis: RedisFixture;
+  const connections = new Map<RoomStateStore, RedisConnection>();
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+
+  afterAll(async () => {
+    await redis.stop();
+  });
+
+  roomStateStoreContract({
+    async create(nodeId) {
+      const logger = new RecordingLogger();
+      const connection = new RedisConnection({ url: redis.url, commandTimeoutMs: 2_000, connectTimeoutMs: 2_000 }, logger);
+      await connection.open();
+      // A fresh key prefix per test: every test sees an empty store on the shared server.
+      const store = new RedisRoomStateStore({
+        connection,
+        keys: new RedisKeys(uniquePrefix()),
+        nodeId,
+        roomTtlMs: 60_000,
+        snapshot: () => [],
+        logger,
+      });
+      connections.set(store, connection);
+      return store;
+    },
+    async destroy(store) {
+      await store.shutdown();
+      await connections.get(store)?.close();
+      connections.delete(store);
+    },
+  });
+});

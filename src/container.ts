@@ -27,6 +27,12 @@ import { TrustingTokenVerifier } from './adapters/auth/trusting-token-verifier';
 import { healthRoutes } from './adapters/http/health-routes';
 import { HttpFront } from './adapters/http/http-front';
 import { staticFileRoute } from './adapters/http/static-files';
+import { metricsRoute } from './adapters/metrics/metrics-route';
+import { SignalingMetrics } from './adapters/metrics/signaling-metrics';
+import { TrafficCounter } from './adapters/metrics/traffic-counter';
+import { timedJoin } from './adapters/metrics/timed-join';
+import { TimedMediaGateway } from './adapters/metrics/timed-media-gateway';
+import { TimedRoomStateStore } from './adapters/metrics/timed-room-state-store';
 import { SystemClock } from './adapters/system/system-clock';
 import { ConnectionHub } from './adapters/websocket/connection-hub';
 import { MessageDispatcher } from './adapters/websocket/message-dispatcher';
@@ -73,6 +79,7 @@ export const TOKENS = {
   StateBackend: Symbol('StateBackend'),
   PresenceBackend: Symbol('PresenceBackend'),
   Lifecycle: Symbol('Lifecycle'),
+  Metrics: Symbol('Metrics'),
 } as const;
 
 /** Set when the node starts to shut down; readiness turns false at once. */
@@ -101,13 +108,28 @@ export const buildContainer = (config: Config, logger: Logger): Container => {
   c.bind<Clock>(TOKENS.Clock).toConstantValue(new SystemClock());
   c.bind(TOKENS.Registry).toConstantValue(new RoomRegistry());
   c.bind(TOKENS.Locks).toConstantValue(new KeyedMutex<RoomId>());
-  c.bind<MediaGateway>(TOKENS.MediaGateway).toDynamicValue(() => createMediaBackend(config, logger));
+  c.bind(TOKENS.Metrics).toDynamicValue(
+    () =>
+      new SignalingMetrics(
+        {
+          connections: () => get<ConnectionHub>(TOKENS.ConnectionHub).size,
+          rooms: () => get<RoomRegistry>(TOKENS.Registry).roomCount,
+          participants: () => get<RoomRegistry>(TOKENS.Registry).participantCount,
+          presenceOutboxDepth: () => get<PresenceBackend>(TOKENS.PresenceBackend).outboxDepth?.() ?? 0,
+        },
+        { node: config.nodeId },
+      ),
+  );
+  const metrics = (): SignalingMetrics => get<SignalingMetrics>(TOKENS.Metrics);
+  c.bind<MediaGateway>(TOKENS.MediaGateway).toDynamicValue(() => new TimedMediaGateway(createMediaBackend(config, logger), metrics()));
   c.bind<StateBackend>(TOKENS.StateBackend).toDynamicValue(() =>
     config.STATE_STORE === 'redis' ? createRedisState(config, logger) : createMemoryState(config),
   );
-  c.bind<RoomStateStore>(TOKENS.RoomStateStore).toDynamicValue(() => get<StateBackend>(TOKENS.StateBackend).store);
+  c.bind<RoomStateStore>(TOKENS.RoomStateStore).toDynamicValue(
+    () => new TimedRoomStateStore(get<StateBackend>(TOKENS.StateBackend).store, metrics()),
+  );
   c.bind<RoomPlacement>(TOKENS.RoomPlacement).toDynamicValue(() => get<StateBackend>(TOKENS.StateBackend).placement);
-  c.bind(TOKENS.ConnectionHub).toConstantValue(new ConnectionHub());
+  c.bind(TOKENS.ConnectionHub).toDynamicValue(() => new ConnectionHub(new TrafficCounter(metrics())));
   c.bind<ClientNotifier>(TOKENS.ClientNotifier).toService(TOKENS.ConnectionHub);
   c.bind<PresenceBackend>(TOKENS.PresenceBackend).toDynamicValue(() =>
     createPresence(config, logger, get<StateBackend>(TOKENS.StateBackend).redis),
@@ -148,7 +170,7 @@ export const buildContainer = (config: Config, logger: Logger): Container => {
     () =>
       new MessageDispatcher(
         {
-          joinRoom: get(TOKENS.JoinRoom),
+          joinRoom: timedJoin(get(TOKENS.JoinRoom), metrics()),
           negotiate: get(TOKENS.NegotiateMedia),
           addIceCandidate: get(TOKENS.AddIceCandidate),
           setMediaState: get(TOKENS.SetMediaState),
@@ -194,6 +216,7 @@ export const buildContainer = (config: Config, logger: Logger): Container => {
       ),
     );
     front.addRoutes(get<StateBackend>(TOKENS.StateBackend).routes);
+    front.addRoutes([metricsRoute(metrics())]);
     front.addRoutes([staticFileRoute(config.STATIC_DIR ?? defaultStaticDir())]);
     return front;
   });

@@ -6,6 +6,8 @@ import type { LifecyclePart } from './node-lifecycle';
 export interface PresenceBackend {
   readonly notifier: PresenceNotifier;
   readonly lifecycle: readonly LifecyclePart[];
+  /** Events waiting for the presence server, for the metrics. */
+  readonly outboxDepth?: () => number;
 }
 
 /** Presence notifications: off unless PRESENCE_TCP is set. */

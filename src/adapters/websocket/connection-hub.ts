@@ -1,6 +1,7 @@
 import type { ConnectionId, ErrorCode } from '../../domain';
 import type { ClientMessage, ClientNotifier } from '../../application';
 import { CloseCode, type ClientConnection } from './client-connection';
+import { ignoreTraffic, type TrafficObserver } from './traffic-observer';
 import { encodeClientMessage } from './wire-encoder';
 
 const closeCodeFor = (code: ErrorCode): number =>
@@ -14,6 +15,8 @@ const closeCodeFor = (code: ErrorCode): number =>
 export class ConnectionHub implements ClientNotifier {
   private readonly connections = new Map<ConnectionId, ClientConnection>();
   private sent = 0;
+
+  constructor(private readonly traffic: TrafficObserver = ignoreTraffic) {}
 
   add(connection: ClientConnection): void {
     this.connections.set(connection.id, connection);
@@ -31,6 +34,11 @@ export class ConnectionHub implements ClientNotifier {
     return this.sent;
   }
 
+  /** Counts a well-formed request; sessions report here so the hub is the one place traffic is seen. */
+  received(id: string): void {
+    this.traffic.received(id);
+  }
+
   all(): readonly ClientConnection[] {
     return [...this.connections.values()];
   }
@@ -40,6 +48,7 @@ export class ConnectionHub implements ClientNotifier {
     if (!connection) return;
     connection.send(JSON.stringify(encodeClientMessage(message)));
     this.sent += 1;
+    this.traffic.sent(message);
   }
 
   disconnect(connectionId: ConnectionId, code: ErrorCode, message: string): void {

@@ -64,6 +64,7 @@ export class ConnectionSession {
       this.reject(parsed.error, parsed.requestId);
       return;
     }
+    this.hub.received(parsed.message.id);
     try {
       await this.dispatcher.dispatch(this.connection.id, parsed.message);
     } catch (error) {

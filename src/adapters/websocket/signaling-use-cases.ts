@@ -1,10 +1,10 @@
 import type { AddIceCandidate, JoinRoom, LeaveRoom, NegotiateMedia, SetMediaState } from '../../application';
 
-/** The use cases an inbound adapter drives. */
+/** The use cases an inbound adapter drives; only their entry points, so the composition may decorate them. */
 export interface SignalingUseCases {
-  readonly joinRoom: JoinRoom;
-  readonly negotiate: NegotiateMedia;
-  readonly addIceCandidate: AddIceCandidate;
-  readonly setMediaState: SetMediaState;
-  readonly leaveRoom: LeaveRoom;
+  readonly joinRoom: Pick<JoinRoom, 'execute'>;
+  readonly negotiate: Pick<NegotiateMedia, 'offer' | 'answer' | 'requestOffer'>;
+  readonly addIceCandidate: Pick<AddIceCandidate, 'execute'>;
+  readonly setMediaState: Pick<SetMediaState, 'execute'>;
+  readonly leaveRoom: Pick<LeaveRoom, 'execute'>;
 }

@@ -1,0 +1,70 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Live numbers read at scrape time, so nothing on the hot path updates a gauge. */
+export interface LiveCounts {
+  connections(): number;
+  rooms(): number;
+  participants(): number;
+  presenceOutboxDepth(): number;
+}
+
+/**
+ * Every metric the node exports, in one registry per node (tests run several nodes in one process).
+ * Latencies are in seconds, as Prometheus expects; buckets cover a loopback join (sub-millisecond) up
+ * to a media server call at its timeout.
+ */
+export class SignalingMetrics {
+  readonly registry = new Registry();
+  readonly messagesIn: Counter<'id'>;
+  readonly messagesOut: Counter<'id'>;
+  readonly errors: Counter<'code'>;
+  readonly joinSeconds: Histogram<'outcome'>;
+  readonly mediaCallSeconds: Histogram<'operation' | 'outcome'>;
+  readonly stateStoreSeconds: Histogram<'operation' | 'outcome'>;
+
+  constructor(live: LiveCounts, labels: Readonly<Record<string, string>> = {}) {
+    const registers = [this.registry];
+    this.registry.setDefaultLabels(labels);
+    // Includes nodejs_eventloop_lag_seconds and process memory/CPU.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
+    const gauge = (name: string, help: string, read: () => number): void => {
+      new Gauge({ name, help, registers, collect() { this.set(read()); } });
+    };
+    gauge('rtc_connections', 'Open client connections (WebSocket and SockJS)', () => live.connections());
+    gauge('rtc_rooms', 'Rooms hosted by this node', () => live.rooms());
+    gauge('rtc_participants', 'Participants in rooms hosted by this node', () => live.participants());
+    gauge('rtc_presence_outbox_depth', 'Presence events waiting to be delivered', () => live.presenceOutboxDepth());
+    this.messagesIn = new Counter({ name: 'rtc_messages_in_total', help: 'Client messages received, by id', labelNames: ['id'], registers });
+    this.messagesOut = new Counter({ name: 'rtc_messages_out_total', help: 'Messages sent to clients, by kind', labelNames: ['id'], registers });
+    this.errors = new Counter({ name: 'rtc_errors_total', help: 'Error replies sent to clients, by code', labelNames: ['code'], registers });
+    const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+    this.joinSeconds = new Histogram({ name: 'rtc_join_seconds', help: 'joinRoom handling time, by outcome', labelNames: ['outcome'], buckets: latencyBuckets, registers });
+    this.mediaCallSeconds = new Histogram({
+      name: 'rtc_media_call_seconds',
+      help: 'Media backend call latency, by operation and outcome',
+      labelNames: ['operation', 'outcome'],
+      buckets: latencyBuckets,
+      registers,
+    });
+    this.stateStoreSeconds = new Histogram({
+      name: 'rtc_state_store_seconds',
+      help: 'Room state store (Redis) call latency, by operation and outcome',
+      labelNames: ['operation', 'outcome'],
+      buckets: latencyBuckets,
+      registers,
+    });
+  }
+
+  /** Times `work` into `histogram`, labelled ok or error, and passes its result or failure through. */
+  async time<T, L extends string>(histogram: Histogram<L>, labels: Partial<Record<L, string>>, work: () => Promise<T>): Promise<T> {
+    const end = histogram.startTimer(labels);
+    try {
+      const result = await work();
+      end({ outcome: 'ok' } as Partial<Record<L, string>>);
+      return result;
+    } catch (error) {
+      end({ outcome: 'error' } as Partial<Record<L, string>>);
+      throw error;
+    }
+  }
+}

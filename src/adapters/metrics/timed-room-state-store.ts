@@ -1,0 +1,40 @@
+import type { MemberRecord, RoomHeader, RoomRecord, RoomStateStore } from '../../application';
+import type { ConnectionId, MediaState, RoomId, UserId } from '../../domain';
+import type { SignalingMetrics } from './signaling-metrics';
+
+/** A RoomStateStore that times every call: with Redis, this is the Redis latency the core sees. */
+export class TimedRoomStateStore implements RoomStateStore {
+  constructor(
+    private readonly inner: RoomStateStore,
+    private readonly metrics: SignalingMetrics,
+  ) {}
+
+  private timed<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    return this.metrics.time(this.metrics.stateStoreSeconds, { operation }, work);
+  }
+
+  recordJoin(room: RoomHeader, member: MemberRecord): Promise<void> {
+    return this.timed('recordJoin', () => this.inner.recordJoin(room, member));
+  }
+  recordLeave(roomId: RoomId, userId: UserId, connectionId: ConnectionId): Promise<void> {
+    return this.timed('recordLeave', () => this.inner.recordLeave(roomId, userId, connectionId));
+  }
+  recordMediaState(roomId: RoomId, userId: UserId, state: MediaState): Promise<void> {
+    return this.timed('recordMediaState', () => this.inner.recordMediaState(roomId, userId, state));
+  }
+  recordRoomClosed(roomId: RoomId): Promise<void> {
+    return this.timed('recordRoomClosed', () => this.inner.recordRoomClosed(roomId));
+  }
+  getRoom(roomId: RoomId): Promise<RoomRecord | undefined> {
+    return this.timed('getRoom', () => this.inner.getRoom(roomId));
+  }
+  listRooms(): Promise<readonly RoomRecord[]> {
+    return this.timed('listRooms', () => this.inner.listRooms());
+  }
+  isAvailable(): boolean {
+    return this.inner.isAvailable();
+  }
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}

@@ -51,10 +51,10 @@ export class ConnectionHub implements ClientNotifier {
     this.traffic.sent(message);
   }
 
-  disconnect(connectionId: ConnectionId, code: ErrorCode, message: string): void {
+  disconnect(connectionId: ConnectionId, code: ErrorCode, message: string, details?: Readonly<Record<string, string | number | boolean>>): void {
     const connection = this.connections.get(connectionId);
     if (!connection) return;
-    this.send(connectionId, { type: 'error', code, message });
+    this.send(connectionId, { type: 'error', code, message, ...(details ? { details } : {}) });
     this.connections.delete(connectionId);
     connection.close(closeCodeFor(code), code);
   }

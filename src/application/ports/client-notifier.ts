@@ -27,6 +27,6 @@ export type ClientMessage =
 export interface ClientNotifier {
   /** Queues the message for the client; a connection that is already gone is ignored. */
   send(connectionId: ConnectionId, message: ClientMessage): void;
-  /** Sends a final error and closes the connection. */
-  disconnect(connectionId: ConnectionId, code: ErrorCode, message: string): void;
+  /** Sends a final error (with optional details, such as a reconnect hint) and closes the connection. */
+  disconnect(connectionId: ConnectionId, code: ErrorCode, message: string, details?: Readonly<Record<string, string | number | boolean>>): void;
 }

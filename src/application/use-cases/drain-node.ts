@@ -1,6 +1,8 @@
 import type { CoreDependencies } from '../core-dependencies';
 import type { RoomDeparture } from './room-departure';
 
+const RECONNECT_SPREAD_MS = 5_000;
+
 type Deps = Pick<CoreDependencies, 'registry' | 'locks' | 'clients' | 'logger'>;
 
 /**
@@ -22,7 +24,11 @@ export class DrainNode {
           const room = registry.room(snapshot.id);
           if (!room) return;
           for (const p of room.participants()) {
-            clients.disconnect(p.connectionId, 'serverShuttingDown', 'this server is restarting; reconnect and join again');
+            // Spread reconnects over a few seconds so a restart is not followed by a thundering herd.
+            clients.disconnect(p.connectionId, 'serverShuttingDown', 'this server is restarting; reconnect and join again', {
+              reconnect: true,
+              retryAfterMs: Math.floor(Math.random() * RECONNECT_SPREAD_MS),
+            });
             if (await this.departure.depart(room, p.userId, p.connectionId, 'shutdown')) departed += 1;
           }
         }),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs npm packages (npm install: `npm ci` fails on this registry mirror, see docs/toolchain.md)
-# and builds the one native module we need. Install scripts are off in .npmrc on purpose: kurento-client's
-# postinstall is missing from its tarball and old `ws` breaks with the native bufferutil.
+# and builds the one native module we need. Install scripts are off in .npmrc: no dependency runs code at
+# install time unless this script asks for it by name.
 set -euo pipefail
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then

@@ -1,8 +1,46 @@
+import { z } from 'zod';
 import type { Logger, MediaGateway } from '../application';
+import { KurentoMediaGateway } from '../adapters/kurento/kurento-media-gateway';
 import { ConfigError, type Config } from '../config';
 
-/** Builds the Kurento media gateway from the configuration. */
+const ms = z.coerce.number().int().positive().max(600_000);
+
+/** Optional tuning of the Kurento adapter; defaults in src/adapters/kurento/kurento-settings.ts. */
+const KurentoTuning = z.object({
+  KURENTO_CONNECT_TIMEOUT_MS: ms.optional(),
+  KURENTO_HEALTH_INTERVAL_MS: ms.min(100).optional(),
+  KURENTO_HEALTH_TIMEOUT_MS: ms.optional(),
+  KURENTO_HEALTH_FAILURES: z.coerce.number().int().min(1).max(100).optional(),
+  KURENTO_RECONNECT_MIN_MS: ms.optional(),
+  KURENTO_RECONNECT_MAX_MS: ms.optional(),
+  KURENTO_MAX_BUFFERED_CANDIDATES: z.coerce.number().int().min(0).max(10_000).optional(),
+  KURENTO_JOIN_WAIT_MS: z.coerce.number().int().min(0).max(600_000).optional(),
+});
+
+/** Builds the Kurento media gateway from KURENTO_URL (one or more, comma-separated) and MEDIA_TIMEOUT_MS. */
 export const createKurentoMedia = (config: Config, logger: Logger): MediaGateway => {
-  void logger;
-  throw new ConfigError([`MEDIA_BACKEND=${config.MEDIA_BACKEND} is not available in this build yet`]);
+  const urls = config.KURENTO_URL;
+  if (!urls || urls.length === 0) throw new ConfigError(['KURENTO_URL: required when MEDIA_BACKEND=kurento']);
+  const parsed = KurentoTuning.safeParse(Object.fromEntries(Object.entries(config.env).filter(([k]) => k.startsWith('KURENTO_') && k !== 'KURENTO_URL')));
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(config.env[String(i.path[0])])})`));
+  }
+  const t = parsed.data;
+  const gateway = new KurentoMediaGateway(
+    {
+      urls,
+      requestTimeoutMs: config.MEDIA_TIMEOUT_MS,
+      connectTimeoutMs: t.KURENTO_CONNECT_TIMEOUT_MS,
+      healthIntervalMs: t.KURENTO_HEALTH_INTERVAL_MS,
+      healthTimeoutMs: t.KURENTO_HEALTH_TIMEOUT_MS,
+      healthFailures: t.KURENTO_HEALTH_FAILURES,
+      reconnectMinMs: t.KURENTO_RECONNECT_MIN_MS,
+      reconnectMaxMs: t.KURENTO_RECONNECT_MAX_MS,
+      maxBufferedCandidates: t.KURENTO_MAX_BUFFERED_CANDIDATES,
+      joinWaitMs: t.KURENTO_JOIN_WAIT_MS,
+    },
+    logger,
+  );
+  gateway.start();
+  return gateway;
 };

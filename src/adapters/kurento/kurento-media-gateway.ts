@@ -1,0 +1,314 @@
+import {
+  PUBLISH,
+  SignalingError,
+  type IceCandidate,
+  type MediaCapabilities,
+  type MediaLink,
+  type MediaSession,
+  type RoomId,
+  type UserId,
+} from '../../domain';
+import type { Logger, MediaBackendEvent, MediaGateway, MediaSignal } from '../../application';
+import { fromKmsEventData, toKmsCandidate } from './ice-candidate-codec';
+import type { KmsConnection } from './kms-connection';
+import { kmsUnavailable } from './kms-errors';
+import { kmsCalls, type KmsCalls } from './kms-media-calls';
+import type { KmsEvent } from './kms-rpc-socket';
+import { KmsPool } from './kms-pool';
+import { resolveKurentoSettings, type KurentoSettings, type ResolvedKurentoSettings } from './kurento-settings';
+import { linkKey, RoomMedia, type EndpointRecord } from './room-media';
+import { decodeSessionRef, encodeSessionRef } from './session-ref';
+
+const CAPABILITIES: MediaCapabilities = Object.freeze({
+  backend: 'kurento',
+  publish: true,
+  clientOfferedSubscribe: true,
+  serverOfferedSubscribe: true,
+  peerToPeer: false,
+});
+
+/** How long shutdown waits for KMS to release what is left before closing the sockets anyway. */
+const SHUTDOWN_RELEASE_MS = 2_000;
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * The seed's SFU on Kurento Media Server: one MediaPipeline per room, one outgoing WebRtcEndpoint per
+ * participant, and one incoming WebRtcEndpoint per (receiver, sender) pair, connected from the sender's
+ * outgoing endpoint. Rooms go to the least loaded KMS and stay there. When a KMS is lost, every room on
+ * it is reported as `sessionLost` at once: its media is gone (a restarted KMS forgets everything) and the
+ * core takes the participants out, so that a fresh join gets a fresh pipeline.
+ *
+ * Calls for one room arrive serialised by the core's room lock, except trickle ICE, which may arrive at
+ * any time; candidates for an endpoint that does not exist yet are buffered.
+ */
+export class KurentoMediaGateway implements MediaGateway {
+  private readonly settings: ResolvedKurentoSettings;
+  private readonly pool: KmsPool;
+  private readonly rooms = new Map<string, RoomMedia>();
+  /** Endpoint id → its room and record, to route KMS events. */
+  private readonly endpointRooms = new Map<string, { readonly ref: string; readonly record: EndpointRecord }>();
+  private readonly listeners: ((event: MediaBackendEvent) => void)[] = [];
+
+  constructor(
+    settings: KurentoSettings,
+    private readonly logger: Logger,
+  ) {
+    this.settings = resolveKurentoSettings(settings);
+    this.pool = new KmsPool(this.settings, logger, {
+      onLost: (kms, reason) => this.kmsLost(kms, reason),
+      onEvent: (kms, event) => this.kmsEvent(kms, event),
+    });
+  }
+
+  /** Starts connecting to every KMS; joins wait up to `joinWaitMs` for the first connection. */
+  start(): void {
+    this.pool.start();
+  }
+
+  capabilities(): MediaCapabilities {
+    return CAPABILITIES;
+  }
+
+  async openSession(roomId: RoomId): Promise<MediaSession> {
+    const kms = await this.pool.pick((k) => this.load(k));
+    const generation = kms.generation;
+    const pipelineId = await kmsCalls(kms).createPipeline();
+    if (kms.generation !== generation || !kms.isUp()) {
+      // The connection dropped while KMS answered: the room would be born lost.
+      throw kmsUnavailable(kms.url, 'the connection dropped while the pipeline was created');
+    }
+    const ref = encodeSessionRef(kms.url, pipelineId);
+    this.rooms.set(ref, new RoomMedia(roomId, ref, pipelineId, kms, this.settings.maxBufferedCandidates));
+    this.logger.info({ roomId, kms: kms.url, pipelineId }, 'Kurento pipeline created');
+    return { roomId, backend: 'kurento', ref };
+  }
+
+  async closeSession(session: MediaSession): Promise<void> {
+    const room = this.rooms.get(session.ref);
+    this.rooms.delete(session.ref);
+    if (room) for (const r of room.allEndpoints()) this.endpointRooms.delete(r.id);
+    const decoded = decodeSessionRef(session.ref);
+    const kms = room?.kms ?? (decoded ? this.pool.byUrl(decoded.kmsUrl) : undefined);
+    if (!decoded || !kms?.isUp()) {
+      this.logger.debug({ roomId: session.roomId, ref: session.ref }, 'no live KMS holds this pipeline; nothing to release');
+      return;
+    }
+    // Releasing the pipeline releases every endpoint in it; KMS answers success for unknown ids.
+    await kmsCalls(kms)
+      .release(decoded.pipelineId)
+      .then(() => this.logger.info({ roomId: session.roomId, kms: kms.url }, 'Kurento pipeline released'))
+      .catch((error: unknown) => this.logger.warn({ roomId: session.roomId, err: errorText(error) }, 'releasing a Kurento pipeline failed'));
+  }
+
+  async addParticipant(session: MediaSession, userId: UserId): Promise<void> {
+    const room = this.room(session);
+    const stale = room.outgoingOf(userId);
+    if (stale) await this.replaceOutgoing(room, stale);
+    else await this.createEndpoint(room, userId, PUBLISH);
+  }
+
+  async removeParticipant(session: MediaSession, userId: UserId): Promise<void> {
+    const room = this.rooms.get(session.ref);
+    if (!room) return; // lost with its KMS: nothing left to free
+    const doomed = room.removeParticipant(userId);
+    await this.releaseEndpoints(room, doomed);
+  }
+
+  async offer(session: MediaSession, from: UserId, link: MediaLink, sdp: string, requestId?: string): Promise<void> {
+    const room = this.room(session);
+    const endpoint = await this.endpointToNegotiate(room, from, link);
+    const calls = kmsCalls(room.kms);
+    this.logger.debug({ roomId: room.roomId, userId: from, link, offerBytes: sdp.length }, 'processOffer');
+    const answer = await calls.processOffer(endpoint.id, sdp);
+    endpoint.negotiation = 'done';
+    this.emit({ type: 'answer', roomId: room.roomId, to: from, link, sdp: answer, ...(requestId !== undefined ? { requestId } : {}) });
+    await calls.gatherCandidates(endpoint.id);
+  }
+
+  async requestOffer(session: MediaSession, from: UserId, link: MediaLink, requestId?: string): Promise<void> {
+    const room = this.room(session);
+    if (link.kind !== 'subscribe') {
+      throw new SignalingError('unsupportedFlow', 'kurento: only subscriptions can be offered by the server');
+    }
+    const endpoint = await this.endpointToNegotiate(room, from, link);
+    const calls = kmsCalls(room.kms);
+    const offer = await calls.generateOffer(endpoint.id);
+    endpoint.negotiation = 'offerGenerated';
+    this.emit({ type: 'offer', roomId: room.roomId, to: from, link, sdp: offer, ...(requestId !== undefined ? { requestId } : {}) });
+    await calls.gatherCandidates(endpoint.id);
+  }
+
+  async answer(session: MediaSession, from: UserId, link: MediaLink, sdp: string): Promise<void> {
+    const room = this.room(session);
+    const endpoint = room.endpointFor(from, link);
+    if (!endpoint || endpoint.negotiation !== 'offerGenerated') {
+      throw new SignalingError('mediaBackendError', 'no server offer is waiting for an answer on this link; send subscribe first', {
+        kmsErrorType: 'SDP_END_POINT_NOT_OFFER_GENERATED',
+      });
+    }
+    this.logger.debug({ roomId: room.roomId, userId: from, link, answerBytes: sdp.length }, 'processAnswer');
+    await kmsCalls(room.kms).processAnswer(endpoint.id, sdp);
+    endpoint.negotiation = 'done';
+  }
+
+  async addIceCandidate(session: MediaSession, from: UserId, link: MediaLink, candidate: IceCandidate): Promise<void> {
+    const room = this.room(session);
+    const endpoint = room.endpointFor(from, link);
+    if (!endpoint) {
+      room.candidates.add(linkKey(from, link), candidate);
+      return;
+    }
+    await kmsCalls(room.kms).addIceCandidate(endpoint.id, toKmsCandidate(candidate));
+  }
+
+  onEvent(listener: (event: MediaBackendEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  isAvailable(): boolean {
+    return this.pool.isAvailable();
+  }
+
+  async shutdown(): Promise<void> {
+    const left = [...this.rooms.values()];
+    this.rooms.clear();
+    this.endpointRooms.clear();
+    const releases = left
+      .filter((r) => r.kms.isUp())
+      .map((r) => kmsCalls(r.kms).release(r.pipelineId).catch(() => undefined));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(releases), new Promise((resolve) => (timer = setTimeout(resolve, SHUTDOWN_RELEASE_MS)))]);
+    clearTimeout(timer);
+    this.pool.close();
+  }
+
+  // ---- endpoints ----
+
+  private room(session: MediaSession): RoomMedia {
+    const room = this.rooms.get(session.ref);
+    if (!room) {
+      throw new SignalingError('mediaServerUnavailable', `the media of room ${session.roomId} was lost with its media server; join again`, {
+        roomId: session.roomId,
+      });
+    }
+    return room;
+  }
+
+  /**
+   * The endpoint a new negotiation of (owner, link) runs on. KMS negotiates an endpoint only once, so a
+   * second offer on a link (the client rebuilt its peer connection) gets a fresh endpoint.
+   */
+  private async endpointToNegotiate(room: RoomMedia, owner: UserId, link: MediaLink): Promise<EndpointRecord> {
+    if (link.kind === 'upstream') throw new SignalingError('unsupportedFlow', 'kurento: peer-to-peer links exist only with the mesh backend');
+    const current = room.endpointFor(owner, link);
+    if (current && current.negotiation === 'none') return current;
+    if (link.kind === 'publish') {
+      return current ? this.replaceOutgoing(room, current) : this.createEndpoint(room, owner, link);
+    }
+    const source = room.outgoingOf(link.publisher);
+    if (!source) throw new SignalingError('unknownUser', `user ${link.publisher} publishes nothing in room ${room.roomId}`, { userId: link.publisher });
+    if (current) {
+      room.forget(owner, link, current.id);
+      await this.releaseEndpoints(room, [current]);
+    }
+    return this.createEndpoint(room, owner, link, source.id);
+  }
+
+  /**
+   * Creates a WebRtcEndpoint for (owner, link), subscribes to its candidates, connects it from `source`,
+   * registers it and passes on the candidates the client sent before it existed.
+   */
+  private async createEndpoint(room: RoomMedia, owner: UserId, link: MediaLink, source?: string): Promise<EndpointRecord> {
+    const calls = kmsCalls(room.kms);
+    const id = await calls.createWebRtcEndpoint(room.pipelineId);
+    try {
+      if (this.rooms.get(room.ref) !== room) throw kmsUnavailable(room.kms.url, 'the room was lost while its endpoint was created');
+      await calls.subscribe(id, 'IceCandidateFound');
+      if (source !== undefined) await calls.connect(source, id);
+    } catch (error) {
+      calls.release(id).catch(() => undefined);
+      throw error;
+    }
+    const record: EndpointRecord = { id, owner, link, negotiation: 'none' };
+    room.set(record);
+    this.endpointRooms.set(id, { ref: room.ref, record });
+    await this.flushCandidates(room, record, calls);
+    return record;
+  }
+
+  /** A new outgoing endpoint for a republish, fed to everyone who received the old one. */
+  private async replaceOutgoing(room: RoomMedia, old: EndpointRecord): Promise<EndpointRecord> {
+    room.forget(old.owner, old.link, old.id);
+    const fresh = await this.createEndpoint(room, old.owner, PUBLISH);
+    const calls = kmsCalls(room.kms);
+    await Promise.all(room.fedBy(old.owner).map((sink) => calls.connect(fresh.id, sink.id)));
+    await this.releaseEndpoints(room, [old]);
+    return fresh;
+  }
+
+  private async flushCandidates(room: RoomMedia, record: EndpointRecord, calls: KmsCalls): Promise<void> {
+    const buffered = room.candidates.take(linkKey(record.owner, record.link));
+    if (buffered.length === 0) return;
+    const results = await Promise.allSettled(buffered.map((c) => calls.addIceCandidate(record.id, toKmsCandidate(c))));
+    const failed = results.filter((r) => r.status === 'rejected').length;
+    if (failed > 0) this.logger.warn({ roomId: room.roomId, userId: record.owner, failed }, 'KMS refused buffered ICE candidates');
+  }
+
+  /** Best effort: KMS frees the endpoints with the pipeline anyway. */
+  private async releaseEndpoints(room: RoomMedia, records: readonly EndpointRecord[]): Promise<void> {
+    for (const r of records) this.endpointRooms.delete(r.id);
+    if (records.length === 0 || !room.kms.isUp()) return;
+    const calls = kmsCalls(room.kms);
+    const results = await Promise.allSettled(records.map((r) => calls.release(r.id)));
+    results.forEach((result, i) => {
+      if (result.status === 'rejected') {
+        this.logger.warn({ roomId: room.roomId, endpoint: records[i]?.id, err: errorText(result.reason) }, 'releasing a Kurento endpoint failed');
+      }
+    });
+  }
+
+  // ---- placement and KMS events ----
+
+  /** What this node holds on `kms`: new rooms go where it holds the fewest endpoints. */
+  private load(kms: KmsConnection): { endpoints: number; pipelines: number } {
+    const rooms = [...this.rooms.values()].filter((r) => r.kms === kms);
+    return { endpoints: rooms.reduce((n, r) => n + r.endpointCount, 0), pipelines: rooms.length };
+  }
+
+  private kmsLost(kms: KmsConnection, reason: string): void {
+    const lost = [...this.rooms.values()].filter((r) => r.kms === kms);
+    for (const room of lost) {
+      this.rooms.delete(room.ref);
+      for (const r of room.allEndpoints()) this.endpointRooms.delete(r.id);
+      // If only the socket dropped, KMS still holds the pipeline: free it once reconnected.
+      this.pool.orphan(kms, room.pipelineId);
+    }
+    this.logger.warn({ kms: kms.url, rooms: lost.length, reason }, 'Kurento Media Server lost; its rooms lose their media');
+    for (const room of lost) {
+      this.emit({ type: 'sessionLost', roomId: room.roomId, ref: room.ref, reason: `media server ${kms.url} lost: ${reason}` });
+    }
+  }
+
+  private kmsEvent(kms: KmsConnection, event: KmsEvent): void {
+    if (event.type !== 'IceCandidateFound') return;
+    const entry = this.endpointRooms.get(event.object);
+    const room = entry ? this.rooms.get(entry.ref) : undefined;
+    if (!entry || !room || room.kms !== kms) return;
+    const { record } = entry;
+    const candidate = fromKmsEventData(event.data);
+    if (!candidate) return;
+    const signal: MediaSignal = { type: 'candidate', roomId: room.roomId, to: record.owner, link: record.link, candidate };
+    this.emit(signal);
+  }
+
+  private emit(event: MediaBackendEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.logger.error({ err: errorText(error), type: event.type }, 'a media event listener threw');
+      }
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import type { IceCandidate, MediaLink, RoomId, UserId } from '../../domain';
+import { CandidateBuffer } from './candidate-buffer';
+import type { KmsConnection } from './kms-connection';
+
+/** Where an endpoint stands in SDP negotiation; KMS negotiates each endpoint once. */
+export type Negotiation = 'none' | 'offerGenerated' | 'done';
+
+export interface EndpointRecord {
+  readonly id: string;
+  readonly owner: UserId;
+  readonly link: MediaLink;
+  negotiation: Negotiation;
+}
+
+/** A key per (owner, link); user ids never contain a space. */
+export const linkKey = (owner: UserId, link: MediaLink): string =>
+  link.kind === 'publish' ? `${owner} publish` : link.kind === 'subscribe' ? `${owner} from ${link.publisher}` : `${owner} to ${link.subscriber}`;
+
+/**
+ * One room's media on its KMS: the pipeline, each participant's outgoing endpoint, and the incoming
+ * endpoint of each (receiver, sender) pair. Holds no I/O; KurentoMediaGateway does the KMS calls.
+ */
+export class RoomMedia {
+  private readonly outgoing = new Map<UserId, EndpointRecord>();
+  /** Keyed by `linkKey(receiver, subscribe(sender))`. */
+  private readonly incoming = new Map<string, EndpointRecord>();
+  readonly candidates: CandidateBuffer<IceCandidate>;
+
+  constructor(
+    readonly roomId: RoomId,
+    readonly ref: string,
+    readonly pipelineId: string,
+    readonly kms: KmsConnection,
+    maxBufferedCandidates: number,
+  ) {
+    this.candidates = new CandidateBuffer(maxBufferedCandidates);
+  }
+
+  outgoingOf(userId: UserId): EndpointRecord | undefined {
+    return this.outgoing.get(userId);
+  }
+
+  endpointFor(owner: UserId, link: MediaLink): EndpointRecord | undefined {
+    if (link.kind === 'publish') return this.outgoing.get(owner);
+    return this.incoming.get(linkKey(owner, link));
+  }
+
+  set(record: EndpointRecord): void {
+    if (record.link.kind === 'publish') this.outgoing.set(record.owner, record);
+    else this.incoming.set(linkKey(record.owner, record.link), record);
+  }
+
+  /** Forgets the endpoint of (owner, link) if it is still `id`. */
+  forget(owner: UserId, link: MediaLink, id: string): void {
+    if (this.endpointFor(owner, link)?.id !== id) return;
+    if (link.kind === 'publish') this.outgoing.delete(owner);
+    else this.incoming.delete(linkKey(owner, link));
+  }
+
+  /** The incoming endpoints fed by `publisher`'s outgoing endpoint. */
+  fedBy(publisher: UserId): EndpointRecord[] {
+    return [...this.incoming.values()].filter((r) => r.link.kind === 'subscribe' && r.link.publisher === publisher);
+  }
+
+  /**
+   * Takes the participant out: its outgoing endpoint, its incoming endpoints, and every other
+   * participant's incoming endpoint fed by it. Returns the endpoints to release.
+   */
+  removeParticipant(userId: UserId): EndpointRecord[] {
+    const doomed: EndpointRecord[] = [];
+    const own = this.outgoing.get(userId);
+    if (own) doomed.push(own);
+    this.outgoing.delete(userId);
+    for (const [key, r] of this.incoming) {
+      if (r.owner === userId || (r.link.kind === 'subscribe' && r.link.publisher === userId)) {
+        doomed.push(r);
+        this.incoming.delete(key);
+      }
+    }
+    this.candidates.discard((key) => key.startsWith(`${userId} `) || key.endsWith(` ${userId}`));
+    return doomed;
+  }
+
+  allEndpoints(): EndpointRecord[] {
+    return [...this.outgoing.values(), ...this.incoming.values()];
+  }
+
+  get endpointCount(): number {
+    return this.outgoing.size + this.incoming.size;
+  }
+}

@@ -1,0 +1,105 @@
+import type { KurentoEmulator } from '../../support/kurento-emulator';
+import type { SignalingClient } from '../../support/signaling-client';
+import type { RunningNode } from '../../../src/main';
+import { closeAll, connectClients, eventually, publish, receiveFrom, startEmulator, startKurentoNode } from './kurento-test-kit';
+
+jest.setTimeout(60_000);
+
+/** How soon clients must hear of a lost KMS: socket loss is immediate, a hung KMS takes 2 failed pings. */
+const SOCKET_LOSS_BOUND_MS = 3_000;
+const HANG_LOSS_BOUND_MS = 6_000;
+
+describe('Kurento backend: losing the media server and getting it back', () => {
+  let kms: KurentoEmulator;
+  let node: RunningNode;
+  const open: SignalingClient[] = [];
+
+  beforeEach(async () => {
+    kms = await startEmulator();
+    node = await startKurentoNode([kms.url]);
+  });
+  afterEach(async () => {
+    await closeAll(open.splice(0));
+    await node.stop();
+    await kms.stop();
+  });
+
+  const clients = async (n: number): Promise<SignalingClient[]> => {
+    const made = await connectClients(node, n);
+    open.push(...made);
+    return made;
+  };
+
+  const roomInCall = async (roomId: string): Promise<SignalingClient[]> => {
+    const [alice, bob] = await clients(2);
+    await alice!.join({ userId: 'alice', roomId });
+    await bob!.join({ userId: 'bob', roomId });
+    await publish(alice!, 'alice');
+    await publish(bob!, 'bob');
+    await receiveFrom(bob!, 'alice');
+    return [alice!, bob!];
+  };
+
+  const expectLossReported = async (clientsInRoom: readonly SignalingClient[], since: number, boundMs: number): Promise<void> => {
+    for (const c of clientsInRoom) {
+      const error = await c.next('error', (m) => m.code === 'mediaServerUnavailable', boundMs + 2_000);
+      expect(error).toMatchObject({ id: 'error', code: 'mediaServerUnavailable', details: { roomId: expect.any(String) } });
+    }
+    expect(Date.now() - since).toBeLessThan(boundMs);
+  };
+
+  it('tells every client of a stopped KMS within seconds, and serves fresh joins once it is back', async () => {
+    const [alice, bob] = await roomInCall('c-lost');
+    const stoppedAt = Date.now();
+    await kms.stop();
+    await expectLossReported([alice!, bob!], stoppedAt, SOCKET_LOSS_BOUND_MS);
+    expect(node.wsUrl).toBeDefined();
+
+    // While KMS is down, a join is refused with a typed error after the bounded wait (KURENTO_JOIN_WAIT_MS).
+    const refusedAt = Date.now();
+    alice!.send({ id: 'joinRoom', userId: 'alice', roomId: 'c-lost', communityId: '1', requestId: 'down-1' });
+    expect(await alice!.next('error', () => true, 10_000)).toMatchObject({ code: 'mediaServerUnavailable', requestId: 'down-1' });
+    expect(Date.now() - refusedAt).toBeLessThan(6_000);
+
+    await kms.restart();
+    // The same connections join again, without a restart of the signaling node.
+    const again = await alice!.join({ userId: 'alice', roomId: 'c-lost' });
+    expect(again.members).toEqual([]);
+    await bob!.join({ userId: 'bob', roomId: 'c-lost' });
+    await publish(alice!, 'alice');
+    expect(await receiveFrom(bob!, 'alice')).toMatchObject({ userId: 'alice' });
+    expect(kms.pipelines()).toHaveLength(1);
+    expect(kms.endpoints()).toHaveLength(3);
+  });
+
+  it('notices a crashed KMS (no close frame) the same way', async () => {
+    const [alice, bob] = await roomInCall('c-crash');
+    const killedAt = Date.now();
+    await kms.kill();
+    await expectLossReported([alice!, bob!], killedAt, SOCKET_LOSS_BOUND_MS);
+    await kms.restart();
+    await eventually(() => expect(kms.connectionCount()).toBe(1));
+    expect(await alice!.join({ userId: 'alice', roomId: 'c-crash' })).toMatchObject({ members: [] });
+  });
+
+  it('notices a KMS that stops answering while its socket stays open, by its health pings', async () => {
+    const [alice, bob] = await roomInCall('c-hung');
+    const hungAt = Date.now();
+    kms.hangNext('ping', 1_000_000);
+    await expectLossReported([alice!, bob!], hungAt, HANG_LOSS_BOUND_MS);
+    // The node gave that socket up; once KMS answers again, a fresh connection serves new joins.
+    kms.clearFaults();
+    expect(await alice!.join({ userId: 'alice', roomId: 'c-hung' })).toMatchObject({ members: [] });
+    await publish(alice!, 'alice');
+    // The first session's pipeline survived on this KMS (it never restarted); the node released it.
+    await eventually(() => expect(kms.pipelines()).toHaveLength(1));
+  });
+
+  it('frees the pipelines of a session whose socket dropped while KMS lived on', async () => {
+    const [alice, bob] = await roomInCall('c-blip');
+    expect(kms.pipelines()).toHaveLength(1);
+    kms.dropConnections();
+    await expectLossReported([alice!, bob!], Date.now(), SOCKET_LOSS_BOUND_MS);
+    await eventually(() => expect(kms.liveObjectCount()).toBe(0));
+  });
+});

@@ -1,0 +1,64 @@
+import { KurentoEmulator, sampleOffer, type EndpointView } from '../../support/kurento-emulator';
+import { SignalingClient, type WireMessage } from '../../support/signaling-client';
+import { startTestServer } from '../../support/start-server';
+import type { RunningNode } from '../../../src/main';
+
+/** Fast failure detection for tests; every value is far above what loopback needs. */
+export const FAST_KMS_ENV: Record<string, string> = {
+  KURENTO_HEALTH_INTERVAL_MS: '500',
+  KURENTO_HEALTH_TIMEOUT_MS: '800',
+  KURENTO_HEALTH_FAILURES: '2',
+  KURENTO_RECONNECT_MIN_MS: '100',
+  KURENTO_RECONNECT_MAX_MS: '400',
+  KURENTO_JOIN_WAIT_MS: '3000',
+};
+
+export const startKurentoNode = (kmsUrls: readonly string[], env: Record<string, string> = {}): Promise<RunningNode> =>
+  startTestServer({ MEDIA_BACKEND: 'kurento', KURENTO_URL: kmsUrls.join(','), ...FAST_KMS_ENV, ...env });
+
+export const startEmulator = async (): Promise<KurentoEmulator> => {
+  const emulator = new KurentoEmulator();
+  await emulator.start();
+  return emulator;
+};
+
+export const candidate = (n: number) => ({
+  candidate: `candidate:${n} 1 udp 2122260223 192.0.2.${n} 5${n}000 typ host generation 0`,
+  sdpMid: '0',
+  sdpMLineIndex: 0,
+});
+
+/** Polls until `check` returns without throwing, or rethrows its last error after `timeoutMs`. */
+export const eventually = async <T>(check: () => T, timeoutMs = 5_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+};
+
+export const connectClients = (node: RunningNode, n: number): Promise<SignalingClient[]> =>
+  Promise.all(Array.from({ length: n }, () => SignalingClient.connect(node.wsUrl)));
+
+/** The seed's publish: `receiveVideoFrom` with one's own id; resolves with the answer. */
+export const publish = async (client: SignalingClient, userId: string): Promise<WireMessage> => {
+  client.send({ id: 'receiveVideoFrom', userId, sdpOffer: sampleOffer('sendonly') });
+  return client.next('receiveVideoAnswer', (m) => m.userId === userId);
+};
+
+/** The seed's subscription: `receiveVideoFrom` with another's id; resolves with the answer. */
+export const receiveFrom = async (client: SignalingClient, publisher: string): Promise<WireMessage> => {
+  client.send({ id: 'receiveVideoFrom', userId: publisher, sdpOffer: sampleOffer('recvonly') });
+  return client.next('receiveVideoAnswer', (m) => m.userId === publisher);
+};
+
+/** The endpoint that receives from `source`, i.e. the incoming endpoint connected from it. */
+export const sinksOf = (endpoints: readonly EndpointView[], source: string): EndpointView[] => endpoints.filter((e) => e.source === source);
+
+export const closeAll = async (clients: readonly SignalingClient[]): Promise<void> => {
+  await Promise.all(clients.map((c) => c.close()));
+};

@@ -39,6 +39,10 @@ class DemoClient {
   private readonly pendingRequests = new Map<string, () => void>();
   readonly members = new Map<string, Member>();
   readonly errors: Msg[] = [];
+  /** performance.now() when the last joinRoom was sent, for join-to-first-frame measurements. */
+  joinSentAt: number | undefined;
+  /** Called when the server ends the session on its own (media server lost, replaced, kicked). */
+  onEnded: () => void = () => undefined;
 
   async join(roomId: string, userId: string, token: string): Promise<void> {
     this.self = userId;
@@ -47,22 +51,33 @@ class DemoClient {
     const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/rtc/websocket`);
     this.ws = ws;
     ws.onmessage = (event) => void this.onMessage(JSON.parse(String(event.data)) as Msg).catch((e: unknown) => log(`handler failed: ${String(e)}`));
-    ws.onclose = (event) => setStatus('closed', `connection closed (${event.code})`);
+    ws.onclose = (event) => {
+      // A socket closed by leave() or by a later join must not overwrite the newer state.
+      if (this.ws === ws) setStatus('closed', `connection closed (${event.code})`);
+    };
     await new Promise<void>((resolve, reject) => {
       ws.onopen = () => resolve();
       ws.onerror = () => reject(new Error('cannot connect'));
     });
+    this.joinSentAt = performance.now();
     this.send({ id: 'joinRoom', userId, roomId, communityId: '0', video: true, audio: true, ...(token ? { token } : {}) });
   }
 
   leave(): void {
     this.send({ id: 'leaveRoom' });
+    this.teardown();
+    setStatus('idle', 'left');
+  }
+
+  /** Closes every connection and tile; the camera stays open for the next join. */
+  private teardown(): void {
     for (const userId of [...this.members.keys()]) this.removeParticipant(userId);
     this.publishLink?.pc.close();
     this.publishLink = undefined;
     document.querySelector(`[data-user-id="${CSS.escape(this.self)}"]`)?.remove();
-    this.ws?.close();
-    setStatus('idle', 'left');
+    const ws = this.ws;
+    this.ws = undefined;
+    ws?.close();
   }
 
   toggle(kind: 'audio' | 'video'): boolean {
@@ -149,6 +164,13 @@ class DemoClient {
       case 'error': {
         this.errors.push(m);
         log(`error ${String(m.code)}: ${String(m.message)}`);
+        if (m.requestId === undefined) {
+          // Not an answer to a request: the server ended our session (e.g. the media server was lost).
+          this.teardown();
+          setStatus('error', `${String(m.code)}: ${String(m.message)}`, String(m.code));
+          this.onEnded();
+          return;
+        }
         const retry = this.pendingRequests.get(String(m.requestId));
         this.pendingRequests.delete(String(m.requestId));
         retry?.();
@@ -185,7 +207,7 @@ class DemoClient {
   private retrySubscribe(publisher: string): void {
     const attempt = (this.retries.get(publisher) ?? 0) + 1;
     this.retries.set(publisher, attempt);
-    if (attempt <= 10 && this.members.has(publisher)) setTimeout(() => void this.subscribe(publisher), 500);
+    if (attempt <= 20 && this.members.has(publisher)) setTimeout(() => void this.subscribe(publisher), 500);
   }
 
   private newSubscription(publisher: string): PeerLink {
@@ -286,9 +308,11 @@ const log = (line: string): void => {
   $('log').textContent += `${new Date().toISOString().slice(11, 23)} ${line}\n`;
 };
 
-const setStatus = (state: string, text: string): void => {
+const setStatus = (state: string, text: string, code?: string): void => {
   const status = $('status');
   status.dataset.state = state;
+  if (code) status.dataset.code = code;
+  else delete status.dataset.code;
   status.textContent = text;
 };
 
@@ -311,10 +335,14 @@ $('join-form').addEventListener('submit', (event) => {
     },
   );
 });
-$('leave').addEventListener('click', () => {
-  client.leave();
+const showJoinable = (): void => {
   for (const id of ['leave', 'toggle-camera', 'toggle-mic']) $<HTMLButtonElement>(id).disabled = true;
   $<HTMLButtonElement>('join').disabled = false;
+};
+client.onEnded = showJoinable;
+$('leave').addEventListener('click', () => {
+  client.leave();
+  showJoinable();
 });
 $('toggle-camera').addEventListener('click', (e) => {
   (e.target as HTMLButtonElement).textContent = client.toggle('video') ? 'Camera off' : 'Camera on';

@@ -1,0 +1,72 @@
+import type { Page } from 'playwright-core';
+import { launchDemoBrowser, waitForVideoFrom, type DemoBrowser } from '../support/demo-browser';
+import { startJanus, type JanusFixture } from '../support/janus-fixture';
+import { startTestServer } from '../support/start-server';
+import type { RunningNode } from '../../src/start-node';
+
+jest.setTimeout(180_000);
+
+const VIDEO_TIMEOUT_MS = 45_000;
+/** Janus dies with a closed socket, noticed at once; the bound leaves room for a loaded machine. */
+const LOSS_NOTICE_BOUND_MS = 5_000;
+const ROOM = 'c-e2e-janus-loss';
+
+describe('demo page in headless Chromium when Janus dies mid-session', () => {
+  let janus: JanusFixture;
+  let node: RunningNode;
+  let browser: DemoBrowser;
+
+  beforeAll(async () => {
+    janus = await startJanus();
+    node = await startTestServer({
+      MEDIA_BACKEND: 'janus',
+      JANUS_URL: janus.url,
+      JANUS_RECONNECT_MIN_MS: '200',
+      JANUS_RECONNECT_MAX_MS: '2000',
+    });
+    browser = await launchDemoBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await node?.stop();
+    await janus?.stop();
+  });
+
+  const rejoin = async (page: Page): Promise<void> => {
+    await page.click('#join');
+    await page.waitForSelector('#status[data-state="joined"]', { timeout: 20_000 });
+  };
+
+  it('shows the typed error on every page, and a fresh join after Janus restarts gets video again', async () => {
+    const alice = await browser.openAndJoin(node.httpUrl, ROOM, 'alice');
+    const bob = await browser.openAndJoin(node.httpUrl, ROOM, 'bob');
+    await waitForVideoFrom(alice, ['bob'], VIDEO_TIMEOUT_MS);
+    await waitForVideoFrom(bob, ['alice'], VIDEO_TIMEOUT_MS);
+
+    const killedAt = Date.now();
+    await janus.kill();
+    for (const page of [alice, bob]) {
+      await page.waitForSelector('#status[data-state="error"][data-code="mediaServerUnavailable"]', { timeout: LOSS_NOTICE_BOUND_MS });
+      expect(await page.textContent('#status')).toMatch(/^mediaServerUnavailable: the media server lost this room's media/);
+      expect(await page.textContent('#log')).toContain('error mediaServerUnavailable');
+      // The page dropped its connections and remote tiles, and may join again.
+      expect(await page.locator('.tile').count()).toBe(0);
+      expect(await page.isEnabled('#join')).toBe(true);
+    }
+    expect(Date.now() - killedAt).toBeLessThan(LOSS_NOTICE_BOUND_MS * 2);
+
+    // Janus comes back; the signaling node was never restarted.
+    await janus.restart();
+    await rejoin(alice);
+    await rejoin(bob);
+    const frames = await Promise.all([waitForVideoFrom(alice, ['bob'], VIDEO_TIMEOUT_MS), waitForVideoFrom(bob, ['alice'], VIDEO_TIMEOUT_MS)]);
+    expect(frames[0].bob).toBeGreaterThan(0);
+    expect(frames[1].alice).toBeGreaterThan(0);
+    expect(await janus.listRooms()).toEqual([expect.objectContaining({ num_participants: 2 })]);
+
+    await alice.click('#leave');
+    await bob.click('#leave');
+    await alice.close();
+    await bob.close();
+  });
+});

@@ -1,8 +1,15 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
-const port = z.coerce.number().int().min(0).max(65535);
-const positiveInt = z.coerce.number().int().positive();
+// Environment values are strings; Number() would also take " ", "0x1F" and "1e3", which nobody means.
+const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'expected a whole number in decimal digits')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+const port = wholeNumber(0, 65535);
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
 const urlList = (schemes: readonly string[]) =>
   z
@@ -21,33 +28,41 @@ const ConfigSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     NODE_ID: z.string().regex(/^[\w.-]{1,64}$/).optional(),
     PUBLIC_URL: z.url({ protocol: /^wss?$/ }).optional(),
-    ROOM_CAPACITY: positiveInt.max(1000).default(25),
-    MAX_MESSAGE_BYTES: positiveInt.min(1024).max(1024 * 1024).default(64 * 1024),
-    MAX_QUEUED_MESSAGES: positiveInt.default(256),
-    PING_INTERVAL_MS: positiveInt.min(1000).default(30_000),
+    ROOM_CAPACITY: wholeNumber(1, 1000).default(25),
+    MAX_ROOMS_PER_NODE: wholeNumber(1).optional(),
+    MAX_MESSAGE_BYTES: wholeNumber(1024, 1024 * 1024).default(64 * 1024),
+    MAX_QUEUED_MESSAGES: wholeNumber(1).default(256),
+    PING_INTERVAL_MS: wholeNumber(1000).default(30_000),
     STATIC_DIR: z.string().optional(),
     MEDIA_BACKEND: z.enum(['mesh', 'kurento', 'janus']).default('mesh'),
     KURENTO_URL: urlList(['ws', 'wss']).optional(),
     JANUS_URL: z.url({ protocol: /^wss?$/ }).optional(),
-    MEDIA_TIMEOUT_MS: positiveInt.default(10_000),
+    MEDIA_TIMEOUT_MS: wholeNumber(1).default(10_000),
     STATE_STORE: z.enum(['memory', 'redis']).default('memory'),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     REDIS_CLUSTER_NODES: z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(hostPort).min(1)).optional(),
     REDIS_KEY_PREFIX: z.string().regex(/^[\w:.-]{0,64}$/).default('rtc:'),
     PRESENCE_TCP: hostPort.optional(),
     AUTH: z.enum(['none', 'jwt']).default('none'),
-  })
-  .superRefine((c, ctx) => {
-    if (c.MEDIA_BACKEND === 'kurento' && !c.KURENTO_URL) {
-      ctx.addIssue({ code: 'custom', path: ['KURENTO_URL'], message: 'required when MEDIA_BACKEND=kurento (e.g. ws://127.0.0.1:8888/kurento)' });
-    }
-    if (c.MEDIA_BACKEND === 'janus' && !c.JANUS_URL) {
-      ctx.addIssue({ code: 'custom', path: ['JANUS_URL'], message: 'required when MEDIA_BACKEND=janus (e.g. ws://127.0.0.1:8188)' });
-    }
-    if (c.STATE_STORE === 'redis' && !c.REDIS_URL && !c.REDIS_CLUSTER_NODES) {
-      ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'REDIS_URL or REDIS_CLUSTER_NODES is required when STATE_STORE=redis' });
-    }
   });
+
+/**
+ * Settings that need each other. Checked on the raw values so that they are reported together with any
+ * other bad value, not only once everything else is right.
+ */
+const companionProblems = (env: Readonly<Record<string, string>>): string[] => {
+  const problems: string[] = [];
+  if (env.MEDIA_BACKEND === 'kurento' && !env.KURENTO_URL) {
+    problems.push('KURENTO_URL: required when MEDIA_BACKEND=kurento (e.g. ws://127.0.0.1:8888/kurento)');
+  }
+  if (env.MEDIA_BACKEND === 'janus' && !env.JANUS_URL) {
+    problems.push('JANUS_URL: required when MEDIA_BACKEND=janus (e.g. ws://127.0.0.1:8188)');
+  }
+  if (env.STATE_STORE === 'redis' && !env.REDIS_URL && !env.REDIS_CLUSTER_NODES) {
+    problems.push('REDIS_URL: REDIS_URL or REDIS_CLUSTER_NODES is required when STATE_STORE=redis');
+  }
+  return problems;
+};
 
 export type RawConfig = z.infer<typeof ConfigSchema>;
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -65,15 +80,17 @@ export const loadConfig = (env: Environment): Config => {
   // An empty variable means "not set", as shells and compose files often leave them.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = ConfigSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const key = issue.path.join('.') || '(environment)';
-        const value = typeof issue.path[0] === 'string' ? present[issue.path[0]] : undefined;
-        return `${key}: ${issue.message}${value !== undefined ? ` (got ${JSON.stringify(value)})` : ''}`;
-      }),
-    );
-  }
+  const problems = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((issue) => {
+          const key = issue.path.join('.') || '(environment)';
+          const value = typeof issue.path[0] === 'string' ? present[issue.path[0]] : undefined;
+          return `${key}: ${issue.message}${value !== undefined ? ` (got ${JSON.stringify(value)})` : ''}`;
+        })),
+    ...companionProblems(present as Record<string, string>),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const c = parsed.data;
   return { ...c, nodeId: c.NODE_ID ?? `${hostname()}-${process.pid}`, env: present };
 };

@@ -153,7 +153,11 @@ export const buildContainer = (config: Config, logger: Logger): Container => {
     tokens: get(TOKENS.TokenVerifier),
     clock: get(TOKENS.Clock),
     logger,
-    settings: { roomCapacity: config.ROOM_CAPACITY, nodeId: config.nodeId },
+    settings: {
+      roomCapacity: config.ROOM_CAPACITY,
+      nodeId: config.nodeId,
+      ...(config.MAX_ROOMS_PER_NODE !== undefined ? { maxRoomsPerNode: config.MAX_ROOMS_PER_NODE } : {}),
+    },
   }));
   const deps = (): CoreDependencies => get(TOKENS.CoreDependencies);
   c.bind(TOKENS.RoomDeparture).toDynamicValue(() => new RoomDeparture(deps()));

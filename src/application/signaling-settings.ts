@@ -3,4 +3,6 @@ export interface SignalingSettings {
   readonly roomCapacity: number;
   /** This signaling node's id, recorded as the host of its rooms. */
   readonly nodeId: string;
+  /** Rooms this node hosts at most; a join that would open one more is refused with `nodeFull`. */
+  readonly maxRoomsPerNode?: number;
 }

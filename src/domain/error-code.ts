@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'alreadyInRoom',
   'unknownUser',
   'roomFull',
+  'nodeFull',
   'forbidden',
   'unauthorized',
   'unsupportedFlow',

@@ -51,14 +51,26 @@ export class JoinRoom {
       );
     }
     const { userId } = await tokens.verify({ token: command.token, claimedUserId: command.userId, roomId: command.roomId });
-    const decision = await placement.claim(command.roomId);
-    if (!decision.hostedHere) {
-      throw new SignalingError('wrongNode', `room ${command.roomId} is hosted by node ${decision.nodeId}`, {
-        nodeId: decision.nodeId,
-        nodeUrl: decision.nodeUrl,
-      });
-    }
-    await locks.run(command.roomId, () => this.joinLocked({ ...command, userId }));
+    // The claim runs under the room's lock: outside it, the last member of the room leaving at the same
+    // moment could release the placement between our claim and our join, leaving a room nobody owns.
+    await locks.run(command.roomId, async () => {
+      this.assertNodeHasRoomFor(command.roomId);
+      const decision = await placement.claim(command.roomId);
+      if (!decision.hostedHere) {
+        throw new SignalingError('wrongNode', `room ${command.roomId} is hosted by node ${decision.nodeId}`, {
+          nodeId: decision.nodeId,
+          nodeUrl: decision.nodeUrl,
+        });
+      }
+      await this.joinLocked({ ...command, userId });
+    });
+  }
+
+  private assertNodeHasRoomFor(roomId: RoomId): void {
+    const { registry, settings } = this.deps;
+    const max = settings.maxRoomsPerNode;
+    if (max === undefined || registry.room(roomId) || registry.roomCount < max) return;
+    throw new SignalingError('nodeFull', `this node already hosts its limit of ${max} rooms`, { limit: max });
   }
 
   private async joinLocked(command: JoinRoomCommand): Promise<void> {
@@ -81,7 +93,14 @@ export class JoinRoom {
     const previous = room.find(command.userId);
     if (previous) await this.takeOver(room, previous);
 
-    const session = await this.ensureMediaSession(room);
+    let session: MediaSession;
+    try {
+      session = await this.ensureMediaSession(room);
+    } catch (error) {
+      // A new room that never got its media session still holds this node's placement claim.
+      if (room.isEmpty) await this.deps.placement.release(room.id).catch(() => undefined);
+      throw error;
+    }
     try {
       await media.addParticipant(session, command.userId);
     } catch (error) {

@@ -1,0 +1,34 @@
+import type { Logger } from '../../../src/application';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface LogEntry {
+  readonly level: LogLevel;
+  readonly fields: object;
+  readonly message: string;
+}
+
+/** Keeps every entry and prints nothing, so tests stay quiet and can check what was logged. */
+export class RecordingLogger implements Logger {
+  readonly entries: LogEntry[] = [];
+
+  debug(fields: object, message: string): void {
+    this.entries.push({ level: 'debug', fields, message });
+  }
+
+  info(fields: object, message: string): void {
+    this.entries.push({ level: 'info', fields, message });
+  }
+
+  warn(fields: object, message: string): void {
+    this.entries.push({ level: 'warn', fields, message });
+  }
+
+  error(fields: object, message: string): void {
+    this.entries.push({ level: 'error', fields, message });
+  }
+
+  at(level: LogLevel): readonly LogEntry[] {
+    return this.entries.filter((e) => e.level === level);
+  }
+}

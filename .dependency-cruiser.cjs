@@ -1,6 +1,6 @@
 /**
  * The hexagonal dependency rule, checked in CI (`npm run lint:deps`):
- * domain <- application <- adapters <- composition root (src/main.ts, src/container.ts, src/composition).
+ * domain <- application <- adapters <- composition root (src/main.ts, src/start-node.ts, src/container.ts, src/composition).
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -28,10 +28,10 @@ module.exports = {
     },
     {
       name: 'only-the-composition-root-knows-adapters',
-      comment: 'main.ts, container.ts and src/composition wire adapters; nothing inward reaches outward.',
+      comment: 'main.ts, start-node.ts, container.ts and src/composition wire adapters; nothing inward reaches outward.',
       severity: 'error',
       from: { path: '^src/(domain|application|adapters)/' },
-      to: { path: '^src/(main|container|config)\\.ts$|^src/composition/' },
+      to: { path: '^src/(main|start-node|container|config)\\.ts$|^src/composition/' },
     },
     {
       name: 'no-circular',

@@ -1,80 +1,5 @@
-import pino from 'pino';
-import type { AddressInfo } from 'node:net';
-import type { DrainNode, Logger, MediaGateway, PresenceNotifier, RelayMediaEvents, RoomStateStore } from './application';
-import type { HttpFront } from './adapters/http/http-front';
-import type { SockJsTransport } from './adapters/websocket/sockjs-transport';
-import type { WebSocketTransport } from './adapters/websocket/websocket-transport';
-import { buildContainer, TOKENS, type DrainingFlag } from './container';
-import type { LifecyclePart } from './composition/node-lifecycle';
 import { ConfigError, loadConfig, type Config } from './config';
-
-export interface RunningNode {
-  readonly port: number;
-  /** Base URL of the HTTP server, e.g. http://127.0.0.1:8080 */
-  readonly httpUrl: string;
-  /** Plain WebSocket endpoint, e.g. ws://127.0.0.1:8080/rtc/websocket */
-  readonly wsUrl: string;
-  readonly config: Config;
-  /** Drains and stops the node; resolves when everything is closed. */
-  stop(deadlineMs?: number): Promise<void>;
-}
-
-export const createLogger = (config: Pick<Config, 'LOG_LEVEL' | 'nodeId'>): pino.Logger =>
-  pino({
-    level: config.LOG_LEVEL,
-    base: { node: config.nodeId },
-    // Tokens and SDPs identify users and networks; they never reach the logs.
-    redact: { paths: ['token', '*.token', 'sdpOffer', 'sdpAnswer', '*.sdpOffer', '*.sdpAnswer', 'sdp', '*.sdp'], censor: '[redacted]' },
-  });
-
-/** Starts one signaling node: builds the object graph, listens, and returns how to stop it. */
-export const startNode = async (config: Config, logger: Logger = createLogger(config)): Promise<RunningNode> => {
-  const container = buildContainer(config, logger);
-  if (config.AUTH === 'none') {
-    logger.warn({ auth: 'none' }, 'AUTH=none: user ids are taken from clients unchecked; never expose this node to the internet');
-  }
-  const lifecycle = container.get<readonly LifecyclePart[]>(TOKENS.Lifecycle);
-  for (const part of lifecycle) {
-    await part.start();
-    logger.debug({ part: part.name }, 'started');
-  }
-  container.get<RelayMediaEvents>(TOKENS.RelayMediaEvents).start();
-  const front = container.get<HttpFront>(TOKENS.HttpFront);
-  const address: AddressInfo = await front.listen(config.PORT, config.HOST);
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  logger.info({ port: address.port, host: address.address, media: config.MEDIA_BACKEND, store: config.STATE_STORE }, 'signaling node listening');
-
-  let stopping: Promise<void> | undefined;
-  const stop = (deadlineMs = 10_000): Promise<void> => {
-    stopping ??= (async () => {
-      container.get<DrainingFlag>(TOKENS.Draining).value = true;
-      await container.get<DrainNode>(TOKENS.DrainNode).execute();
-      await Promise.all([
-        container.get<WebSocketTransport>(TOKENS.WebSocketTransport).close(),
-        container.get<SockJsTransport>(TOKENS.SockJsTransport).close(),
-      ]);
-      await front.close();
-      await Promise.allSettled([
-        container.get<MediaGateway>(TOKENS.MediaGateway).shutdown(),
-        container.get<PresenceNotifier>(TOKENS.PresenceNotifier).shutdown(deadlineMs),
-      ]);
-      for (const part of [...lifecycle].reverse()) {
-        await part.stop().catch((error: unknown) => logger.warn({ err: error, part: part.name }, 'stop failed'));
-      }
-      await container.get<RoomStateStore>(TOKENS.RoomStateStore).shutdown();
-      logger.info({}, 'signaling node stopped');
-    })();
-    return stopping;
-  };
-
-  return {
-    port: address.port,
-    httpUrl: `http://${host}:${address.port}`,
-    wsUrl: `ws://${host}:${address.port}/rtc/websocket`,
-    config,
-    stop,
-  };
-};
+import { createLogger, startNode } from './start-node';
 
 /** Process entry: configuration from the environment, graceful stop on SIGTERM/SIGINT, a second signal exits at once. */
 const main = async (): Promise<void> => {
@@ -116,9 +41,7 @@ const main = async (): Promise<void> => {
   process.on('SIGINT', onSignal);
 };
 
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  });
-}
+main().catch((error: unknown) => {
+  process.stderr.write(`failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { launchDemoBrowser, waitForVideoFrom, type DemoBrowser } from '../support/demo-browser';
 import { startTestServer } from '../support/start-server';
-import type { RunningNode } from '../../src/main';
+import type { RunningNode } from '../../src/start-node';
 
 jest.setTimeout(90_000);
 

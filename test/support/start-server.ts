@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
-import { startNode, type RunningNode } from '../../src/main';
+import { startNode, type RunningNode } from '../../src/start-node';
 
 /**
  * Starts a real signaling node in this process on an ephemeral loopback port. `env` is read exactly as

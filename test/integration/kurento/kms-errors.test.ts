@@ -1,6 +1,6 @@
 import { sampleOffer, type KurentoEmulator } from '../../support/kurento-emulator';
 import type { SignalingClient } from '../../support/signaling-client';
-import type { RunningNode } from '../../../src/main';
+import type { RunningNode } from '../../../src/start-node';
 import { closeAll, connectClients, eventually, publish, receiveFrom, startEmulator, startKurentoNode } from './kurento-test-kit';
 
 jest.setTimeout(60_000);

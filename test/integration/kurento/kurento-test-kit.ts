@@ -1,7 +1,7 @@
 import { KurentoEmulator, sampleOffer, type EndpointView } from '../../support/kurento-emulator';
 import { SignalingClient, type WireMessage } from '../../support/signaling-client';
 import { startTestServer } from '../../support/start-server';
-import type { RunningNode } from '../../../src/main';
+import type { RunningNode } from '../../../src/start-node';
 
 /** Fast failure detection for tests; every value is far above what loopback needs. */
 export const FAST_KMS_ENV: Record<string, string> = {

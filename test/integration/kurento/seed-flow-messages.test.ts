@@ -1,5 +1,5 @@
 import type { KurentoEmulator } from '../../support/kurento-emulator';
-import type { RunningNode } from '../../../src/main';
+import type { RunningNode } from '../../../src/start-node';
 import { startEmulator, startKurentoNode } from './kurento-test-kit';
 import { seedFlowScenarios } from './seed-flow-scenarios';
 

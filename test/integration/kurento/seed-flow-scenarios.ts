@@ -1,6 +1,6 @@
 import { buildAnswer, parseSdp } from '../../support/kurento-emulator/sdp';
 import type { SignalingClient } from '../../support/signaling-client';
-import type { RunningNode } from '../../../src/main';
+import type { RunningNode } from '../../../src/start-node';
 import { candidate, closeAll, connectClients, publish, receiveFrom } from './kurento-test-kit';
 
 /**

@@ -1,7 +1,7 @@
 import type { KurentoEmulator } from '../../support/kurento-emulator';
 import { sampleOffer } from '../../support/kurento-emulator';
 import type { SignalingClient } from '../../support/signaling-client';
-import type { RunningNode } from '../../../src/main';
+import type { RunningNode } from '../../../src/start-node';
 import { candidate, closeAll, connectClients, eventually, publish, receiveFrom, startEmulator, startKurentoNode } from './kurento-test-kit';
 
 jest.setTimeout(60_000);

@@ -1,4 +1,4 @@
-import type { RunningNode } from '../../../src/main';
+import type { RunningNode } from '../../../src/start-node';
 import { startTestServer } from '../../support/start-server';
 import { SignalingClient } from '../../support/signaling-client';
 

@@ -1,6 +1,6 @@
 import { SignalingClient } from '../../support/signaling-client';
 import { startTestServer } from '../../support/start-server';
-import type { RunningNode } from '../../../src/main';
+import type { RunningNode } from '../../../src/start-node';
 
 jest.setTimeout(20_000);
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RunningNode } from '../../../../src/main';
+import type { RunningNode } from '../../../../src/start-node';
 import { startKurentoNode } from '../kurento-test-kit';
 import { seedFlowScenarios } from '../seed-flow-scenarios';
 

@@ -30,6 +30,12 @@ describe('Kurento backend: losing the media server and getting it back', () => {
     return made;
   };
 
+  const readiness = async (): Promise<{ status: number; mediaBackend: unknown }> => {
+    const res = await fetch(`${node.httpUrl}/readyz`);
+    const body = (await res.json()) as { checks: Record<string, unknown> };
+    return { status: res.status, mediaBackend: body.checks.mediaBackend };
+  };
+
   const roomInCall = async (roomId: string): Promise<SignalingClient[]> => {
     const [alice, bob] = await clients(2);
     await alice!.join({ userId: 'alice', roomId });
@@ -50,10 +56,12 @@ describe('Kurento backend: losing the media server and getting it back', () => {
 
   it('tells every client of a stopped KMS within seconds, and serves fresh joins once it is back', async () => {
     const [alice, bob] = await roomInCall('c-lost');
+    expect(await readiness()).toEqual({ status: 200, mediaBackend: true });
     const stoppedAt = Date.now();
     await kms.stop();
     await expectLossReported([alice!, bob!], stoppedAt, SOCKET_LOSS_BOUND_MS);
-    expect(node.wsUrl).toBeDefined();
+    // A load balancer stops sending new clients here while no KMS is reachable.
+    expect(await readiness()).toEqual({ status: 503, mediaBackend: false });
 
     // While KMS is down, a join is refused with a typed error after the bounded wait (KURENTO_JOIN_WAIT_MS).
     const refusedAt = Date.now();
@@ -62,6 +70,10 @@ describe('Kurento backend: losing the media server and getting it back', () => {
     expect(Date.now() - refusedAt).toBeLessThan(6_000);
 
     await kms.restart();
+    for (const deadline = Date.now() + 10_000; (await readiness()).status !== 200; ) {
+      if (Date.now() > deadline) throw new Error('/readyz did not return to 200 after KMS came back');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     // The same connections join again, without a restart of the signaling node.
     const again = await alice!.join({ userId: 'alice', roomId: 'c-lost' });
     expect(again.members).toEqual([]);

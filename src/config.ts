@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { z } from 'zod';
 
 // Environment values are strings; Number() would also take " ", "0x1F" and "1e3", which nobody means.
-const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+export const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z
     .string()
     .trim()

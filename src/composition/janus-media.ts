@@ -3,19 +3,19 @@ import type { Logger, MediaGateway } from '../application';
 import { JanusConnection } from '../adapters/janus/janus-connection';
 import { JanusMediaGateway } from '../adapters/janus/janus-media-gateway';
 import type { JanusSettings } from '../adapters/janus/janus-settings';
-import { ConfigError, type Config } from '../config';
+import { ConfigError, wholeNumber, type Config } from '../config';
 
-const ms = z.coerce.number().int().min(1).max(600_000);
+const ms = wholeNumber(1, 600_000);
 
 /** Janus tuning knobs beyond JANUS_URL and MEDIA_TIMEOUT_MS; all optional. */
 const JanusTuning = z.object({
   JANUS_API_SECRET: z.string().min(1).optional(),
   /** Janus drops a session after 60 s of silence by default; janode's keepalive must come well before. */
-  JANUS_KEEPALIVE_SECS: z.coerce.number().int().min(1).max(300).default(20),
+  JANUS_KEEPALIVE_SECS: wholeNumber(1, 300).default(20),
   JANUS_RECONNECT_MIN_MS: ms.default(250),
   JANUS_RECONNECT_MAX_MS: ms.default(10_000),
   JANUS_CONNECT_WAIT_MS: ms.optional(),
-  JANUS_PUBLISHER_BITRATE: z.coerce.number().int().min(0).max(100_000_000).default(0),
+  JANUS_PUBLISHER_BITRATE: wholeNumber(0, 100_000_000).default(0),
   JANUS_CLIENT_LOG: z.enum(['none', 'error', 'warning']).default('none'),
 });
 

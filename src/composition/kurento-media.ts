@@ -1,20 +1,20 @@
 import { z } from 'zod';
 import type { Logger, MediaGateway } from '../application';
 import { KurentoMediaGateway } from '../adapters/kurento/kurento-media-gateway';
-import { ConfigError, type Config } from '../config';
+import { ConfigError, wholeNumber, type Config } from '../config';
 
-const ms = z.coerce.number().int().positive().max(600_000);
+const ms = wholeNumber(1, 600_000);
 
 /** Optional tuning of the Kurento adapter; defaults in src/adapters/kurento/kurento-settings.ts. */
 const KurentoTuning = z.object({
   KURENTO_CONNECT_TIMEOUT_MS: ms.optional(),
   KURENTO_HEALTH_INTERVAL_MS: ms.min(100).optional(),
   KURENTO_HEALTH_TIMEOUT_MS: ms.optional(),
-  KURENTO_HEALTH_FAILURES: z.coerce.number().int().min(1).max(100).optional(),
+  KURENTO_HEALTH_FAILURES: wholeNumber(1, 100).optional(),
   KURENTO_RECONNECT_MIN_MS: ms.optional(),
   KURENTO_RECONNECT_MAX_MS: ms.optional(),
-  KURENTO_MAX_BUFFERED_CANDIDATES: z.coerce.number().int().min(0).max(10_000).optional(),
-  KURENTO_JOIN_WAIT_MS: z.coerce.number().int().min(0).max(600_000).optional(),
+  KURENTO_MAX_BUFFERED_CANDIDATES: wholeNumber(0, 10_000).optional(),
+  KURENTO_JOIN_WAIT_MS: wholeNumber(0, 600_000).optional(),
 });
 
 /** Builds the Kurento media gateway from KURENTO_URL (one or more, comma-separated) and MEDIA_TIMEOUT_MS. */

@@ -8,7 +8,7 @@ const ms = wholeNumber(1, 600_000);
 /** Optional tuning of the Kurento adapter; defaults in src/adapters/kurento/kurento-settings.ts. */
 const KurentoTuning = z.object({
   KURENTO_CONNECT_TIMEOUT_MS: ms.optional(),
-  KURENTO_HEALTH_INTERVAL_MS: ms.min(100).optional(),
+  KURENTO_HEALTH_INTERVAL_MS: wholeNumber(100, 600_000).optional(),
   KURENTO_HEALTH_TIMEOUT_MS: ms.optional(),
   KURENTO_HEALTH_FAILURES: wholeNumber(1, 100).optional(),
   KURENTO_RECONNECT_MIN_MS: ms.optional(),

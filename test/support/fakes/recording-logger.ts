@@ -31,4 +31,12 @@ export class RecordingLogger implements Logger {
   at(level: LogLevel): readonly LogEntry[] {
     return this.entries.filter((e) => e.level === level);
   }
+
+  /** Everything logged at info or above, serialized, to search for things that must not be there. */
+  visibleText(): string {
+    return this.entries
+      .filter((e) => e.level !== 'debug')
+      .map((e) => `${e.message} ${JSON.stringify(e.fields, (_k, v: unknown) => (v instanceof Error ? v.message : v))}`)
+      .join('\n');
+  }
 }

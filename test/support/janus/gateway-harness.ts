@@ -2,7 +2,7 @@ import type { MediaBackendEvent } from '../../../src/application';
 import { JanusConnection } from '../../../src/adapters/janus/janus-connection';
 import { JanusMediaGateway } from '../../../src/adapters/janus/janus-media-gateway';
 import type { JanusSettings } from '../../../src/adapters/janus/janus-settings';
-import { RecordingLogger } from './recording-logger';
+import { RecordingLogger } from '../fakes/recording-logger';
 
 export interface GatewayHarness {
   readonly gateway: JanusMediaGateway;

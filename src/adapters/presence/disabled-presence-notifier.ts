@@ -16,6 +16,8 @@ const idle: PresenceStats = {
 
 /** The default when `PRESENCE_TCP` is not set: no presence server to tell. */
 export class DisabledPresenceNotifier implements ManagedPresenceNotifier {
+  start(): void {}
+
   notify(_event: RoomEvent): void {}
 
   async shutdown(_deadlineMs: number): Promise<void> {}

@@ -23,6 +23,8 @@ export interface PresenceStats {
 
 /** The presence port plus what the composition root, metrics and the node reaper need. */
 export interface ManagedPresenceNotifier extends PresenceNotifier {
+  /** Starts connecting and sending in the background (notifications before this only queue). */
+  start(): void;
   stats(): PresenceStats;
   /**
    * Sends the notifications a dead signaling node left in its durable outbox (moves them into this

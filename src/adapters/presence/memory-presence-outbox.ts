@@ -5,6 +5,7 @@ import type { OutboxEntry, PresenceOutbox } from './presence-outbox';
 
 /** Outbox in this process only: survives presence server outages, not a crash of this node. */
 export class MemoryPresenceOutbox implements PresenceOutbox {
+  readonly durable = false;
   private readonly queue: BoundedQueue<OutboxEntry>;
 
   constructor(max: number, logger: Logger) {

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** Tuning of the TCP presence notifier; every field has a default (see `defaultPresenceTuning`). */
 export interface PresenceTuning {
   /** Waiting this long for the reply to one message means the connection is broken: reconnect and resend. */
@@ -10,6 +12,10 @@ export interface PresenceTuning {
   readonly outboxMax: number;
   /** Each call to Redis (outbox persistence) gives up after this long and is retried. */
   readonly redisTimeoutMs: number;
+  /** A node silent in Redis for this long counts as dead: other nodes may take its outbox over. */
+  readonly outboxLivenessMs: number;
+  /** How often each node looks for dead nodes' outboxes in Redis. */
+  readonly outboxSweepMs: number;
 }
 
 export interface PresenceConfig extends PresenceTuning {
@@ -24,49 +30,91 @@ export const defaultPresenceTuning: PresenceTuning = {
   backoffMaxMs: 10_000,
   outboxMax: 10_000,
   redisTimeoutMs: 2_000,
+  outboxLivenessMs: 15_000,
+  outboxSweepMs: 15_000,
 };
 
-/** Environment variable per tuning field. */
-const tuningVariables: Readonly<Record<keyof PresenceTuning, string>> = {
-  replyTimeoutMs: 'PRESENCE_REPLY_TIMEOUT_MS',
-  connectTimeoutMs: 'PRESENCE_CONNECT_TIMEOUT_MS',
-  backoffBaseMs: 'PRESENCE_BACKOFF_BASE_MS',
-  backoffMaxMs: 'PRESENCE_BACKOFF_MAX_MS',
-  outboxMax: 'PRESENCE_OUTBOX_MAX',
-  redisTimeoutMs: 'PRESENCE_REDIS_TIMEOUT_MS',
-};
+/** A tuning value: decimal digits only (no "1e3", "0x1F" or " "), positive, at most `max`. */
+const whole = (max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'expected a whole number in decimal digits')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(max))
+    .optional();
+
+const HOUR_MS = 3_600_000;
+
+/** Environment variable per tuning field, with its upper bound. */
+const TuningSchema = z.object({
+  PRESENCE_REPLY_TIMEOUT_MS: whole(HOUR_MS),
+  PRESENCE_CONNECT_TIMEOUT_MS: whole(HOUR_MS),
+  PRESENCE_BACKOFF_BASE_MS: whole(HOUR_MS),
+  PRESENCE_BACKOFF_MAX_MS: whole(HOUR_MS),
+  PRESENCE_OUTBOX_MAX: whole(10_000_000),
+  PRESENCE_REDIS_TIMEOUT_MS: whole(HOUR_MS),
+  PRESENCE_OUTBOX_LIVENESS_MS: whole(HOUR_MS),
+  PRESENCE_OUTBOX_SWEEP_MS: whole(HOUR_MS),
+  PRESENCE_TCP: z
+    .string()
+    .trim()
+    .transform((text, context) => {
+      const endpoint = parseEndpoint(text);
+      if (!endpoint) context.addIssue({ code: 'custom', message: 'expected host:port or [ipv6]:port with a port from 1 to 65535' });
+      return endpoint ?? z.NEVER;
+    })
+    .optional(),
+});
+
+/** Every bad presence setting at once, each naming its variable. */
+export class PresenceConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('; '));
+    this.name = 'PresenceConfigError';
+  }
+}
 
 /**
- * Reads `PRESENCE_TCP=host:port` (unset or empty: off) and the tuning variables. Throws on a malformed
- * value: a typo in configuration should stop the boot, not silently disable presence.
+ * Reads `PRESENCE_TCP=host:port` (unset or empty: off) and the tuning variables. Throws a
+ * `PresenceConfigError` on a malformed value: a typo in configuration should stop the boot, not
+ * silently disable presence or run with a default nobody chose.
  */
 export function readPresenceConfig(env: Readonly<Record<string, string | undefined>>): PresenceConfig {
-  const tuning = { ...defaultPresenceTuning };
-  for (const key of Object.keys(tuningVariables) as (keyof PresenceTuning)[]) {
-    const name = tuningVariables[key];
-    const raw = env[name]?.trim();
-    if (raw) tuning[key] = positiveInteger(name, raw);
+  // An empty variable means "not set", as shells and compose files often leave them.
+  const present = Object.fromEntries(Object.entries(env).filter(([name, value]) => name.startsWith('PRESENCE_') && value?.trim()));
+  const parsed = TuningSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new PresenceConfigError(parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`));
   }
+  const v = parsed.data;
+  const d = defaultPresenceTuning;
+  const tuning: PresenceTuning = {
+    replyTimeoutMs: v.PRESENCE_REPLY_TIMEOUT_MS ?? d.replyTimeoutMs,
+    connectTimeoutMs: v.PRESENCE_CONNECT_TIMEOUT_MS ?? d.connectTimeoutMs,
+    backoffBaseMs: v.PRESENCE_BACKOFF_BASE_MS ?? d.backoffBaseMs,
+    backoffMaxMs: v.PRESENCE_BACKOFF_MAX_MS ?? d.backoffMaxMs,
+    outboxMax: v.PRESENCE_OUTBOX_MAX ?? d.outboxMax,
+    redisTimeoutMs: v.PRESENCE_REDIS_TIMEOUT_MS ?? d.redisTimeoutMs,
+    outboxLivenessMs: v.PRESENCE_OUTBOX_LIVENESS_MS ?? d.outboxLivenessMs,
+    outboxSweepMs: v.PRESENCE_OUTBOX_SWEEP_MS ?? d.outboxSweepMs,
+  };
+  const problems: string[] = [];
   if (tuning.backoffMaxMs < tuning.backoffBaseMs) {
-    throw new Error(`PRESENCE_BACKOFF_MAX_MS (${tuning.backoffMaxMs}) is below PRESENCE_BACKOFF_BASE_MS (${tuning.backoffBaseMs})`);
+    problems.push(`PRESENCE_BACKOFF_MAX_MS (${tuning.backoffMaxMs}) is below PRESENCE_BACKOFF_BASE_MS (${tuning.backoffBaseMs})`);
   }
-  const endpoint = env.PRESENCE_TCP?.trim();
-  return endpoint ? { ...tuning, endpoint: parseEndpoint(endpoint) } : tuning;
+  // A heartbeat every third of the liveness must fit in, with room for a slow Redis call.
+  if (tuning.outboxLivenessMs < 3 * tuning.redisTimeoutMs) {
+    problems.push(`PRESENCE_OUTBOX_LIVENESS_MS (${tuning.outboxLivenessMs}) must be at least 3 x PRESENCE_REDIS_TIMEOUT_MS (${tuning.redisTimeoutMs})`);
+  }
+  if (problems.length > 0) throw new PresenceConfigError(problems);
+  return v.PRESENCE_TCP ? { ...tuning, endpoint: v.PRESENCE_TCP } : tuning;
 }
 
-function positiveInteger(name: string, raw: string): number {
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
-
-/** Accepts `host:port` and `[ipv6]:port`. */
-export function parseEndpoint(text: string): { host: string; port: number } {
+/** Accepts `host:port` and `[ipv6]:port`; undefined for anything else. */
+export function parseEndpoint(text: string): { host: string; port: number } | undefined {
   const match = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text);
   const host = match?.[1] ?? match?.[2];
   const port = Number(match?.[3]);
-  if (!host || !Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new Error(`PRESENCE_TCP must be host:port, got "${text}"`);
-  }
-  return { host, port };
+  return host && Number.isInteger(port) && port >= 1 && port <= 65_535 ? { host, port } : undefined;
 }

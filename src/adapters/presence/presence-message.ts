@@ -3,7 +3,7 @@ import { DIRECT_MESSAGE_COMMUNITY } from '../../domain';
 
 /**
  * What the presence server understands. `signaling` and `enter` are the seed's names; `leave` is new and
- * covers every departure the user or the room caused while the user's connection may still be alive.
+ * covers every departure that did not take the user's connection down (the connection may still be alive).
  */
 export type PresenceMessageType = 'enter' | 'leave' | 'signaling';
 
@@ -23,27 +23,28 @@ export interface PresenceMessage {
 }
 
 /**
- * Departures the user did not choose and that took the connection down with them map to the seed's
- * `signaling`; the rest to `leave`. `replaced` maps to nothing: the same user joined again from another
- * connection and the join that follows sends `enter`, so telling presence "gone" would only flicker.
+ * Departures that took the connection down with them map to the seed's `signaling` (what it sent for a
+ * dropped socket); the rest to `leave`. `replaced` is a `leave` too: the same user joined again from
+ * another connection and an `enter` normally follows, but that join can still fail after the takeover,
+ * and staying silent would then leave a ghost in the presence server. A receiver that wants no flicker
+ * can hold a `leave` with reason `replaced` briefly and cancel it when the `enter` comes.
  */
-const departureTypes: Readonly<Record<DepartureReason, PresenceMessageType | undefined>> = {
+const departureTypes: Readonly<Record<DepartureReason, PresenceMessageType>> = {
   dropped: 'signaling',
   shutdown: 'signaling',
   left: 'leave',
   kicked: 'leave',
   mediaLost: 'leave',
   roomClosed: 'leave',
-  replaced: undefined,
+  replaced: 'leave',
 };
 
-/** Returns undefined for events presence must not hear about (see `replaced` above). */
-export function toPresenceMessage(event: RoomEvent, eventId: string): PresenceMessage | undefined {
+/** Every room event is one message. */
+export function toPresenceMessage(event: RoomEvent, eventId: string): PresenceMessage {
   const communityId = event.communityId === DIRECT_MESSAGE_COMMUNITY ? null : event.communityId;
   const common = { user_id: event.userId, community_id: communityId, channel_id: event.roomId, event_id: eventId, timestamp: event.at };
   if (event.type === 'participantJoined') return { type: 'enter', ...common };
-  const type = departureTypes[event.reason];
-  return type && { type, ...common, reason: event.reason };
+  return { type: departureTypes[event.reason], ...common, reason: event.reason };
 }
 
 export const PRESENCE_LINE_END = '\r\n';

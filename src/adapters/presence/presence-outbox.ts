@@ -11,6 +11,8 @@ export interface OutboxEntry {
  * waits; durable implementations persist in the background.
  */
 export interface PresenceOutbox {
+  /** True when entries outlive this process (a crash loses nothing that was persisted). */
+  readonly durable: boolean;
   /** Loads entries a previous process left behind; the sender starts after it resolves. Never rejects. */
   open(): Promise<void>;
   append(message: PresenceMessage): void;
@@ -22,6 +24,8 @@ export interface PresenceOutbox {
   readonly depth: number;
   /** Entries dropped on overflow since start, for metrics. */
   readonly dropped: number;
+  /** Called when entries arrive other than through `append` (adopted from a dead node), so the sender wakes up. */
+  onArrival?(listener: () => void): void;
   /** Takes over the stored outbox of a dead node; resolves to how many entries were taken. Durable outboxes only. */
   adopt?(deadNodeId: string): Promise<number>;
   /** Stops background work after at most `deadlineMs`, persisting what it can first. */

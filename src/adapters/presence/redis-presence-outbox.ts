@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../../application';
 import { Backoff } from './backoff';
 import { BoundedQueue } from './bounded-queue';
 import { decodePresenceMessage, type PresenceMessage } from './presence-message';
 import type { OutboxEntry, PresenceOutbox } from './presence-outbox';
-import { ADOPT_OUTBOX_SCRIPT, DEFAULT_OUTBOX_KEY_PREFIX, MESSAGE_FIELD, outboxKey } from './redis-outbox-keys';
+import { ADOPT_OUTBOX_SCRIPT, DEFAULT_OUTBOX_KEY_PREFIX, MESSAGE_FIELD, OWNER_ALIVE, outboxKeys, type OutboxKeys } from './redis-outbox-keys';
 import { sleep, untilAborted, withTimeout } from './with-timeout';
 
 /** `queued`: not in Redis yet; `writing`: XADD in flight; `stored`: in Redis as `streamId`; `gone`: delivered or dropped. */
@@ -12,6 +12,9 @@ interface StreamEntry extends OutboxEntry {
   state: 'queued' | 'writing' | 'stored' | 'gone';
   streamId?: string;
 }
+
+/** A single Redis or a Cluster: every outbox key shares one hash slot, so both work the same. */
+export type PresenceRedisClient = Redis | Cluster;
 
 export interface RedisPresenceOutboxOptions {
   readonly nodeId: string;
@@ -21,7 +24,16 @@ export interface RedisPresenceOutboxOptions {
   readonly retryBaseMs?: number;
   readonly retryMaxMs?: number;
   readonly keyPrefix?: string;
+  /**
+   * Lifetime of this node's liveness key, refreshed every third of it. Once it lapses (the node crashed)
+   * other nodes may take this node's outbox over. Default 15 s.
+   */
+  readonly livenessMs?: number;
+  /** How often to look for dead nodes' outboxes to take over; 0 turns the sweep off. Default: `livenessMs`. */
+  readonly sweepIntervalMs?: number;
 }
+
+const DEFAULT_LIVENESS_MS = 15_000;
 
 const WRITE_BATCH = 200;
 const DELETE_BATCH = 500;
@@ -37,23 +49,32 @@ const LOAD_PAGE = 1_000;
  * so the stream does not collect copies the mirror does not know about.
  */
 export class RedisPresenceOutbox implements PresenceOutbox {
+  readonly durable = true;
   private readonly key: string;
-  private readonly prefix: string;
+  private readonly keys: OutboxKeys;
+  private readonly livenessMs: number;
+  private readonly sweepIntervalMs: number;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Ends the heartbeat and sweep at the start of close, before the last writes. */
+  private readonly periodic = new AbortController();
   private readonly queue: BoundedQueue<StreamEntry>;
   private readonly unwritten: StreamEntry[] = [];
   private readonly unDeleted: string[] = [];
   private readonly stop = new AbortController();
   private readonly backoff: Backoff;
   private loaded = false;
+  private arrivalListener: () => void = () => undefined;
   private syncing: Promise<void> | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: PresenceRedisClient,
     private readonly options: RedisPresenceOutboxOptions,
     private readonly logger: Logger,
   ) {
-    this.prefix = options.keyPrefix ?? DEFAULT_OUTBOX_KEY_PREFIX;
-    this.key = outboxKey(this.prefix, options.nodeId);
+    this.keys = outboxKeys(options.keyPrefix ?? DEFAULT_OUTBOX_KEY_PREFIX);
+    this.key = this.keys.stream(options.nodeId);
+    this.livenessMs = options.livenessMs ?? DEFAULT_LIVENESS_MS;
+    this.sweepIntervalMs = options.sweepIntervalMs ?? this.livenessMs;
     this.backoff = new Backoff(options.retryBaseMs ?? 200, options.retryMaxMs ?? 5_000);
     this.queue = new BoundedQueue<StreamEntry>(options.max, logger, this.key, (entry) => this.forget(entry));
   }
@@ -61,6 +82,8 @@ export class RedisPresenceOutbox implements PresenceOutbox {
   async open(): Promise<void> {
     while (!this.loaded && !this.stop.signal.aborted) {
       try {
+        // Alive before loading: a sweeping node must not move entries this process is about to send.
+        await this.heartbeat();
         const older = await this.loadStream();
         this.queue.prepend(older);
         this.loaded = true;
@@ -71,6 +94,9 @@ export class RedisPresenceOutbox implements PresenceOutbox {
         await sleep(this.backoff.next(), this.stop.signal);
       }
     }
+    if (this.stop.signal.aborted) return;
+    this.every(Math.max(50, Math.floor(this.livenessMs / 3)), () => this.heartbeat());
+    if (this.sweepIntervalMs > 0) this.every(this.sweepIntervalMs, () => this.sweepDeadNodes().then(() => undefined));
     this.kick();
   }
 
@@ -88,6 +114,15 @@ export class RedisPresenceOutbox implements PresenceOutbox {
   remove(entry: OutboxEntry): void {
     const own = entry as StreamEntry;
     if (this.queue.remove(own)) this.forget(own);
+  }
+
+  onArrival(listener: () => void): void {
+    this.arrivalListener = listener;
+  }
+
+  /** True once the stored outbox was loaded (Redis answered); persistence and adoption work from then on. */
+  get isOpen(): boolean {
+    return this.loaded;
   }
 
   get depth(): number {
@@ -110,14 +145,32 @@ export class RedisPresenceOutbox implements PresenceOutbox {
    */
   async adopt(deadNodeId: string): Promise<number> {
     if (deadNodeId === this.options.nodeId) return 0;
-    const deadKey = outboxKey(this.prefix, deadNodeId);
-    const moving = this.redis.eval(ADOPT_OUTBOX_SCRIPT, 2, deadKey, this.key, MESSAGE_FIELD).then((reply) => this.mergeAdopted(reply, deadKey));
+    const deadKey = this.keys.stream(deadNodeId);
+    const moving = this.redis
+      .eval(ADOPT_OUTBOX_SCRIPT, 4, deadKey, this.key, this.keys.alive(deadNodeId), this.keys.owners, MESSAGE_FIELD, deadNodeId)
+      .then((reply) => this.mergeAdopted(reply, deadKey));
     // Merged whenever it lands, even after the caller stopped waiting.
     moving.catch(() => undefined);
     return withTimeout(moving, this.options.timeoutMs, `adopting ${deadKey}`);
   }
 
+  /**
+   * Takes over the outbox of every node whose liveness key lapsed; resolves to how many entries were
+   * moved. The sweep runs by itself every `sweepIntervalMs`; rejects on a Redis error or timeout.
+   */
+  async sweepDeadNodes(): Promise<number> {
+    const owners = await withTimeout(this.redis.smembers(this.keys.owners), this.options.timeoutMs, `SMEMBERS ${this.keys.owners}`);
+    let moved = 0;
+    for (const nodeId of owners) {
+      if (nodeId !== this.options.nodeId && !this.stop.signal.aborted) moved += await this.adopt(nodeId);
+    }
+    return moved;
+  }
+
   async close(deadlineMs: number): Promise<void> {
+    this.periodic.abort();
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
     const timeUp = new AbortController();
     const timer = setTimeout(() => timeUp.abort(), deadlineMs);
     while (this.loaded && (this.hasWork() || this.syncing) && !timeUp.signal.aborted) {
@@ -127,6 +180,12 @@ export class RedisPresenceOutbox implements PresenceOutbox {
     }
     clearTimeout(timer);
     this.stop.abort();
+    // A clean stop need not wait out the TTL: a node still holding entries hands them over at once.
+    if (this.loaded) {
+      await withTimeout(this.redis.del(this.keys.alive(this.options.nodeId)), this.options.timeoutMs, 'DEL liveness').catch((error: unknown) =>
+        this.logger.warn({ err: error, key: this.key }, 'presence outbox: could not clear the liveness key; other nodes wait for it to expire'),
+      );
+    }
     const unpersisted = this.unpersisted;
     if (unpersisted > 0) this.logger.error({ key: this.key, unpersisted }, 'presence outbox: closed with notifications not yet in Redis; they are lost');
   }
@@ -154,10 +213,35 @@ export class RedisPresenceOutbox implements PresenceOutbox {
     return undefined;
   }
 
+  /** Says this node is alive (and may own an outbox) for the next `livenessMs`. */
+  private async heartbeat(): Promise<void> {
+    const nodeId = this.options.nodeId;
+    const transaction = this.redis.multi().set(this.keys.alive(nodeId), String(Date.now()), 'PX', this.livenessMs).sadd(this.keys.owners, nodeId);
+    const results = await withTimeout(transaction.exec(), this.options.timeoutMs, 'presence liveness');
+    const failed = results?.find(([error]) => error);
+    if (!results || failed) throw failed?.[0] ?? new Error('presence liveness transaction aborted');
+  }
+
+  /** Runs `task` every `intervalMs` until close; failures are logged, never thrown. */
+  private every(intervalMs: number, task: () => Promise<void>): void {
+    const schedule = (): void => {
+      if (this.periodic.signal.aborted) return;
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        task()
+          .catch((error: unknown) => this.logger.warn({ err: error, key: this.key }, 'presence outbox: periodic Redis task failed; retrying next period'))
+          .finally(schedule);
+      }, intervalMs);
+      this.timers.add(timer);
+    };
+    schedule();
+  }
+
   private mergeAdopted(reply: unknown, deadKey: string): number {
     const flat = Array.isArray(reply) ? reply : [];
+    if (flat[0] === OWNER_ALIVE) return 0;
     const adopted: StreamEntry[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) {
+    for (let i = 1; i + 1 < flat.length; i += 2) {
       const id: unknown = flat[i];
       const json: unknown = flat[i + 1];
       const message = typeof json === 'string' ? decodePresenceMessage(json) : undefined;
@@ -166,6 +250,7 @@ export class RedisPresenceOutbox implements PresenceOutbox {
       else this.unDeleted.push(id);
     }
     for (const entry of adopted) this.queue.push(entry);
+    if (adopted.length > 0) this.arrivalListener();
     if (adopted.length > 0) this.logger.warn({ from: deadKey, into: this.key, entries: adopted.length }, 'presence outbox: adopted the notifications of a dead node');
     this.kick();
     return adopted.length;

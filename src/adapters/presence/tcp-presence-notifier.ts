@@ -45,7 +45,7 @@ export class TcpPresenceNotifier implements ManagedPresenceNotifier {
   private everConnected = false;
   private retryPending = false;
   private wakeUp: (() => void) | undefined;
-  private readonly running: Promise<void>;
+  private running: Promise<void> | undefined;
   private shuttingDown: Promise<void> | undefined;
 
   constructor(
@@ -56,6 +56,12 @@ export class TcpPresenceNotifier implements ManagedPresenceNotifier {
     private readonly newEventId: () => string = randomUUID,
   ) {
     this.backoff = new Backoff(tuning.backoffBaseMs, tuning.backoffMaxMs);
+    outbox.onArrival?.(() => this.wakeUp?.());
+  }
+
+  /** Opens the outbox and starts sending in the background; returns at once. Notifications queue until then. */
+  start(): void {
+    if (this.running || this.stopping.signal.aborted) return;
     this.running = this.run().catch((error: unknown) => {
       this.logger.error({ err: error }, 'presence sender stopped unexpectedly; notifications now only queue');
     });
@@ -67,9 +73,7 @@ export class TcpPresenceNotifier implements ManagedPresenceNotifier {
         this.warn('afterShutdown', { event }, 'presence notification after shutdown is not sent');
         return;
       }
-      const message = toPresenceMessage(event, this.newEventId());
-      if (!message) return;
-      this.outbox.append(message);
+      this.outbox.append(toPresenceMessage(event, this.newEventId()));
       this.wakeUp?.();
     } catch (error) {
       this.logger.error({ err: error, event }, 'presence notification could not be queued');
@@ -82,9 +86,7 @@ export class TcpPresenceNotifier implements ManagedPresenceNotifier {
 
   async flushDeadNodeOutbox(deadNodeId: string): Promise<number> {
     if (!this.outbox.adopt) return 0;
-    const taken = await this.outbox.adopt(deadNodeId);
-    this.wakeUp?.();
-    return taken;
+    return this.outbox.adopt(deadNodeId);
   }
 
   shutdown(deadlineMs: number): Promise<void> {
@@ -96,7 +98,7 @@ export class TcpPresenceNotifier implements ManagedPresenceNotifier {
     const started = Date.now();
     const timeUp = new AbortController();
     const timer = setTimeout(() => timeUp.abort(), Math.floor(deadlineMs * DELIVERY_SHARE_OF_SHUTDOWN));
-    while (this.outbox.depth > 0 && !timeUp.signal.aborted) await sleep(20, timeUp.signal);
+    while (this.running && this.outbox.depth > 0 && !timeUp.signal.aborted) await sleep(20, timeUp.signal);
     clearTimeout(timer);
     this.stopping.abort();
     this.connection?.close('shutting down');
@@ -105,7 +107,10 @@ export class TcpPresenceNotifier implements ManagedPresenceNotifier {
     await this.outbox.close(Math.max(0, deadlineMs - (Date.now() - started)));
     const left = this.outbox.depth;
     const fields = { ...this.stats(), elapsedMs: Date.now() - started };
-    if (left > 0) this.logger.warn(fields, 'presence notifier stopped with notifications undelivered');
+    if (left > 0) {
+      const kept = this.outbox.durable ? 'kept in Redis for the next start of this node id, or for another node' : 'lost (memory outbox)';
+      this.logger.warn({ ...fields, undelivered: kept }, 'presence notifier stopped with notifications undelivered');
+    }
     else this.logger.info(fields, 'presence notifier stopped with everything delivered');
   }
 

@@ -4,36 +4,45 @@ import { RedisPresenceOutbox } from '../../../src/adapters/presence/redis-presen
 import { TcpPresenceNotifier } from '../../../src/adapters/presence/tcp-presence-notifier';
 import { TestPresenceServer } from '../../support/presence-server';
 import { arrivalOrderByUser, burstEvents, expectedOrderByUser } from '../../support/presence/presence-events';
-import { startPrivateRedis, type PrivateRedis } from '../../support/presence/private-redis';
+import { startRedis, type RedisFixture } from '../../support/redis-fixture';
 import { RecordingLogger } from '../../support/presence/recording-logger';
 
 jest.setTimeout(30_000);
 
 const tuning: PresenceTuning = { ...defaultPresenceTuning, replyTimeoutMs: 1_000, connectTimeoutMs: 1_000, backoffBaseMs: 20, backoffMaxMs: 200, redisTimeoutMs: 1_000 };
 
-let redisServer: PrivateRedis;
+let redisServer: RedisFixture;
 let server: TestPresenceServer;
 let logger: RecordingLogger;
 const clients: Redis[] = [];
 const notifiers: TcpPresenceNotifier[] = [];
 
+/** Options as the state store's shared client uses them: no offline queue, no command retries. */
 function client(url = redisServer.url): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: (times) => Math.min(times * 50, 500) });
+  const redis = new Redis(url, { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: 1_000, disconnectTimeout: 50, retryStrategy: (times) => Math.min(times * 50, 500) });
   redis.on('error', () => undefined);
   clients.push(redis);
   return redis;
 }
 
-function notifierOn(nodeId: string, options: { max?: number; redis?: Redis } = {}): { notifier: TcpPresenceNotifier; outbox: RedisPresenceOutbox } {
+function notifierOn(
+  nodeId: string,
+  options: { max?: number; redis?: Redis; livenessMs?: number; sweepIntervalMs?: number } = {},
+): { notifier: TcpPresenceNotifier; outbox: RedisPresenceOutbox } {
   const max = options.max ?? tuning.outboxMax;
-  const outbox = new RedisPresenceOutbox(options.redis ?? client(), { nodeId, max, timeoutMs: tuning.redisTimeoutMs, retryBaseMs: 20, retryMaxMs: 200 }, logger);
+  const outbox = new RedisPresenceOutbox(
+    options.redis ?? client(),
+    { nodeId, max, timeoutMs: tuning.redisTimeoutMs, retryBaseMs: 20, retryMaxMs: 200, livenessMs: options.livenessMs ?? 15_000, sweepIntervalMs: options.sweepIntervalMs ?? 0 },
+    logger,
+  );
   const notifier = new TcpPresenceNotifier({ host: '127.0.0.1', port: server.port }, { ...tuning, outboxMax: max }, outbox, logger);
   notifiers.push(notifier);
+  notifier.start();
   return { notifier, outbox };
 }
 
 beforeAll(async () => {
-  redisServer = await startPrivateRedis();
+  redisServer = await startRedis();
 });
 
 afterAll(async () => {
@@ -43,7 +52,9 @@ afterAll(async () => {
 beforeEach(async () => {
   logger = new RecordingLogger();
   server = await TestPresenceServer.start();
-  await client().flushall();
+  const admin = client();
+  await waitUntil(async () => (await admin.ping().catch(() => 'down')) === 'PONG', 5_000);
+  await admin.flushall();
 });
 
 afterEach(async () => {
@@ -60,18 +71,18 @@ describe('RedisPresenceOutbox with the TCP notifier (real redis-server)', () => 
     const events = burstEvents(300, 25);
     for (const event of events) first.notifier.notify(event);
     expect(first.notifier.stats().depth).toBe(300);
-    await waitUntil(async () => (await redis.xlen('presence:outbox:node-a')) === 300, 5_000);
+    await waitUntil(async () => (await redis.xlen('rtc:{presence}:outbox:node-a')) === 300, 5_000);
     expect(first.outbox.unpersisted).toBe(0);
 
     // The node dies: stop it without delivering (the presence server is still down).
     await first.notifier.shutdown(100);
-    expect(await redis.xlen('presence:outbox:node-a')).toBe(300);
+    expect(await redis.xlen('rtc:{presence}:outbox:node-a')).toBe(300);
 
     await server.restart();
     const second = notifierOn('node-a');
     await server.waitFor(() => server.uniqueEventIds().size >= 300, 10_000, 'the 300 stored events');
     expect(arrivalOrderByUser(server.messages())).toEqual(expectedOrderByUser(events));
-    await waitUntil(async () => (await redis.xlen('presence:outbox:node-a')) === 0, 5_000);
+    await waitUntil(async () => (await redis.xlen('rtc:{presence}:outbox:node-a')) === 0, 5_000);
     expect(second.notifier.stats()).toMatchObject({ depth: 0, delivered: 300 });
     expect(logger.matching('warn', 'earlier process left undelivered')).toHaveLength(1);
   });
@@ -82,7 +93,7 @@ describe('RedisPresenceOutbox with the TCP notifier (real redis-server)', () => 
     const events = burstEvents(100, 10);
     const first = notifierOn('node-b');
     for (const event of events.slice(0, 60)) first.notifier.notify(event);
-    await waitUntil(async () => (await redis.xlen('presence:outbox:node-b')) === 60, 5_000);
+    await waitUntil(async () => (await redis.xlen('rtc:{presence}:outbox:node-b')) === 60, 5_000);
     await first.notifier.shutdown(50);
 
     await server.restart();
@@ -98,18 +109,20 @@ describe('RedisPresenceOutbox with the TCP notifier (real redis-server)', () => 
     const dead = notifierOn('node-dead');
     const events = burstEvents(50, 5);
     for (const event of events) dead.notifier.notify(event);
-    await waitUntil(async () => (await redis.xlen('presence:outbox:node-dead')) === 50, 5_000);
+    await waitUntil(async () => (await redis.xlen('rtc:{presence}:outbox:node-dead')) === 50, 5_000);
     await dead.notifier.shutdown(50);
 
     await server.restart();
     const live = notifierOn('node-live');
-    const [taken, takenTwice] = await Promise.all([live.notifier.flushDeadNodeOutbox('node-dead'), notifierOn('node-other').notifier.flushDeadNodeOutbox('node-dead')]);
+    const other = notifierOn('node-other');
+    await waitUntil(() => live.outbox.isOpen && other.outbox.isOpen, 5_000);
+    const [taken, takenTwice] = await Promise.all([live.notifier.flushDeadNodeOutbox('node-dead'), other.notifier.flushDeadNodeOutbox('node-dead')]);
     expect(taken + takenTwice).toBe(50);
     await server.waitFor(() => server.uniqueEventIds().size >= 50, 10_000, 'the adopted events');
     expect(arrivalOrderByUser(server.messages())).toEqual(expectedOrderByUser(events));
     expect(server.duplicateCount()).toBe(0);
-    expect(await redis.exists('presence:outbox:node-dead')).toBe(0);
-    await waitUntil(async () => (await redis.xlen('presence:outbox:node-live')) + (await redis.xlen('presence:outbox:node-other')) === 0, 5_000);
+    expect(await redis.exists('rtc:{presence}:outbox:node-dead')).toBe(0);
+    await waitUntil(async () => (await redis.xlen('rtc:{presence}:outbox:node-live')) + (await redis.xlen('rtc:{presence}:outbox:node-other')) === 0, 5_000);
     await expect(live.notifier.flushDeadNodeOutbox('node-dead')).resolves.toBe(0);
     await expect(live.notifier.flushDeadNodeOutbox('node-live')).resolves.toBe(0);
   });
@@ -119,7 +132,7 @@ describe('RedisPresenceOutbox with the TCP notifier (real redis-server)', () => 
     const { notifier } = notifierOn('node-c');
     for (const event of burstEvents(200, 20)) notifier.notify(event);
     await server.waitFor(() => server.uniqueEventIds().size >= 200, 10_000, '200 events');
-    await waitUntil(async () => (await redis.xlen('presence:outbox:node-c')) === 0, 5_000);
+    await waitUntil(async () => (await redis.xlen('rtc:{presence}:outbox:node-c')) === 0, 5_000);
     expect(notifier.stats().depth).toBe(0);
   });
 
@@ -130,7 +143,7 @@ describe('RedisPresenceOutbox with the TCP notifier (real redis-server)', () => 
     const events = burstEvents(25, 5);
     for (const event of events) first.notifier.notify(event);
     expect(first.notifier.stats()).toMatchObject({ depth: 10, dropped: 15 });
-    await waitUntil(async () => (await redis.xlen('presence:outbox:node-d')) === 10, 5_000);
+    await waitUntil(async () => (await redis.xlen('rtc:{presence}:outbox:node-d')) === 10, 5_000);
     await first.notifier.shutdown(50);
 
     await server.restart();
@@ -141,7 +154,7 @@ describe('RedisPresenceOutbox with the TCP notifier (real redis-server)', () => 
 
   it('keeps delivering while Redis is unreachable, and notify() never throws', async () => {
     // A Redis of its own that dies once the outbox has loaded: every later persistence call fails.
-    const brokenRedis = await startPrivateRedis();
+    const brokenRedis = await startRedis();
     const broken = client(brokenRedis.url);
     const { notifier, outbox } = notifierOn('node-e', { redis: broken });
     await waitUntil(async () => (await broken.ping().catch(() => 'down')) === 'PONG', 5_000);
@@ -156,9 +169,10 @@ describe('RedisPresenceOutbox with the TCP notifier (real redis-server)', () => 
   });
 });
 
+/** Polls `check`; a rejection (Redis not connected yet) counts as "not yet". */
 async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
+  while (!(await Promise.resolve().then(check).catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

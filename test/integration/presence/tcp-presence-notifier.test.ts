@@ -24,6 +24,7 @@ function notifierFor(tuning: Partial<PresenceTuning> = {}): TcpPresenceNotifier 
   const settings = { ...fast, ...tuning };
   const notifier = new TcpPresenceNotifier({ host: '127.0.0.1', port: server.port }, settings, new MemoryPresenceOutbox(settings.outboxMax, logger), logger);
   notifiers.push(notifier);
+  notifier.start();
   return notifier;
 }
 
@@ -43,7 +44,7 @@ afterEach(async () => {
 });
 
 describe('TcpPresenceNotifier against a real TCP presence server', () => {
-  it('sends enter, leave and signaling with the seed fields; community_id null for "0"; nothing for a takeover', async () => {
+  it('sends enter, leave and signaling with the seed fields; community_id null for "0"; a takeover is a leave', async () => {
     const notifier = notifierFor();
     const events: RoomEvent[] = [
       { type: 'participantJoined', roomId: 'c-10', communityId: '3', userId: 'alice', at: 1_000 },
@@ -54,22 +55,23 @@ describe('TcpPresenceNotifier against a real TCP presence server', () => {
       { type: 'participantDeparted', roomId: 'c-10', communityId: '3', userId: 'carol', reason: 'kicked', at: 1_005 },
     ];
     for (const event of events) notifier.notify(event);
-    await server.waitFor(() => server.received.length >= 5, 5_000, '5 messages');
+    await server.waitFor(() => server.received.length >= 6, 5_000, '6 messages');
 
     const messages = server.messages();
     expect(messages.map(({ event_id: _id, ...rest }) => rest)).toEqual([
       { type: 'enter', user_id: 'alice', community_id: '3', channel_id: 'c-10', timestamp: 1_000 },
       { type: 'enter', user_id: 'bob', community_id: null, channel_id: 'r-55', timestamp: 1_001 },
+      { type: 'leave', user_id: 'bob', community_id: null, channel_id: 'r-55', timestamp: 1_002, reason: 'replaced' },
       { type: 'leave', user_id: 'alice', community_id: '3', channel_id: 'c-10', timestamp: 1_003, reason: 'left' },
       { type: 'signaling', user_id: 'bob', community_id: null, channel_id: 'r-55', timestamp: 1_004, reason: 'dropped' },
       { type: 'leave', user_id: 'carol', community_id: '3', channel_id: 'c-10', timestamp: 1_005, reason: 'kicked' },
     ]);
     for (const message of messages) expect(message.event_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(server.uniqueEventIds().size).toBe(5);
+    expect(server.uniqueEventIds().size).toBe(6);
     // One persistent connection, every line CRLF-framed JSON.
     expect(new Set(server.received.map((m) => m.connection))).toEqual(new Set([1]));
-    await waitUntil(() => notifier.stats().delivered === 5, 2_000);
-    expect(notifier.stats()).toMatchObject({ depth: 0, delivered: 5, resent: 0, connected: true });
+    await waitUntil(() => notifier.stats().delivered === 6, 2_000);
+    expect(notifier.stats()).toMatchObject({ depth: 0, delivered: 6, resent: 0, connected: true });
   });
 
   it('loses nothing when the presence server goes down during a burst of 1,000 events; order per user holds', async () => {
@@ -229,6 +231,7 @@ describe('TcpPresenceNotifier against a real TCP presence server', () => {
 
     const on = createPresenceNotifier({ ...fast, endpoint: { host: '127.0.0.1', port: server.port } }, { logger, nodeId: 'n1' });
     expect(on).toBeInstanceOf(TcpPresenceNotifier);
+    on.start();
     on.notify({ type: 'participantJoined', roomId: 'c-1', communityId: '1', userId: 'u', at: 1 });
     await server.waitFor(() => server.messages().length === 1, 3_000, 'one message');
     await expect(on.flushDeadNodeOutbox('other')).resolves.toBe(0);

@@ -1,4 +1,4 @@
-import { defaultPresenceTuning, parseEndpoint, readPresenceConfig } from '../../../src/adapters/presence/presence-config';
+import { PresenceConfigError, defaultPresenceTuning, parseEndpoint, readPresenceConfig } from '../../../src/adapters/presence/presence-config';
 
 describe('presence configuration', () => {
   it('is off with the documented defaults when PRESENCE_TCP is unset or empty', () => {
@@ -11,6 +11,8 @@ describe('presence configuration', () => {
       backoffMaxMs: 10_000,
       outboxMax: 10_000,
       redisTimeoutMs: 2_000,
+      outboxLivenessMs: 15_000,
+      outboxSweepMs: 15_000,
     });
   });
 
@@ -23,6 +25,8 @@ describe('presence configuration', () => {
       PRESENCE_BACKOFF_MAX_MS: '3000',
       PRESENCE_OUTBOX_MAX: '500',
       PRESENCE_REDIS_TIMEOUT_MS: '900',
+      PRESENCE_OUTBOX_LIVENESS_MS: '3000',
+      PRESENCE_OUTBOX_SWEEP_MS: '1000',
     });
     expect(config).toEqual({
       endpoint: { host: 'presence.internal', port: 7070 },
@@ -32,6 +36,8 @@ describe('presence configuration', () => {
       backoffMaxMs: 3000,
       outboxMax: 500,
       redisTimeoutMs: 900,
+      outboxLivenessMs: 3000,
+      outboxSweepMs: 1000,
     });
   });
 
@@ -47,5 +53,25 @@ describe('presence configuration', () => {
     expect(() => readPresenceConfig({ PRESENCE_OUTBOX_MAX: '0' })).toThrow(/PRESENCE_OUTBOX_MAX/);
     expect(() => readPresenceConfig({ PRESENCE_REPLY_TIMEOUT_MS: '1.5' })).toThrow(/PRESENCE_REPLY_TIMEOUT_MS/);
     expect(() => readPresenceConfig({ PRESENCE_BACKOFF_BASE_MS: '500', PRESENCE_BACKOFF_MAX_MS: '100' })).toThrow(/BACKOFF/);
+    expect(() => readPresenceConfig({ PRESENCE_OUTBOX_LIVENESS_MS: '1000', PRESENCE_REDIS_TIMEOUT_MS: '500' })).toThrow(/LIVENESS/);
+  });
+
+  it.each(['1e3', '0x10', '-5', '12ms', '99999999999'])('refuses the tuning value %p (decimal digits within bounds only)', (raw) => {
+    expect(() => readPresenceConfig({ PRESENCE_REPLY_TIMEOUT_MS: raw })).toThrow(/PRESENCE_REPLY_TIMEOUT_MS/);
+  });
+
+  it('treats empty tuning variables as unset and reports every bad value at once', () => {
+    expect(readPresenceConfig({ PRESENCE_OUTBOX_MAX: ' ' }).outboxMax).toBe(defaultPresenceTuning.outboxMax);
+    let caught: unknown;
+    try {
+      readPresenceConfig({ PRESENCE_TCP: 'nowhere', PRESENCE_OUTBOX_MAX: 'lots', PRESENCE_BACKOFF_BASE_MS: '0' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(PresenceConfigError);
+    const problems = (caught as PresenceConfigError).problems.join('\n');
+    expect(problems).toMatch(/PRESENCE_OUTBOX_MAX/);
+    expect(problems).toMatch(/PRESENCE_BACKOFF_BASE_MS/);
+    expect(problems).toMatch(/PRESENCE_TCP/);
   });
 });

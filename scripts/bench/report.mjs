@@ -1,0 +1,226 @@
+// Medians over the runs, the targets of issue 8, and docs/benchmarks.md written from them.
+import { existsSync, readFileSync } from 'node:fs';
+import { relative, dirname, resolve } from 'node:path';
+import { median, round } from './lib/stats.mjs';
+
+const TARGETS = { vsBare: 0.85, vsPeerJs: 1.5, redisPacedP99Ms: 10, idleKiB: 16 };
+
+const med = (rows, pick) => median(rows.map(pick).filter((v) => v !== undefined));
+const sum = (rows, pick) => rows.reduce((a, r) => a + (pick(r) ?? 0), 0);
+
+export const summarize = (raw) => {
+  const relay = {};
+  for (const [target, rows] of Object.entries(raw.relay)) {
+    if (rows.length === 0) continue;
+    relay[target] = {
+      runs: rows.length,
+      messagesPerSecond: round(med(rows, (r) => r.saturate.messagesPerSecond), 0),
+      allMessagesPerSecond: rows.map((r) => r.saturate.messagesPerSecond),
+      serverCpuShare: round(med(rows, (r) => r.saturate.serverCpuShare), 2),
+      generatorCpuShare: round(med(rows, (r) => r.saturate.generatorCpuShare), 2),
+      serverCpuMicrosPerMessage: round(med(rows, (r) => r.saturate.serverCpuMicrosPerMessage), 2),
+      rateMessagesPerSecond: round(med(rows, (r) => r.rate.messagesPerSecond), 0),
+      rateServerCpuMicrosPerMessage: round(med(rows, (r) => r.rate.serverCpuMicrosPerMessage), 1),
+      p50Ms: round(med(rows, (r) => r.rate.latencyMs.p50), 3),
+      p99Ms: round(med(rows, (r) => r.rate.latencyMs.p99), 3),
+      errors: sum(rows, (r) => r.saturate.errors + r.rate.errors),
+      notArrived: sum(rows, (r) => r.saturate.notArrived + r.rate.notArrived),
+    };
+  }
+  // Ratios within each run (the servers of one run share its machine conditions), then their median.
+  const perRun = (a, b, pick) => {
+    const n = Math.min(raw.relay[a]?.length ?? 0, raw.relay[b]?.length ?? 0);
+    return Array.from({ length: n }, (_, i) => pick(raw.relay[a][i]) / pick(raw.relay[b][i]));
+  };
+  const tput = (r) => r.saturate.messagesPerSecond;
+  const cost = (r) => r.saturate.serverCpuMicrosPerMessage;
+  const ratios = {
+    throughputVsBare: round(median(perRun('ours', 'bare', tput)), 3),
+    throughputVsPeerJs: round(median(perRun('ours', 'peerjs', tput)), 3),
+    // Inverse CPU cost per message: 1.0 = as cheap as the other server, per relayed message.
+    efficiencyVsBare: round(median(perRun('bare', 'ours', cost)), 3),
+    efficiencyVsPeerJs: round(median(perRun('peerjs', 'ours', cost)), 3),
+    perRunThroughputVsBare: perRun('ours', 'bare', tput).map((v) => round(v, 3)),
+    perRunThroughputVsPeerJs: perRun('ours', 'peerjs', tput).map((v) => round(v, 3)),
+  };
+  const join = {};
+  for (const [name, rows] of Object.entries(raw.join)) {
+    join[name] = {
+      runs: rows.length,
+      clients: rows[0]?.clients,
+      rooms: rows[0]?.rooms,
+      joinsPerSecond: round(med(rows, (r) => r.joinsPerSecond), 0),
+      p50Ms: round(med(rows, (r) => r.latencyMs.p50), 2),
+      p99Ms: round(med(rows, (r) => r.latencyMs.p99), 2),
+      maxMs: round(med(rows, (r) => r.latencyMs.max), 2),
+      allP99Ms: rows.map((r) => r.latencyMs.p99),
+      serverCpuShare: round(med(rows, (r) => r.serverCpuShare), 2),
+      joined: rows.map((r) => r.joined),
+      failures: rows.reduce((all, r) => {
+        for (const [code, n] of Object.entries(r.failures)) all[code] = (all[code] ?? 0) + n;
+        return all;
+      }, {}),
+      unanswered: sum(rows, (r) => r.unanswered),
+    };
+  }
+  const idle = {};
+  for (const [target, rows] of Object.entries(raw.idle)) {
+    idle[target] = {
+      runs: rows.length,
+      clients: rows[0]?.clients,
+      connected: Math.min(...rows.map((r) => r.connected)),
+      failed: sum(rows, (r) => r.failed),
+      emptyRssMiB: round(med(rows, (r) => r.emptyRssBytes) / 2 ** 20, 1),
+      heldRssMiB: round(med(rows, (r) => r.heldRssBytes) / 2 ** 20, 1),
+      kibPerConnection: round(med(rows, (r) => r.bytesPerConnection) / 1024, 2),
+      allKibPerConnection: rows.map((r) => round(r.bytesPerConnection / 1024, 2)),
+    };
+  }
+  const pacedRedis = Object.entries(join).find(([name]) => name.startsWith('redis,') && name.endsWith('joins/s'))?.[1];
+  const targets = {
+    throughputVsBare: check(ratios.throughputVsBare, (v) => v >= TARGETS.vsBare, `≥ ${TARGETS.vsBare * 100}% of bare ws`),
+    throughputVsPeerJs: check(ratios.throughputVsPeerJs, (v) => v >= TARGETS.vsPeerJs, `≥ ${TARGETS.vsPeerJs}× PeerJS`),
+    redisPacedJoinP99: check(pacedRedis?.p99Ms, (v) => v < TARGETS.redisPacedP99Ms, `p99 < ${TARGETS.redisPacedP99Ms} ms at 500 joins/s, Redis`),
+    idleMemory: check(idle.ours?.kibPerConnection, (v) => v <= TARGETS.idleKiB, `≤ ${TARGETS.idleKiB} KiB per idle connection`),
+  };
+  return { relay, ratios, join, idle, targets };
+};
+
+const check = (value, ok, target) => ({ value, target, met: Number.isFinite(value) ? ok(value) : null });
+
+const fmt = (v, digits = 0) => (Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
+const verdict = (t) => (t.met === null ? 'not measured' : t.met ? '**met**' : '**missed**');
+const NAMES = { ours: 'this server (mesh relay)', bare: 'bare `ws` relay', peerjs: 'PeerJS server' };
+
+/** Markdown tables of a sibling benchmark file, or a note that it is not there. */
+const embed = (root, file, out) => {
+  const path = resolve(root, 'docs', 'benchmarks', file);
+  const link = relative(dirname(out), path);
+  if (!existsSync(path)) return `Not written yet: [${link}](${link}).\n`;
+  const text = readFileSync(path, 'utf8');
+  const title = /^#\s+(.+)$/m.exec(text)?.[1] ?? file;
+  const tables = text.split('\n').filter((line) => line.startsWith('|')).join('\n');
+  return `**${title}** — full method in [${link}](${link}).\n\n${tables || '(no table in the file)'}\n`;
+};
+
+/** Hand-written reading of the numbers (docs/benchmarks/notes.md), kept across runs. */
+const embedNotes = (root) => {
+  const path = resolve(root, 'docs', 'benchmarks', 'notes.md');
+  if (!existsSync(path)) return '';
+  return `${readFileSync(path, 'utf8').replace(/^# .*\n+/, '## Reading the results\n\n').trimEnd()}\n\n`;
+};
+
+export const renderReport = (report, { root, out }) => {
+  const { machine, summary: s, plan, runs } = report;
+  const relayRows = ['bare', 'peerjs', 'ours']
+    .filter((t) => s.relay[t])
+    .map((t) => {
+      const r = s.relay[t];
+      return `| ${NAMES[t]} | ${fmt(r.messagesPerSecond)} | ${r.allMessagesPerSecond.map((v) => fmt(v)).join(', ')} | ${fmt(r.serverCpuShare, 2)} | ${fmt(r.generatorCpuShare, 2)} | ${fmt(r.serverCpuMicrosPerMessage, 1)} | ${fmt(r.p50Ms, 3)} | ${fmt(r.p99Ms, 3)} | ${fmt(r.rateServerCpuMicrosPerMessage, 1)} | ${r.errors} / ${r.notArrived} |`;
+    });
+  const joinRows = Object.entries(s.join).map(
+    ([name, j]) =>
+      `| ${name} | ${fmt(j.joinsPerSecond)} | ${fmt(j.p50Ms, 2)} | ${fmt(j.p99Ms, 2)} | ${j.allP99Ms.map((v) => fmt(v, 2)).join(', ')} | ${fmt(j.maxMs, 1)} | ${fmt(j.serverCpuShare, 2)} | ${j.joined.join(', ')} of ${j.clients} | ${Object.keys(j.failures).length ? JSON.stringify(j.failures) : 'none'} |`,
+  );
+  const idleRows = Object.entries(s.idle).map(
+    ([t, i]) =>
+      `| ${NAMES[t]} | ${fmt(i.connected)} of ${fmt(i.clients)} | ${fmt(i.emptyRssMiB, 1)} | ${fmt(i.heldRssMiB, 1)} | **${fmt(i.kibPerConnection, 2)}** | ${i.allKibPerConnection.map((v) => fmt(v, 2)).join(', ')} |`,
+  );
+  const t = s.targets;
+  const p = plan;
+  return `# Benchmarks
+
+${report.smoke ? '> **Smoke run** (tiny counts, one run): checks that the harness works; the numbers mean nothing.\n\n' : ''}Written by \`npm run bench\` (\`node scripts/bench.mjs\`) on ${report.startedAt.slice(0, 10)}; ${runs} run(s) of each measurement,
+medians shown (all runs listed where it matters). Raw numbers: [benchmarks/results.json](benchmarks/results.json).${
+    report.previousStartedAt ? `\nSections run on ${report.startedAt.slice(0, 16)}: ${report.sectionsRun.join(', ')}; the others are from the run of ${report.previousStartedAt.slice(0, 16)}.` : ''
+  }
+
+## Targets (issue 8)
+
+| target | measured (median) | verdict |
+|---|---|---|
+| relay throughput ${t.throughputVsBare.target} | ${fmt(t.throughputVsBare.value * 100, 1)}% (per run: ${s.ratios.perRunThroughputVsBare.map((v) => `${fmt(v * 100, 1)}%`).join(', ')}) | ${verdict(t.throughputVsBare)} |
+| relay throughput ${t.throughputVsPeerJs.target} | ${fmt(t.throughputVsPeerJs.value, 2)}× (per run: ${s.ratios.perRunThroughputVsPeerJs.map((v) => `${fmt(v, 2)}×`).join(', ')}) | ${verdict(t.throughputVsPeerJs)} |
+| join ${t.redisPacedJoinP99.target} | ${fmt(t.redisPacedJoinP99.value, 2)} ms | ${verdict(t.redisPacedJoinP99)} |
+| idle memory ${t.idleMemory.target} | ${fmt(t.idleMemory.value, 2)} KiB | ${verdict(t.idleMemory)} |
+
+## Machine and load conditions
+
+- CPU: ${machine.cpu}; RAM ${machine.ramGiB} GiB; ${machine.os}
+- Node ${machine.node}; ${Object.entries(machine.packages).map(([k, v]) => `${k} ${v}`).join(', ')}
+- Load average when the run started: ${machine.loadAverageAtStart.join(' / ')}. The server under test and the load
+  generator share the ${machine.cores} cores with each other${machine.cores <= 2 ? ' (one core each at best)' : ''}, and on this machine with
+  whatever else ran at the time (see "Load conditions" below). Ratios compare servers measured in the same run
+  under the same conditions, so they are steadier than the absolute numbers.
+
+## 1. Relay throughput and latency
+
+${p.relay.pairs} pairs of clients (${p.relay.pairs * 2} connections; for this server all in one room); each client trickles ICE
+candidates (a ~130-byte host candidate line in the usual \`{candidate, sdpMid, sdpMLineIndex}\` object) to its partner.
+
+- **Saturation**: each client keeps ${p.relay.window} candidates in flight and sends the next when its partner receives one
+  (closed loop: the server runs flat out without queues growing without bound); ${fmt(p.relay.warmupMs)} ms warm-up, then relayed
+  messages are counted for ${fmt(p.relay.durationMs)} ms.
+- **Fixed rate**: each client sends ${p.relay.ratePerClient} candidates/s (${fmt(p.relay.ratePerClient * p.relay.pairs * 2)} messages/s in all); one-way latency is the
+  time from the sender's \`send\` to the partner's \`message\` event (one process, one clock: the send time rides
+  in the candidate).
+- The three servers, each its own process started fresh for its turn, in rotated order each run:
+  - **this server**: mesh backend, in-memory store, \`peerIceCandidate{userId}\` in, \`iceCandidate{userId}\` out
+    (validated, membership checked, rate limit and ICE budget counted; their thresholds raised so they do not trip:
+    \`MESSAGES_PER_SECOND\`, \`MESSAGE_BURST\`, \`ICE_CANDIDATES_PER_LINK\`);
+  - **bare \`ws\` relay** ([scripts/bench/bare-ws-relay.mjs](../scripts/bench/bare-ws-relay.mjs)): \`JSON.parse\`, look up \`to\`, stamp \`from\`,
+    \`JSON.stringify\`, send — the practical ceiling for a JSON relay on \`ws\`;
+  - **PeerJS server** (\`peer\`, [scripts/bench/peerjs-server.mjs](../scripts/bench/peerjs-server.mjs)): \`{type:"CANDIDATE", dst, payload}\` as a PeerJS client trickles.
+- "server CPU" is the server process's CPU time over the window divided by the window (1.00 = one core busy);
+  "µs/msg" is server CPU time per relayed message — the cost that does not depend on who got more of the
+  shared cores.
+
+| server | relayed msgs/s (median) | all runs | server CPU | generator CPU | server µs/msg | p50 ms @ fixed rate | p99 ms @ fixed rate | server µs/msg @ fixed rate | errors / lost |
+|---|---|---|---|---|---|---|---|---|---|
+${relayRows.join('\n')}
+
+Ratios (median of per-run ratios): throughput vs bare ws **${fmt(s.ratios.throughputVsBare * 100, 1)}%**, vs PeerJS **${fmt(s.ratios.throughputVsPeerJs, 2)}×**;
+CPU per message: bare ws costs ${fmt(s.ratios.efficiencyVsBare * 100, 1)}% of ours, PeerJS ${fmt(s.ratios.efficiencyVsPeerJs * 100, 1)}% of ours.
+
+## 2. Join storm
+
+${fmt(p.join.clients)} clients (from ${p.join.addresses} loopback source addresses, so the per-address connection limit keeps its
+default) connect first, then each sends \`joinRoom\` for one of ${p.join.rooms} rooms (${p.join.clients / p.join.rooms} per room). Latency is
+\`joinRoom\` sent → \`existingParticipants\` received; joins/s is joins answered over first send → last answer.
+"All at once" sends every \`joinRoom\` in one burst (latency then is mostly queueing behind the others);
+"${p.join.pacedRate} joins/s" paces them. Each case runs against a fresh node; Redis cases against a fresh \`redis-server\`
+on a free loopback port without persistence (\`--save '' --appendonly no\`).
+
+| case | joins/s | p50 ms | p99 ms | p99 all runs | max ms | server CPU | joined | errors |
+|---|---|---|---|---|---|---|---|---|
+${joinRows.join('\n')}
+
+## 3. Idle connections
+
+Each server is started, warmed with ${p.idle.warmupClients} connections that connect and leave, and its RSS (from \`/proc/<pid>/status\`)
+sampled (median of 5, 200 ms apart) after ${fmt(p.idle.settleMs)} ms: the empty server. Then ${fmt(p.idle.clients)} clients connect (spread over
+${p.idle.addresses} loopback source addresses; this server keeps its default per-address limit) and stay idle; RSS is sampled
+the same way while they are held. Per connection = (held − empty) / connections still open. Our clients are
+connected, not in a room; PeerJS clients are registered (\`OPEN\` received).
+
+| server | connections | empty RSS MiB | held RSS MiB | KiB per connection | all runs |
+|---|---|---|---|---|---|
+${idleRows.join('\n')}
+
+${embedNotes(root)}## Load conditions
+
+1-minute load average before each measurement: ${report.loadAverages?.beforeEachMeasurement.join(', ') ?? 'n/a'}; at the end
+${report.loadAverages?.atEnd.join(' / ') ?? 'n/a'}. With ${machine.cores} cores, a load average above about 2 means this run's processes
+(server + load generator, plus redis-server in the Redis cases) competed for CPU with other jobs.
+${report.loadNotes ?? ''}
+
+## Other benchmarks
+
+### Join to first frame
+
+${embed(root, 'join-to-first-frame.md', out)}
+### Joins with Redis
+
+${embed(root, 'redis-joins.md', out)}
+`;
+};

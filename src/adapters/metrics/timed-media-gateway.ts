@@ -1,16 +1,21 @@
 import type { MediaBackendEvent, MediaGateway, OpenSessionOptions } from '../../application';
 import type { IceCandidate, MediaCapabilities, MediaLink, MediaSession, RoomId, UserId } from '../../domain';
+import { OperationTimer } from './operation-timer';
 import type { SignalingMetrics } from './signaling-metrics';
 
 /** A MediaGateway that times every call into the backend; the backend itself stays unaware of metrics. */
 export class TimedMediaGateway implements MediaGateway {
+  private readonly timer: OperationTimer;
+
   constructor(
     private readonly inner: MediaGateway,
-    private readonly metrics: SignalingMetrics,
-  ) {}
+    metrics: SignalingMetrics,
+  ) {
+    this.timer = new OperationTimer(metrics.mediaCallSeconds);
+  }
 
   private timed<T>(operation: string, work: () => Promise<T>): Promise<T> {
-    return this.metrics.time(this.metrics.mediaCallSeconds, { operation }, work);
+    return this.timer.time(operation, work);
   }
 
   capabilities(): MediaCapabilities {

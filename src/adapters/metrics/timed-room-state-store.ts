@@ -1,16 +1,21 @@
 import type { MemberRecord, RoomHeader, RoomRecord, RoomStateStore } from '../../application';
 import type { ConnectionId, MediaState, RoomId, UserId } from '../../domain';
+import { OperationTimer } from './operation-timer';
 import type { SignalingMetrics } from './signaling-metrics';
 
 /** A RoomStateStore that times every call: with Redis, this is the Redis latency the core sees. */
 export class TimedRoomStateStore implements RoomStateStore {
+  private readonly timer: OperationTimer;
+
   constructor(
     private readonly inner: RoomStateStore,
-    private readonly metrics: SignalingMetrics,
-  ) {}
+    metrics: SignalingMetrics,
+  ) {
+    this.timer = new OperationTimer(metrics.stateStoreSeconds);
+  }
 
   private timed<T>(operation: string, work: () => Promise<T>): Promise<T> {
-    return this.metrics.time(this.metrics.stateStoreSeconds, { operation }, work);
+    return this.timer.time(operation, work);
   }
 
   recordJoin(room: RoomHeader, member: MemberRecord): Promise<void> {

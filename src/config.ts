@@ -42,8 +42,10 @@ const ConfigSchema = z
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     REDIS_CLUSTER_NODES: z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(hostPort).min(1)).optional(),
     REDIS_KEY_PREFIX: z.string().regex(/^[\w:.-]{0,64}$/).default('rtc:'),
-    // Checked in detail (host name, IPv4 or [IPv6], port) by the presence adapter's own settings.
-    PRESENCE_TCP: z.string().min(1).optional(),
+    PRESENCE_TCP: z
+      .string()
+      .regex(/^(\[[\da-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'expected host:port, IPv6 in brackets ([::1]:7000)')
+      .optional(),
     AUTH: z.enum(['none', 'jwt']).default('none'),
   });
 

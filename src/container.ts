@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import {
   AddIceCandidate,
+  AdminModeration,
   DrainNode,
   JoinRoom,
   KeyedMutex,
@@ -23,7 +24,7 @@ import {
   type TokenVerifier,
 } from './application';
 import type { RoomId } from './domain';
-import { TrustingTokenVerifier } from './adapters/auth/trusting-token-verifier';
+import { adminRoutes } from './adapters/http/admin-routes';
 import { healthRoutes } from './adapters/http/health-routes';
 import { HttpFront } from './adapters/http/http-front';
 import { staticFileRoute } from './adapters/http/static-files';
@@ -45,6 +46,8 @@ import { createMemoryState } from './composition/memory-state';
 import type { LifecyclePart } from './composition/node-lifecycle';
 import { createPresence, type PresenceBackend } from './composition/presence';
 import { createRedisState } from './composition/redis-state';
+import { createTokenVerifier, readAdminToken } from './composition/auth';
+import { readNodeLimits } from './composition/limits';
 import type { StateBackend } from './composition/state-backend';
 
 /** Service identifiers: one per port and per piece the composition needs to reach. */
@@ -70,6 +73,7 @@ export const TOKENS = {
   LeaveRoom: Symbol('LeaveRoom'),
   RelayMediaEvents: Symbol('RelayMediaEvents'),
   DrainNode: Symbol('DrainNode'),
+  AdminModeration: Symbol('AdminModeration'),
   Draining: Symbol('Draining'),
   MessageDispatcher: Symbol('MessageDispatcher'),
   SessionFactory: Symbol('SessionFactory'),
@@ -100,6 +104,9 @@ const defaultStaticDir = (): string => {
 /** Builds the object graph of one signaling node from its configuration. */
 export const buildContainer = (config: Config, logger: Logger): Container => {
   const draining: DrainingFlag = { value: false };
+  // Read before anything is built so a bad limit or auth variable stops the node at once.
+  const limits = readNodeLimits(config);
+  const adminToken = readAdminToken(config);
   const c = new Container({ defaultScope: 'Singleton' });
   const get = <T>(id: ServiceIdentifier<T>): T => c.get<T>(id);
 
@@ -140,7 +147,7 @@ export const buildContainer = (config: Config, logger: Logger): Container => {
     ...get<StateBackend>(TOKENS.StateBackend).lifecycle,
     ...get<PresenceBackend>(TOKENS.PresenceBackend).lifecycle,
   ]);
-  c.bind<TokenVerifier>(TOKENS.TokenVerifier).toDynamicValue(() => new TrustingTokenVerifier());
+  c.bind<TokenVerifier>(TOKENS.TokenVerifier).toConstantValue(createTokenVerifier(config, logger));
 
   c.bind<CoreDependencies>(TOKENS.CoreDependencies).toDynamicValue(() => ({
     registry: get(TOKENS.Registry),
@@ -168,6 +175,7 @@ export const buildContainer = (config: Config, logger: Logger): Container => {
   c.bind(TOKENS.LeaveRoom).toDynamicValue(() => new LeaveRoom(deps(), get(TOKENS.RoomDeparture)));
   c.bind(TOKENS.RelayMediaEvents).toDynamicValue(() => new RelayMediaEvents(deps(), get(TOKENS.RoomDeparture)));
   c.bind(TOKENS.DrainNode).toDynamicValue(() => new DrainNode(deps(), get(TOKENS.RoomDeparture)));
+  c.bind(TOKENS.AdminModeration).toDynamicValue(() => new AdminModeration(deps(), get(TOKENS.RoomDeparture)));
   c.bind(TOKENS.Draining).toConstantValue(draining);
 
   c.bind(TOKENS.MessageDispatcher).toDynamicValue(
@@ -189,6 +197,7 @@ export const buildContainer = (config: Config, logger: Logger): Container => {
       new SessionFactory(get(TOKENS.ConnectionHub), get(TOKENS.MessageDispatcher), get(TOKENS.LeaveRoom), logger, {
         maxMessageBytes: config.MAX_MESSAGE_BYTES,
         maxQueuedMessages: config.MAX_QUEUED_MESSAGES,
+        ...limits.session,
       }),
   );
   c.bind(TOKENS.WebSocketTransport).toDynamicValue(
@@ -197,13 +206,14 @@ export const buildContainer = (config: Config, logger: Logger): Container => {
         // Four times the soft limit: a client a little over gets a typed error, a flood of bytes is cut off.
         hardMaxFrameBytes: config.MAX_MESSAGE_BYTES * 4,
         pingIntervalMs: config.PING_INTERVAL_MS,
+        guard: limits.guard,
       }),
   );
   c.bind(TOKENS.SockJsTransport).toDynamicValue(
-    () => new SockJsTransport(get(TOKENS.SessionFactory), logger, SOCKJS_PREFIX, { heartbeatMs: 25_000, disconnectDelayMs: 5_000 }),
+    () => new SockJsTransport(get(TOKENS.SessionFactory), logger, SOCKJS_PREFIX, { heartbeatMs: 25_000, disconnectDelayMs: 5_000 }, limits.guard),
   );
   c.bind(TOKENS.HttpFront).toDynamicValue(() => {
-    const front = new HttpFront(logger);
+    const front = new HttpFront(logger, limits.http);
     const ws = get<WebSocketTransport>(TOKENS.WebSocketTransport);
     const sockJs = get<SockJsTransport>(TOKENS.SockJsTransport);
     // Order matters: `/rtc/websocket` is plain WebSocket, everything else under `/rtc` is SockJS.
@@ -215,12 +225,14 @@ export const buildContainer = (config: Config, logger: Logger): Container => {
         [
           { name: 'mediaBackend', isReady: () => get<MediaGateway>(TOKENS.MediaGateway).isAvailable() },
           { name: 'stateStore', isReady: () => get<RoomStateStore>(TOKENS.RoomStateStore).isAvailable() },
+          get<PresenceBackend>(TOKENS.PresenceBackend).readiness,
         ],
         () => draining.value,
       ),
     );
     front.addRoutes(get<StateBackend>(TOKENS.StateBackend).routes);
     front.addRoutes([metricsRoute(metrics())]);
+    if (adminToken !== undefined) front.addRoutes(adminRoutes(get(TOKENS.AdminModeration), adminToken, logger));
     front.addRoutes([staticFileRoute(config.STATIC_DIR ?? defaultStaticDir())]);
     return front;
   });

@@ -6,6 +6,7 @@ import type { SockJsTransport } from './adapters/websocket/sockjs-transport';
 import type { WebSocketTransport } from './adapters/websocket/websocket-transport';
 import { buildContainer, TOKENS, type DrainingFlag } from './container';
 import type { LifecyclePart } from './composition/node-lifecycle';
+import type { StateBackend } from './composition/state-backend';
 import type { Config } from './config';
 
 export interface RunningNode {
@@ -19,13 +20,14 @@ export interface RunningNode {
   stop(deadlineMs?: number): Promise<void>;
 }
 
-export const createLogger = (config: Pick<Config, 'LOG_LEVEL' | 'nodeId'>): pino.Logger =>
+/** `destination` defaults to stdout; tests pass a stream to read what would be logged. */
+export const createLogger = (config: Pick<Config, 'LOG_LEVEL' | 'nodeId'>, destination?: pino.DestinationStream): pino.Logger =>
   pino({
     level: config.LOG_LEVEL,
     base: { node: config.nodeId },
     // Tokens and SDPs identify users and networks; they never reach the logs.
     redact: { paths: ['token', '*.token', 'sdpOffer', 'sdpAnswer', '*.sdpOffer', '*.sdpAnswer', 'sdp', '*.sdp'], censor: '[redacted]' },
-  });
+  }, destination);
 
 /** Starts one signaling node: builds the object graph, listens, and returns how to stop it. */
 export const startNode = async (config: Config, logger: Logger = createLogger(config)): Promise<RunningNode> => {
@@ -42,6 +44,8 @@ export const startNode = async (config: Config, logger: Logger = createLogger(co
   const front = container.get<HttpFront>(TOKENS.HttpFront);
   const address: AddressInfo = await front.listen(config.PORT, config.HOST);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  // With PORT=0 the state backend learns only now where clients reach this node (placement hands it out).
+  await container.get<StateBackend>(TOKENS.StateBackend).announceListening?.(`ws://${host}:${address.port}/rtc/websocket`);
   logger.info({ port: address.port, host: address.address, media: config.MEDIA_BACKEND, store: config.STATE_STORE }, 'signaling node listening');
 
   let stopping: Promise<void> | undefined;

@@ -14,3 +14,4 @@ export * from './use-cases/set-media-state';
 export * from './use-cases/leave-room';
 export * from './use-cases/relay-media-events';
 export * from './use-cases/drain-node';
+export * from './use-cases/admin-moderation';

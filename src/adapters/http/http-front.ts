@@ -15,6 +15,15 @@ export interface RequestTarget {
   handleRequest(req: IncomingMessage, res: ServerResponse): void;
 }
 
+export interface HttpFrontOptions {
+  /** Time a client has to send its request headers; a slowloris client is cut off after it. */
+  readonly headersTimeoutMs?: number;
+  /** Time a client has to send its whole request. */
+  readonly requestTimeoutMs?: number;
+  /** How often Node checks the two timeouts above. */
+  readonly checkIntervalMs?: number;
+}
+
 /**
  * The one HTTP server of a node: routes, long-polling transports (SockJS) and WebSocket upgrades share it,
  * as the seed served everything from one port.
@@ -25,8 +34,18 @@ export class HttpFront {
   private readonly upgrades: UpgradeTarget[] = [];
   private readonly passthrough: RequestTarget[] = [];
 
-  constructor(private readonly logger: Logger) {
-    this.server = createServer((req, res) => void this.onRequest(req, res));
+  constructor(
+    private readonly logger: Logger,
+    options: HttpFrontOptions = {},
+  ) {
+    this.server = createServer(
+      {
+        ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
+        ...(options.requestTimeoutMs !== undefined ? { requestTimeout: options.requestTimeoutMs } : {}),
+        ...(options.checkIntervalMs !== undefined ? { connectionsCheckingInterval: options.checkIntervalMs } : {}),
+      },
+      (req, res) => void this.onRequest(req, res),
+    );
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(req, socket, head));
     this.server.on('clientError', (_error, socket) => socket.destroy());
   }

@@ -13,6 +13,8 @@ export const CloseCode = {
   goingAway: 1001,
   policyViolation: 1008,
   tooLarge: 1009,
+  /** Over a connection limit; retry later (RFC 6455 registry). */
+  tryAgainLater: 1013,
   sessionReplaced: 4001,
   kicked: 4003,
   unauthorized: 4401,

@@ -1,16 +1,14 @@
-import { isSignalingError, type SignalingError } from '../../domain';
+import { isSignalingError, SignalingError } from '../../domain';
 import type { LeaveRoom, Logger } from '../../application';
 import type { ClientConnection } from './client-connection';
 import type { ConnectionHub } from './connection-hub';
+import { IceCandidateBudget } from './ice-candidate-budget';
 import type { MessageDispatcher } from './message-dispatcher';
 import { parseInbound } from './message-parser';
+import { DEFAULT_SESSION_LIMITS, type SessionLimits } from './session-limits';
+import { TokenBucket } from './token-bucket';
 
-export interface SessionLimits {
-  /** Frames above this get a `frameTooLarge` error; the connection stays open. */
-  readonly maxMessageBytes: number;
-  /** Messages waiting for their turn; past this the client is flooding and is disconnected. */
-  readonly maxQueuedMessages: number;
-}
+export type { SessionLimits } from './session-limits';
 
 /**
  * One client connection's conversation. Messages are handled one at a time in arrival order, so that a
@@ -20,6 +18,12 @@ export class ConnectionSession {
   private tail: Promise<void> = Promise.resolve();
   private queued = 0;
   private closed = false;
+  /** Set once the session gave up on the client (flooding); what it still sends is ignored. */
+  private refusing = false;
+  private readonly messages: TokenBucket;
+  private readonly strikes: TokenBucket;
+  private readonly joins: TokenBucket;
+  private readonly iceBudget: IceCandidateBudget;
 
   constructor(
     private readonly connection: ClientConnection,
@@ -29,20 +33,54 @@ export class ConnectionSession {
     private readonly logger: Logger,
     private readonly limits: SessionLimits,
   ) {
+    const rate = limits.messagesPerSecond ?? DEFAULT_SESSION_LIMITS.messagesPerSecond;
+    this.messages = new TokenBucket(rate, limits.messageBurst ?? Math.max(DEFAULT_SESSION_LIMITS.messageBurst, rate));
+    this.strikes = new TokenBucket(1, limits.maxRateLimitStrikes ?? DEFAULT_SESSION_LIMITS.maxRateLimitStrikes);
+    const joins = limits.joinsPerMinute ?? DEFAULT_SESSION_LIMITS.joinsPerMinute;
+    this.joins = new TokenBucket(joins / 60, joins);
+    this.iceBudget = new IceCandidateBudget(limits.iceCandidatesPerLink ?? DEFAULT_SESSION_LIMITS.iceCandidatesPerLink);
     hub.add(connection);
   }
 
   receive(text: string): void {
-    if (this.closed) return;
+    if (this.closed || this.refusing) return;
+    if (!this.messages.take()) {
+      this.rateLimited();
+      return;
+    }
     if (this.queued >= this.limits.maxQueuedMessages) {
-      this.logger.warn({ connectionId: this.connection.id, remote: this.connection.remoteAddress }, 'client floods; disconnecting');
-      this.hub.disconnect(this.connection.id, 'rateLimited', `more than ${this.limits.maxQueuedMessages} messages waiting`);
+      this.giveUp(`more than ${this.limits.maxQueuedMessages} messages waiting`);
       return;
     }
     this.queued += 1;
-    this.tail = this.tail.then(() => this.handle(text)).finally(() => {
-      this.queued -= 1;
+    // handle() never rejects, so one bad message cannot break the chain for the ones after it.
+    this.tail = this.tail
+      .then(() => this.handle(text))
+      .catch((error: unknown) => this.logger.error({ err: error, connectionId: this.connection.id }, 'answering a request failed'))
+      .finally(() => {
+        this.queued -= 1;
+      });
+  }
+
+  /** Over the message rate: this message is dropped with an error; too many drops close the connection. */
+  private rateLimited(): void {
+    if (!this.strikes.take()) {
+      this.giveUp('kept sending above the message rate limit');
+      return;
+    }
+    const limit = this.limits.messagesPerSecond ?? DEFAULT_SESSION_LIMITS.messagesPerSecond;
+    this.hub.send(this.connection.id, {
+      type: 'error',
+      code: 'rateLimited',
+      message: `more than ${limit} messages per second; this message was dropped`,
+      details: { limit },
     });
+  }
+
+  private giveUp(reason: string): void {
+    this.refusing = true;
+    this.logger.warn({ connectionId: this.connection.id, remote: this.connection.remoteAddress, reason }, 'client floods; disconnecting');
+    this.hub.disconnect(this.connection.id, 'rateLimited', reason);
   }
 
   /** The transport closed; whatever the client held is freed after its queued messages. */
@@ -58,25 +96,34 @@ export class ConnectionSession {
   }
 
   private async handle(text: string): Promise<void> {
-    if (this.closed) return;
-    const parsed = parseInbound(text, this.limits.maxMessageBytes);
-    if (!parsed.ok) {
-      this.reject(parsed.error, parsed.requestId);
-      return;
-    }
-    this.hub.received(parsed.message.id);
+    if (this.closed || this.refusing) return;
+    let requestId: string | undefined;
     try {
-      await this.dispatcher.dispatch(this.connection.id, parsed.message);
+      const parsed = parseInbound(text, this.limits.maxMessageBytes);
+      if (!parsed.ok) {
+        this.reject(parsed.error, parsed.requestId);
+        return;
+      }
+      const message = parsed.message;
+      requestId = message.requestId;
+      this.hub.received(message.id);
+      if (message.id === 'joinRoom' && !this.joins.take()) {
+        const limit = this.limits.joinsPerMinute ?? DEFAULT_SESSION_LIMITS.joinsPerMinute;
+        this.reject(new SignalingError('rateLimited', `more than ${limit} joinRoom per minute`, { limit }), requestId);
+        return;
+      }
+      if (message.id === 'joinRoom' || message.id === 'leaveRoom') this.iceBudget.renewAll();
+      await this.dispatcher.dispatch(this.connection.id, message, this.iceBudget);
     } catch (error) {
       if (isSignalingError(error)) {
-        this.reject(error, parsed.message.requestId);
+        this.reject(error, requestId);
       } else {
-        this.logger.error({ err: error, connectionId: this.connection.id, messageId: parsed.message.id }, 'request failed');
+        this.logger.error({ err: error, connectionId: this.connection.id }, 'request failed');
         this.hub.send(this.connection.id, {
           type: 'error',
           code: 'internalError',
           message: 'the server failed to handle this request',
-          ...(parsed.message.requestId !== undefined ? { requestId: parsed.message.requestId } : {}),
+          ...(requestId !== undefined ? { requestId } : {}),
         });
       }
     }

@@ -1,5 +1,6 @@
 import { PUBLISH, SignalingError, subscribeTo, upstreamTo, type ConnectionId, type MediaLink, type UserId } from '../../domain';
 import type { ClientNotifier, RoomRegistry } from '../../application';
+import type { IceCandidateBudget } from './ice-candidate-budget';
 import type { InboundMessage } from './inbound-messages';
 import type { SignalingUseCases } from './signaling-use-cases';
 
@@ -14,7 +15,7 @@ export class MessageDispatcher {
     private readonly clients: ClientNotifier,
   ) {}
 
-  async dispatch(connectionId: ConnectionId, message: InboundMessage): Promise<void> {
+  async dispatch(connectionId: ConnectionId, message: InboundMessage, ice?: IceCandidateBudget): Promise<void> {
     const { joinRoom, negotiate, addIceCandidate, setMediaState, leaveRoom } = this.useCases;
     const requestId = message.requestId;
     const base = { connectionId, ...(requestId !== undefined ? { requestId } : {}) };
@@ -29,22 +30,29 @@ export class MessageDispatcher {
           audio: message.audio,
           video: message.video,
         });
-      case 'receiveVideoFrom':
-        return negotiate.offer({ ...base, link: this.seedLink(connectionId, message.userId), sdp: message.sdpOffer });
+      case 'receiveVideoFrom': {
+        const link = this.seedLink(connectionId, message.userId);
+        ice?.renew(link);
+        return negotiate.offer({ ...base, link, sdp: message.sdpOffer });
+      }
       case 'publish':
+        ice?.renew(PUBLISH);
         return negotiate.offer({ ...base, link: PUBLISH, sdp: message.sdpOffer });
       case 'subscribe':
+        ice?.renew(subscribeTo(message.userId));
         return negotiate.requestOffer({ ...base, link: subscribeTo(message.userId) });
       case 'subscribeAnswer':
         return this.acknowledged(base, negotiate.answer({ ...base, link: subscribeTo(message.userId), sdp: message.sdpAnswer }));
       case 'onIceCandidate':
-        return this.acknowledged(base, addIceCandidate.execute({ connectionId, link: this.seedLink(connectionId, message.userId), candidate: message.candidate }));
+        return this.acknowledged(base, this.candidate(connectionId, this.seedLink(connectionId, message.userId), message.candidate, ice));
       case 'peerOffer':
+        ice?.renew(upstreamTo(message.userId));
         return this.acknowledged(base, negotiate.offer({ ...base, link: upstreamTo(message.userId), sdp: message.sdpOffer }));
       case 'peerAnswer':
+        ice?.renew(upstreamTo(message.userId));
         return this.acknowledged(base, negotiate.answer({ ...base, link: upstreamTo(message.userId), sdp: message.sdpAnswer }));
       case 'peerIceCandidate':
-        return this.acknowledged(base, addIceCandidate.execute({ connectionId, link: upstreamTo(message.userId), candidate: message.candidate }));
+        return this.acknowledged(base, this.candidate(connectionId, upstreamTo(message.userId), message.candidate, ice));
       case 'leaveRoom':
         return leaveRoom.execute(base);
       case 'videoStateFrom':
@@ -52,6 +60,22 @@ export class MessageDispatcher {
       case 'audioStateFrom':
         return setMediaState.execute({ ...base, userId: message.userId, kind: 'audio', enabled: message.audio });
     }
+  }
+
+  /** Counted only once the core accepted it, so candidates for links that do not exist cost nothing. */
+  private async candidate(
+    connectionId: ConnectionId,
+    link: MediaLink,
+    candidate: Parameters<SignalingUseCases['addIceCandidate']['execute']>[0]['candidate'],
+    ice: IceCandidateBudget | undefined,
+  ): Promise<void> {
+    if (ice && !ice.allows(link)) {
+      throw new SignalingError('rateLimited', `more than ${ice.maxPerLink} ICE candidates on one link without a new offer or answer`, {
+        limit: ice.maxPerLink,
+      });
+    }
+    await this.useCases.addIceCandidate.execute({ connectionId, link, candidate });
+    ice?.spend(link);
   }
 
   /** Requests whose answer comes from elsewhere (a peer) or not at all still confirm a requestId. */

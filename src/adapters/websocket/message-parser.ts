@@ -11,6 +11,17 @@ const requestIdOf = (value: unknown): string | undefined => {
   return typeof id === 'string' && id.length <= 128 ? id : typeof id === 'number' && Number.isInteger(id) ? String(id) : undefined;
 };
 
+/**
+ * A short, safe rendering of whatever `id` was: a deeply nested array would overflow the stack of
+ * JSON.stringify, and a long string must not be echoed whole.
+ */
+const describeId = (id: unknown): string => {
+  if (typeof id === 'string') return JSON.stringify(id.slice(0, 64));
+  if (typeof id === 'number' || typeof id === 'boolean' || id === null) return String(id);
+  if (id === undefined) return 'undefined';
+  return Array.isArray(id) ? '(an array)' : '(an object)';
+};
+
 /** Text frame → validated message, or the typed error to send back (with the requestId when readable). */
 export const parseInbound = (text: string, maxBytes: number): ParseResult => {
   const bytes = Buffer.byteLength(text, 'utf8');
@@ -30,7 +41,7 @@ export const parseInbound = (text: string, maxBytes: number): ParseResult => {
   }
   const id = (raw as { id?: unknown }).id;
   if (typeof id !== 'string' || !INBOUND_MESSAGE_IDS.has(id)) {
-    return withId(new SignalingError('unknownMessage', `unknown message id ${JSON.stringify(id)?.slice(0, 64) ?? 'undefined'}`));
+    return withId(new SignalingError('unknownMessage', `unknown message id ${describeId(id)}`));
   }
   const parsed = InboundMessage.safeParse(raw);
   if (!parsed.success) {

@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import sockjs from 'sockjs';
 import type { Logger } from '../../application';
-import type { ClientConnection } from './client-connection';
+import { CloseCode, type ClientConnection } from './client-connection';
+import { refuseUpgrade, type ConnectionGuard } from './connection-guard';
 import type { SessionFactory } from './session-factory';
 
 type SockJsHandler = (req: IncomingMessage, resOrSocket: ServerResponse | Duplex, head?: Buffer) => boolean;
@@ -21,6 +22,8 @@ export class SockJsTransport {
     private readonly logger: Logger,
     private readonly prefix: string,
     options: { readonly heartbeatMs: number; readonly disconnectDelayMs: number },
+    /** Origin allowlist for every SockJS request and handshake, and connections per address. */
+    private readonly guard?: ConnectionGuard,
   ) {
     const server = sockjs.createServer({
       prefix,
@@ -41,10 +44,20 @@ export class SockJsTransport {
   }
 
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
+    const refusal = this.guard?.checkOrigin(req);
+    if (refusal) {
+      res.writeHead(refusal.status, { 'content-type': 'text/plain', connection: 'close' }).end(`${refusal.reason}\n`);
+      return;
+    }
     this.handler(req, res);
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const refusal = this.guard?.checkOrigin(req);
+    if (refusal) {
+      refuseUpgrade(socket, refusal);
+      return;
+    }
     this.handler(req, socket, head);
   }
 
@@ -53,10 +66,17 @@ export class SockJsTransport {
   }
 
   async close(code = 1001, reason = 'server shutting down'): Promise<void> {
-    for (const conn of this.open) conn.close(String(code), reason);
+    for (const conn of this.open) closeWith(conn, code, reason);
   }
 
   private accept(conn: sockjs.Connection): void {
+    // A SockJS session spans several HTTP requests, so it is counted per session rather than per socket.
+    const release = this.guard ? this.guard.perIp.tryAcquire(conn.remoteAddress) : () => undefined;
+    if (!release) {
+      conn.write(JSON.stringify({ id: 'error', code: 'rateLimited', message: 'too many connections from this address' }));
+      closeWith(conn, CloseCode.tryAgainLater, 'too many connections from this address');
+      return;
+    }
     this.open.add(conn);
     const connection: ClientConnection = {
       id: randomUUID(),
@@ -65,13 +85,22 @@ export class SockJsTransport {
       send: (text) => {
         conn.write(text);
       },
-      close: (code, reason) => conn.close(String(code), reason),
+      close: (code, reason) => closeWith(conn, code, reason),
     };
     const session = this.sessions.open(connection);
     conn.on('data', (text: string) => session.receive(text));
     conn.on('close', () => {
+      release();
       this.open.delete(conn);
       void session.closedByTransport();
     });
   }
 }
+
+/**
+ * sockjs writes the code into the close frame as given; its typings say string, but a string reaches the
+ * browser as `event.code === "4003"`, unlike a WebSocket's number. Passing the number keeps both alike.
+ */
+const closeWith = (conn: sockjs.Connection, code: number, reason: string): void => {
+  (conn.close as unknown as (code: number, reason: string) => boolean).call(conn, code, reason);
+};

@@ -4,13 +4,19 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '../../application';
 import { CloseCode, type ClientConnection } from './client-connection';
+import { refuseUpgrade, type ConnectionGuard } from './connection-guard';
 import type { SessionFactory } from './session-factory';
 
 export interface WebSocketTransportOptions {
   /** Frames above this are refused by `ws` itself and the connection closed (1009): abuse, not a mistake. */
   readonly hardMaxFrameBytes: number;
-  /** How often idle connections are pinged; one missed pong closes the connection. */
+  /**
+   * How often connections are pinged; a connection that has not answered the previous ping is closed,
+   * so a dead peer is gone within two intervals.
+   */
   readonly pingIntervalMs: number;
+  /** Origin allowlist and connections per address, checked before the handshake completes. */
+  readonly guard?: ConnectionGuard;
 }
 
 /** Plain WebSocket clients (the seed's `/rtc/websocket`). */
@@ -23,7 +29,7 @@ export class WebSocketTransport {
     private readonly sessions: SessionFactory,
     private readonly logger: Logger,
     private readonly path: string,
-    options: WebSocketTransportOptions,
+    private readonly options: WebSocketTransportOptions,
   ) {
     this.server = new WebSocketServer({ noServer: true, maxPayload: options.hardMaxFrameBytes, perMessageDeflate: false });
     this.server.on('connection', (socket, request) => this.accept(socket, request));
@@ -36,6 +42,12 @@ export class WebSocketTransport {
   }
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const refusal = this.options.guard?.admitUpgrade(request, socket);
+    if (refusal) {
+      this.logger.debug({ remote: request.socket.remoteAddress, origin: request.headers.origin, reason: refusal.reason }, 'websocket handshake refused');
+      refuseUpgrade(socket, refusal);
+      return;
+    }
     this.server.handleUpgrade(request, socket, head, (ws) => this.server.emit('connection', ws, request));
   }
 

@@ -1,6 +1,7 @@
 export * from './media-gateway';
 export * from './room-state-store';
 export * from './room-placement';
+export * from './room-locator';
 export * from './client-notifier';
 export * from './presence-notifier';
 export * from './token-verifier';

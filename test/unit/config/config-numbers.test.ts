@@ -36,3 +36,11 @@ describe('settings that need each other', () => {
     expect(problems.some((p) => p.startsWith('REDIS_URL: '))).toBe(true);
   });
 });
+
+describe('PRESENCE_TCP', () => {
+  it('takes a host name, IPv4 or bracketed IPv6 with a port', () => {
+    expect(loadConfig({ PRESENCE_TCP: 'presence.internal:7000' }).PRESENCE_TCP).toBe('presence.internal:7000');
+    expect(loadConfig({ PRESENCE_TCP: '[::1]:7000' }).PRESENCE_TCP).toBe('[::1]:7000');
+    expect(problemsOf({ PRESENCE_TCP: '::1:7000' })[0]).toMatch(/^PRESENCE_TCP: /);
+  });
+});

@@ -1,0 +1,96 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isSignalingError } from '../../domain';
+import type { AdminModeration, Logger } from '../../application';
+import { sendJson, type HttpRoute } from './http-route';
+
+const SEGMENT = '(?<roomId>[^/]{1,384})';
+const USER = '(?<userId>[^/]{1,384})';
+
+/**
+ * The operator API under `/v1/admin` (docs/admin-api.yaml). Every route needs `Authorization: Bearer
+ * <ADMIN_TOKEN>`; without ADMIN_TOKEN the routes are not mounted at all. It acts on this node's rooms only:
+ * in a cluster, ask the node that hosts the room (`GET /v1/rooms/{roomId}/node`).
+ */
+export const adminRoutes = (admin: AdminModeration, adminToken: string, logger: Logger): HttpRoute[] => {
+  const expected = digest(adminToken);
+  const authorized = (req: IncomingMessage, res: ServerResponse): boolean => {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    // Compared as fixed-size digests so neither the length nor the content leaks through timing.
+    if (match && timingSafeEqual(digest(match[1]!), expected)) return true;
+    logger.warn({ remote: req.socket.remoteAddress, path: pathOf(req) }, 'admin request refused');
+    res.setHeader('www-authenticate', 'Bearer realm="admin"');
+    sendJson(res, 401, { code: 'unauthorized', message: 'a valid admin bearer token is required' });
+    return false;
+  };
+
+  return [
+    {
+      method: 'GET',
+      path: '/v1/admin/rooms',
+      handle(req, res) {
+        if (!authorized(req, res)) return;
+        res.setHeader('cache-control', 'no-store');
+        const rooms = admin.listRooms();
+        sendJson(res, 200, { rooms: rooms.map((r) => ({ ...r, size: r.participants.length })) });
+      },
+    },
+    {
+      method: 'DELETE',
+      path: new RegExp(`^/v1/admin/rooms/${SEGMENT}/participants/${USER}$`),
+      async handle(req, res, params) {
+        if (!authorized(req, res)) return;
+        const roomId = decoded(params.roomId);
+        const userId = decoded(params.userId);
+        if (roomId === undefined || userId === undefined) return badPath(res);
+        await answer(res, logger, async () => {
+          await admin.kick(roomId, userId);
+          res.writeHead(204).end();
+        });
+      },
+    },
+    {
+      method: 'DELETE',
+      path: new RegExp(`^/v1/admin/rooms/${SEGMENT}$`),
+      async handle(req, res, params) {
+        if (!authorized(req, res)) return;
+        const roomId = decoded(params.roomId);
+        if (roomId === undefined) return badPath(res);
+        await answer(res, logger, async () => {
+          const removed = await admin.closeRoom(roomId);
+          sendJson(res, 200, { roomId, removed });
+        });
+      },
+    },
+  ];
+};
+
+const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+const pathOf = (req: IncomingMessage): string => (req.url ?? '/').split('?')[0]!.slice(0, 200);
+
+const decoded = (segment: string | undefined): string | undefined => {
+  try {
+    const text = decodeURIComponent(segment ?? '');
+    return text.length > 0 && text.length <= 128 ? text : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const badPath = (res: ServerResponse): void => sendJson(res, 400, { code: 'invalidMessage', message: 'malformed room or user id in the path' });
+
+/** `notInRoom` is 404; anything unexpected is 500 without details. */
+const answer = async (res: ServerResponse, logger: Logger, work: () => Promise<void>): Promise<void> => {
+  try {
+    await work();
+  } catch (error) {
+    if (isSignalingError(error) && error.code === 'notInRoom') {
+      sendJson(res, 404, { code: 'notFound', message: error.message });
+      return;
+    }
+    logger.error({ err: error }, 'admin request failed');
+    sendJson(res, 500, { code: 'internalError', message: 'the admin request failed' });
+  }
+};

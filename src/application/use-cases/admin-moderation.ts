@@ -1,0 +1,74 @@
+import { SignalingError, type CommunityId, type RoomId, type UserId } from '../../domain';
+import type { CoreDependencies } from '../core-dependencies';
+import type { RoomDeparture } from './room-departure';
+
+export interface AdminParticipantView {
+  readonly userId: UserId;
+  readonly audio: boolean;
+  readonly video: boolean;
+  readonly joinedAt: number;
+}
+
+export interface AdminRoomView {
+  readonly roomId: RoomId;
+  readonly communityId: CommunityId;
+  readonly capacity: number;
+  readonly participants: readonly AdminParticipantView[];
+}
+
+type Deps = Pick<CoreDependencies, 'registry' | 'locks' | 'clients' | 'logger'>;
+
+/**
+ * What an operator may do to the rooms of this node: look at them, remove one participant, close a room.
+ * Removal goes through the normal departure so media, shared state and presence are freed as on a leave;
+ * the removed client is told `kicked` and disconnected, the others hear `participantLeft`.
+ */
+export class AdminModeration {
+  constructor(
+    private readonly deps: Deps,
+    private readonly departure: RoomDeparture,
+  ) {}
+
+  listRooms(): readonly AdminRoomView[] {
+    return this.deps.registry
+      .allRooms()
+      .map((room) => ({
+        roomId: room.id,
+        communityId: room.communityId,
+        capacity: room.capacity,
+        participants: room.participants().map((p) => ({ userId: p.userId, audio: p.audio, video: p.video, joinedAt: p.joinedAt })),
+      }))
+      .sort((a, b) => (a.roomId < b.roomId ? -1 : a.roomId > b.roomId ? 1 : 0));
+  }
+
+  /** Throws `notInRoom` when the room or the user is not on this node. */
+  async kick(roomId: RoomId, userId: UserId, reason = 'removed by an operator'): Promise<void> {
+    const { registry, locks, clients, logger } = this.deps;
+    await locks.run(roomId, async () => {
+      const room = registry.room(roomId);
+      const participant = room?.find(userId);
+      if (!room || !participant) throw new SignalingError('notInRoom', `user ${userId} is not in room ${roomId} on this node`);
+      clients.disconnect(participant.connectionId, 'kicked', reason, { roomId });
+      await this.departure.depart(room, userId, participant.connectionId, 'kicked');
+      logger.info({ roomId, userId }, 'participant kicked by an operator');
+    });
+  }
+
+  /** Removes everyone (each told `kicked`) and frees the room; returns how many were removed. */
+  async closeRoom(roomId: RoomId, reason = 'the room was closed by an operator'): Promise<number> {
+    const { registry, locks, clients, logger } = this.deps;
+    return locks.run(roomId, async () => {
+      const room = registry.room(roomId);
+      if (!room) throw new SignalingError('notInRoom', `room ${roomId} is not open on this node`);
+      let removed = 0;
+      for (const p of room.participants()) {
+        clients.disconnect(p.connectionId, 'kicked', reason, { roomId, roomClosed: true });
+        if (await this.departure.depart(room, p.userId, p.connectionId, 'roomClosed')) removed += 1;
+      }
+      // A room emptied by the loop is already closed by the last departure; one left open is closed here.
+      if (registry.room(roomId) === room) await this.departure.closeRoom(room);
+      logger.info({ roomId, removed }, 'room closed by an operator');
+      return removed;
+    });
+  }
+}

@@ -1,0 +1,114 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { z } from 'zod';
+import type { Logger, TokenVerifier } from '../application';
+import { JoseTokenVerifier } from '../adapters/auth/jose-token-verifier';
+import type { JwtKeySource, JwtSettings } from '../adapters/auth/jwt-settings';
+import { TrustingTokenVerifier } from '../adapters/auth/trusting-token-verifier';
+import { ConfigError, type Config } from '../config';
+
+const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const SYMMETRIC = ['HS256', 'HS384', 'HS512'] as const;
+const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+
+/** The AUTH_* variables (AUTH itself is in src/config.ts) and ADMIN_TOKEN. */
+const AuthEnv = z.object({
+  AUTH_JWT_SECRET: z.string().min(32, 'at least 32 characters (256 bits) for HS256').optional(),
+  /** PEM (SPKI or certificate); `\n` escapes are accepted because env files cannot hold line breaks. */
+  AUTH_JWT_PUBLIC_KEY: z.string().transform((s) => s.replace(/\\n/g, '\n')).optional(),
+  AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AUTH_JWKS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  AUTH_JWT_AUDIENCE: list.pipe(z.array(z.string().min(1)).min(1)).optional(),
+  AUTH_JWT_ISSUER: z.string().min(1).optional(),
+  AUTH_JWT_ALGORITHMS: list.pipe(z.array(z.enum([...SYMMETRIC, ...ASYMMETRIC])).min(1)).optional(),
+  AUTH_USER_CLAIM: z.string().regex(/^[\w.:-]{1,64}$/).default('sub'),
+  AUTH_ROOM_CLAIM: z.string().regex(/^[\w.:-]{1,64}$/).optional(),
+  AUTH_CLOCK_TOLERANCE_SECS: z.coerce.number().int().min(0).max(300).default(5),
+  /** Bearer token of the admin API; the API is off when unset. */
+  ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+});
+type AuthEnv = z.infer<typeof AuthEnv>;
+
+const readAuthEnv = (config: Config): AuthEnv => {
+  const parsed = AuthEnv.safeParse(Object.fromEntries(Object.entries(config.env).filter(([k]) => k in AuthEnv.shape)));
+  if (!parsed.success) {
+    // Values are secrets: name the variable and the rule, never echo what was given.
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  return parsed.data;
+};
+
+/** Default algorithms for a public key, from its type (an RSA key cannot verify ES256, and so on). */
+const algorithmsForKey = (key: KeyObject): string[] => {
+  switch (key.asymmetricKeyType) {
+    case 'rsa':
+      return ['RS256'];
+    case 'rsa-pss':
+      return ['PS256'];
+    case 'ec': {
+      const curve = key.asymmetricKeyDetails?.namedCurve;
+      return [curve === 'secp384r1' ? 'ES384' : curve === 'secp521r1' ? 'ES512' : 'ES256'];
+    }
+    case 'ed25519':
+      return ['EdDSA'];
+    default:
+      throw new ConfigError([`AUTH_JWT_PUBLIC_KEY: unsupported key type ${String(key.asymmetricKeyType)}`]);
+  }
+};
+
+const keySource = (env: AuthEnv): { key: JwtKeySource; algorithms: string[] } => {
+  const given = [env.AUTH_JWT_SECRET, env.AUTH_JWT_PUBLIC_KEY, env.AUTH_JWKS_URL].filter((v) => v !== undefined);
+  if (given.length !== 1) {
+    throw new ConfigError(['AUTH=jwt needs exactly one of AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY, AUTH_JWKS_URL']);
+  }
+  if (env.AUTH_JWT_SECRET !== undefined) {
+    return { key: { kind: 'secret', secret: new TextEncoder().encode(env.AUTH_JWT_SECRET) }, algorithms: ['HS256'] };
+  }
+  if (env.AUTH_JWT_PUBLIC_KEY !== undefined) {
+    let key: KeyObject;
+    try {
+      key = createPublicKey(env.AUTH_JWT_PUBLIC_KEY);
+    } catch {
+      throw new ConfigError(['AUTH_JWT_PUBLIC_KEY: not a PEM public key (expected -----BEGIN PUBLIC KEY-----)']);
+    }
+    return { key: { kind: 'publicKey', key }, algorithms: algorithmsForKey(key) };
+  }
+  return { key: { kind: 'jwks', url: new URL(env.AUTH_JWKS_URL ?? ''), timeoutMs: env.AUTH_JWKS_TIMEOUT_MS }, algorithms: ['RS256', 'ES256'] };
+};
+
+/** JWT settings from the environment; throws ConfigError when AUTH=jwt is incomplete or contradictory. */
+export const readJwtSettings = (config: Config): JwtSettings => {
+  const env = readAuthEnv(config);
+  const { key, algorithms } = keySource(env);
+  if (!env.AUTH_JWT_AUDIENCE) throw new ConfigError(['AUTH_JWT_AUDIENCE: required when AUTH=jwt (the `aud` your tokens carry)']);
+  const chosen = env.AUTH_JWT_ALGORITHMS ?? algorithms;
+  // A public key used as an HMAC secret would let anyone sign tokens (algorithm confusion).
+  const allowed: readonly string[] = key.kind === 'secret' ? SYMMETRIC : ASYMMETRIC;
+  const wrong = chosen.filter((a) => !allowed.includes(a));
+  if (wrong.length > 0) {
+    throw new ConfigError([`AUTH_JWT_ALGORITHMS: ${wrong.join(', ')} cannot be used with ${key.kind === 'secret' ? 'AUTH_JWT_SECRET' : 'a public key'}`]);
+  }
+  return {
+    key,
+    algorithms: chosen,
+    audience: env.AUTH_JWT_AUDIENCE.length === 1 ? env.AUTH_JWT_AUDIENCE[0]! : env.AUTH_JWT_AUDIENCE,
+    ...(env.AUTH_JWT_ISSUER !== undefined ? { issuer: env.AUTH_JWT_ISSUER } : {}),
+    userClaim: env.AUTH_USER_CLAIM,
+    ...(env.AUTH_ROOM_CLAIM !== undefined ? { roomClaim: env.AUTH_ROOM_CLAIM } : {}),
+    clockToleranceSecs: env.AUTH_CLOCK_TOLERANCE_SECS,
+  };
+};
+
+/**
+ * AUTH=jwt verifies tokens with jose; AUTH=none (the demo default) trusts the client and main.ts warns
+ * loudly. JWT variables with AUTH=none are refused: that is a node meant to check tokens that would not.
+ */
+export const createTokenVerifier = (config: Config, logger: Logger): TokenVerifier => {
+  if (config.AUTH === 'jwt') return new JoseTokenVerifier(readJwtSettings(config), logger);
+  const env = readAuthEnv(config);
+  const stray = (['AUTH_JWT_SECRET', 'AUTH_JWT_PUBLIC_KEY', 'AUTH_JWKS_URL'] as const).filter((k) => env[k] !== undefined);
+  if (stray.length > 0) throw new ConfigError([`${stray.join(', ')} set but AUTH=none: set AUTH=jwt to check tokens`]);
+  return new TrustingTokenVerifier();
+};
+
+/** The admin API's bearer token, or undefined when the API is off. */
+export const readAdminToken = (config: Config): string | undefined => readAuthEnv(config).ADMIN_TOKEN;

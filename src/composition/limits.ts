@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { ConnectionGuard } from '../adapters/websocket/connection-guard';
+import { IpConnectionLimiter } from '../adapters/websocket/ip-connection-limiter';
+import { OriginPolicy } from '../adapters/websocket/origin-policy';
+import type { SessionLimits } from '../adapters/websocket/session-limits';
+import { ConfigError, type Config } from '../config';
+
+const whole = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'expected a whole number in decimal digits')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+/**
+ * The abuse limits of a node. MAX_MESSAGE_BYTES, MAX_QUEUED_MESSAGES, PING_INTERVAL_MS, ROOM_CAPACITY
+ * and MAX_ROOMS_PER_NODE live in src/config.ts; these are the rest. Defaults suit browsers in video
+ * rooms: a browser sends a few dozen messages when it joins, then a handful per minute.
+ */
+const LimitsEnv = z.object({
+  /** Comma-separated origins (`https://app.example.com`, `https://*.example.com`, `null`); unset or `*` allows all. */
+  ALLOWED_ORIGINS: z.string().optional(),
+  MAX_CONNECTIONS_PER_IP: whole(1).default(50),
+  MESSAGES_PER_SECOND: whole(1).default(50),
+  MESSAGE_BURST: whole(1).optional(),
+  RATE_LIMIT_STRIKES: whole(1).default(50),
+  JOINS_PER_MINUTE: whole(1).default(20),
+  ICE_CANDIDATES_PER_LINK: whole(1).default(200),
+  /** Time a client has to send its complete request headers (slowloris). */
+  HTTP_HEADERS_TIMEOUT_MS: whole(1000, 600_000).default(10_000),
+  /** Time a client has to send a complete request, body included. */
+  HTTP_REQUEST_TIMEOUT_MS: whole(1000, 3_600_000).default(30_000),
+});
+
+export interface NodeLimits {
+  readonly session: Omit<SessionLimits, 'maxMessageBytes' | 'maxQueuedMessages'>;
+  readonly guard: ConnectionGuard;
+  readonly http: { readonly headersTimeoutMs: number; readonly requestTimeoutMs: number; readonly checkIntervalMs: number };
+}
+
+const originPolicy = (raw: string | undefined): OriginPolicy => {
+  const entries = (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (entries.length === 0 || entries.includes('*')) return OriginPolicy.allowAll();
+  try {
+    return OriginPolicy.only(entries);
+  } catch (error) {
+    throw new ConfigError([`ALLOWED_ORIGINS: ${error instanceof Error ? error.message : String(error)}`]);
+  }
+};
+
+/** Reads the limit variables from `config.env`; a bad value stops the node with a ConfigError. */
+export const readNodeLimits = (config: Config): NodeLimits => {
+  const parsed = LimitsEnv.safeParse(Object.fromEntries(Object.entries(config.env).filter(([k]) => k in LimitsEnv.shape)));
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(config.env[String(i.path[0])])})`));
+  }
+  const env = parsed.data;
+  if (env.HTTP_REQUEST_TIMEOUT_MS < env.HTTP_HEADERS_TIMEOUT_MS) {
+    throw new ConfigError(['HTTP_REQUEST_TIMEOUT_MS: must not be shorter than HTTP_HEADERS_TIMEOUT_MS']);
+  }
+  return {
+    session: {
+      messagesPerSecond: env.MESSAGES_PER_SECOND,
+      messageBurst: env.MESSAGE_BURST ?? Math.max(200, env.MESSAGES_PER_SECOND),
+      maxRateLimitStrikes: env.RATE_LIMIT_STRIKES,
+      joinsPerMinute: env.JOINS_PER_MINUTE,
+      iceCandidatesPerLink: env.ICE_CANDIDATES_PER_LINK,
+    },
+    guard: new ConnectionGuard(originPolicy(env.ALLOWED_ORIGINS), new IpConnectionLimiter(env.MAX_CONNECTIONS_PER_IP)),
+    http: {
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      // Node checks the two timeouts only this often (30 s by default), which would let a slow client
+      // hold its socket far longer than configured.
+      checkIntervalMs: Math.min(1_000, env.HTTP_HEADERS_TIMEOUT_MS),
+    },
+  };
+};

@@ -1,0 +1,97 @@
+import type { LeaveRoom } from '../../../src/application';
+import type { ClientConnection } from '../../../src/adapters/websocket/client-connection';
+import { ConnectionHub } from '../../../src/adapters/websocket/connection-hub';
+import { ConnectionSession } from '../../../src/adapters/websocket/connection-session';
+import type { IceCandidateBudget } from '../../../src/adapters/websocket/ice-candidate-budget';
+import type { InboundMessage } from '../../../src/adapters/websocket/inbound-messages';
+import type { MessageDispatcher } from '../../../src/adapters/websocket/message-dispatcher';
+import type { SessionLimits } from '../../../src/adapters/websocket/session-limits';
+import { RecordingLogger } from '../../support/fakes';
+
+type Wire = Record<string, unknown>;
+
+/** A session over a fake connection; the dispatcher records what reached it. Time is frozen (fake timers). */
+const setup = (limits: Partial<SessionLimits>) => {
+  const sent: Wire[] = [];
+  const closes: [number, string][] = [];
+  const connection: ClientConnection = {
+    id: 'conn-1',
+    transport: 'websocket',
+    remoteAddress: '127.0.0.1',
+    send: (text) => sent.push(JSON.parse(text) as Wire),
+    close: (code, reason) => closes.push([code, reason]),
+  };
+  const dispatched: InboundMessage[] = [];
+  const dispatcher = {
+    dispatch: async (_c: string, message: InboundMessage, _ice?: IceCandidateBudget) => {
+      dispatched.push(message);
+    },
+  } as unknown as MessageDispatcher;
+  const leaveRoom = { connectionLost: async () => undefined } as unknown as LeaveRoom;
+  const session = new ConnectionSession(connection, new ConnectionHub(), dispatcher, leaveRoom, new RecordingLogger(), {
+    maxMessageBytes: 65_536,
+    maxQueuedMessages: 10_000,
+    ...limits,
+  });
+  return { session, sent, closes, dispatched };
+};
+
+const settle = async (): Promise<void> => {
+  // Each queued message takes a few microtask turns; time is frozen, so this is not a wait on the clock.
+  for (let i = 0; i < 2_000; i += 1) await Promise.resolve();
+};
+
+const leave = JSON.stringify({ id: 'leaveRoom' });
+const join = JSON.stringify({ id: 'joinRoom', userId: 'a', roomId: 'r', communityId: '1', video: true, audio: true });
+
+describe('ConnectionSession limits', () => {
+  beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => jest.useRealTimers());
+
+  it('answers each message above the burst with rateLimited and drops it', async () => {
+    const { session, sent, dispatched } = setup({ messagesPerSecond: 5, messageBurst: 5, maxRateLimitStrikes: 100 });
+    for (let i = 0; i < 8; i += 1) session.receive(leave);
+    await settle();
+    expect(dispatched).toHaveLength(5);
+    expect(sent.filter((m) => m.code === 'rateLimited')).toHaveLength(3);
+    expect(sent[0]).toMatchObject({ id: 'error', code: 'rateLimited', details: { limit: 5 } });
+  });
+
+  it('refills at the configured rate', async () => {
+    const { session, dispatched } = setup({ messagesPerSecond: 5, messageBurst: 5, maxRateLimitStrikes: 100 });
+    for (let i = 0; i < 10; i += 1) session.receive(leave);
+    jest.setSystemTime(1_000_000 + 1_000);
+    for (let i = 0; i < 10; i += 1) session.receive(leave);
+    await settle();
+    expect(dispatched).toHaveLength(10);
+  });
+
+  it('closes a connection that keeps flooding (1008, error rateLimited) and handles nothing more from it', async () => {
+    const { session, sent, closes, dispatched } = setup({ messagesPerSecond: 1, messageBurst: 1, maxRateLimitStrikes: 3 });
+    for (let i = 0; i < 20; i += 1) session.receive(leave);
+    await settle();
+    // Even the one message admitted before the flood was detected is dropped: the client is gone.
+    expect(dispatched).toHaveLength(0);
+    expect(closes).toEqual([[1008, 'rateLimited']]);
+    expect(sent.filter((m) => m.code === 'rateLimited')).toHaveLength(4); // three strikes, then the farewell
+  });
+
+  it('limits joinRoom per minute with a typed error', async () => {
+    const { session, sent, dispatched } = setup({ joinsPerMinute: 2 });
+    for (let i = 0; i < 3; i += 1) session.receive(join);
+    await settle();
+    expect(dispatched.map((m) => m.id)).toEqual(['joinRoom', 'joinRoom']);
+    expect(sent).toEqual([expect.objectContaining({ id: 'error', code: 'rateLimited', message: 'more than 2 joinRoom per minute' })]);
+    jest.setSystemTime(1_000_000 + 30_000);
+    session.receive(join);
+    await settle();
+    expect(dispatched).toHaveLength(3);
+  });
+
+  it('disconnects a client whose queue of waiting messages is over the limit', async () => {
+    const { session, closes } = setup({ maxQueuedMessages: 3, messagesPerSecond: 1000, messageBurst: 1000 });
+    for (let i = 0; i < 5; i += 1) session.receive(leave);
+    await settle();
+    expect(closes).toEqual([[1008, 'rateLimited']]);
+  });
+});

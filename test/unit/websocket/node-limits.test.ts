@@ -1,0 +1,71 @@
+import type { IncomingMessage } from 'node:http';
+import { readNodeLimits } from '../../../src/composition/limits';
+import { ConfigError, loadConfig } from '../../../src/config';
+
+const request = (origin: string | undefined, remoteAddress = '10.0.0.1'): IncomingMessage =>
+  ({ headers: origin === undefined ? {} : { origin }, socket: { remoteAddress } }) as unknown as IncomingMessage;
+
+describe('node limits (src/composition/limits.ts)', () => {
+  it('has documented defaults', () => {
+    const limits = readNodeLimits(loadConfig({}));
+    expect(limits.session).toEqual({
+      messagesPerSecond: 50,
+      messageBurst: 200,
+      maxRateLimitStrikes: 50,
+      joinsPerMinute: 20,
+      iceCandidatesPerLink: 200,
+    });
+    expect(limits.guard.perIp.maxPerIp).toBe(50);
+    expect(limits.guard.origins.restricts).toBe(false);
+    expect(limits.http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, checkIntervalMs: 1_000 });
+  });
+
+  it('reads every variable', () => {
+    const limits = readNodeLimits(
+      loadConfig({
+        ALLOWED_ORIGINS: 'https://app.example.com, https://*.example.org',
+        MAX_CONNECTIONS_PER_IP: '3',
+        MESSAGES_PER_SECOND: '5',
+        MESSAGE_BURST: '7',
+        RATE_LIMIT_STRIKES: '2',
+        JOINS_PER_MINUTE: '4',
+        ICE_CANDIDATES_PER_LINK: '9',
+        HTTP_HEADERS_TIMEOUT_MS: '2000',
+        HTTP_REQUEST_TIMEOUT_MS: '4000',
+      }),
+    );
+    expect(limits.session).toEqual({ messagesPerSecond: 5, messageBurst: 7, maxRateLimitStrikes: 2, joinsPerMinute: 4, iceCandidatesPerLink: 9 });
+    expect(limits.guard.perIp.maxPerIp).toBe(3);
+    expect(limits.http).toEqual({ headersTimeoutMs: 2000, requestTimeoutMs: 4000, checkIntervalMs: 1000 });
+    expect(limits.guard.checkOrigin(request('https://app.example.com'))).toBeUndefined();
+    expect(limits.guard.checkOrigin(request('https://x.example.org'))).toBeUndefined();
+    expect(limits.guard.checkOrigin(request('https://evil.example'))).toEqual({ status: 403, reason: 'origin not allowed' });
+  });
+
+  it('ALLOWED_ORIGINS=* allows every origin', () => {
+    expect(readNodeLimits(loadConfig({ ALLOWED_ORIGINS: '*' })).guard.origins.restricts).toBe(false);
+  });
+
+  it.each([
+    [{ MAX_CONNECTIONS_PER_IP: '0' }, /MAX_CONNECTIONS_PER_IP/],
+    [{ MESSAGES_PER_SECOND: 'fast' }, /MESSAGES_PER_SECOND: expected a whole number/],
+    [{ ALLOWED_ORIGINS: 'example.com' }, /ALLOWED_ORIGINS: not an origin/],
+    [{ HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '2000' }, /HTTP_REQUEST_TIMEOUT_MS: must not be shorter/],
+  ])('refuses %j', (env, expected) => {
+    let problems = '';
+    try {
+      readNodeLimits(loadConfig(env));
+    } catch (error) {
+      if (error instanceof ConfigError) problems = error.problems.join('\n');
+    }
+    expect(problems).toMatch(expected);
+  });
+
+  it('the guard counts connections per address and refuses the one too many', () => {
+    const { guard } = readNodeLimits(loadConfig({ MAX_CONNECTIONS_PER_IP: '1' }));
+    expect(guard.check(request(undefined))).toBeUndefined();
+    guard.perIp.tryAcquire('10.0.0.1');
+    expect(guard.check(request(undefined))).toEqual({ status: 429, reason: 'too many connections from this address' });
+    expect(guard.check(request(undefined, '10.0.0.2'))).toBeUndefined();
+  });
+});

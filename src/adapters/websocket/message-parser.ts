@@ -24,7 +24,8 @@ const describeId = (id: unknown): string => {
 
 /** Text frame → validated message, or the typed error to send back (with the requestId when readable). */
 export const parseInbound = (text: string, maxBytes: number): ParseResult => {
-  const bytes = Buffer.byteLength(text, 'utf8');
+  // A UTF-16 code unit is at most 3 UTF-8 bytes, so short frames need no byte count.
+  const bytes = text.length * 3 <= maxBytes ? 0 : Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) {
     return { ok: false, error: new SignalingError('frameTooLarge', `message of ${bytes} bytes exceeds the limit of ${maxBytes}`, { limit: maxBytes }) };
   }

@@ -94,5 +94,8 @@ export class WebSocketTransport {
   }
 }
 
-const rawToText = (data: RawData): string =>
-  Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+// ws hands over a Buffer for every ordinary frame; Buffer.from(buffer) would copy each one first.
+const rawToText = (data: RawData): string => {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  return Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+};

@@ -130,7 +130,7 @@ export const buildContainer = (config: Config, logger: Logger): Container => {
   const metrics = (): SignalingMetrics => get<SignalingMetrics>(TOKENS.Metrics);
   c.bind<MediaGateway>(TOKENS.MediaGateway).toDynamicValue(() => new TimedMediaGateway(createMediaBackend(config, logger), metrics()));
   c.bind<StateBackend>(TOKENS.StateBackend).toDynamicValue(() =>
-    config.STATE_STORE === 'redis' ? createRedisState(config, logger) : createMemoryState(config),
+    config.STATE_STORE === 'redis' ? createRedisState(config, logger) : createMemoryState(config, logger),
   );
   c.bind<RoomStateStore>(TOKENS.RoomStateStore).toDynamicValue(
     () => new TimedRoomStateStore(get<StateBackend>(TOKENS.StateBackend).store, metrics()),

@@ -12,4 +12,6 @@ export interface StateBackend {
   /** Extra HTTP routes, such as the room placement lookup. */
   readonly routes: readonly HttpRoute[];
   readonly lifecycle: readonly LifecyclePart[];
+  /** Called once the node listens, with its WebSocket URL (the port is only known then when PORT=0). */
+  announceListening?(wsUrl: string): Promise<void>;
 }

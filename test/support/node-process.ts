@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, existsSync } from 'node:fs';
+import { mkdirSync, existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 
 const root = resolve(__dirname, '..', '..');
 const bundleDir = resolve(root, '.tmp', 'node-bundle');
-const bundlePath = resolve(bundleDir, 'main.js');
+// One bundle per test process: several jest runs at once would otherwise rewrite a file another is starting.
+const bundlePath = resolve(bundleDir, `main-${process.pid}.js`);
+process.once('exit', () => rmSync(bundlePath, { force: true }));
 let bundled = false;
 
 /**
@@ -66,7 +68,11 @@ export const startNodeProcess = async (env: Record<string, string>, startTimeout
   const output: string[] = [];
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   const port = await new Promise<number>((done, fail) => {
-    const timer = setTimeout(() => fail(new Error(`node did not start within ${startTimeoutMs} ms:\n${output.join('\n')}`)), startTimeoutMs);
+    const timer = setTimeout(() => {
+      // A node that never came up must not outlive the test (jest would wait for it forever).
+      child.kill('SIGKILL');
+      fail(new Error(`node did not start within ${startTimeoutMs} ms:\n${output.join('\n')}`));
+    }, startTimeoutMs);
     const onLine = (line: string): void => {
       output.push(line);
       if (line.includes('signaling node listening')) {

@@ -5,4 +5,4 @@ export * from './redis-room-state-store';
 export * from './redis-node-registry';
 export * from './redis-room-placement';
 export * from './redis-state';
-export * from './room-registry-snapshot';
+export * from './local-room-mirror';

@@ -2,30 +2,44 @@ import { LuaScript } from './lua-script';
 
 /*
  * Scripts on the node registry. Every key carries the hash tag {nodes}, so each script runs in one slot.
+ * Times come from the Redis server's clock (TIME), never from the nodes', which may disagree.
  */
 
+const NOW_MS = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
 /**
- * KEYS: all, urls, loads, alive:<self>, rooms:<self>. ARGV: nodeId, url, load, expiryMs, registryTtlMs,
- * then the ids of the rooms this node hosts (replacing its index, which repairs any index write missed
- * while a join or leave raced an outage).
+ * KEYS: all, urls, loads, alive:<self>, rooms:<self>, claims:<self>. ARGV: nodeId, url, load, expiryMs,
+ * registryTtlMs, then the ids of the rooms this node hosts. Replaces the node's room index (which
+ * repairs any index write missed while a join or leave raced an outage) and drops the claims that are
+ * now hosted (their participants are in the load) or expired. Returns every registered node id.
  */
 export const HEARTBEAT_SCRIPT = new LuaScript(
   'rtc-heartbeat',
-  `
+  `${NOW_MS}
 local node, keep = ARGV[1], ARGV[5]
 redis.call('SADD', KEYS[1], node)
 redis.call('HSET', KEYS[2], node, ARGV[2])
 redis.call('HSET', KEYS[3], node, ARGV[3])
 redis.call('SET', KEYS[4], ARGV[2], 'PX', ARGV[4])
 redis.call('DEL', KEYS[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
 local batch = {}
+local function flush()
+  if #batch == 0 then return end
+  redis.call('SADD', KEYS[5], unpack(batch))
+  redis.call('ZREM', KEYS[6], unpack(batch))
+  batch = {}
+end
 for i = 6, #ARGV do
   batch[#batch + 1] = ARGV[i]
-  if #batch == 500 then redis.call('SADD', KEYS[5], unpack(batch)); batch = {} end
+  if #batch == 500 then flush() end
 end
-if #batch > 0 then redis.call('SADD', KEYS[5], unpack(batch)) end
-for _, key in ipairs({ KEYS[1], KEYS[2], KEYS[3], KEYS[5] }) do redis.call('PEXPIRE', key, keep) end
-return 1
+flush()
+for _, key in ipairs({ KEYS[1], KEYS[2], KEYS[3], KEYS[5], KEYS[6] }) do redis.call('PEXPIRE', key, keep) end
+return redis.call('SMEMBERS', KEYS[1])
 `,
 );
 
@@ -39,22 +53,30 @@ return redis.call('HGET', KEYS[2], ARGV[1])
 );
 
 /**
- * The least-loaded live node among ARGV (ties: smallest id), as { id, url }, or nil when none is alive.
- * Its load is raised by one at once, so a burst of new rooms between two heartbeats spreads out instead
- * of all landing on the node that was idlest at the last heartbeat. KEYS: urls, loads, alive:<ARGV[i]>...
+ * Picks the least-loaded live node for a room and books the room on it, as { id, url }, or nil when no
+ * node is alive. Load = participants at the node's last heartbeat + rooms placed on it that it does not
+ * host yet; the booking counts at once, so a burst of new rooms spreads out even before any client
+ * arrives. Ties go to the smallest id.
+ * KEYS: urls, loads, alive:<id_1..n>, claims:<id_1..n>. ARGV: roomId, claimTtlMs, id_1..n.
  */
 export const PICK_NODE_SCRIPT = new LuaScript(
   'rtc-pick-node',
-  `
-local best, bestLoad
-for i = 1, #ARGV do
-  if redis.call('EXISTS', KEYS[i + 2]) == 1 and redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then
-    local load = tonumber(redis.call('HGET', KEYS[2], ARGV[i])) or 0
-    if not best or load < bestLoad or (load == bestLoad and ARGV[i] < best) then best, bestLoad = ARGV[i], load end
+  `${NOW_MS}
+local n = #ARGV - 2
+local best, bestLoad, bestIndex
+for i = 1, n do
+  local id = ARGV[i + 2]
+  if redis.call('EXISTS', KEYS[i + 2]) == 1 and redis.call('HEXISTS', KEYS[1], id) == 1 then
+    local claims = KEYS[i + 2 + n]
+    redis.call('ZREMRANGEBYSCORE', claims, '-inf', now)
+    local load = (tonumber(redis.call('HGET', KEYS[2], id)) or 0) + redis.call('ZCARD', claims)
+    if not best or load < bestLoad or (load == bestLoad and id < best) then best, bestLoad, bestIndex = id, load, i end
   end
 end
 if not best then return false end
-redis.call('HINCRBY', KEYS[2], best, 1)
+local claims = KEYS[bestIndex + 2 + n]
+redis.call('ZADD', claims, now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', claims, ARGV[2])
 return { best, redis.call('HGET', KEYS[1], best) }
 `,
 );
@@ -73,7 +95,7 @@ return dead
 
 /**
  * Removes a node from the registry unless it came back meanwhile. KEYS: all, urls, loads, alive:<id>,
- * rooms:<id>. ARGV: id. Returns 1 when forgotten.
+ * rooms:<id>, claims:<id>. ARGV: id. Returns 1 when forgotten.
  */
 export const FORGET_NODE_SCRIPT = new LuaScript(
   'rtc-forget-node',
@@ -82,7 +104,7 @@ if redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
 redis.call('SREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
-redis.call('DEL', KEYS[5])
+redis.call('DEL', KEYS[5], KEYS[6])
 return 1
 `,
 );

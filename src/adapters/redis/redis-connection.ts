@@ -97,8 +97,9 @@ export class RedisConnection {
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, this.settings.commandTimeoutMs).unref());
       await Promise.race([quit, timeout]);
     }
-    // Also stops the reconnect timer when the server was down.
-    this.client.disconnect();
+    // Also stops the reconnect timer when the server was down. After a QUIT that went through the
+    // socket is already closed; disconnecting again would arm a timer that waits for a close that came.
+    if (this.client.status !== 'end') this.client.disconnect();
   }
 
   /** The command timeout bounds each command; the margin covers a NOSCRIPT retry after a Redis restart. */

@@ -15,10 +15,15 @@ export interface NodeKeys {
   readonly all: string;
   /** HASH node id → public WebSocket URL. */
   readonly urls: string;
-  /** HASH node id → load (connections) as of its last heartbeat, plus rooms claimed for it since. */
+  /** HASH node id → load (participants) as of its last heartbeat. */
   readonly loads: string;
+  /** STRING (the node's URL) that expires unless the node's heartbeat renews it. */
   alive(nodeId: string): string;
+  /** SET: ids of the rooms the node hosts, rewritten by each of its heartbeats. */
   rooms(nodeId: string): string;
+  /** ZSET room id → expiry (ms): rooms placed on the node that it does not host yet; counted as load. */
+  claims(nodeId: string): string;
+  /** STRING: held by the node reaping `nodeId`, so a dead node is reaped by one node at a time. */
   reapLock(nodeId: string): string;
 }
 
@@ -38,6 +43,7 @@ export class RedisKeys {
       loads: `${n}loads`,
       alive: (nodeId) => `${n}alive:${nodeId}`,
       rooms: (nodeId) => `${n}rooms:${nodeId}`,
+      claims: (nodeId) => `${n}claims:${nodeId}`,
       reapLock: (nodeId) => `${n}reaping:${nodeId}`,
     };
   }

@@ -11,8 +11,11 @@ export interface RedisNodeRegistryOptions {
   readonly connection: RedisConnection;
   readonly keys: RedisKeys;
   readonly nodeId: string;
-  /** Where clients reach this node's WebSocket endpoint; handed out with `wrongNode` and by locateRoom. */
-  readonly publicUrl: string;
+  /**
+   * Where clients reach this node's WebSocket endpoint; handed out with `wrongNode` and by the placement
+   * route. Undefined until known (an ephemeral port): the node then stays out of placement until announce().
+   */
+  readonly publicUrl: string | undefined;
   /** This node's load (live connections or participants) at the moment of each heartbeat. */
   readonly load: () => number;
   readonly rooms: HostedRooms;
@@ -24,6 +27,7 @@ export interface RedisNodeRegistryOptions {
 /** What placement needs to know about the nodes. */
 export interface NodeDirectory {
   readonly nodeId: string;
+  /** This node's public URL, or '' while it is not known yet. */
   readonly publicUrl: string;
   /** Registered node ids as of the last heartbeat, this node included. */
   knownNodeIds(): readonly string[];
@@ -37,7 +41,7 @@ export interface NodeDirectory {
  */
 export class RedisNodeRegistry implements NodeDirectory {
   readonly nodeId: string;
-  readonly publicUrl: string;
+  private url: string | undefined;
   private known: readonly string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running = false;
@@ -48,7 +52,7 @@ export class RedisNodeRegistry implements NodeDirectory {
   constructor(private readonly options: RedisNodeRegistryOptions) {
     assertLiveness(options);
     this.nodeId = options.nodeId;
-    this.publicUrl = options.publicUrl;
+    this.url = options.publicUrl;
     this.known = [options.nodeId];
     options.connection.onConnected(async () => {
       if (this.running) await this.beat();
@@ -83,6 +87,16 @@ export class RedisNodeRegistry implements NodeDirectory {
     }
   }
 
+  get publicUrl(): string {
+    return this.url ?? '';
+  }
+
+  /** The node now knows where clients reach it (after it started listening); it registers at once. */
+  async announce(publicUrl: string): Promise<void> {
+    this.url = publicUrl;
+    if (this.running) await this.beat();
+  }
+
   knownNodeIds(): readonly string[] {
     return this.known;
   }
@@ -103,11 +117,10 @@ export class RedisNodeRegistry implements NodeDirectory {
   }
 
   /** Finds nodes whose heartbeat expired and removes their rooms and entries. Returns the rooms this call removed. */
-  async reapDeadNodes(): Promise<number> {
+  async reapDeadNodes(registered?: readonly string[]): Promise<number> {
     const { connection, keys } = this.options;
-    const others = asStringList(await connection.call('reap/nodes', (client) => client.smembers(keys.nodes.all))).filter(
-      (id) => id !== this.nodeId,
-    );
+    const all = registered ?? asStringList(await connection.call('reap/nodes', (client) => client.smembers(keys.nodes.all)));
+    const others = all.filter((id) => id !== this.nodeId);
     if (others.length === 0) return 0;
     const dead = asStringList(
       await connection.call('reap/dead', (client) => DEAD_NODES_SCRIPT.run(client, others.map((id) => keys.nodes.alive(id)), others)),
@@ -121,18 +134,22 @@ export class RedisNodeRegistry implements NodeDirectory {
     const { connection, keys, rooms, logger } = this.options;
     try {
       const roomIds = rooms.hostedRoomIds();
-      await connection.call('heartbeat', (client) =>
-        HEARTBEAT_SCRIPT.run(
-          client,
-          [keys.nodes.all, keys.nodes.urls, keys.nodes.loads, keys.nodes.alive(this.nodeId), keys.nodes.rooms(this.nodeId)],
-          [this.nodeId, this.publicUrl, this.currentLoad(), this.options.expiryMs, this.options.expiryMs * 4, ...roomIds],
-        ),
+      const url = this.url;
+      // Without a URL to hand out, registering would send clients nowhere; rooms are still refreshed.
+      const registered = asStringList(
+        url !== undefined
+          ? await connection.call('heartbeat', (client) =>
+              HEARTBEAT_SCRIPT.run(
+                client,
+                [...this.registryKeys(this.nodeId)],
+                [this.nodeId, url, this.currentLoad(), this.options.expiryMs, this.options.expiryMs * 4, ...roomIds],
+              ),
+            )
+          : await connection.call('heartbeat/nodes', (client) => client.smembers(keys.nodes.all)),
       );
-      const known = new Set(asStringList(await connection.call('heartbeat/nodes', (client) => client.smembers(keys.nodes.all))));
-      known.add(this.nodeId);
-      this.known = [...known];
+      this.known = [...new Set([...registered, this.nodeId])];
       await rooms.refreshHostedRooms();
-      await this.reapDeadNodes();
+      await this.reapDeadNodes(registered);
       if (this.failing) logger.info({ nodeId: this.nodeId }, 'heartbeat restored');
       this.failing = false;
     } catch (error) {
@@ -166,17 +183,20 @@ export class RedisNodeRegistry implements NodeDirectory {
       ),
     );
     const forgotten = await connection.call('reap/forget', (client) =>
-      FORGET_NODE_SCRIPT.run(
-        client,
-        [keys.nodes.all, keys.nodes.urls, keys.nodes.loads, keys.nodes.alive(nodeId), keys.nodes.rooms(nodeId)],
-        [nodeId],
-      ),
+      FORGET_NODE_SCRIPT.run(client, [...this.registryKeys(nodeId)], [nodeId]),
     );
+    if (options.lock) await connection.call('reap/unlock', (client) => client.del(keys.nodes.reapLock(nodeId)));
     const rooms = removed.reduce<number>((sum, reply) => sum + asInteger(reply), 0);
     if (nodeId !== this.nodeId) {
       logger.warn({ deadNode: nodeId, rooms, forgotten: asInteger(forgotten) === 1, by: this.nodeId }, 'reaped a dead signaling node');
     }
     return rooms;
+  }
+
+  /** all, urls, loads, alive, rooms, claims: the KEYS of the heartbeat and forget scripts. */
+  private registryKeys(nodeId: string): readonly string[] {
+    const { nodes } = this.options.keys;
+    return [nodes.all, nodes.urls, nodes.loads, nodes.alive(nodeId), nodes.rooms(nodeId), nodes.claims(nodeId)];
   }
 
   private schedule(): void {

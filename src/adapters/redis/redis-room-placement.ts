@@ -1,5 +1,5 @@
 import { SignalingError, type RoomId } from '../../domain';
-import type { Logger, PlacementDecision, RoomPlacement } from '../../application';
+import type { Logger, PlacementDecision, RoomLocation, RoomLocator, RoomPlacement } from '../../application';
 import type { RedisConnection } from './redis-connection';
 import type { RedisKeys } from './redis-keys';
 import type { NodeDirectory } from './redis-node-registry';
@@ -11,17 +11,14 @@ export interface RedisRoomPlacementOptions {
   readonly connection: RedisConnection;
   readonly keys: RedisKeys;
   readonly nodes: NodeDirectory;
+  /** Whether this node hosts the room right now (members here, not claimed by another node). */
+  readonly hostsRoom: (roomId: RoomId) => boolean;
   /**
    * How long a claim lives without a join to keep it: a client sent to another node has this long to
    * get there. The hosting node's heartbeat extends claims of rooms it records.
    */
   readonly claimTtlMs: number;
   readonly logger: Logger;
-}
-
-export interface RoomLocation {
-  readonly nodeId: string;
-  readonly nodeUrl: string;
 }
 
 /** Races lost in a row before giving up; each loss means another node just claimed or released the room. */
@@ -32,11 +29,17 @@ const MAX_ATTEMPTS = 5;
  * least-loaded live node, claimed by compare-and-set on the room's claim key so that two nodes claiming a
  * new room at once agree on one host.
  */
-export class RedisRoomPlacement implements RoomPlacement {
+export class RedisRoomPlacement implements RoomPlacement, RoomLocator {
   constructor(private readonly options: RedisRoomPlacementOptions) {}
 
+  /**
+   * A room with members here is answered without asking Redis: every further join into a live room then
+   * costs one round trip (the join script), and the join script itself refuses if another node took the
+   * room meanwhile.
+   */
   async claim(roomId: RoomId): Promise<PlacementDecision> {
-    const location = await this.locateRoom(roomId);
+    if (this.options.hostsRoom(roomId)) return { hostedHere: true };
+    const location = await this.locate(roomId);
     if (location.nodeId === this.options.nodes.nodeId) return { hostedHere: true };
     return { hostedHere: false, nodeId: location.nodeId, nodeUrl: location.nodeUrl };
   }
@@ -47,11 +50,11 @@ export class RedisRoomPlacement implements RoomPlacement {
   }
 
   /** For `GET /v1/rooms/:roomId/node`: the live host, or the least-loaded live node, now claimed for it. */
-  async locateRoom(roomId: RoomId): Promise<RoomLocation> {
+  async locate(roomId: RoomId): Promise<RoomLocation> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
       const holder = await this.currentHolder(roomId);
       if (holder.location) return holder.location;
-      const candidate = await this.leastLoaded();
+      const candidate = await this.leastLoaded(roomId);
       const winner = await this.options.connection.call('claim', (client) =>
         CLAIM_ROOM_SCRIPT.run(client, [this.options.keys.room(roomId).host], [holder.deadHost ?? '', candidate.nodeId, this.options.claimTtlMs]),
       );
@@ -59,9 +62,17 @@ export class RedisRoomPlacement implements RoomPlacement {
         this.options.logger.debug({ roomId, nodeId: candidate.nodeId, previous: holder.deadHost }, 'room claimed');
         return candidate;
       }
-      // Another node won the race; on the next pass its claim is the answer.
+      // Another node won the race; on the next pass its claim is the answer. The booking made for our
+      // candidate must not count as its load until it expires.
+      if (winner !== candidate.nodeId) this.unbook(candidate.nodeId, roomId);
     }
     throw new SignalingError('stateStoreUnavailable', `could not settle which node hosts room ${roomId}; try again`);
+  }
+
+  private unbook(nodeId: string, roomId: RoomId): void {
+    this.options.connection
+      .call('claim/unbook', (client) => client.zrem(this.options.keys.nodes.claims(nodeId), roomId))
+      .catch(() => undefined);
   }
 
   private async currentHolder(roomId: RoomId): Promise<{ location?: RoomLocation; deadHost?: string }> {
@@ -75,12 +86,16 @@ export class RedisRoomPlacement implements RoomPlacement {
     return typeof url === 'string' ? { location: { nodeId: host, nodeUrl: url } } : { deadHost: host };
   }
 
-  private async leastLoaded(): Promise<RoomLocation> {
+  private async leastLoaded(roomId: RoomId): Promise<RoomLocation> {
     const { connection, keys, nodes } = this.options;
     const ids = [...new Set([...nodes.knownNodeIds(), nodes.nodeId])];
     const reply = asStringList(
       await connection.call('claim/pick', (client) =>
-        PICK_NODE_SCRIPT.run(client, [keys.nodes.urls, keys.nodes.loads, ...ids.map((id) => keys.nodes.alive(id))], ids),
+        PICK_NODE_SCRIPT.run(
+          client,
+          [keys.nodes.urls, keys.nodes.loads, ...ids.map((id) => keys.nodes.alive(id)), ...ids.map((id) => keys.nodes.claims(id))],
+          [roomId, this.options.claimTtlMs, ...ids],
+        ),
       ),
     );
     const [nodeId, nodeUrl] = reply;

@@ -1,8 +1,9 @@
-import type { ConnectionId, MediaState, RoomId, UserId } from '../../domain';
+import { SignalingError, type ConnectionId, type MediaState, type RoomId, type UserId } from '../../domain';
 import type { Logger, MemberRecord, RoomHeader, RoomRecord, RoomStateStore } from '../../application';
+import { LocalRoomMirror } from './local-room-mirror';
 import type { RedisConnection } from './redis-connection';
 import type { RedisKeys } from './redis-keys';
-import { REPLACE_SET_SCRIPT } from './node-scripts';
+import { LIVE_NODE_URL_SCRIPT } from './node-scripts';
 import {
   JOIN_SCRIPT,
   LEAVE_SCRIPT,
@@ -21,15 +22,17 @@ export interface RedisRoomStateStoreOptions {
   readonly nodeId: string;
   /** Lifetime of a room's keys; this node's heartbeat extends it (see refreshHostedRooms). */
   readonly roomTtlMs: number;
-  /** The rooms this node really holds, from its RoomRegistry; written back whenever Redis (re)connects. */
-  readonly snapshot: () => readonly RoomRecord[];
   readonly logger: Logger;
 }
 
-/** What the node registry's heartbeat needs from the store. */
+/** What the node registry's heartbeat and the placement need from the store. */
 export interface HostedRooms {
   hostedRoomIds(): readonly RoomId[];
-  /** Extends the TTL of this node's room keys and rewrites any that went missing. */
+  /** Whether this node hosts the room now (it has members here and Redis does not name another host). */
+  hostsRoom(roomId: RoomId): boolean;
+  /** Participants in the rooms this node hosts: its load. */
+  readonly participantCount: number;
+  /** Extends the TTL of this node's room keys and rewrites any that went missing or may be stale. */
   refreshHostedRooms(): Promise<void>;
 }
 
@@ -38,16 +41,21 @@ export interface HostedRooms {
  * room's keys (one hash slot): one atomic step, one round trip. The node's room index lives in another
  * slot; it is written alongside the first join of a room (in parallel, same round trip) and rewritten
  * by every heartbeat, so it is derived data that repairs itself.
+ *
+ * Every change is also kept in a local mirror, whatever Redis answered. A write that failed or timed out
+ * marks its room dirty; the next heartbeat (or the reconnection) rewrites the room from the mirror or
+ * removes it, so a write that Redis applied after the caller gave up cannot leave a ghost member.
  */
 export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
   private readonly connection: RedisConnection;
   private readonly keys: RedisKeys;
   private readonly nodeId: string;
-  /** Rooms this store wrote as hosted here and not closed since. */
-  private hosted = new Set<RoomId>();
-  /** Joins sent but not answered: the registry does not know these members yet, Redis may already. */
-  private readonly joinsInFlight = new Map<RoomId, Map<UserId, { header: RoomHeader; member: MemberRecord }>>();
-  private readonly background = new Set<Promise<unknown>>();
+  private readonly mirror = new LocalRoomMirror();
+  /** Rooms whose Redis record may differ from the mirror; the value tells a later failure from an older one. */
+  private readonly dirty = new Map<RoomId, number>();
+  private dirtyMarks = 0;
+  /** Rooms held here that Redis records for another node (a split while Redis was unreachable). */
+  private readonly disowned = new Set<RoomId>();
   private closed = false;
 
   constructor(private readonly options: RedisRoomStateStoreOptions) {
@@ -59,14 +67,13 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
 
   async recordJoin(room: RoomHeader, member: MemberRecord): Promise<void> {
     const roomId = room.roomId;
-    const firstHere = !this.hosted.has(roomId);
-    // Added before sending, in the same tick: a heartbeat built after this line lists the room.
-    this.hosted.add(roomId);
-    const pending = this.joinsInFlight.get(roomId) ?? new Map<UserId, { header: RoomHeader; member: MemberRecord }>();
-    pending.set(member.userId, { header: room, member });
-    this.joinsInFlight.set(roomId, pending);
+    const firstHere = !this.mirror.has(roomId);
+    // In the mirror before sending, in the same tick: a heartbeat or re-assertion built after this line
+    // includes the member, and Redis receives it after this join.
+    this.mirror.join(room, member);
+    let reply: unknown;
     try {
-      const steps: Promise<unknown>[] = [
+      const [joined] = await Promise.all([
         this.connection.call('recordJoin', (client) =>
           JOIN_SCRIPT.run(client, this.keys.roomKeyList(roomId), [
             this.nodeId,
@@ -76,39 +83,48 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
             ...memberArgs(member),
           ]),
         ),
-      ];
-      if (firstHere) {
-        steps.push(this.connection.call('recordJoin/index', (client) => client.sadd(this.keys.nodes.rooms(this.nodeId), roomId)));
-      }
-      await Promise.all(steps);
-    } finally {
-      if (pending.get(member.userId)?.member === member) pending.delete(member.userId);
-      if (pending.size === 0 && this.joinsInFlight.get(roomId) === pending) this.joinsInFlight.delete(roomId);
+        firstHere ? this.indexRoom(roomId) : undefined,
+      ]);
+      reply = joined;
+    } catch (error) {
+      this.mirror.leave(roomId, member.userId, member.connectionId);
+      this.markDirty(roomId);
+      throw error;
+    }
+    if (Array.isArray(reply)) {
+      // Refused: another node holds the room's claim. Nothing was written.
+      this.mirror.leave(roomId, member.userId, member.connectionId);
+      const host: unknown = reply[1];
+      throw await this.redirectTo(roomId, typeof host === 'string' ? host : '');
     }
   }
 
   async recordLeave(roomId: RoomId, userId: UserId, connectionId: ConnectionId): Promise<void> {
-    const outcome = asInteger(
-      await this.connection.call('recordLeave', (client) =>
-        LEAVE_SCRIPT.run(client, this.keys.roomKeyList(roomId), [userId, connectionId]),
-      ),
+    this.mirror.leave(roomId, userId, connectionId);
+    await this.write(roomId, 'recordLeave', (client) =>
+      LEAVE_SCRIPT.run(client, this.keys.roomKeyList(roomId), [userId, connectionId]),
     );
-    if (outcome === 2) this.forgetHosted(roomId);
   }
 
   async recordMediaState(roomId: RoomId, userId: UserId, state: MediaState): Promise<void> {
-    await this.connection.call('recordMediaState', (client) =>
+    this.mirror.setMediaState(roomId, userId, state);
+    await this.write(roomId, 'recordMediaState', (client) =>
       MEDIA_STATE_SCRIPT.run(client, this.keys.roomKeyList(roomId), [userId, encodeMedia(state)]),
     );
   }
 
+  /** Removes the room only while Redis records it as this node's: never another node's room of that id. */
   async recordRoomClosed(roomId: RoomId): Promise<void> {
-    this.hosted.delete(roomId);
-    const room = this.keys.room(roomId);
-    await Promise.all([
-      this.connection.call('recordRoomClosed', (client) => client.del(room.meta, room.members)),
-      this.connection.call('recordRoomClosed/index', (client) => client.srem(this.keys.nodes.rooms(this.nodeId), roomId)),
+    this.mirror.close(roomId);
+    this.disowned.delete(roomId);
+    const [removed] = await Promise.allSettled([
+      this.write(roomId, 'recordRoomClosed', (client) => REAP_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), [this.nodeId])),
+      // The heartbeat rewrites the index; a missed removal here costs nothing lasting.
+      this.connection
+        .call('recordRoomClosed/index', (client) => client.srem(this.keys.nodes.rooms(this.nodeId), roomId))
+        .catch(() => undefined),
     ]);
+    if (removed.status === 'rejected') throw removed.reason;
   }
 
   async getRoom(roomId: RoomId): Promise<RoomRecord | undefined> {
@@ -129,7 +145,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
         client.sunion(...[...nodes].map((node) => this.keys.nodes.rooms(node))),
       ),
     );
-    const roomIds = [...new Set([...indexed, ...this.hosted])];
+    const roomIds = [...new Set([...indexed, ...this.hostedRoomIds()])];
     const rooms = await Promise.all(roomIds.map((roomId) => this.getRoom(roomId)));
     // The index may still name a room whose last member just left; the record is the truth.
     return rooms.filter((room): room is RoomRecord => room !== undefined);
@@ -139,18 +155,26 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     return this.connection.isAvailable();
   }
 
-  /** Waits for background index updates; the connection is shared and closed by its owner. */
+  /** The connection is shared and closed by its owner; nothing is re-asserted after this. */
   async shutdown(): Promise<void> {
     this.closed = true;
-    await Promise.allSettled([...this.background]);
   }
 
   hostedRoomIds(): readonly RoomId[] {
-    return [...this.hosted];
+    return this.mirror.roomIds().filter((roomId) => !this.disowned.has(roomId));
+  }
+
+  hostsRoom(roomId: RoomId): boolean {
+    return this.mirror.has(roomId) && !this.disowned.has(roomId);
+  }
+
+  get participantCount(): number {
+    return this.mirror.participantCount;
   }
 
   async refreshHostedRooms(): Promise<void> {
-    const roomIds = [...this.hosted];
+    if (this.dirty.size > 0) await this.repair([...this.dirty.keys()]);
+    const roomIds = this.hostedRoomIds();
     const outcomes = await Promise.all(
       roomIds.map((roomId) =>
         this.connection.call('refreshRoom', (client) =>
@@ -164,90 +188,109 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
       if (roomId === undefined) return;
       const outcome = asInteger(reply);
       if (outcome === 0) missing.push(roomId);
-      if (outcome === -1) {
-        this.hosted.delete(roomId);
-        this.options.logger.warn({ roomId, nodeId: this.nodeId }, 'another node now records this room as its own');
-      }
+      if (outcome === -1) this.disown([roomId]);
     });
     // A room this node still holds but Redis lost (keys expired during a partition, a failed-over shard).
-    if (missing.length > 0) await this.reassert(new Set(missing));
+    if (missing.length > 0) await this.repair(missing);
   }
 
   /**
-   * Rewrites this node's rooms and members as the node holds them: after Redis restarted empty, or after
-   * an outage during which leaves and closes could not be recorded. All commands leave in one tick, so a
-   * join sent later reaches Redis after the rewrite and is not undone by it.
+   * Rewrites this node's rooms and members as the node holds them, after every (re)connection: Redis may
+   * have restarted empty, or missed the leaves and closes of an outage. Rooms its index still lists
+   * that it no longer holds (closed during the outage, or left by an earlier run of this node id) go.
    */
-  async reassert(only?: ReadonlySet<RoomId>): Promise<void> {
+  async reassert(): Promise<void> {
     if (this.closed) return;
-    const records = this.currentRooms().filter((room) => !only || only.has(room.roomId));
-    const live = new Set(records.map((room) => room.roomId));
-    const stale = only ? [...only].filter((roomId) => !live.has(roomId)) : [...this.hosted].filter((roomId) => !live.has(roomId));
-    if (!only) this.hosted = new Set(live);
-    else for (const roomId of stale) this.hosted.delete(roomId);
+    const indexed = asStringList(
+      await this.connection.call('reassert/index', (client) => client.smembers(this.keys.nodes.rooms(this.nodeId))),
+    );
+    const roomIds = new Set([...this.mirror.roomIds(), ...indexed, ...this.dirty.keys()]);
+    const outcome = await this.repair([...roomIds].filter((roomId) => !this.disowned.has(roomId)));
+    this.options.logger.info({ nodeId: this.nodeId, ...outcome }, 'state re-asserted in Redis');
+  }
 
-    const rewrites = records.map((room) =>
-      this.connection.call('reassert', (client) =>
-        REASSERT_ROOM_SCRIPT.run(client, this.keys.roomKeyList(room.roomId), [
-          this.nodeId,
-          this.options.roomTtlMs,
-          room.communityId,
-          ...mediaRefArgs(room),
-          ...room.members.flatMap(memberArgs),
-        ]),
-      ),
+  /** Makes Redis match the mirror for these rooms: rewritten when held here, removed (if still ours) when not. */
+  private async repair(roomIds: readonly RoomId[]): Promise<{ rooms: number; dropped: number; conflicts: number; failures: number }> {
+    const marks = new Map(roomIds.map((roomId) => [roomId, this.dirty.get(roomId)]));
+    const results = await Promise.allSettled(
+      roomIds.map(async (roomId) => {
+        const room = this.mirror.record(roomId, this.nodeId);
+        if (!room) {
+          await this.connection.call('repair/drop', (client) =>
+            REAP_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), [this.nodeId]),
+          );
+          return 'dropped' as const;
+        }
+        const written = await this.connection.call('repair/rewrite', (client) =>
+          REASSERT_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), [
+            this.nodeId,
+            this.options.roomTtlMs,
+            room.communityId,
+            ...mediaRefArgs(room),
+            ...room.members.flatMap(memberArgs),
+          ]),
+        );
+        return asInteger(written) === 1 ? ('rewritten' as const) : ('conflict' as const);
+      }),
     );
-    const removals = stale.map((roomId) =>
-      this.connection.call('reassert/drop', (client) => REAP_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), [this.nodeId])),
-    );
-    const index = only
-      ? []
-      : [
-          this.connection.call('reassert/index', (client) =>
-            REPLACE_SET_SCRIPT.run(client, [this.keys.nodes.rooms(this.nodeId)], [this.options.roomTtlMs * 4, ...live]),
-          ),
-        ];
-    const rewritten = await Promise.allSettled(rewrites);
-    const others = await Promise.allSettled([...removals, ...index]);
-    const failures = [...rewritten, ...others].filter((r) => r.status === 'rejected').length;
+    const count = { rooms: 0, dropped: 0, conflicts: 0, failures: 0 };
     const conflicts: RoomId[] = [];
-    rewritten.forEach((result, i) => {
-      const roomId = records[i]?.roomId;
-      if (roomId !== undefined && result.status === 'fulfilled' && asInteger(result.value) === 0) {
-        conflicts.push(roomId);
-        this.hosted.delete(roomId);
+    results.forEach((result, i) => {
+      const roomId = roomIds[i];
+      if (roomId === undefined) return;
+      if (result.status === 'rejected') {
+        count.failures += 1;
+        return;
       }
+      // Only a mark older than this repair is cleared; a write that failed meanwhile keeps the room dirty.
+      if (this.dirty.get(roomId) === marks.get(roomId)) this.dirty.delete(roomId);
+      if (result.value === 'rewritten') count.rooms += 1;
+      if (result.value === 'dropped') count.dropped += 1;
+      if (result.value === 'conflict') conflicts.push(roomId);
     });
-    if (conflicts.length > 0) {
-      this.options.logger.warn({ nodeId: this.nodeId, rooms: conflicts }, 'rooms held here were claimed by another node while Redis was unreachable');
-    }
-    this.options.logger.info(
-      { nodeId: this.nodeId, rooms: records.length, dropped: stale.length, conflicts: conflicts.length, failures },
-      'state re-asserted in Redis',
+    count.conflicts = conflicts.length;
+    this.disown(conflicts);
+    return count;
+  }
+
+  private disown(roomIds: readonly RoomId[]): void {
+    if (roomIds.length === 0) return;
+    for (const roomId of roomIds) this.disowned.add(roomId);
+    this.options.logger.warn(
+      { nodeId: this.nodeId, rooms: roomIds },
+      'rooms held here are recorded for another node (claimed while this node could not reach Redis); new joins go there',
     );
   }
 
-  /** The node's rooms plus members whose join is still on its way: the registry does not list them yet. */
-  private currentRooms(): RoomRecord[] {
-    const byId = new Map<RoomId, RoomRecord>();
-    for (const room of this.options.snapshot()) if (room.members.length > 0) byId.set(room.roomId, room);
-    for (const [roomId, joins] of this.joinsInFlight) {
-      for (const { header, member } of joins.values()) {
-        const room = byId.get(roomId) ?? { ...header, nodeId: this.nodeId, members: [] };
-        const members = [...room.members.filter((m) => m.userId !== member.userId), member];
-        byId.set(roomId, { ...room, members });
-      }
+  /** A write whose failure leaves the room dirty (Redis may or may not have applied it). */
+  private async write(roomId: RoomId, operation: string, work: Parameters<RedisConnection['call']>[1]): Promise<unknown> {
+    try {
+      return await this.connection.call(operation, work);
+    } catch (error) {
+      this.markDirty(roomId);
+      throw error;
     }
-    return [...byId.values()];
   }
 
-  /** The room emptied; its index entry goes in the background, listRooms already skips it. */
-  private forgetHosted(roomId: RoomId): void {
-    this.hosted.delete(roomId);
-    const task = this.connection
-      .call('recordLeave/index', (client) => client.srem(this.keys.nodes.rooms(this.nodeId), roomId))
-      .catch((error: unknown) => this.options.logger.debug({ err: error, roomId }, 'room index not updated; the heartbeat rewrites it'))
-      .finally(() => this.background.delete(task));
-    this.background.add(task);
+  private markDirty(roomId: RoomId): void {
+    this.dirtyMarks += 1;
+    this.dirty.set(roomId, this.dirtyMarks);
+  }
+
+  private indexRoom(roomId: RoomId): Promise<unknown> {
+    // The heartbeat rewrites the index; a failure here must not fail the join.
+    return this.connection
+      .call('recordJoin/index', (client) => client.sadd(this.keys.nodes.rooms(this.nodeId), roomId))
+      .catch(() => undefined);
+  }
+
+  private async redirectTo(roomId: RoomId, host: string): Promise<SignalingError> {
+    const url = await this.connection
+      .call('recordJoin/host', (client) => LIVE_NODE_URL_SCRIPT.run(client, [this.keys.nodes.alive(host), this.keys.nodes.urls], [host]))
+      .catch(() => undefined);
+    if (typeof url === 'string') {
+      return new SignalingError('wrongNode', `room ${roomId} is hosted by node ${host}`, { nodeId: host, nodeUrl: url });
+    }
+    return new SignalingError('stateStoreUnavailable', `room ${roomId} is moving to another node; try again`);
   }
 }

@@ -1,4 +1,4 @@
-import type { Logger, RoomRecord } from '../../application';
+import type { Logger } from '../../application';
 import { RedisConnection } from './redis-connection';
 import { RedisKeys } from './redis-keys';
 import { RedisNodeRegistry } from './redis-node-registry';
@@ -24,9 +24,10 @@ export interface RedisStateOptions {
   readonly heartbeatMs?: number;
   readonly expiryMs?: number;
   readonly nodeId: string;
-  readonly publicUrl: string;
-  readonly load: () => number;
-  readonly snapshot: () => readonly RoomRecord[];
+  /** Undefined while unknown (ephemeral port): the node registers once announce() gives it. */
+  readonly publicUrl: string | undefined;
+  /** The node's load for placement; defaults to the participants in the rooms it hosts. */
+  readonly load?: () => number;
   readonly logger: Logger;
 }
 
@@ -36,9 +37,12 @@ export interface RedisState {
   readonly store: RedisRoomStateStore;
   readonly registry: RedisNodeRegistry;
   readonly placement: RedisRoomPlacement;
-  /** Connects (rejects if Redis is not reachable within the connect timeout) and registers the node. */
+  /**
+   * Connects and registers the node. When Redis does not answer within the connect timeout the node
+   * starts anyway, refusing joins with `stateStoreUnavailable` until the connection comes up.
+   */
   start(): Promise<void>;
-  /** Deregisters the node, waits for pending writes and closes the connection. */
+  /** Deregisters the node (removing what it still records), then closes the connection. */
   stop(): Promise<void>;
 }
 
@@ -55,26 +59,27 @@ export const createRedisState = (options: RedisStateOptions): RedisState => {
     options.logger,
   );
   const keys = new RedisKeys(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
-  const store = new RedisRoomStateStore({
-    connection,
-    keys,
-    nodeId: options.nodeId,
-    roomTtlMs: expiryMs,
-    snapshot: options.snapshot,
-    logger: options.logger,
-  });
+  const store = new RedisRoomStateStore({ connection, keys, nodeId: options.nodeId, roomTtlMs: expiryMs, logger: options.logger });
   const registry = new RedisNodeRegistry({
     connection,
     keys,
     nodeId: options.nodeId,
     publicUrl: options.publicUrl,
-    load: options.load,
+    load: options.load ?? (() => store.participantCount),
     rooms: store,
     heartbeatMs,
     expiryMs,
     logger: options.logger,
   });
-  const placement = new RedisRoomPlacement({ connection, keys, nodes: registry, claimTtlMs: expiryMs, logger: options.logger });
+  const placement = new RedisRoomPlacement({
+    connection,
+    keys,
+    nodes: registry,
+    hostsRoom: (roomId) => store.hostsRoom(roomId),
+    claimTtlMs: expiryMs,
+    logger: options.logger,
+  });
+  const where = options.clusterNodes?.map((n) => `${n.host}:${n.port}`).join(',') ?? withoutCredentials(options.url ?? 'redis://127.0.0.1:6379');
   return {
     connection,
     store,
@@ -82,9 +87,7 @@ export const createRedisState = (options: RedisStateOptions): RedisState => {
     placement,
     async start() {
       if (!(await connection.open())) {
-        await connection.close();
-        const where = options.clusterNodes?.map((n) => `${n.host}:${n.port}`).join(',') ?? options.url ?? 'redis://127.0.0.1:6379';
-        throw new Error(`Redis at ${where} is not reachable`);
+        options.logger.error({ redis: where }, 'Redis is not reachable; joins are refused until it is');
       }
       await registry.start();
     },
@@ -94,4 +97,16 @@ export const createRedisState = (options: RedisStateOptions): RedisState => {
       await connection.close();
     },
   };
+};
+
+/** A password in REDIS_URL must not reach the logs. */
+const withoutCredentials = (url: string): string => {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return '(unparseable REDIS_URL)';
+  }
 };

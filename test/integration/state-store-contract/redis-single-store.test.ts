@@ -30,7 +30,6 @@ describe('RoomStateStore contract: RedisRoomStateStore on one redis-server', () 
         keys: new RedisKeys(uniquePrefix()),
         nodeId,
         roomTtlMs: 60_000,
-        snapshot: () => [],
         logger,
       });
       connections.set(store, connection);

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { RoomRecord } from '../../../src/application';
 import {
-  RedisConnection,
-  RedisKeys,
-  RedisNodeRegistry,
-  RedisRoomPlacement,
-  RedisRoomStateStore,
+  createRedisState,
   type ClusterSeed,
+  type RedisConnection,
+  type RedisNodeRegistry,
+  type RedisRoomPlacement,
+  type RedisRoomStateStore,
 } from '../../../src/adapters/redis';
 import { RecordingLogger } from './silent-logger';
 
@@ -21,14 +20,11 @@ export interface TestNodeOptions {
   readonly heartbeatMs?: number;
   readonly expiryMs?: number;
   readonly commandTimeoutMs?: number;
-  /** Defaults to expiryMs, as the server wires it. */
-  readonly roomTtlMs?: number;
+  /** A fixed load instead of the participants recorded through the store. */
   load?: number;
-  /** The rooms this node holds in memory (what its RoomRegistry would say). */
-  rooms?: RoomRecord[];
 }
 
-/** One signaling node's Redis side (connection, store, registry, placement), as the server wires it. */
+/** One signaling node's Redis side (connection, store, registry, placement), wired as the server wires it. */
 export interface TestNode {
   readonly nodeId: string;
   readonly url: string;
@@ -37,7 +33,7 @@ export interface TestNode {
   readonly store: RedisRoomStateStore;
   readonly registry: RedisNodeRegistry;
   readonly placement: RedisRoomPlacement;
-  readonly state: { load: number; rooms: RoomRecord[] };
+  /** Stops beating; `deregister: false` falls silent like a crashed node. */
   close(options?: { deregister?: boolean }): Promise<void>;
 }
 
@@ -45,58 +41,38 @@ export const uniquePrefix = (): string => `t${randomUUID().slice(0, 8)}:`;
 
 export const startTestNode = async (target: RedisTarget, options: TestNodeOptions): Promise<TestNode> => {
   const logger = new RecordingLogger();
-  const heartbeatMs = options.heartbeatMs ?? 5_000;
-  const expiryMs = options.expiryMs ?? 15_000;
-  const state = { load: options.load ?? 0, rooms: options.rooms ?? [] };
-  const connection = new RedisConnection(
-    {
-      ...(target.url !== undefined ? { url: target.url } : {}),
-      ...(target.clusterNodes !== undefined ? { clusterNodes: target.clusterNodes } : {}),
-      commandTimeoutMs: options.commandTimeoutMs ?? 1_000,
-      connectTimeoutMs: 1_000,
-    },
-    logger,
-  );
-  const keys = new RedisKeys(options.prefix);
-  const store = new RedisRoomStateStore({
-    connection,
-    keys,
-    nodeId: options.nodeId,
-    roomTtlMs: options.roomTtlMs ?? expiryMs,
-    snapshot: () => state.rooms,
-    logger,
-  });
   const url = `ws://127.0.0.1/${options.nodeId}`;
-  const registry = new RedisNodeRegistry({
-    connection,
-    keys,
+  const fixedLoad = options.load;
+  const state = createRedisState({
+    ...(target.url !== undefined ? { url: target.url } : {}),
+    ...(target.clusterNodes !== undefined ? { clusterNodes: target.clusterNodes } : {}),
+    keyPrefix: options.prefix,
+    commandTimeoutMs: options.commandTimeoutMs ?? 1_000,
+    connectTimeoutMs: 1_000,
+    heartbeatMs: options.heartbeatMs ?? 5_000,
+    expiryMs: options.expiryMs ?? 15_000,
     nodeId: options.nodeId,
     publicUrl: url,
-    load: () => state.load,
-    rooms: store,
-    heartbeatMs,
-    expiryMs,
+    ...(fixedLoad !== undefined ? { load: () => fixedLoad } : {}),
     logger,
   });
-  const placement = new RedisRoomPlacement({ connection, keys, nodes: registry, claimTtlMs: expiryMs, logger });
-  if (!(await connection.open(5_000))) {
-    await connection.close();
+  await state.start();
+  if (!state.connection.isAvailable()) {
+    await state.stop();
     throw new Error('test node could not connect to Redis');
   }
-  await registry.start();
   return {
     nodeId: options.nodeId,
     url,
     logger,
-    connection,
-    store,
-    registry,
-    placement,
-    state,
+    connection: state.connection,
+    store: state.store,
+    registry: state.registry,
+    placement: state.placement,
     async close(closeOptions = {}) {
-      await registry.stop(closeOptions);
-      await store.shutdown();
-      await connection.close();
+      await state.registry.stop(closeOptions);
+      await state.store.shutdown();
+      await state.connection.close();
     },
   };
 };

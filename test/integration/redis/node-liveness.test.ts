@@ -1,0 +1,125 @@
+import type { MemberRecord } from '../../../src/application';
+import { startRedis, type RedisFixture } from '../../support/redis-fixture';
+import { RedisInspector, membersOf } from '../../support/redis/redis-inspector';
+import { eventually, startTestNode, uniquePrefix, type TestNode } from '../../support/redis/redis-node-harness';
+
+jest.setTimeout(60_000);
+
+const member = (userId: string, connectionId = `conn-${userId}`): MemberRecord => ({
+  userId,
+  connectionId,
+  audio: true,
+  video: true,
+  joinedAt: Date.now(),
+});
+
+describe('node registry on a real redis-server: heartbeat, expiry, reaping', () => {
+  let redis: RedisFixture;
+  let prefix: string;
+  let inspector: RedisInspector;
+  const nodes: TestNode[] = [];
+
+  const start = async (nodeId: string, options: { heartbeatMs: number; expiryMs: number; load?: number }): Promise<TestNode> => {
+    const node = await startTestNode({ url: redis.url }, { nodeId, prefix, ...options });
+    nodes.push(node);
+    return node;
+  };
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+  beforeEach(() => {
+    prefix = uniquePrefix();
+    inspector = new RedisInspector(redis.url, prefix);
+  });
+  afterEach(async () => {
+    await Promise.all(nodes.splice(0).map((n) => n.close({ deregister: false })));
+    inspector.close();
+  });
+
+  it('registers id, URL and load with a heartbeat key that expires once the node falls silent', async () => {
+    const a = await start('node-a', { heartbeatMs: 100, expiryMs: 500, load: 7 });
+    expect(await inspector.liveNodes()).toEqual(['node-a']);
+    expect(await inspector.registeredNodes()).toEqual(['node-a']);
+    expect(await inspector.client.hget(`${prefix}{nodes}:urls`, 'node-a')).toBe(a.url);
+    expect(await inspector.client.hget(`${prefix}{nodes}:loads`, 'node-a')).toBe('7');
+    const ttl = await inspector.client.pttl(`${prefix}{nodes}:alive:node-a`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(500);
+
+    // Still alive well past one expiry: the heartbeat renews it.
+    await new Promise((r) => setTimeout(r, 1_200));
+    expect(await inspector.liveNodes()).toEqual(['node-a']);
+
+    await a.close({ deregister: false });
+    const silentFor = await eventually(async () => (await inspector.liveNodes()).length === 0, 3_000, 20);
+    expect(silentFor).toBeLessThanOrEqual(600);
+  });
+
+  it('a graceful stop removes the node and the rooms it still records', async () => {
+    const a = await start('node-a', { heartbeatMs: 100, expiryMs: 500 });
+    await a.store.recordJoin({ roomId: 'r1', communityId: '1' }, member('alice'));
+    expect(membersOf(await inspector.room('r1'))).toEqual({ alice: 'conn-alice' });
+    await a.close({ deregister: true });
+    expect(await inspector.rooms()).toEqual(new Map());
+    expect(await inspector.registeredNodes()).toEqual([]);
+    expect(await inspector.liveNodes()).toEqual([]);
+  });
+
+  it("live nodes reap a dead node's rooms and members within one expiry, both reaping at once without harm", async () => {
+    const timing = { heartbeatMs: 100, expiryMs: 600 };
+    const a = await start('node-a', timing);
+    const b = await start('node-b', timing);
+    const dead = await start('node-c', timing);
+    await a.store.recordJoin({ roomId: 'kept', communityId: '1' }, member('ann'));
+    for (const roomId of ['c1', 'c2', 'c3']) {
+      await dead.store.recordJoin({ roomId, communityId: '1' }, member(`${roomId}-u1`));
+      await dead.store.recordJoin({ roomId, communityId: '1' }, member(`${roomId}-u2`));
+    }
+    expect([...(await inspector.rooms()).keys()]).toEqual(['c1', 'c2', 'c3', 'kept']);
+
+    await dead.close({ deregister: false });
+    const took = await eventually(async () => {
+      const rooms = await inspector.rooms();
+      return rooms.size === 1 && (await inspector.registeredNodes()).join() === 'node-a,node-b';
+    }, 5_000, 20);
+    // Dead after at most one expiry, noticed at the next heartbeat of a live node; margin for a busy machine.
+    expect(took).toBeLessThan(timing.expiryMs + timing.heartbeatMs + 1_000);
+    expect(membersOf(await inspector.room('kept'))).toEqual({ ann: 'conn-ann' });
+    expect(await inspector.roomIndex('node-c')).toEqual([]);
+    const reapLogs = [...a.logger.messages('warn'), ...b.logger.messages('warn')].filter((m) => m === 'reaped a dead signaling node');
+    expect(reapLogs.length).toBeGreaterThanOrEqual(1);
+    expect([...a.logger.messages('error'), ...b.logger.messages('error')]).toEqual([]);
+  });
+
+  it('two reapers racing never remove a room that a live node took over from the dead one', async () => {
+    // Live nodes with a slow heartbeat, so that this test decides when they reap.
+    const slow = { heartbeatMs: 20_000, expiryMs: 60_000 };
+    const a = await start('node-a', { ...slow, load: 0 });
+    const b = await start('node-b', { ...slow, load: 10 });
+    const dead = await start('node-d', slow);
+    await dead.store.recordJoin({ roomId: 'gone', communityId: '1' }, member('g1'));
+    await dead.store.recordJoin({ roomId: 'moved', communityId: '1' }, member('m1'));
+    await dead.store.recordJoin({ roomId: 'moved', communityId: '1' }, member('m2'));
+    await dead.registry.beat();
+    await dead.close({ deregister: false });
+    // Its heartbeat key runs out (here at once) while its room keys would live on for a while.
+    await inspector.client.del(`${prefix}{nodes}:alive:node-d`);
+    expect(membersOf(await inspector.room('moved'))).toEqual({ m1: 'conn-m1', m2: 'conn-m2' });
+
+    // The room's claim still names the dead node; node-a (least loaded) takes it over and a member joins.
+    expect(await a.placement.locate('moved')).toEqual({ nodeId: 'node-a', nodeUrl: a.url });
+    await a.store.recordJoin({ roomId: 'moved', communityId: '1' }, member('newcomer'));
+    // The dead node's members did not survive the takeover.
+    expect(membersOf(await inspector.room('moved'))).toEqual({ newcomer: 'conn-newcomer' });
+
+    const [byA, byB] = await Promise.all([a.registry.reapDeadNodes(), b.registry.reapDeadNodes()]);
+    expect(byA + byB).toBe(1);
+    expect([...(await inspector.rooms()).keys()]).toEqual(['moved']);
+    expect(await inspector.room('moved')).toMatchObject({ nodeId: 'node-a', host: 'node-a' });
+    expect(await inspector.registeredNodes()).toEqual(['node-a', 'node-b']);
+  });
+});

@@ -1,0 +1,117 @@
+import type { MemberRecord } from '../../../src/application';
+import { isSignalingError } from '../../../src/domain';
+import { startRedis, type RedisFixture } from '../../support/redis-fixture';
+import { RedisInspector, membersOf } from '../../support/redis/redis-inspector';
+import { eventually, startTestNode, uniquePrefix, type TestNode } from '../../support/redis/redis-node-harness';
+
+jest.setTimeout(60_000);
+
+const member = (userId: string): MemberRecord => ({ userId, connectionId: `conn-${userId}`, audio: true, video: true, joinedAt: Date.now() });
+
+describe('room placement on a real redis-server', () => {
+  let redis: RedisFixture;
+  let prefix: string;
+  let inspector: RedisInspector;
+  const nodes: TestNode[] = [];
+
+  /** Three nodes that know each other (each heartbeat lists the registered nodes). */
+  const startThree = async (loads: [number?, number?, number?] = [], timing = { heartbeatMs: 100, expiryMs: 600 }): Promise<TestNode[]> => {
+    const started: TestNode[] = [];
+    for (const [i, id] of ['node-a', 'node-b', 'node-c'].entries()) {
+      const load = loads[i];
+      started.push(await startTestNode({ url: redis.url }, { nodeId: id, prefix, ...timing, ...(load !== undefined ? { load } : {}) }));
+    }
+    nodes.push(...started);
+    await Promise.all(started.map((n) => n.registry.beat()));
+    return started;
+  };
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+  beforeEach(() => {
+    prefix = uniquePrefix();
+    inspector = new RedisInspector(redis.url, prefix);
+  });
+  afterEach(async () => {
+    await Promise.all(nodes.splice(0).map((n) => n.close({ deregister: false })));
+    inspector.close();
+  });
+
+  it('gives every asker of a new room the same node, however many ask at once', async () => {
+    const [a, b, c] = await startThree();
+    for (let r = 0; r < 20; r += 1) {
+      const roomId = `race-${r}`;
+      const answers = await Promise.all([a!, b!, c!, a!, b!, c!].map((n) => n.placement.locate(roomId)));
+      expect(new Set(answers.map((x) => x.nodeId)).size).toBe(1);
+      expect(await inspector.client.get(`${prefix}{room:${roomId}}:host`)).toBe(answers[0]!.nodeId);
+    }
+  });
+
+  it('places a new room on the least-loaded live node', async () => {
+    const [a, b, c] = await startThree([5, 1, 3]);
+    expect(await a!.placement.locate('first')).toEqual({ nodeId: 'node-b', nodeUrl: b!.url });
+    // node-b now counts 1 + 1 booked room; still below node-c's 3.
+    expect((await c!.placement.locate('second')).nodeId).toBe('node-b');
+    expect((await c!.placement.locate('third')).nodeId).toBe('node-b');
+    // b = 1 + 3 bookings = 4 > c = 3.
+    expect((await a!.placement.locate('fourth')).nodeId).toBe('node-c');
+  });
+
+  it('spreads a burst of new rooms evenly before any client arrives', async () => {
+    const [a, b, c] = await startThree([0, 0, 0]);
+    const askers = [a!, b!, c!];
+    const answers = await Promise.all(Array.from({ length: 9 }, (_, r) => askers[r % 3]!.placement.locate(`burst-${r}`)));
+    const perNode = new Map<string, number>();
+    for (const answer of answers) perNode.set(answer.nodeId, (perNode.get(answer.nodeId) ?? 0) + 1);
+    expect(Object.fromEntries(perNode)).toEqual({ 'node-a': 3, 'node-b': 3, 'node-c': 3 });
+  });
+
+  it('counts participants as load: a node with members gets new rooms after the idle ones', async () => {
+    const [a, b] = await startThree();
+    for (let u = 0; u < 5; u += 1) await a!.store.recordJoin({ roomId: 'busy', communityId: '1' }, member(`u${u}`));
+    await a!.registry.beat();
+    expect(await inspector.client.hget(`${prefix}{nodes}:loads`, 'node-a')).toBe('5');
+    const answers = await Promise.all(['n1', 'n2', 'n3', 'n4'].map((roomId) => b!.placement.locate(roomId)));
+    expect(answers.map((x) => x.nodeId).sort()).toEqual(['node-b', 'node-b', 'node-c', 'node-c']);
+  });
+
+  it('answers the hosting node for a room that has one, and turns joins on other nodes away', async () => {
+    const [a, b] = await startThree([0, 9, 9]);
+    expect(await b!.placement.claim('hosted')).toEqual({ hostedHere: false, nodeId: 'node-a', nodeUrl: a!.url });
+    expect(await a!.placement.claim('hosted')).toEqual({ hostedHere: true });
+    await a!.store.recordJoin({ roomId: 'hosted', communityId: '1' }, member('alice'));
+    expect(await b!.placement.locate('hosted')).toEqual({ nodeId: 'node-a', nodeUrl: a!.url });
+
+    // A node that records a join into a room another node holds is refused, with that node's URL.
+    const refused = await b!.store.recordJoin({ roomId: 'hosted', communityId: '1' }, member('mallory')).catch((e: unknown) => e);
+    expect(isSignalingError(refused) && refused.code).toBe('wrongNode');
+    expect(isSignalingError(refused) && refused.details).toEqual({ nodeId: 'node-a', nodeUrl: a!.url });
+    expect(membersOf(await inspector.room('hosted'))).toEqual({ alice: 'conn-alice' });
+    expect(b!.store.hostedRoomIds()).toEqual([]);
+  });
+
+  it("re-places a dead node's room on a live node once its heartbeat expired", async () => {
+    const [a, b, c] = await startThree([9, 9, 0]);
+    expect((await a!.placement.locate('orphan')).nodeId).toBe('node-c');
+    await c!.store.recordJoin({ roomId: 'orphan', communityId: '1' }, member('alice'));
+    await c!.close({ deregister: false });
+    const took = await eventually(async () => (await a!.placement.locate('orphan')).nodeId !== 'node-c', 5_000, 20);
+    expect(took).toBeLessThan(600 + 1_000);
+    const moved = await b!.placement.locate('orphan');
+    expect(['node-a', 'node-b']).toContain(moved.nodeId);
+    expect((await a!.placement.locate('orphan')).nodeId).toBe(moved.nodeId);
+  });
+
+  it('a room is released only by the node that holds it', async () => {
+    const [a, b] = await startThree([0, 5, 5]);
+    expect((await b!.placement.locate('short')).nodeId).toBe('node-a');
+    await b!.placement.release('short');
+    expect(await inspector.client.get(`${prefix}{room:short}:host`)).toBe('node-a');
+    await a!.placement.release('short');
+    expect(await inspector.client.get(`${prefix}{room:short}:host`)).toBeNull();
+  });
+});

@@ -1,0 +1,123 @@
+import { startNodeProcess, type NodeProcess } from '../node-process';
+import { SignalingClient, type WireMessage } from '../signaling-client';
+import { freePort } from './free-port';
+
+/** Heartbeat and expiry short enough for tests, long enough for a busy two-core machine. */
+export const TEST_HEARTBEAT_MS = 250;
+export const TEST_EXPIRY_MS = 1_500;
+
+export interface SignalingNode {
+  readonly nodeId: string;
+  readonly port: number;
+  /** The public WebSocket URL the node registers, as the placement route hands it out. */
+  readonly wsUrl: string;
+  readonly httpUrl: string;
+  process: NodeProcess;
+}
+
+export interface Placement {
+  readonly roomId: string;
+  readonly nodeId: string;
+  readonly url: string;
+}
+
+/**
+ * Signaling nodes as separate processes on one Redis, each on a fixed free port (so PUBLIC_URL is the
+ * real address and a restarted node would come back at the same one).
+ */
+export class SignalingNodes {
+  readonly nodes: SignalingNode[] = [];
+  private readonly clients = new Set<SignalingClient>();
+
+  constructor(private readonly env: Record<string, string>) {}
+
+  async start(count: number): Promise<SignalingNode[]> {
+    const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
+    const outcomes = await Promise.allSettled(
+      ports.map(async (port, i) => {
+        const nodeId = `node-${this.nodes.length + i + 1}`;
+        const process = await startNodeProcess(
+          {
+            STATE_STORE: 'redis',
+            NODE_ID: nodeId,
+            PORT: String(port),
+            // 'info' at least: startNodeProcess waits for the node's "listening" info line.
+            LOG_LEVEL: 'info',
+            REDIS_HEARTBEAT_MS: String(TEST_HEARTBEAT_MS),
+            REDIS_NODE_EXPIRY_MS: String(TEST_EXPIRY_MS),
+            REDIS_COMMAND_TIMEOUT_MS: '500',
+            // Every test client comes from 127.0.0.1.
+            MAX_CONNECTIONS_PER_IP: '10000',
+            JOINS_PER_MINUTE: '10000',
+            ...this.env,
+          },
+          30_000,
+        );
+        return { nodeId, port, process, wsUrl: `ws://127.0.0.1:${port}/rtc/websocket`, httpUrl: `http://127.0.0.1:${port}` };
+      }),
+    );
+    const started = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    this.nodes.push(...started);
+    // One node failed to start: the ones that did are stopped by stopAll(), never left running.
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
+    return started;
+  }
+
+  byId(nodeId: string): SignalingNode {
+    const node = this.nodes.find((n) => n.nodeId === nodeId);
+    if (!node) throw new Error(`no node ${nodeId}`);
+    return node;
+  }
+
+  byUrl(url: string): SignalingNode {
+    const node = this.nodes.find((n) => n.wsUrl === url);
+    if (!node) throw new Error(`no node at ${url}`);
+    return node;
+  }
+
+  /** Asks `via` which node serves the room (GET /v1/rooms/:roomId/node). */
+  async locate(roomId: string, via: SignalingNode): Promise<Placement> {
+    const res = await fetch(`${via.httpUrl}/v1/rooms/${encodeURIComponent(roomId)}/node`, { signal: AbortSignal.timeout(10_000) });
+    const body = (await res.json()) as Record<string, unknown>;
+    if (res.status !== 200) throw new Error(`room lookup at ${via.nodeId} answered ${res.status}: ${JSON.stringify(body)}`);
+    return { roomId, nodeId: String(body.nodeId), url: String(body.url) };
+  }
+
+  async connect(url: string): Promise<SignalingClient> {
+    const client = await SignalingClient.connect(url);
+    this.clients.add(client);
+    return client;
+  }
+
+  /** What a real client does: ask any node where the room lives, then join there. */
+  async joinViaPlacement(userId: string, roomId: string, via: SignalingNode): Promise<{ client: SignalingClient; placement: Placement; joined: WireMessage }> {
+    const placement = await this.locate(roomId, via);
+    const client = await this.connect(placement.url);
+    client.send({ id: 'joinRoom', userId, roomId, communityId: '1', audio: true, video: true });
+    const joined = await firstOf(client, ['existingParticipants', 'error'], 15_000);
+    if (joined.id === 'error') throw new Error(`join of ${userId} to ${roomId} at ${placement.nodeId} refused: ${JSON.stringify(joined)}`);
+    return { client, placement, joined };
+  }
+
+  async closeClients(): Promise<void> {
+    await Promise.all([...this.clients].map((c) => c.close()));
+    this.clients.clear();
+  }
+
+  async stopAll(): Promise<void> {
+    await this.closeClients();
+    await Promise.all(this.nodes.map((n) => n.process.stop('SIGTERM')));
+  }
+}
+
+/** Takes the first message (already received or still to come) whose id is one of `ids`. */
+export const firstOf = async (client: SignalingClient, ids: readonly string[], timeoutMs: number): Promise<WireMessage> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const index = client.received.findIndex((m) => ids.includes(m.id));
+    if (index >= 0) return client.received.splice(index, 1)[0]!;
+    if (Date.now() > deadline) throw new Error(`none of ${ids.join(', ')} within ${timeoutMs} ms; got ${JSON.stringify(client.received).slice(0, 1_000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};

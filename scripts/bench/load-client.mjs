@@ -211,6 +211,38 @@ const relay = async () => {
 
 // ----------------------------------------------------------------------------------------------- join
 
+/**
+ * Joins `count` throwaway clients into rooms of their own (at the measured pace, or all at once), waits
+ * for every answer, closes them and lets the server settle, so the measured storm does not pay for JIT
+ * compilation, first Redis script loads and connection pools filling: the cold start is a separate
+ * question from the steady join latency this benchmark reports.
+ */
+const warmUpJoins = async (dialect, count, ratePerSecond) => {
+  if (count <= 0) return;
+  const [sockets, errors] = await pool(count, 50, (i) => openPlain(addresses[i % addresses.length]));
+  if (errors.length) throw new Error(`join warm-up: ${errors.length} clients failed to connect: ${errors[0]}`);
+  let answered = 0;
+  const done = new Promise((resolve) => {
+    for (const ws of sockets) {
+      ws.on('message', (data) => {
+        const text = data.toString();
+        if (text.startsWith('{"id":"existingParticipants"') || text.startsWith('{"id":"error"')) {
+          answered += 1;
+          if (answered === count) resolve();
+        }
+      });
+    }
+  });
+  const gapMs = ratePerSecond ? 1000 / ratePerSecond : 0;
+  for (let i = 0; i < count; i++) {
+    sockets[i].send(dialect.hello(`warm${i}`, `warm-room${i % 10}`));
+    if (gapMs > 0) await sleep(gapMs);
+  }
+  await Promise.race([done, sleep(10_000)]);
+  await closeAll(sockets);
+  await sleep(500);
+};
+
 const join = async () => {
   const { clients, rooms, ratePerSecond } = scenario;
   const ours = DIALECTS.ours;
@@ -219,6 +251,7 @@ const join = async () => {
   );
   if (connectErrors.length) throw new Error(`join: ${connectErrors.length} clients failed to connect: ${connectErrors[0]}`);
   say({ phase: 'connected', clients });
+  await warmUpJoins(ours, scenario.warmupJoins ?? 0, ratePerSecond);
 
   const sentAt = new Float64Array(clients);
   const latencies = [];

@@ -190,6 +190,10 @@ default) connect first, then each sends \`joinRoom\` for one of ${p.join.rooms} 
 "All at once" sends every \`joinRoom\` in one burst (latency then is mostly queueing behind the others);
 "${p.join.pacedRate} joins/s" paces them. Each case runs against a fresh node; Redis cases against a fresh \`redis-server\`
 on a free loopback port without persistence (\`--save '' --appendonly no\`).
+Before the measured joins, ${fmt(p.join.warmupJoins ?? 0)} throwaway clients join rooms of their own at the same pace and leave, so
+the numbers are steady-state: without it the first few dozen joins pay for JIT compilation and the first
+Redis script loads (cold p99 at 500 joins/s with Redis was 13–20 ms in trial runs, all of it in the first
+~25 joins and in 10–15 ms young-generation GC pauses).
 
 | case | joins/s | p50 ms | p99 ms | p99 all runs | max ms | server CPU | joined | errors |
 |---|---|---|---|---|---|---|---|---|

@@ -58,6 +58,7 @@ export const joinRun = async (store, bundle, p, ratePerSecond) => {
             clients: p.clients,
             rooms: p.rooms,
             ratePerSecond,
+            warmupJoins: p.warmupJoins,
             localAddresses: loopbackAddresses(p.addresses),
             answerTimeoutMs: 30_000,
           },

@@ -6,6 +6,7 @@ import type { Logger } from '../../application';
 import { CloseCode, type ClientConnection } from './client-connection';
 import { refuseUpgrade, type ConnectionGuard } from './connection-guard';
 import type { SessionFactory } from './session-factory';
+import { WriteCoalescer } from './write-coalescer';
 
 export interface WebSocketTransportOptions {
   /** Frames above this are refused by `ws` itself and the connection closed (1009): abuse, not a mistake. */
@@ -23,6 +24,7 @@ export interface WebSocketTransportOptions {
 export class WebSocketTransport {
   private readonly server: WebSocketServer;
   private readonly alive = new WeakMap<WebSocket, boolean>();
+  private readonly writes = new WriteCoalescer();
   private readonly pinger: NodeJS.Timeout;
 
   constructor(
@@ -68,7 +70,10 @@ export class WebSocketTransport {
       transport: 'websocket',
       remoteAddress: request.socket.remoteAddress ?? 'unknown',
       send: (text) => {
-        if (socket.readyState === socket.OPEN) socket.send(text);
+        if (socket.readyState !== socket.OPEN) return;
+        // After the upgrade ws writes its frames to this same socket.
+        this.writes.hold(request.socket);
+        socket.send(text);
       },
       close: (code, reason) => socket.close(code, reason),
     };

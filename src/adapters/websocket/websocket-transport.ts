@@ -72,7 +72,7 @@ export class WebSocketTransport {
       send: (text) => {
         if (socket.readyState !== socket.OPEN) return;
         // After the upgrade ws writes its frames to this same socket.
-        this.writes.hold(request.socket);
+        this.writes.beforeWrite(request.socket);
         socket.send(text);
       },
       close: (code, reason) => socket.close(code, reason),

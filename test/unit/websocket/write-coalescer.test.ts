@@ -17,58 +17,62 @@ class RecordingSocket extends Duplex {
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
+const send = (writes: WriteCoalescer, socket: RecordingSocket, frame: string): void => {
+  writes.beforeWrite(socket);
+  socket.write(frame);
+};
+
 describe('WriteCoalescer', () => {
-  it('sends the frames written to a socket in one turn together, in order, once the turn is done', async () => {
+  it('lets a lone frame go out at once', () => {
     const socket = new RecordingSocket();
-    const writes = new WriteCoalescer();
-    for (const frame of ['a', 'b', 'c']) {
-      writes.hold(socket);
-      socket.write(frame);
-    }
-    expect(socket.syscalls).toEqual([]);
-    await nextTurn();
-    expect(socket.syscalls).toEqual([['a', 'b', 'c']]);
+    send(new WriteCoalescer(), socket, 'alone');
+    expect(socket.syscalls).toEqual([['alone']]);
   });
 
-  it('holds each socket separately and starts afresh in the next turn', async () => {
+  it('sends the rest of a burst to one socket together, in order, once the turn is done', async () => {
+    const socket = new RecordingSocket();
+    const writes = new WriteCoalescer();
+    for (const frame of ['a', 'b', 'c', 'd']) send(writes, socket, frame);
+    expect(socket.syscalls).toEqual([['a']]);
+    await nextTurn();
+    expect(socket.syscalls).toEqual([['a'], ['b', 'c', 'd']]);
+  });
+
+  it('treats each socket on its own and starts afresh in the next turn', async () => {
     const one = new RecordingSocket();
     const two = new RecordingSocket();
     const writes = new WriteCoalescer();
-    writes.hold(one);
-    one.write('1a');
-    writes.hold(two);
-    two.write('2a');
-    writes.hold(one);
-    one.write('1b');
+    send(writes, one, '1a');
+    send(writes, two, '2a');
+    send(writes, one, '1b');
+    send(writes, one, '1c');
     await nextTurn();
-    writes.hold(one);
-    one.write('1c');
+    send(writes, one, '1d');
     await nextTurn();
-    expect(one.syscalls).toEqual([['1a', '1b'], ['1c']]);
+    expect(one.syscalls).toEqual([['1a'], ['1b', '1c'], ['1d']]);
     expect(two.syscalls).toEqual([['2a']]);
   });
 
-  it('writes made from promise callbacks in the same turn still leave together', async () => {
+  it('frames sent from promise callbacks in the same turn still leave together', async () => {
     const socket = new RecordingSocket();
     const writes = new WriteCoalescer();
     await Promise.all(
-      ['x', 'y'].map(async (frame) => {
+      ['x', 'y', 'z'].map(async (frame) => {
         await Promise.resolve();
-        writes.hold(socket);
-        socket.write(frame);
+        send(writes, socket, frame);
       }),
     );
     await nextTurn();
-    expect(socket.syscalls).toEqual([['x', 'y']]);
+    expect(socket.syscalls).toEqual([['x'], ['y', 'z']]);
   });
 
-  it('ending a held socket still delivers what was written before', async () => {
+  it('ending a corked socket still delivers what was written before', async () => {
     const socket = new RecordingSocket();
     const writes = new WriteCoalescer();
-    writes.hold(socket);
-    socket.write('last words');
+    send(writes, socket, 'one');
+    send(writes, socket, 'last words');
     socket.end();
     await nextTurn();
-    expect(socket.syscalls.flat()).toEqual(['last words']);
+    expect(socket.syscalls.flat()).toEqual(['one', 'last words']);
   });
 });

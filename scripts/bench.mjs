@@ -34,13 +34,13 @@ const { values: args } = parseArgs({
 const FULL = {
   runs: 3,
   relay: { pairs: 10, window: 16, warmupMs: 1_000, durationMs: 5_000, ratePerClient: 100 },
-  join: { clients: 1_000, rooms: 100, addresses: 25, pacedRate: 500 },
+  join: { clients: 1_000, rooms: 100, addresses: 25, pacedRate: 500, warmupJoins: 200 },
   idle: { clients: 10_000, warmupClients: 200, settleMs: 2_000, addresses: 250, targets: ['ours', 'bare', 'peerjs'] },
 };
 const SMOKE = {
   runs: 1,
   relay: { pairs: 2, window: 4, warmupMs: 200, durationMs: 700, ratePerClient: 50 },
-  join: { clients: 40, rooms: 4, addresses: 2, pacedRate: 500 },
+  join: { clients: 40, rooms: 4, addresses: 2, pacedRate: 500, warmupJoins: 5 },
   idle: { clients: 200, warmupClients: 20, settleMs: 200, addresses: 5, targets: ['ours'] },
 };
 

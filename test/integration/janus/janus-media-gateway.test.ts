@@ -52,6 +52,11 @@ describe('JanusMediaGateway against a real Janus', () => {
       for (const c of await peer.takeCandidates('publish')) await h.gateway.addIceCandidate(session, userId, PUBLISH, c);
       return (await peer.connectionState('publish')) === 'connected';
     });
+    // The browser sees its connection up a moment before Janus does (its webrtcup); until then Janus
+    // refuses subscribers to this feed, so wait for Janus's own word that the publisher is live.
+    await eventually(`${userId} publishing in Janus`, async () =>
+      (await listParticipants(janus.url, Number(session.ref))).some((p) => p.display === userId && p.publisher),
+    );
     return peer;
   };
 

@@ -6,15 +6,14 @@
 //
 // One signaling node process (src/main.ts bundled with esbuild), one redis-server, and this process as the
 // load generator; all on 127.0.0.1. Every loop is bounded in count and time.
-import { buildSync } from 'esbuild';
 import { Redis } from 'ioredis';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { describeMachine } from './lib/machine.mjs';
 import { startServer, freePort } from './lib/processes.mjs';
-import { ROOT, startRedis } from './lib/servers.mjs';
+import { bundleServer, ROOT, startRedis } from './lib/servers.mjs';
 import { percentile, round } from './lib/stats.mjs';
 
 const { values: args } = parseArgs({
@@ -30,21 +29,8 @@ const SECONDS = Number(args.seconds);
 const ROOM_SIZE = Number(args['room-size']);
 const COUNTED_ROOMS = 25;
 
-const bundle = () => {
-  const out = resolve(ROOT, '.tmp', 'bench', `redis-joins-${process.pid}.cjs`);
-  mkdirSync(dirname(out), { recursive: true });
-  buildSync({
-    entryPoints: [resolve(ROOT, 'src', 'main.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    packages: 'external',
-    outfile: out,
-    logLevel: 'error',
-  });
-  return out;
-};
+// Each run gets a bundle of its own, so a redis-joins run and `npm run bench` never overwrite each other's file.
+const bundle = () => bundleServer(`redis-joins-${process.pid}.cjs`);
 
 const startNode = async (script, env) => {
   const port = await freePort();

@@ -13,8 +13,8 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..',
 const BENCH_DIR = resolve(ROOT, 'scripts', 'bench');
 
 /** Bundles src/main.ts like test/support/node-process.ts does (npm packages stay external); returns the file. */
-export const bundleServer = () => {
-  const out = resolve(ROOT, '.tmp', 'bench', 'server.cjs');
+export const bundleServer = (fileName = 'server.cjs') => {
+  const out = resolve(ROOT, '.tmp', 'bench', fileName);
   mkdirSync(dirname(out), { recursive: true });
   buildSync({
     entryPoints: [resolve(ROOT, 'src', 'main.ts')],

@@ -5,7 +5,7 @@ import { TcpPresenceNotifier } from '../../../src/adapters/presence/tcp-presence
 import { TestPresenceServer } from '../../support/presence-server';
 import { startOutboxHolder, type OutboxHolder } from '../../support/presence/outbox-holder-process';
 import { arrivalOrderByUser, burstEvents, expectedOrderByUser } from '../../support/presence/presence-events';
-import { RecordingLogger } from '../../support/presence/recording-logger';
+import { RecordingLogger } from '../../support/fakes/recording-logger';
 import { startRedis, type RedisFixture } from '../../support/redis-fixture';
 import { freePort } from '../../support/redis/free-port';
 

@@ -3,7 +3,7 @@ import { createPresence, type PresenceBackend } from '../../../src/composition/p
 import type { RunningNode } from '../../../src/start-node';
 import { TestPresenceServer } from '../../support/presence-server';
 import { readMetric } from '../../support/presence/presence-expectations';
-import { RecordingLogger } from '../../support/presence/recording-logger';
+import { RecordingLogger } from '../../support/fakes/recording-logger';
 import { SignalingClient } from '../../support/signaling-client';
 import { startTestServer } from '../../support/start-server';
 

@@ -3,7 +3,7 @@ import { loadConfig } from '../../../src/config';
 import { startNode, type RunningNode } from '../../../src/start-node';
 import { TestPresenceServer } from '../../support/presence-server';
 import { arrivedSteps, expectStep, readMetric, timestampsMonotonic, type ExpectedSteps } from '../../support/presence/presence-expectations';
-import { RecordingLogger } from '../../support/presence/recording-logger';
+import { RecordingLogger } from '../../support/fakes/recording-logger';
 import { startRedis } from '../../support/redis-fixture';
 import { SignalingClient } from '../../support/signaling-client';
 import { startTestServer } from '../../support/start-server';

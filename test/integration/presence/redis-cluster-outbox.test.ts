@@ -4,7 +4,7 @@ import { RedisPresenceOutbox } from '../../../src/adapters/presence/redis-presen
 import { TcpPresenceNotifier } from '../../../src/adapters/presence/tcp-presence-notifier';
 import { TestPresenceServer } from '../../support/presence-server';
 import { arrivalOrderByUser, burstEvents, expectedOrderByUser } from '../../support/presence/presence-events';
-import { RecordingLogger } from '../../support/presence/recording-logger';
+import { RecordingLogger } from '../../support/fakes/recording-logger';
 import { startRedisCluster, type RedisClusterFixture } from '../../support/redis-fixture';
 
 /** The outbox on a real three-master Redis Cluster, with a client configured as the state store's. */

@@ -5,7 +5,7 @@ import { TcpPresenceNotifier } from '../../../src/adapters/presence/tcp-presence
 import { TestPresenceServer } from '../../support/presence-server';
 import { arrivalOrderByUser, burstEvents, expectedOrderByUser } from '../../support/presence/presence-events';
 import { startRedis, type RedisFixture } from '../../support/redis-fixture';
-import { RecordingLogger } from '../../support/presence/recording-logger';
+import { RecordingLogger } from '../../support/fakes/recording-logger';
 
 jest.setTimeout(30_000);
 

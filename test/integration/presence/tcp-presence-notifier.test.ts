@@ -6,7 +6,7 @@ import { TcpPresenceNotifier } from '../../../src/adapters/presence/tcp-presence
 import type { RoomEvent } from '../../../src/domain';
 import { TestPresenceServer } from '../../support/presence-server';
 import { arrivalOrderByUser, burstEvents, expectedOrderByUser } from '../../support/presence/presence-events';
-import { RecordingLogger } from '../../support/presence/recording-logger';
+import { RecordingLogger } from '../../support/fakes/recording-logger';
 
 jest.setTimeout(30_000);
 

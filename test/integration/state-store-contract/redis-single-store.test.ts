@@ -2,7 +2,7 @@ import type { RoomStateStore } from '../../../src/application';
 import { RedisConnection, RedisKeys, RedisRoomStateStore } from '../../../src/adapters/redis';
 import { startRedis, type RedisFixture } from '../../support/redis-fixture';
 import { uniquePrefix } from '../../support/redis/redis-node-harness';
-import { RecordingLogger } from '../../support/redis/silent-logger';
+import { RecordingLogger } from '../../support/fakes/recording-logger';
 import { roomStateStoreContract } from './room-state-store-contract';
 
 jest.setTimeout(30_000);

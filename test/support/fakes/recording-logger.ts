@@ -32,6 +32,14 @@ export class RecordingLogger implements Logger {
     return this.entries.filter((e) => e.level === level);
   }
 
+  messages(level?: LogLevel): string[] {
+    return this.entries.filter((e) => level === undefined || e.level === level).map((e) => e.message);
+  }
+
+  matching(level: LogLevel, text: string): LogEntry[] {
+    return this.entries.filter((e) => e.level === level && e.message.includes(text));
+  }
+
   /** Everything logged at info or above, serialized, to search for things that must not be there. */
   visibleText(): string {
     return this.entries

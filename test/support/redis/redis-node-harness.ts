@@ -7,7 +7,7 @@ import {
   type RedisRoomPlacement,
   type RedisRoomStateStore,
 } from '../../../src/adapters/redis';
-import { RecordingLogger } from './silent-logger';
+import { RecordingLogger } from '../fakes/recording-logger';
 
 export interface RedisTarget {
   readonly url?: string;

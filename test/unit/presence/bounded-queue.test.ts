@@ -1,7 +1,7 @@
 import { BoundedQueue } from '../../../src/adapters/presence/bounded-queue';
 import { MemoryPresenceOutbox } from '../../../src/adapters/presence/memory-presence-outbox';
 import type { PresenceMessage } from '../../../src/adapters/presence/presence-message';
-import { RecordingLogger } from '../../support/presence/recording-logger';
+import { RecordingLogger } from '../../support/fakes/recording-logger';
 
 const message = (n: number): PresenceMessage => ({ type: 'enter', user_id: `u${n}`, community_id: null, channel_id: 'r', event_id: `e${n}`, timestamp: n });
 

@@ -2,7 +2,7 @@ import { DisabledPresenceNotifier } from '../../../src/adapters/presence/disable
 import { TcpPresenceNotifier } from '../../../src/adapters/presence/tcp-presence-notifier';
 import { createPresence } from '../../../src/composition/presence';
 import { ConfigError, loadConfig } from '../../../src/config';
-import { RecordingLogger } from '../../support/presence/recording-logger';
+import { RecordingLogger } from '../../support/fakes/recording-logger';
 
 describe('createPresence (composition)', () => {
   it('is off without PRESENCE_TCP: a no-op notifier, a lifecycle that does nothing, depth 0', async () => {

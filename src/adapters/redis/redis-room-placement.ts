@@ -33,15 +33,28 @@ export class RedisRoomPlacement implements RoomPlacement, RoomLocator {
   constructor(private readonly options: RedisRoomPlacementOptions) {}
 
   /**
-   * A room with members here is answered without asking Redis: every further join into a live room then
-   * costs one round trip (the join script), and the join script itself refuses if another node took the
-   * room meanwhile.
+   * For a join arriving here. A room with members here is answered without asking Redis: every further
+   * join into a live room then costs one round trip (the join script), and the join script itself refuses
+   * if another node took the room meanwhile. A room no live node holds is taken for this node, not for the
+   * least-loaded one: the client is already here (its lookup's claim may have expired on the way, or it
+   * never asked), and sending it elsewhere would only race the next lookup.
    */
   async claim(roomId: RoomId): Promise<PlacementDecision> {
     if (this.options.hostsRoom(roomId)) return { hostedHere: true };
-    const location = await this.locate(roomId);
-    if (location.nodeId === this.options.nodes.nodeId) return { hostedHere: true };
-    return { hostedHere: false, nodeId: location.nodeId, nodeUrl: location.nodeUrl };
+    const self = this.options.nodes.nodeId;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+      const holder = await this.currentHolder(roomId);
+      if (holder.location) {
+        return holder.location.nodeId === self
+          ? { hostedHere: true }
+          : { hostedHere: false, nodeId: holder.location.nodeId, nodeUrl: holder.location.nodeUrl };
+      }
+      const winner = await this.options.connection.call('claim', (client) =>
+        CLAIM_ROOM_SCRIPT.run(client, [this.options.keys.room(roomId).host], [holder.deadHost ?? '', self, this.options.claimTtlMs]),
+      );
+      if (winner === self) return { hostedHere: true };
+    }
+    throw new SignalingError('stateStoreUnavailable', `could not settle which node hosts room ${roomId}; try again`);
   }
 
   async release(roomId: RoomId): Promise<void> {

@@ -79,8 +79,32 @@ describe('room placement on a real redis-server', () => {
     expect(answers.map((x) => x.nodeId).sort()).toEqual(['node-b', 'node-b', 'node-c', 'node-c']);
   });
 
+  it('a join for a room nobody holds takes it for the node it arrived at, even when another is less loaded', async () => {
+    const [a, b, c] = await startThree([5, 1, 3]);
+    // The client was sent to node-a by a lookup whose claim has since expired, or never asked at all.
+    expect(await a!.placement.claim('direct')).toEqual({ hostedHere: true });
+    expect(await inspector.client.get(`${prefix}{room:direct}:host`)).toBe('node-a');
+    // Everyone else is sent to node-a from then on.
+    expect(await b!.placement.claim('direct')).toEqual({ hostedHere: false, nodeId: 'node-a', nodeUrl: a!.url });
+    expect(await c!.placement.locate('direct')).toEqual({ nodeId: 'node-a', nodeUrl: a!.url });
+  });
+
+  it('two nodes taking the same free room at once agree on one of them', async () => {
+    const [a, b] = await startThree();
+    for (let r = 0; r < 10; r += 1) {
+      const roomId = `both-${r}`;
+      const [fromA, fromB] = await Promise.all([a!.placement.claim(roomId), b!.placement.claim(roomId)]);
+      expect([fromA.hostedHere, fromB.hostedHere].filter(Boolean)).toHaveLength(1);
+      const host = await inspector.client.get(`${prefix}{room:${roomId}}:host`);
+      const loser = fromA.hostedHere ? fromB : fromA;
+      expect(loser).toMatchObject({ hostedHere: false, nodeId: host });
+    }
+  });
+
   it('answers the hosting node for a room that has one, and turns joins on other nodes away', async () => {
     const [a, b] = await startThree([0, 9, 9]);
+    // The lookup places the new room on the least-loaded node; a join at another node is turned away.
+    expect(await b!.placement.locate('hosted')).toEqual({ nodeId: 'node-a', nodeUrl: a!.url });
     expect(await b!.placement.claim('hosted')).toEqual({ hostedHere: false, nodeId: 'node-a', nodeUrl: a!.url });
     expect(await a!.placement.claim('hosted')).toEqual({ hostedHere: true });
     await a!.store.recordJoin({ roomId: 'hosted', communityId: '1' }, member('alice'));

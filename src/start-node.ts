@@ -52,6 +52,10 @@ export const startNode = async (config: Config, logger: Logger = createLogger(co
   const stop = (deadlineMs = 10_000): Promise<void> => {
     stopping ??= (async () => {
       container.get<DrainingFlag>(TOKENS.Draining).value = true;
+      await container
+        .get<StateBackend>(TOKENS.StateBackend)
+        .beginDrain?.()
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not withdraw from placement; draining anyway'));
       await container.get<DrainNode>(TOKENS.DrainNode).execute();
       await Promise.all([
         container.get<WebSocketTransport>(TOKENS.WebSocketTransport).close(),

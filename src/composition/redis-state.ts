@@ -86,6 +86,7 @@ export const createRedisState = (config: Config, logger: Logger): RedisStateBack
     routes: [roomNodeRoute(state.placement, logger)],
     lifecycle: [{ name: 'redis-state', start: () => state.start(), stop: () => state.stop() }],
     adapters: state,
+    beginDrain: () => state.registry.beginDrain(),
     async announceListening(wsUrl) {
       if (publicUrl !== undefined) return;
       // The listening address may be a wildcard (0.0.0.0), which is no address for a client.

@@ -14,4 +14,6 @@ export interface StateBackend {
   readonly lifecycle: readonly LifecyclePart[];
   /** Called once the node listens, with its WebSocket URL (the port is only known then when PORT=0). */
   announceListening?(wsUrl: string): Promise<void>;
+  /** The node starts draining: new rooms should go elsewhere from now on. */
+  beginDrain?(): Promise<void>;
 }

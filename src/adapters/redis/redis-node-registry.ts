@@ -33,6 +33,9 @@ export interface NodeDirectory {
   knownNodeIds(): readonly string[];
 }
 
+/** Load a draining node reports: above any real node's, so it is picked only if every node drains. */
+const DRAINING_LOAD = 1_000_000_000;
+
 /**
  * Announces this node in Redis and keeps it alive: every `heartbeatMs` it sets its heartbeat key (which
  * expires after `expiryMs`), its URL, its load and its room index, extends its rooms' keys, and reaps
@@ -47,6 +50,7 @@ export class RedisNodeRegistry implements NodeDirectory {
   private running = false;
   private beating: Promise<void> | undefined;
   private beatAgain = false;
+  private draining = false;
   private failing = false;
 
   constructor(private readonly options: RedisNodeRegistryOptions) {
@@ -159,7 +163,17 @@ export class RedisNodeRegistry implements NodeDirectory {
     }
   }
 
+  /**
+   * The node is shutting down: from now on it reports a load no live node can reach, so lookups stop
+   * placing new rooms here while its own rooms drain (they keep their claims until released).
+   */
+  async beginDrain(): Promise<void> {
+    this.draining = true;
+    if (this.running) await this.beat();
+  }
+
   private currentLoad(): number {
+    if (this.draining) return DRAINING_LOAD;
     try {
       const load = Math.round(this.options.load());
       return Number.isFinite(load) && load >= 0 ? load : 0;

@@ -101,6 +101,15 @@ describe('room placement on a real redis-server', () => {
     }
   });
 
+  it('a draining node gets no new rooms, and keeps the ones it hosts until they are released', async () => {
+    const [a, b, c] = await startThree([0, 5, 7]);
+    expect(await a!.placement.claim('kept')).toEqual({ hostedHere: true });
+    await a!.registry.beginDrain();
+    expect((await b!.placement.locate('new-1')).nodeId).toBe('node-b');
+    expect((await c!.placement.locate('new-2')).nodeId).toBe('node-b');
+    expect(await c!.placement.locate('kept')).toEqual({ nodeId: 'node-a', nodeUrl: a!.url });
+  });
+
   it('answers the hosting node for a room that has one, and turns joins on other nodes away', async () => {
     const [a, b] = await startThree([0, 9, 9]);
     // The lookup places the new room on the least-loaded node; a join at another node is turned away.

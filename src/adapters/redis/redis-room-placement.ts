@@ -41,20 +41,9 @@ export class RedisRoomPlacement implements RoomPlacement, RoomLocator {
    */
   async claim(roomId: RoomId): Promise<PlacementDecision> {
     if (this.options.hostsRoom(roomId)) return { hostedHere: true };
-    const self = this.options.nodes.nodeId;
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-      const holder = await this.currentHolder(roomId);
-      if (holder.location) {
-        return holder.location.nodeId === self
-          ? { hostedHere: true }
-          : { hostedHere: false, nodeId: holder.location.nodeId, nodeUrl: holder.location.nodeUrl };
-      }
-      const winner = await this.options.connection.call('claim', (client) =>
-        CLAIM_ROOM_SCRIPT.run(client, [this.options.keys.room(roomId).host], [holder.deadHost ?? '', self, this.options.claimTtlMs]),
-      );
-      if (winner === self) return { hostedHere: true };
-    }
-    throw new SignalingError('stateStoreUnavailable', `could not settle which node hosts room ${roomId}; try again`);
+    const { nodeId, publicUrl } = this.options.nodes;
+    const host = await this.settle(roomId, async () => ({ nodeId, nodeUrl: publicUrl }));
+    return host.nodeId === nodeId ? { hostedHere: true } : { hostedHere: false, nodeId: host.nodeId, nodeUrl: host.nodeUrl };
   }
 
   async release(roomId: RoomId): Promise<void> {
@@ -63,21 +52,33 @@ export class RedisRoomPlacement implements RoomPlacement, RoomLocator {
   }
 
   /** For `GET /v1/rooms/:roomId/node`: the live host, or the least-loaded live node, now claimed for it. */
-  async locate(roomId: RoomId): Promise<RoomLocation> {
+  locate(roomId: RoomId): Promise<RoomLocation> {
+    // A lost race must not leave the loser's booking counted as load until it expires.
+    return this.settle(roomId, () => this.leastLoaded(roomId), (lost) => this.unbook(lost.nodeId, roomId));
+  }
+
+  /**
+   * The room's live host; if there is none, `candidate` claimed by compare-and-set. Two nodes settling
+   * a free room at once both read "no host"; only one compare-and-set wins, and on the next pass the
+   * loser reads the winner.
+   */
+  private async settle(
+    roomId: RoomId,
+    candidate: () => Promise<RoomLocation>,
+    onLost: (candidate: RoomLocation) => void = () => undefined,
+  ): Promise<RoomLocation> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
       const holder = await this.currentHolder(roomId);
       if (holder.location) return holder.location;
-      const candidate = await this.leastLoaded(roomId);
+      const chosen = await candidate();
       const winner = await this.options.connection.call('claim', (client) =>
-        CLAIM_ROOM_SCRIPT.run(client, [this.options.keys.room(roomId).host], [holder.deadHost ?? '', candidate.nodeId, this.options.claimTtlMs]),
+        CLAIM_ROOM_SCRIPT.run(client, [this.options.keys.room(roomId).host], [holder.deadHost ?? '', chosen.nodeId, this.options.claimTtlMs]),
       );
-      if (winner === candidate.nodeId) {
-        this.options.logger.debug({ roomId, nodeId: candidate.nodeId, previous: holder.deadHost }, 'room claimed');
-        return candidate;
+      if (winner === chosen.nodeId) {
+        this.options.logger.debug({ roomId, nodeId: chosen.nodeId, previous: holder.deadHost }, 'room claimed');
+        return chosen;
       }
-      // Another node won the race; on the next pass its claim is the answer. The booking made for our
-      // candidate must not count as its load until it expires.
-      if (winner !== candidate.nodeId) this.unbook(candidate.nodeId, roomId);
+      onLost(chosen);
     }
     throw new SignalingError('stateStoreUnavailable', `could not settle which node hosts room ${roomId}; try again`);
   }

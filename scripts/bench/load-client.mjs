@@ -28,6 +28,7 @@ const hardStop = setTimeout(() => {
 const say = (record) => process.stdout.write(`${JSON.stringify(record)}\n`);
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 const addresses = scenario.localAddresses?.length ? scenario.localAddresses : [undefined];
+const zeroMask = (mask) => mask.fill(0);
 
 /**
  * Opens a client (optionally from a given loopback source address, for per-address limits) and waits until
@@ -36,7 +37,14 @@ const addresses = scenario.localAddresses?.length ? scenario.localAddresses : [u
  */
 const openReady = (url, hello, localAddress, readyOnOpen) =>
   new Promise((done, fail) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 15_000, ...(localAddress ? { localAddress } : {}) });
+    const ws = new WebSocket(url, {
+      perMessageDeflate: false,
+      handshakeTimeout: 15_000,
+      // An all-zero masking key: ws then skips XOR-ing the payload on the generator's side. Every server
+      // still unmasks as usual, so this only takes work off the load generator (the same for all servers).
+      generateMask: zeroMask,
+      ...(localAddress ? { localAddress } : {}),
+    });
     const timer = setTimeout(() => {
       ws.terminate();
       fail(new Error(`${url}: not ready within 20 s`));
@@ -127,9 +135,39 @@ const relay = async () => {
   const errorSamples = [];
   const latencies = [];
   const inFlight = new Int32Array(users.length);
+  // At saturation no latency is read, so each client's frame is encoded once (stamp 0, same length as a
+  // real stamp): the generator then spends its core on sending and receiving, not on JSON.stringify.
+  const fixedFrames = users.map((user, i) => dialect.candidate(user, users[partnerOf(i)], 0));
   const sendOne = (i) => {
     inFlight[i] += 1;
-    sockets[i].send(dialect.candidate(users[i], users[partnerOf(i)], performance.now()));
+    sockets[i].send(mode === 'saturate' ? fixedFrames[i] : dialect.candidate(users[i], users[partnerOf(i)], performance.now()));
+  };
+  // Saturation replies are batched: every candidate owed by a client leaves in one corked write after
+  // the loop has read all it can (setImmediate), as a busy real client's event loop would send them. One
+  // write per frame made the generator, not the server, the bottleneck of the closed loop.
+  const owed = new Int32Array(users.length);
+  let flushQueued = false;
+  const sendOwed = () => {
+    flushQueued = false;
+    for (let i = 0; i < owed.length; i++) {
+      const count = owed[i];
+      if (count === 0) continue;
+      owed[i] = 0;
+      sendBatch(i, count);
+    }
+  };
+  const sendBatch = (i, count) => {
+    const socket = sockets[i]._socket;
+    socket.cork();
+    for (let k = 0; k < count; k++) sendOne(i);
+    socket.uncork();
+  };
+  const owe = (i) => {
+    owed[i] += 1;
+    if (!flushQueued) {
+      flushQueued = true;
+      setImmediate(sendOwed);
+    }
   };
   sockets.forEach((ws, receiver) => {
     const sender = partnerOf(receiver);
@@ -148,14 +186,14 @@ const relay = async () => {
         relayed += 1;
         if (mode === 'rate') latencies.push(performance.now() - readStamp(text));
       }
-      if (mode === 'saturate' && sending) sendOne(sender);
+      if (mode === 'saturate' && sending) owe(sender);
     });
   });
 
   const started = performance.now();
   let ticker;
   if (mode === 'saturate') {
-    for (let i = 0; i < users.length; i++) for (let w = 0; w < scenario.window; w++) sendOne(i);
+    for (let i = 0; i < users.length; i++) sendBatch(i, scenario.window);
   } else {
     // Paced: every tick each client sends what its schedule says is due by now, so timer jitter
     // delays messages a little but never changes the rate.

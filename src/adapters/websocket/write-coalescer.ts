@@ -1,37 +1,33 @@
 import type { Duplex } from 'node:stream';
 
 /**
- * Frames written to one socket during one turn of the event loop leave together: the first goes out at
- * once, and from the second on the socket is corked until the turn's queued work is done, so a burst
- * (a room's trickled candidates, a join's fan-out) costs two system calls per recipient instead of one
- * per message, while a lone message is not delayed at all. On the loopback relay benchmark the write
- * system call was half of the relay's time.
+ * Frames written to one socket during one turn of the event loop leave together: the socket is corked at
+ * its first frame and uncorked once the turn's queued work (the handlers and the promise jobs they start)
+ * is done, so a burst (a peer's trickled candidates, a join's fan-out) costs one system call per recipient
+ * instead of one per message. On the loopback relay benchmark the write system call was half of the
+ * relay's time. A lone frame waits only for the rest of its turn, microseconds: an A/B of corking every
+ * frame against letting the first of a turn go out at once found no latency cost at a fixed moderate
+ * rate (docs/benchmarks.md).
  */
 export class WriteCoalescer {
-  /** Sockets written to in this turn; the corked ones among them are uncorked when it ends. */
-  private readonly written = new Map<Duplex, boolean>();
+  /** Sockets corked in this turn, uncorked when it ends. */
+  private readonly corked = new Set<Duplex>();
   private turnEndQueued = false;
 
   /** Call before each write to `socket`. */
   beforeWrite(socket: Duplex): void {
-    const corked = this.written.get(socket);
-    if (corked === undefined) {
-      this.written.set(socket, false);
-      if (!this.turnEndQueued) {
-        this.turnEndQueued = true;
-        process.nextTick(this.endTurn);
-      }
-      return;
-    }
-    if (!corked) {
-      socket.cork();
-      this.written.set(socket, true);
+    if (this.corked.has(socket)) return;
+    socket.cork();
+    this.corked.add(socket);
+    if (!this.turnEndQueued) {
+      this.turnEndQueued = true;
+      process.nextTick(this.endTurn);
     }
   }
 
   private readonly endTurn = (): void => {
     this.turnEndQueued = false;
-    for (const [socket, corked] of this.written) if (corked) socket.uncork();
-    this.written.clear();
+    for (const socket of this.corked) socket.uncork();
+    this.corked.clear();
   };
 }

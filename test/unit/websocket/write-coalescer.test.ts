@@ -23,19 +23,21 @@ const send = (writes: WriteCoalescer, socket: RecordingSocket, frame: string): v
 };
 
 describe('WriteCoalescer', () => {
-  it('lets a lone frame go out at once', () => {
+  it('lets a lone frame go out as soon as its turn is done', async () => {
     const socket = new RecordingSocket();
     send(new WriteCoalescer(), socket, 'alone');
+    expect(socket.syscalls).toEqual([]);
+    await Promise.resolve().then(() => new Promise((resolve) => process.nextTick(resolve)));
     expect(socket.syscalls).toEqual([['alone']]);
   });
 
-  it('sends the rest of a burst to one socket together, in order, once the turn is done', async () => {
+  it('sends a burst to one socket together, in order, in one system call', async () => {
     const socket = new RecordingSocket();
     const writes = new WriteCoalescer();
     for (const frame of ['a', 'b', 'c', 'd']) send(writes, socket, frame);
-    expect(socket.syscalls).toEqual([['a']]);
+    expect(socket.syscalls).toEqual([]);
     await nextTurn();
-    expect(socket.syscalls).toEqual([['a'], ['b', 'c', 'd']]);
+    expect(socket.syscalls).toEqual([['a', 'b', 'c', 'd']]);
   });
 
   it('treats each socket on its own and starts afresh in the next turn', async () => {
@@ -49,7 +51,7 @@ describe('WriteCoalescer', () => {
     await nextTurn();
     send(writes, one, '1d');
     await nextTurn();
-    expect(one.syscalls).toEqual([['1a'], ['1b', '1c'], ['1d']]);
+    expect(one.syscalls).toEqual([['1a', '1b', '1c'], ['1d']]);
     expect(two.syscalls).toEqual([['2a']]);
   });
 
@@ -63,7 +65,18 @@ describe('WriteCoalescer', () => {
       }),
     );
     await nextTurn();
-    expect(socket.syscalls).toEqual([['x'], ['y', 'z']]);
+    expect(socket.syscalls).toEqual([['x', 'y', 'z']]);
+  });
+
+  it('a socket whose writer corked it too stays corked until both let go', async () => {
+    const socket = new RecordingSocket();
+    const writes = new WriteCoalescer();
+    socket.cork();
+    send(writes, socket, 'held');
+    await nextTurn();
+    expect(socket.syscalls).toEqual([]);
+    socket.uncork();
+    expect(socket.syscalls).toEqual([['held']]);
   });
 
   it('ending a corked socket still delivers what was written before', async () => {

@@ -12,17 +12,27 @@ export class OperationTimer {
 
   constructor(private readonly histogram: Histogram<'operation' | 'outcome'>) {}
 
-  async time<T>(operation: string, work: () => Promise<T>): Promise<T> {
+  time<T>(operation: string, work: () => Promise<T>): Promise<T> {
     const child = this.childOf(operation);
     const started = performance.now();
+    let pending: Promise<T>;
     try {
-      const result = await work();
-      child.ok.observe((performance.now() - started) / 1000);
-      return result;
+      pending = work();
     } catch (error) {
       child.error.observe((performance.now() - started) / 1000);
-      throw error;
+      return Promise.reject(error);
     }
+    // then() rather than async/await: one promise per call instead of two, on the relay's hot path.
+    return pending.then(
+      (result) => {
+        child.ok.observe((performance.now() - started) / 1000);
+        return result;
+      },
+      (error: unknown) => {
+        child.error.observe((performance.now() - started) / 1000);
+        throw error;
+      },
+    );
   }
 
   private childOf(operation: string): { readonly ok: Child; readonly error: Child } {

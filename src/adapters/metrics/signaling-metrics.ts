@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { LabelTally } from './label-tally';
 
 /** Live numbers read at scrape time, so nothing on the hot path updates a gauge. */
 export interface LiveCounts {
@@ -15,9 +16,10 @@ export interface LiveCounts {
  */
 export class SignalingMetrics {
   readonly registry = new Registry();
-  readonly messagesIn: Counter<'id'>;
-  readonly messagesOut: Counter<'id'>;
-  readonly errors: Counter<'code'>;
+  /** Client traffic and error replies, counted on the hot path and added to their counters at scrape time. */
+  readonly messagesIn = new LabelTally();
+  readonly messagesOut = new LabelTally();
+  readonly errors = new LabelTally();
   readonly joinSeconds: Histogram<'outcome'>;
   readonly mediaCallSeconds: Histogram<'operation' | 'outcome'>;
   readonly stateStoreSeconds: Histogram<'operation' | 'outcome'>;
@@ -34,9 +36,12 @@ export class SignalingMetrics {
     gauge('rtc_rooms', 'Rooms hosted by this node', () => live.rooms());
     gauge('rtc_participants', 'Participants in rooms hosted by this node', () => live.participants());
     gauge('rtc_presence_outbox_depth', 'Presence events waiting to be delivered', () => live.presenceOutboxDepth());
-    this.messagesIn = new Counter({ name: 'rtc_messages_in_total', help: 'Client messages received, by id', labelNames: ['id'], registers });
-    this.messagesOut = new Counter({ name: 'rtc_messages_out_total', help: 'Messages sent to clients, by kind', labelNames: ['id'], registers });
-    this.errors = new Counter({ name: 'rtc_errors_total', help: 'Error replies sent to clients, by code', labelNames: ['code'], registers });
+    const tallied = (name: string, help: string, label: string, tally: LabelTally): void => {
+      new Counter({ name, help, labelNames: [label], registers, collect() { tally.flushInto(this); } });
+    };
+    tallied('rtc_messages_in_total', 'Client messages received, by id', 'id', this.messagesIn);
+    tallied('rtc_messages_out_total', 'Messages sent to clients, by kind', 'id', this.messagesOut);
+    tallied('rtc_errors_total', 'Error replies sent to clients, by code', 'code', this.errors);
     const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     this.joinSeconds = new Histogram({ name: 'rtc_join_seconds', help: 'joinRoom handling time, by outcome', labelNames: ['outcome'], buckets: latencyBuckets, registers });
     this.mediaCallSeconds = new Histogram({

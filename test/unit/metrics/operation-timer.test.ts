@@ -24,4 +24,15 @@ describe('OperationTimer', () => {
     expect(await countOf(h, 'answer', 'ok')).toBe(1);
     expect(await countOf(h, 'answer', 'error')).toBe(0);
   });
+
+  it('counts a call that throws before returning a promise as an error, and rejects with it', async () => {
+    const h = histogram();
+    const timer = new OperationTimer(h);
+    const failure = new Error('thrown at once');
+    const work = (): Promise<number> => {
+      throw failure;
+    };
+    await expect(timer.time('close', work)).rejects.toBe(failure);
+    expect(await countOf(h, 'close', 'error')).toBe(1);
+  });
 });

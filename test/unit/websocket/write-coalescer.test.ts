@@ -68,6 +68,28 @@ describe('WriteCoalescer', () => {
     expect(socket.syscalls).toEqual([['x', 'y', 'z']]);
   });
 
+  it('a burst written partly before a chain of awaits and partly inside it still leaves together', async () => {
+    // How a connection's queue runs: the first message is handled in the I/O callback, the rest in promise
+    // jobs after it. A tick queued at the first write would run between the two.
+    const socket = new RecordingSocket();
+    const writes = new WriteCoalescer();
+    await new Promise<void>((done) =>
+      setImmediate(() => {
+        void (async () => {
+          send(writes, socket, 'first');
+          for (const frame of ['second', 'third']) {
+            await Promise.resolve();
+            await Promise.resolve();
+            send(writes, socket, frame);
+          }
+          done();
+        })();
+      }),
+    );
+    await nextTurn();
+    expect(socket.syscalls).toEqual([['first', 'second', 'third']]);
+  });
+
   it('a socket whose writer corked it too stays corked until both let go', async () => {
     const socket = new RecordingSocket();
     const writes = new WriteCoalescer();

@@ -73,8 +73,8 @@ const main = async () => {
     return;
   }
   const machine = describeMachine(ROOT);
-  const raw = { relay: { bare: [], peerjs: [], ours: [] }, join: {}, idle: {} };
-  const order = ['bare', 'peerjs', 'ours'];
+  const raw = { relay: { bare: [], bareCoalesced: [], peerjs: [], ours: [] }, join: {}, idle: {} };
+  const order = ['bare', 'peerjs', 'ours', 'bareCoalesced'];
   for (let run = 0; run < runs; run++) {
     if (sections.has('relay')) {
       // Rotated each run, so no server always goes first (or last) on a warming, shared machine.

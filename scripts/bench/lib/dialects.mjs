@@ -55,3 +55,5 @@ export const DIALECTS = {
     isRelayed: (text) => text.startsWith('{"to":'),
   },
 };
+// The coalescing bare relay speaks the bare relay's protocol.
+DIALECTS.bareCoalesced = DIALECTS.bare;

@@ -53,12 +53,13 @@ export const startOurs = async (bundle, { env = {}, nodeArgs = [] } = {}) => {
   });
 };
 
-export const startBare = () => startServer({ name: 'bare ws', args: [resolve(BENCH_DIR, 'bare-ws-relay.mjs')], cwd: ROOT });
+export const startBare = (env = {}) => startServer({ name: 'bare ws', args: [resolve(BENCH_DIR, 'bare-ws-relay.mjs')], cwd: ROOT, env });
 export const startPeerJs = () => startServer({ name: 'peerjs', args: [resolve(BENCH_DIR, 'peerjs-server.mjs')], cwd: ROOT });
 
 export const SERVERS = {
   ours: (bundle, env) => startOurs(bundle, { env: { ...RELAY_LIMITS, ...env } }),
   bare: () => startBare(),
+  bareCoalesced: () => startBare({ COALESCE_WRITES: '1' }),
   peerjs: () => startPeerJs(),
 };
 

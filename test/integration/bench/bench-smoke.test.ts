@@ -23,8 +23,8 @@ interface JoinSummary {
   readonly clients: number;
 }
 interface Summary {
-  readonly relay: Record<'bare' | 'peerjs' | 'ours', RelaySummary>;
-  readonly ratios: { readonly throughputVsBare: number; readonly throughputVsPeerJs: number };
+  readonly relay: Record<'bare' | 'peerjs' | 'ours' | 'bareCoalesced', RelaySummary>;
+  readonly ratios: { readonly throughputVsBare: number; readonly throughputVsPeerJs: number; readonly throughputVsBareCoalesced: number };
   readonly join: Record<string, JoinSummary>;
   readonly idle: Record<string, { readonly connected: number; readonly clients: number; readonly kibPerConnection: number }>;
 }
@@ -59,7 +59,7 @@ describe('bench harness smoke (node scripts/bench.mjs --smoke)', () => {
     expect(json).toBe(join(dir, 'smoke.json'));
     expect(existsSync(json)).toBe(true);
 
-    for (const target of ['bare', 'peerjs', 'ours'] as const) {
+    for (const target of ['bare', 'peerjs', 'ours', 'bareCoalesced'] as const) {
       const relay = summary.relay[target];
       expect(relay.messagesPerSecond).toBeGreaterThan(0);
       expect(relay.p50Ms).toBeGreaterThan(0);
@@ -68,6 +68,7 @@ describe('bench harness smoke (node scripts/bench.mjs --smoke)', () => {
     }
     expect(summary.ratios.throughputVsBare).toBeGreaterThan(0);
     expect(summary.ratios.throughputVsPeerJs).toBeGreaterThan(0);
+    expect(summary.ratios.throughputVsBareCoalesced).toBeGreaterThan(0);
 
     expect(Object.keys(summary.join).sort()).toEqual(['memory, 500 joins/s', 'memory, all at once', 'redis, 500 joins/s', 'redis, all at once']);
     for (const storm of Object.values(summary.join)) {

@@ -33,7 +33,10 @@ const { values: args } = parseArgs({
 
 const FULL = {
   runs: 3,
-  relay: { pairs: 10, window: 16, warmupMs: 1_000, durationMs: 5_000, ratePerClient: 100 },
+  // Five relay runs, not three: this machine's speed drifts between minutes (one server under the same load
+  // cost 8.3 to 15.1 µs of CPU per message within one run), and each relay ratio pairs servers measured up
+  // to a minute apart, so a median of three per-run ratios moved by ±0.2× from one bench to the next.
+  relay: { runs: 5, pairs: 10, window: 16, warmupMs: 1_000, durationMs: 5_000, ratePerClient: 100 },
   join: { clients: 1_000, rooms: 100, addresses: 25, pacedRate: 500, warmupJoins: 200 },
   idle: { clients: 10_000, warmupClients: 200, settleMs: 2_000, addresses: 250, targets: ['ours', 'bare', 'peerjs'] },
 };
@@ -75,16 +78,18 @@ const main = async () => {
   const machine = describeMachine(ROOT);
   const raw = { relay: { bare: [], bareCoalesced: [], peerjs: [], ours: [] }, join: {}, idle: {} };
   const order = ['bare', 'peerjs', 'ours', 'bareCoalesced'];
-  for (let run = 0; run < runs; run++) {
-    if (sections.has('relay')) {
+  const relayRuns = args.runs ? runs : (plan.relay.runs ?? runs);
+  for (let run = 0; run < Math.max(runs, relayRuns); run++) {
+    if (sections.has('relay') && run < relayRuns) {
       // Rotated each run, so no server always goes first (or last) on a warming, shared machine.
       const rotated = order.map((_, i) => order[(i + run) % order.length]);
       for (const target of rotated) {
-        log(`run ${run + 1}/${runs}: relay against ${target}`);
+        log(`run ${run + 1}/${relayRuns}: relay against ${target}`);
         noteLoad();
         raw.relay[target].push(await relayRun(target, bundle, plan.relay));
       }
     }
+    if (run >= runs) continue;
     if (sections.has('join')) {
       const cases = [
         ['memory, all at once', 'memory', undefined],
@@ -115,7 +120,7 @@ const main = async () => {
   }
   const summary = summarize(raw);
   const loadAverages = { beforeEachMeasurement: loadSamples, atEnd: loadavg().map((v) => Number(v.toFixed(2))) };
-  const report = { machine, loadAverages, loadNotes: args.note, smoke: args.smoke, runs, plan, sectionsRun: [...sections], previousStartedAt: previous?.startedAt, startedAt: new Date(started).toISOString(), seconds: Math.round((Date.now() - started) / 1000), summary, raw };
+  const report = { machine, loadAverages, loadNotes: args.note, smoke: args.smoke, runs, relayRuns: sections.has('relay') ? relayRuns : previous?.relayRuns, plan, sectionsRun: [...sections], previousStartedAt: previous?.startedAt, startedAt: new Date(started).toISOString(), seconds: Math.round((Date.now() - started) / 1000), summary, raw };
   mkdirSync(dirname(out), { recursive: true });
   mkdirSync(dirname(jsonOut), { recursive: true });
   writeFileSync(jsonOut, `${JSON.stringify(report, null, 2)}\n`);

@@ -133,7 +133,9 @@ export const renderReport = (report, { root, out }) => {
   const p = plan;
   return `# Benchmarks
 
-${report.smoke ? '> **Smoke run** (tiny counts, one run): checks that the harness works; the numbers mean nothing.\n\n' : ''}Written by \`npm run bench\` (\`node scripts/bench.mjs\`) on ${report.startedAt.slice(0, 10)}; ${runs} run(s) of each measurement,
+${report.smoke ? '> **Smoke run** (tiny counts, one run): checks that the harness works; the numbers mean nothing.\n\n' : ''}Written by \`npm run bench\` (\`node scripts/bench.mjs\`) on ${report.startedAt.slice(0, 10)}; ${runs} run(s) of each measurement${
+    report.relayRuns && report.relayRuns !== runs ? ` (${report.relayRuns} of the relay: this machine's speed drifts, see bench.mjs)` : ''
+  },
 medians shown (all runs listed where it matters). Raw numbers: [benchmarks/results.json](benchmarks/results.json).${
     report.previousStartedAt ? `\nSections run on ${report.startedAt.slice(0, 16)}: ${report.sectionsRun.join(', ')}; the others are from the run of ${report.previousStartedAt.slice(0, 16)}.` : ''
   }

@@ -12,6 +12,7 @@ import {
   RelayMediaEvents,
   RoomDeparture,
   RoomRegistry,
+  ReportLostRoom,
   SetMediaState,
   type ClientNotifier,
   type Clock,
@@ -82,6 +83,7 @@ export const TOKENS = {
   HttpFront: Symbol('HttpFront'),
   StateBackend: Symbol('StateBackend'),
   PresenceBackend: Symbol('PresenceBackend'),
+  ReportLostRoom: Symbol('ReportLostRoom'),
   Lifecycle: Symbol('Lifecycle'),
   Metrics: Symbol('Metrics'),
 } as const;
@@ -176,6 +178,7 @@ export const buildContainer = (config: Config, logger: Logger): Container => {
   c.bind(TOKENS.RelayMediaEvents).toDynamicValue(() => new RelayMediaEvents(deps(), get(TOKENS.RoomDeparture)));
   c.bind(TOKENS.DrainNode).toDynamicValue(() => new DrainNode(deps(), get(TOKENS.RoomDeparture)));
   c.bind(TOKENS.AdminModeration).toDynamicValue(() => new AdminModeration(deps(), get(TOKENS.RoomDeparture)));
+  c.bind(TOKENS.ReportLostRoom).toDynamicValue(() => new ReportLostRoom(deps()));
   c.bind(TOKENS.Draining).toConstantValue(draining);
 
   c.bind(TOKENS.MessageDispatcher).toDynamicValue(

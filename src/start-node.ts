@@ -1,6 +1,6 @@
 import pino from 'pino';
 import type { AddressInfo } from 'node:net';
-import type { DrainNode, Logger, MediaGateway, PresenceNotifier, RelayMediaEvents, RoomStateStore } from './application';
+import type { DrainNode, Logger, MediaGateway, PresenceNotifier, RelayMediaEvents, ReportLostRoom, RoomStateStore } from './application';
 import type { HttpFront } from './adapters/http/http-front';
 import type { SockJsTransport } from './adapters/websocket/sockjs-transport';
 import type { WebSocketTransport } from './adapters/websocket/websocket-transport';
@@ -36,6 +36,9 @@ export const startNode = async (config: Config, logger: Logger = createLogger(co
     logger.warn({ auth: 'none' }, 'AUTH=none: user ids are taken from clients unchecked; never expose this node to the internet');
   }
   const lifecycle = container.get<readonly LifecyclePart[]>(TOKENS.Lifecycle);
+  // Before anything starts: the first heartbeat may already reap a dead node's rooms.
+  const reportLostRoom = container.get<ReportLostRoom>(TOKENS.ReportLostRoom);
+  container.get<StateBackend>(TOKENS.StateBackend).onLostRoom?.((room) => reportLostRoom.execute(room));
   for (const part of lifecycle) {
     await part.start();
     logger.debug({ part: part.name }, 'started');

@@ -15,3 +15,4 @@ export * from './use-cases/leave-room';
 export * from './use-cases/relay-media-events';
 export * from './use-cases/drain-node';
 export * from './use-cases/admin-moderation';
+export * from './use-cases/report-lost-room';

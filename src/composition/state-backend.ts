@@ -1,5 +1,5 @@
 import type { Redis, Cluster } from 'ioredis';
-import type { RoomPlacement, RoomStateStore } from '../application';
+import type { RoomPlacement, RoomRecord, RoomStateStore } from '../application';
 import type { HttpRoute } from '../adapters/http/http-route';
 import type { LifecyclePart } from './node-lifecycle';
 
@@ -14,6 +14,8 @@ export interface StateBackend {
   readonly lifecycle: readonly LifecyclePart[];
   /** Called once the node listens, with its WebSocket URL (the port is only known then when PORT=0). */
   announceListening?(wsUrl: string): Promise<void>;
+  /** Subscribes to rooms this node frees because the node hosting them died (shared state only). */
+  onLostRoom?(listener: (room: RoomRecord) => void): void;
   /** The node starts draining: new rooms should go elsewhere from now on. */
   beginDrain?(): Promise<void>;
 }

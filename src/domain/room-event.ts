@@ -1,7 +1,7 @@
 import type { CommunityId, RoomId, UserId } from './identifiers';
 
 /** Why a participant stopped being in a room; presence and metrics tell these apart. */
-export type DepartureReason = 'left' | 'dropped' | 'replaced' | 'kicked' | 'mediaLost' | 'roomClosed' | 'shutdown';
+export type DepartureReason = 'left' | 'dropped' | 'replaced' | 'kicked' | 'mediaLost' | 'roomClosed' | 'shutdown' | 'nodeLost';
 
 /** Facts about rooms that outside systems (presence, metrics) care about. */
 export type RoomEvent =

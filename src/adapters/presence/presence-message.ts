@@ -32,6 +32,8 @@ export interface PresenceMessage {
 const departureTypes: Readonly<Record<DepartureReason, PresenceMessageType>> = {
   dropped: 'signaling',
   shutdown: 'signaling',
+  // The node holding the user's connection died: the connection went down with it.
+  nodeLost: 'signaling',
   left: 'leave',
   kicked: 'leave',
   mediaLost: 'leave',

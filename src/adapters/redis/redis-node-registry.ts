@@ -1,11 +1,11 @@
-import type { Logger } from '../../application';
+import type { Logger, RoomRecord } from '../../application';
 import type { RedisConnection } from './redis-connection';
 import type { RedisKeys } from './redis-keys';
 import type { HostedRooms } from './redis-room-state-store';
 import { assertLiveness } from './redis-settings';
 import { DEAD_NODES_SCRIPT, FORGET_NODE_SCRIPT, HEARTBEAT_SCRIPT } from './node-scripts';
-import { REAP_ROOM_SCRIPT } from './room-scripts';
-import { asInteger, asStringList } from './room-record-codec';
+import { REAP_DEAD_ROOM_SCRIPT, REAP_ROOM_SCRIPT } from './room-scripts';
+import { asInteger, asStringList, decodeRoom } from './room-record-codec';
 
 export interface RedisNodeRegistryOptions {
   readonly connection: RedisConnection;
@@ -52,6 +52,7 @@ export class RedisNodeRegistry implements NodeDirectory {
   private beatAgain = false;
   private draining = false;
   private failing = false;
+  private readonly reapedListeners: ((room: RoomRecord) => void)[] = [];
 
   constructor(private readonly options: RedisNodeRegistryOptions) {
     assertLiveness(options);
@@ -61,6 +62,11 @@ export class RedisNodeRegistry implements NodeDirectory {
     options.connection.onConnected(async () => {
       if (this.running) await this.beat();
     });
+  }
+
+  /** Called with each room this node frees because its host died (not for its own rooms at a graceful stop). */
+  onRoomReaped(listener: (room: RoomRecord) => void): void {
+    this.reapedListeners.push(listener);
   }
 
   /** Registers this node at once (awaited) and keeps beating until stop(). */
@@ -191,20 +197,35 @@ export class RedisNodeRegistry implements NodeDirectory {
       if (locked !== 'OK') return 0;
     }
     const roomIds = asStringList(await connection.call('reap/rooms', (client) => client.smembers(keys.nodes.rooms(nodeId))));
+    const own = nodeId === this.nodeId;
     const removed = await Promise.all(
-      roomIds.map((roomId) =>
-        connection.call('reap/room', (client) => REAP_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [nodeId])),
-      ),
+      roomIds.map(async (roomId) => {
+        if (own) return asInteger(await connection.call('reap/room', (client) => REAP_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [nodeId])));
+        const reply = await connection.call('reap/room', (client) => REAP_DEAD_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [nodeId]));
+        const room = Array.isArray(reply) && asInteger(reply[0]) === 1 ? decodeRoom(roomId, reply.slice(1)) : undefined;
+        if (room) this.reported(room);
+        return Array.isArray(reply) ? asInteger(reply[0]) : 0;
+      }),
     );
     const forgotten = await connection.call('reap/forget', (client) =>
       FORGET_NODE_SCRIPT.run(client, [...this.registryKeys(nodeId)], [nodeId]),
     );
     if (options.lock) await connection.call('reap/unlock', (client) => client.del(keys.nodes.reapLock(nodeId)));
-    const rooms = removed.reduce<number>((sum, reply) => sum + asInteger(reply), 0);
-    if (nodeId !== this.nodeId) {
+    const rooms = removed.reduce<number>((sum, count) => sum + count, 0);
+    if (!own) {
       logger.warn({ deadNode: nodeId, rooms, forgotten: asInteger(forgotten) === 1, by: this.nodeId }, 'reaped a dead signaling node');
     }
     return rooms;
+  }
+
+  private reported(room: RoomRecord): void {
+    for (const listener of this.reapedListeners) {
+      try {
+        listener(room);
+      } catch (error) {
+        this.options.logger.error({ err: error, roomId: room.roomId }, 'reporting a freed room failed');
+      }
+    }
   }
 
   /** all, urls, loads, alive, rooms, claims: the KEYS of the heartbeat and forget scripts. */

@@ -5,6 +5,9 @@ import { LuaScript } from './lua-script';
  * which share the hash tag {room:<id>}, so each script is one atomic step in one cluster slot.
  * Members live in one hash with three fields each: conn:<user>, media:<user> ("10" = audio on, video
  * off) and joined:<user>, so no script has to decode JSON or round timestamps through Lua numbers.
+ * The room's record (meta, members) lives twice as long as its placement claim (host): when the host
+ * dies, the claim lapses after one expiry and placement moves on, while the record is still there for
+ * the node that reaps the dead host to read whom it held and report them gone.
  */
 
 /**
@@ -27,8 +30,8 @@ if ARGV[4] == 'set' then redis.call('HSET', KEYS[1], 'mediaRef', ARGV[5])
 elseif ARGV[4] == 'clear' then redis.call('HDEL', KEYS[1], 'mediaRef') end
 redis.call('HSET', KEYS[2], 'conn:' .. user, ARGV[7], 'media:' .. user, ARGV[8], 'joined:' .. user, ARGV[9])
 redis.call('SET', KEYS[3], node, 'PX', ttl)
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('PEXPIRE', KEYS[2], ttl)
+redis.call('PEXPIRE', KEYS[1], ttl * 2)
+redis.call('PEXPIRE', KEYS[2], ttl * 2)
 return isNew
 `,
 );
@@ -83,8 +86,8 @@ for i = 6, #ARGV, 4 do
   local user = ARGV[i]
   redis.call('HSET', KEYS[2], 'conn:' .. user, ARGV[i + 1], 'media:' .. user, ARGV[i + 2], 'joined:' .. user, ARGV[i + 3])
 end
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('PEXPIRE', KEYS[2], ttl)
+redis.call('PEXPIRE', KEYS[1], ttl * 2)
+redis.call('PEXPIRE', KEYS[2], ttl * 2)
 return 1
 `,
 );
@@ -100,8 +103,8 @@ local node, ttl = ARGV[1], ARGV[2]
 local owner = redis.call('HGET', KEYS[1], 'nodeId')
 if not owner then return 0 end
 if owner ~= node then return -1 end
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('PEXPIRE', KEYS[2], ttl)
+redis.call('PEXPIRE', KEYS[1], ttl * 2)
+redis.call('PEXPIRE', KEYS[2], ttl * 2)
 local host = redis.call('GET', KEYS[3])
 if host == node then redis.call('PEXPIRE', KEYS[3], ttl)
 elseif not host then redis.call('SET', KEYS[3], node, 'PX', ttl) end
@@ -124,6 +127,23 @@ if redis.call('HGET', KEYS[1], 'nodeId') == ARGV[1] then
 end
 if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
 return removed
+`,
+);
+
+/**
+ * REAP_ROOM_SCRIPT for the room of a dead node, returning what it removed: { 1, meta, members } (the
+ * HGETALL replies that decodeRoom reads) or { 0 }. The reaper reports those members gone.
+ */
+export const REAP_DEAD_ROOM_SCRIPT = new LuaScript(
+  'rtc-reap-dead-room',
+  `
+local reply = { 0 }
+if redis.call('HGET', KEYS[1], 'nodeId') == ARGV[1] then
+  reply = { 1, redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]) }
+  redis.call('DEL', KEYS[1], KEYS[2])
+end
+if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
+return reply
 `,
 );
 

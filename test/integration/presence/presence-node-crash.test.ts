@@ -108,6 +108,35 @@ describe('presence outbox in Redis across a SIGKILLed signaling node', () => {
     expect(arrivedSteps(presence.messages())).toEqual(expected);
     expect(await admin.exists('rtc:{presence}:outbox:node-doomed')).toBe(0);
   });
+
+  it("the node that reaps a SIGKILLed node's rooms reports their members dropped (signaling, reason nodeLost)", async () => {
+    const fastExpiry = { REDIS_HEARTBEAT_MS: '100', REDIS_NODE_EXPIRY_MS: '800' };
+    const doomed = await startNode(nodeEnv('node-lost', fastExpiry));
+    await startNode(nodeEnv('node-reaper', fastExpiry));
+    const seats = [
+      ['ana', 'voice-1'],
+      ['ben', 'voice-1'],
+      ['cy', 'voice-2'],
+    ] as const;
+    for (const [userId, roomId] of seats) {
+      const client = await SignalingClient.connect(doomed.wsUrl);
+      clients.push(client);
+      await client.join({ userId, roomId, communityId: '7' });
+    }
+    await presence.waitFor(() => presence.messages().filter((m) => m.type === 'enter').length === 3, 10_000, 'three enters');
+    expect(await doomed.stop('SIGKILL')).toBeNull();
+
+    const dropped = () => presence.messages().filter((m) => m.type === 'signaling');
+    await presence.waitFor(() => dropped().length >= 3, 15_000, 'three departures for the dead node\'s users');
+    expect(dropped().map((m) => [m.user_id, m.channel_id, m.community_id, m.reason]).sort()).toEqual([
+      ['ana', 'voice-1', '7', 'nodeLost'],
+      ['ben', 'voice-1', '7', 'nodeLost'],
+      ['cy', 'voice-2', '7', 'nodeLost'],
+    ]);
+    const enteredAt = Math.max(...presence.messages().filter((m) => m.type === 'enter').map((m) => Number(m.timestamp)));
+    for (const departure of dropped()) expect(Number(departure.timestamp)).toBeGreaterThan(enteredAt);
+    expect(await admin.exists('rtc:{room:voice-1}:meta')).toBe(0);
+  });
 });
 
 async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {

@@ -1,4 +1,4 @@
-import type { MemberRecord } from '../../../src/application';
+import type { MemberRecord, RoomRecord } from '../../../src/application';
 import { startRedis, type RedisFixture } from '../../support/redis-fixture';
 import { RedisInspector, membersOf } from '../../support/redis/redis-inspector';
 import { eventually, startTestNode, uniquePrefix, type TestNode } from '../../support/redis/redis-node-harness';
@@ -69,10 +69,22 @@ describe('node registry on a real redis-server: heartbeat, expiry, reaping', () 
     expect(await inspector.liveNodes()).toEqual([]);
   });
 
+  /** Rooms the given nodes report freed, as "reaper:room:user,user" (members in join order). */
+  const recordReaped = (...live: TestNode[]): string[] => {
+    const reported: string[] = [];
+    for (const node of live) {
+      node.registry.onRoomReaped((room: RoomRecord) =>
+        reported.push(`${node.registry.nodeId}:${room.roomId}:${room.nodeId}:${room.members.map((m) => m.userId).join(',')}`),
+      );
+    }
+    return reported;
+  };
+
   it("live nodes reap a dead node's rooms and members within one expiry, both reaping at once without harm", async () => {
     const timing = { heartbeatMs: 100, expiryMs: 600 };
     const a = await start('node-a', timing);
     const b = await start('node-b', timing);
+    const reported = recordReaped(a, b);
     const dead = await start('node-c', timing);
     await a.store.recordJoin({ roomId: 'kept', communityId: '1' }, member('ann'));
     for (const roomId of ['c1', 'c2', 'c3']) {
@@ -93,6 +105,21 @@ describe('node registry on a real redis-server: heartbeat, expiry, reaping', () 
     const reapLogs = [...a.logger.messages('warn'), ...b.logger.messages('warn')].filter((m) => m === 'reaped a dead signaling node');
     expect(reapLogs.length).toBeGreaterThanOrEqual(1);
     expect([...a.logger.messages('error'), ...b.logger.messages('error')]).toEqual([]);
+    // Each freed room is reported once, by whichever node reaped it, with the members the dead node held.
+    expect(reported.map((r) => r.slice(r.indexOf(':') + 1)).sort()).toEqual([
+      'c1:node-c:c1-u1,c1-u2',
+      'c2:node-c:c2-u1,c2-u2',
+      'c3:node-c:c3-u1,c3-u2',
+    ]);
+  });
+
+  it('a graceful stop reports none of its own rooms as lost: their members departed the normal way', async () => {
+    const a = await start('node-a', { heartbeatMs: 100, expiryMs: 500 });
+    const reported = recordReaped(a);
+    await a.store.recordJoin({ roomId: 'r1', communityId: '1' }, member('alice'));
+    await a.close({ deregister: true });
+    expect(await inspector.rooms()).toEqual(new Map());
+    expect(reported).toEqual([]);
   });
 
   it('two reapers racing never remove a room that a live node took over from the dead one', async () => {
@@ -116,8 +143,11 @@ describe('node registry on a real redis-server: heartbeat, expiry, reaping', () 
     // The dead node's members did not survive the takeover.
     expect(membersOf(await inspector.room('moved'))).toEqual({ newcomer: 'conn-newcomer' });
 
+    const reported = recordReaped(a, b);
     const [byA, byB] = await Promise.all([a.registry.reapDeadNodes(), b.registry.reapDeadNodes()]);
     expect(byA + byB).toBe(1);
+    // Only the room that was still the dead node's is reported; the taken-over one belongs to node-a now.
+    expect(reported.map((r) => r.slice(r.indexOf(':') + 1))).toEqual(['gone:node-d:g1']);
     expect([...(await inspector.rooms()).keys()]).toEqual(['moved']);
     expect(await inspector.room('moved')).toMatchObject({ nodeId: 'node-a', host: 'node-a' });
     expect(await inspector.registeredNodes()).toEqual(['node-a', 'node-b']);

@@ -1,0 +1,22 @@
+import type { CoreDependencies } from '../core-dependencies';
+import type { RoomRecord } from '../ports';
+
+type Deps = Pick<CoreDependencies, 'presence' | 'clock' | 'logger' | 'settings'>;
+
+/**
+ * A room freed because the node hosting it died: its members' connections died with that node, and no
+ * departure was ever sent for them. The node that reaped the room tells the presence server, so users
+ * of a crashed node do not stay "in the room" there until they join again.
+ */
+export class ReportLostRoom {
+  constructor(private readonly deps: Deps) {}
+
+  execute(room: RoomRecord): void {
+    const { presence, clock, logger, settings } = this.deps;
+    const at = clock.now();
+    for (const member of room.members) {
+      presence.notify({ type: 'participantDeparted', roomId: room.roomId, communityId: room.communityId, userId: member.userId, reason: 'nodeLost', at });
+    }
+    logger.warn({ roomId: room.roomId, deadNode: room.nodeId, by: settings.nodeId, members: room.members.length }, 'room of a dead node freed; its members reported gone');
+  }
+}

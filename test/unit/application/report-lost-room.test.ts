@@ -1,0 +1,37 @@
+import { ReportLostRoom, type RoomRecord } from '../../../src/application';
+import { CoreHarness } from '../../support/fakes';
+
+const lostRoom: RoomRecord = {
+  roomId: 'room-9',
+  communityId: 'guild-1',
+  nodeId: 'node-dead',
+  members: [
+    { userId: 'alice', connectionId: 'c-a', audio: true, video: true, joinedAt: 1 },
+    { userId: 'bob', connectionId: 'c-b', audio: true, video: false, joinedAt: 2 },
+  ],
+};
+
+describe('ReportLostRoom', () => {
+  it('reports every member of a dead node’s room as departed, reason nodeLost, at the time it was freed', () => {
+    const core = new CoreHarness();
+    core.clock.advance(5_000);
+
+    new ReportLostRoom(core.deps).execute(lostRoom);
+
+    expect(core.presence.departures()).toEqual([
+      { type: 'participantDeparted', roomId: 'room-9', communityId: 'guild-1', userId: 'alice', reason: 'nodeLost', at: core.clock.now() },
+      { type: 'participantDeparted', roomId: 'room-9', communityId: 'guild-1', userId: 'bob', reason: 'nodeLost', at: core.clock.now() },
+    ]);
+    expect(core.logger.at('warn').map((entry) => entry.fields)).toContainEqual(
+      expect.objectContaining({ roomId: 'room-9', deadNode: 'node-dead', members: 2 }),
+    );
+  });
+
+  it('touches nothing this node holds: no room, no client, no media call', () => {
+    const core = new CoreHarness();
+    new ReportLostRoom(core.deps).execute(lostRoom);
+    expect(core.registry.roomCount).toBe(0);
+    expect(core.clients.sent).toHaveLength(0);
+    expect(core.media.calls).toHaveLength(0);
+  });
+});

@@ -119,7 +119,12 @@ const main = async () => {
     if (!sections.has('idle')) raw.idle = previous.raw.idle;
   }
   const summary = summarize(raw);
-  const loadAverages = { beforeEachMeasurement: loadSamples, atEnd: loadavg().map((v) => Number(v.toFixed(2))) };
+  const loadAverages = {
+    beforeEachMeasurement: loadSamples,
+    atEnd: loadavg().map((v) => Number(v.toFixed(2))),
+    // A partial run keeps the load of the run whose sections it kept.
+    ...(previous ? { keptRun: previous.loadAverages?.keptRun ?? { startedAt: previous.startedAt, beforeEachMeasurement: previous.loadAverages?.beforeEachMeasurement } } : {}),
+  };
   const report = { machine, loadAverages, loadNotes: args.note, smoke: args.smoke, runs, relayRuns: sections.has('relay') ? relayRuns : previous?.relayRuns, plan, sectionsRun: [...sections], previousStartedAt: previous?.startedAt, startedAt: new Date(started).toISOString(), seconds: Math.round((Date.now() - started) / 1000), summary, raw };
   mkdirSync(dirname(out), { recursive: true });
   mkdirSync(dirname(jsonOut), { recursive: true });

@@ -225,7 +225,11 @@ ${idleRows.join('\n')}
 
 ${embedNotes(root)}## Load conditions
 
-1-minute load average before each measurement: ${report.loadAverages?.beforeEachMeasurement.join(', ') ?? 'n/a'}; at the end
+1-minute load average before each measurement${report.previousStartedAt ? ` of the sections run on ${report.startedAt.slice(0, 16)}` : ''}: ${report.loadAverages?.beforeEachMeasurement.join(', ') ?? 'n/a'}${
+  report.previousStartedAt
+    ? ` (the sections kept from the run of ${report.previousStartedAt.slice(0, 16)}: ${report.loadAverages?.keptRun?.beforeEachMeasurement?.join(', ') ?? 'not recorded'})`
+    : ''
+}; at the end
 ${report.loadAverages?.atEnd.join(' / ') ?? 'n/a'}. With ${machine.cores} cores, a load average above about 2 means this run's processes
 (server + load generator, plus redis-server in the Redis cases) competed for CPU with other jobs.
 ${report.loadNotes ?? ''}

@@ -87,7 +87,10 @@ export const createRedisState = (config: Config, logger: Logger): RedisStateBack
     lifecycle: [{ name: 'redis-state', start: () => state.start(), stop: () => state.stop() }],
     adapters: state,
     beginDrain: () => state.registry.beginDrain(),
-    onLostRoom: (listener) => state.registry.onRoomReaped(listener),
+    onLostRoom: (listener) => {
+      state.registry.onRoomReaped(listener);
+      state.store.onRoomReplaced(listener);
+    },
     async announceListening(wsUrl) {
       if (publicUrl !== undefined) return;
       // The listening address may be a wildcard (0.0.0.0), which is no address for a client.

@@ -14,7 +14,10 @@ export interface StateBackend {
   readonly lifecycle: readonly LifecyclePart[];
   /** Called once the node listens, with its WebSocket URL (the port is only known then when PORT=0). */
   announceListening?(wsUrl: string): Promise<void>;
-  /** Subscribes to rooms this node frees because the node hosting them died (shared state only). */
+  /**
+   * Subscribes to rooms whose host died, as this node frees them: reaped, or replaced by a join here that
+   * took the room over first (shared state only).
+   */
   onLostRoom?(listener: (room: RoomRecord) => void): void;
   /** The node starts draining: new rooms should go elsewhere from now on. */
   beginDrain?(): Promise<void>;

@@ -57,6 +57,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
   /** Rooms held here that Redis records for another node (a split while Redis was unreachable). */
   private readonly disowned = new Set<RoomId>();
   private closed = false;
+  private readonly replacedListeners: ((room: RoomRecord) => void)[] = [];
 
   constructor(private readonly options: RedisRoomStateStoreOptions) {
     this.connection = options.connection;
@@ -91,11 +92,31 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
       this.markDirty(roomId);
       throw error;
     }
-    if (Array.isArray(reply)) {
+    if (Array.isArray(reply) && asInteger(reply[0]) === -1) {
       // Refused: another node holds the room's claim. Nothing was written.
       this.mirror.leave(roomId, member.userId, member.connectionId);
       const host: unknown = reply[1];
       throw await this.redirectTo(roomId, typeof host === 'string' ? host : '');
+    }
+    if (Array.isArray(reply)) {
+      // Joined, replacing the record a dead host left behind: its members are gone with that host.
+      const replaced = decodeRoom(roomId, reply.slice(1));
+      if (replaced && replaced.members.length > 0) this.reportReplaced(replaced);
+    }
+  }
+
+  /** Called with the record of a dead host that a join here replaced (taking the room over before any reaper). */
+  onRoomReplaced(listener: (room: RoomRecord) => void): void {
+    this.replacedListeners.push(listener);
+  }
+
+  private reportReplaced(room: RoomRecord): void {
+    for (const listener of this.replacedListeners) {
+      try {
+        listener(room);
+      } catch (error) {
+        this.options.logger.error({ err: error, roomId: room.roomId }, 'reporting a replaced room failed');
+      }
     }
   }
 

@@ -14,7 +14,8 @@ import { LuaScript } from './lua-script';
  * ARGV: nodeId, ttlMs, communityId, mediaRefMode (set|clear|keep), mediaRef, userId, connectionId, media,
  * joinedAt. Returns 1 when the room was new here, 0 when it was known, or { -1, host } without writing
  * anything when another node holds the room's placement claim. A record left by another node without a
- * claim (a dead host whose claim this node took over) is replaced, so its members cannot linger as ghosts.
+ * claim (a dead host whose claim this node took over) is replaced, so its members cannot linger as ghosts;
+ * the reply is then { 1, meta, members } with the replaced record, so its members can be reported gone.
  */
 export const JOIN_SCRIPT = new LuaScript(
   'rtc-join',
@@ -23,7 +24,11 @@ local node, ttl, user = ARGV[1], ARGV[2], ARGV[6]
 local host = redis.call('GET', KEYS[3])
 if host and host ~= node then return { -1, host } end
 local owner = redis.call('HGET', KEYS[1], 'nodeId')
-if owner and owner ~= node then redis.call('DEL', KEYS[1], KEYS[2]) end
+local replaced = nil
+if owner and owner ~= node then
+  replaced = { redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]) }
+  redis.call('DEL', KEYS[1], KEYS[2])
+end
 local isNew = redis.call('EXISTS', KEYS[2]) == 0 and 1 or 0
 redis.call('HSET', KEYS[1], 'communityId', ARGV[3], 'nodeId', node)
 if ARGV[4] == 'set' then redis.call('HSET', KEYS[1], 'mediaRef', ARGV[5])
@@ -32,6 +37,7 @@ redis.call('HSET', KEYS[2], 'conn:' .. user, ARGV[7], 'media:' .. user, ARGV[8],
 redis.call('SET', KEYS[3], node, 'PX', ttl)
 redis.call('PEXPIRE', KEYS[1], ttl * 2)
 redis.call('PEXPIRE', KEYS[2], ttl * 2)
+if replaced then return { isNew, replaced[1], replaced[2] } end
 return isNew
 `,
 );

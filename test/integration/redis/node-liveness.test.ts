@@ -138,10 +138,15 @@ describe('node registry on a real redis-server: heartbeat, expiry, reaping', () 
     expect(membersOf(await inspector.room('moved'))).toEqual({ m1: 'conn-m1', m2: 'conn-m2' });
 
     // The room's claim still names the dead node; node-a (least loaded) takes it over and a member joins.
+    const replaced: string[] = [];
+    a.store.onRoomReplaced((room: RoomRecord) => replaced.push(`${room.roomId}:${room.nodeId}:${room.members.map((m) => m.userId).join(',')}`));
     expect(await a.placement.locate('moved')).toEqual({ nodeId: 'node-a', nodeUrl: a.url });
     await a.store.recordJoin({ roomId: 'moved', communityId: '1' }, member('newcomer'));
-    // The dead node's members did not survive the takeover.
+    // The dead node's members did not survive the takeover, and the node that took it over reports them.
     expect(membersOf(await inspector.room('moved'))).toEqual({ newcomer: 'conn-newcomer' });
+    expect(replaced).toEqual(['moved:node-d:m1,m2']);
+    await a.store.recordJoin({ roomId: 'moved', communityId: '1' }, member('second'));
+    expect(replaced).toHaveLength(1);
 
     const reported = recordReaped(a, b);
     const [byA, byB] = await Promise.all([a.registry.reapDeadNodes(), b.registry.reapDeadNodes()]);

@@ -1,4 +1,5 @@
 import type { Logger, RoomRecord } from '../../application';
+import { FreedRoomListeners } from './freed-room-listeners';
 import type { RedisConnection } from './redis-connection';
 import type { RedisKeys } from './redis-keys';
 import type { HostedRooms } from './redis-room-state-store';
@@ -52,13 +53,14 @@ export class RedisNodeRegistry implements NodeDirectory {
   private beatAgain = false;
   private draining = false;
   private failing = false;
-  private readonly reapedListeners: ((room: RoomRecord) => void)[] = [];
+  private readonly reaped: FreedRoomListeners;
 
   constructor(private readonly options: RedisNodeRegistryOptions) {
     assertLiveness(options);
     this.nodeId = options.nodeId;
     this.url = options.publicUrl;
     this.known = [options.nodeId];
+    this.reaped = new FreedRoomListeners(options.logger, 'reaped');
     options.connection.onConnected(async () => {
       if (this.running) await this.beat();
     });
@@ -66,7 +68,7 @@ export class RedisNodeRegistry implements NodeDirectory {
 
   /** Called with each room this node frees because its host died (not for its own rooms at a graceful stop). */
   onRoomReaped(listener: (room: RoomRecord) => void): void {
-    this.reapedListeners.push(listener);
+    this.reaped.add(listener);
   }
 
   /** Registers this node at once (awaited) and keeps beating until stop(). */
@@ -203,7 +205,7 @@ export class RedisNodeRegistry implements NodeDirectory {
         if (own) return asInteger(await connection.call('reap/room', (client) => REAP_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [nodeId])));
         const reply = await connection.call('reap/room', (client) => REAP_DEAD_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [nodeId]));
         const room = Array.isArray(reply) && asInteger(reply[0]) === 1 ? decodeRoom(roomId, reply.slice(1)) : undefined;
-        if (room) this.reported(room);
+        if (room) this.reaped.tell(room);
         return Array.isArray(reply) ? asInteger(reply[0]) : 0;
       }),
     );
@@ -216,16 +218,6 @@ export class RedisNodeRegistry implements NodeDirectory {
       logger.warn({ deadNode: nodeId, rooms, forgotten: asInteger(forgotten) === 1, by: this.nodeId }, 'reaped a dead signaling node');
     }
     return rooms;
-  }
-
-  private reported(room: RoomRecord): void {
-    for (const listener of this.reapedListeners) {
-      try {
-        listener(room);
-      } catch (error) {
-        this.options.logger.error({ err: error, roomId: room.roomId }, 'reporting a freed room failed');
-      }
-    }
   }
 
   /** all, urls, loads, alive, rooms, claims: the KEYS of the heartbeat and forget scripts. */

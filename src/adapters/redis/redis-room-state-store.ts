@@ -1,5 +1,6 @@
 import { SignalingError, type ConnectionId, type MediaState, type RoomId, type UserId } from '../../domain';
 import type { Logger, MemberRecord, RoomHeader, RoomRecord, RoomStateStore } from '../../application';
+import { FreedRoomListeners } from './freed-room-listeners';
 import { LocalRoomMirror } from './local-room-mirror';
 import type { RedisConnection } from './redis-connection';
 import type { RedisKeys } from './redis-keys';
@@ -57,12 +58,13 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
   /** Rooms held here that Redis records for another node (a split while Redis was unreachable). */
   private readonly disowned = new Set<RoomId>();
   private closed = false;
-  private readonly replacedListeners: ((room: RoomRecord) => void)[] = [];
+  private readonly replaced: FreedRoomListeners;
 
   constructor(private readonly options: RedisRoomStateStoreOptions) {
     this.connection = options.connection;
     this.keys = options.keys;
     this.nodeId = options.nodeId;
+    this.replaced = new FreedRoomListeners(options.logger, 'replaced by a join');
     this.connection.onConnected(() => this.reassert());
   }
 
@@ -101,23 +103,13 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     if (Array.isArray(reply)) {
       // Joined, replacing the record a dead host left behind: its members are gone with that host.
       const replaced = decodeRoom(roomId, reply.slice(1));
-      if (replaced && replaced.members.length > 0) this.reportReplaced(replaced);
+      if (replaced && replaced.members.length > 0) this.replaced.tell(replaced);
     }
   }
 
   /** Called with the record of a dead host that a join here replaced (taking the room over before any reaper). */
   onRoomReplaced(listener: (room: RoomRecord) => void): void {
-    this.replacedListeners.push(listener);
-  }
-
-  private reportReplaced(room: RoomRecord): void {
-    for (const listener of this.replacedListeners) {
-      try {
-        listener(room);
-      } catch (error) {
-        this.options.logger.error({ err: error, roomId: room.roomId }, 'reporting a replaced room failed');
-      }
-    }
+    this.replaced.add(listener);
   }
 
   async recordLeave(roomId: RoomId, userId: UserId, connectionId: ConnectionId): Promise<void> {

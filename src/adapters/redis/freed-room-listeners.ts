@@ -1,0 +1,26 @@
+import type { Logger, RoomRecord } from '../../application';
+
+/** Who wants to hear of rooms freed from a dead host; one listener that throws does not stop the others. */
+export class FreedRoomListeners {
+  private readonly listeners: ((room: RoomRecord) => void)[] = [];
+
+  constructor(
+    private readonly logger: Logger,
+    /** How the room was freed, for the log line of a failing listener. */
+    private readonly how: string,
+  ) {}
+
+  add(listener: (room: RoomRecord) => void): void {
+    this.listeners.push(listener);
+  }
+
+  tell(room: RoomRecord): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(room);
+      } catch (error) {
+        this.logger.error({ err: error, roomId: room.roomId, how: this.how }, 'reporting a freed room failed');
+      }
+    }
+  }
+}

@@ -16,6 +16,8 @@ type SockJsHandler = (req: IncomingMessage, resOrSocket: ServerResponse | Duplex
 export class SockJsTransport {
   private readonly handler: SockJsHandler;
   private readonly open = new Set<sockjs.Connection>();
+  /** Every session sockjs has not finished yet, admitted or refused: close() reaches each one's timer. */
+  private readonly unfinished = new Set<sockjs.Connection>();
 
   constructor(
     private readonly sessions: SessionFactory,
@@ -67,9 +69,14 @@ export class SockJsTransport {
 
   async close(code = 1001, reason = 'server shutting down'): Promise<void> {
     for (const conn of this.open) closeWith(conn, code, reason);
+    // sockjs keeps each closed streaming session for its disconnect delay on a timer of its own; unref'd,
+    // those timers no longer hold a stopped node's process (an embedding one, a test worker) that long.
+    for (const conn of this.unfinished) releaseSessionTimer(conn);
   }
 
   private accept(conn: sockjs.Connection): void {
+    this.unfinished.add(conn);
+    conn.once('close', () => this.unfinished.delete(conn));
     // A SockJS session spans several HTTP requests, so it is counted per session rather than per socket.
     const release = this.guard ? this.guard.perIp.tryAcquire(conn.remoteAddress) : () => undefined;
     if (!release) {
@@ -103,4 +110,10 @@ export class SockJsTransport {
  */
 const closeWith = (conn: sockjs.Connection, code: number, reason: string): void => {
   (conn.close as unknown as (code: number, reason: string) => boolean).call(conn, code, reason);
+};
+
+/** The session's pending timer (disconnect delay or heartbeat) lives on a field sockjs does not type. */
+const releaseSessionTimer = (conn: sockjs.Connection): void => {
+  const session = (conn as unknown as { _session?: { to_tref?: NodeJS.Timeout | null } })._session;
+  session?.to_tref?.unref();
 };

@@ -70,4 +70,21 @@ describe('SockJS at /rtc, sharing rooms with plain WebSocket clients', () => {
     expect(await ws.next('participantLeft', undefined, 10_000)).toEqual({ id: 'participantLeft', userId: 'sj-user' });
     await ws.close();
   });
+
+  it('a stopped node leaves no SockJS session timer holding the process open', async () => {
+    // Timers that keep the event loop alive (unref'd ones are not listed).
+    const liveTimers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = liveTimers();
+    const own = await startTestServer();
+    const sj = await openSockJs(`${own.httpUrl}/rtc`, ['xhr-streaming']);
+    sj.sock.send(JSON.stringify({ id: 'joinRoom', userId: 'sj-stop', roomId: 'c-sockjs-stop', communityId: '1', video: false, audio: true }));
+    await sj.next('existingParticipants');
+
+    await own.stop();
+    sj.sock.close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // sockjs keeps a closed streaming session for its disconnect delay (5 s) on a timer; a stopped node
+    // must not let that timer hold the process.
+    expect(liveTimers()).toBeLessThanOrEqual(before);
+  });
 });

@@ -12,9 +12,10 @@ const tryOpen = (url: string, origin?: string): Promise<string | number> =>
       socket.close();
       resolve('open');
     });
-    socket.once('unexpected-response', (_req, res) => {
+    socket.once('unexpected-response', (req, res) => {
       resolve(res.statusCode ?? 0);
-      res.resume();
+      // With this listener ws leaves the refused request to us; left open, its socket outlives the test.
+      req.destroy();
     });
     socket.once('error', (error) => {
       if (socket.readyState !== WebSocket.CLOSED) reject(error);

@@ -5,7 +5,7 @@ import type { RedisKeys } from './redis-keys';
 import type { HostedRooms } from './redis-room-state-store';
 import { assertLiveness } from './redis-settings';
 import { DEAD_NODES_SCRIPT, FORGET_NODE_SCRIPT, HEARTBEAT_SCRIPT } from './node-scripts';
-import { REAP_DEAD_ROOM_SCRIPT, REAP_ROOM_SCRIPT } from './room-scripts';
+import { REAP_ROOM_SCRIPT } from './room-scripts';
 import { asInteger, asStringList, decodeRoom } from './room-record-codec';
 
 export interface RedisNodeRegistryOptions {
@@ -202,11 +202,12 @@ export class RedisNodeRegistry implements NodeDirectory {
     const own = nodeId === this.nodeId;
     const removed = await Promise.all(
       roomIds.map(async (roomId) => {
-        if (own) return asInteger(await connection.call('reap/room', (client) => REAP_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [nodeId])));
-        const reply = await connection.call('reap/room', (client) => REAP_DEAD_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [nodeId]));
-        const room = Array.isArray(reply) && asInteger(reply[0]) === 1 ? decodeRoom(roomId, reply.slice(1)) : undefined;
+        const reply = await connection.call('reap/room', (client) => REAP_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [nodeId]));
+        if (!Array.isArray(reply) || asInteger(reply[0]) !== 1) return 0;
+        // At a graceful stop this node's members already departed the normal way.
+        const room = own ? undefined : decodeRoom(roomId, reply.slice(1));
         if (room) this.reaped.tell(room);
-        return Array.isArray(reply) ? asInteger(reply[0]) : 0;
+        return 1;
       }),
     );
     const forgotten = await connection.call('reap/forget', (client) =>

@@ -121,27 +121,11 @@ return 1
 /**
  * Deletes the room and its claim only while they still belong to `ARGV[1]` (a dead node, or this node
  * dropping a room it no longer holds), so a reaper never removes a room another node took over.
- * Returns 1 when the room record was removed.
+ * Returns { 1, meta, members } (the HGETALL replies decodeRoom reads) when the room record was removed,
+ * so a reaper can report a dead node's members gone, else { 0 }.
  */
 export const REAP_ROOM_SCRIPT = new LuaScript(
   'rtc-reap-room',
-  `
-local removed = 0
-if redis.call('HGET', KEYS[1], 'nodeId') == ARGV[1] then
-  redis.call('DEL', KEYS[1], KEYS[2])
-  removed = 1
-end
-if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
-return removed
-`,
-);
-
-/**
- * REAP_ROOM_SCRIPT for the room of a dead node, returning what it removed: { 1, meta, members } (the
- * HGETALL replies that decodeRoom reads) or { 0 }. The reaper reports those members gone.
- */
-export const REAP_DEAD_ROOM_SCRIPT = new LuaScript(
-  'rtc-reap-dead-room',
   `
 local reply = { 0 }
 if redis.call('HGET', KEYS[1], 'nodeId') == ARGV[1] then

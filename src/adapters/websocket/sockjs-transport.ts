@@ -16,8 +16,6 @@ type SockJsHandler = (req: IncomingMessage, resOrSocket: ServerResponse | Duplex
 export class SockJsTransport {
   private readonly handler: SockJsHandler;
   private readonly open = new Set<sockjs.Connection>();
-  /** Every session sockjs has not finished yet, admitted or refused: close() reaches each one's timer. */
-  private readonly unfinished = new Set<sockjs.Connection>();
 
   constructor(
     private readonly sessions: SessionFactory,
@@ -68,20 +66,16 @@ export class SockJsTransport {
   }
 
   async close(code = 1001, reason = 'server shutting down'): Promise<void> {
-    for (const conn of this.open) closeWith(conn, code, reason);
-    // sockjs keeps each closed streaming session for its disconnect delay on a timer of its own; unref'd,
-    // those timers no longer hold a stopped node's process (an embedding one, a test worker) that long.
-    for (const conn of this.unfinished) releaseSessionTimer(conn);
+    // Admitted sessions stay in `open` until sockjs finishes them, after its disconnect delay.
+    for (const conn of this.open) closeFinally(conn, code, reason);
   }
 
   private accept(conn: sockjs.Connection): void {
-    this.unfinished.add(conn);
-    conn.once('close', () => this.unfinished.delete(conn));
     // A SockJS session spans several HTTP requests, so it is counted per session rather than per socket.
     const release = this.guard ? this.guard.perIp.tryAcquire(conn.remoteAddress) : () => undefined;
     if (!release) {
       conn.write(JSON.stringify({ id: 'error', code: 'rateLimited', message: 'too many connections from this address' }));
-      closeWith(conn, CloseCode.tryAgainLater, 'too many connections from this address');
+      closeFinally(conn, CloseCode.tryAgainLater, 'too many connections from this address');
       return;
     }
     this.open.add(conn);
@@ -112,8 +106,13 @@ const closeWith = (conn: sockjs.Connection, code: number, reason: string): void 
   (conn.close as unknown as (code: number, reason: string) => boolean).call(conn, code, reason);
 };
 
-/** The session's pending timer (disconnect delay or heartbeat) lives on a field sockjs does not type. */
-const releaseSessionTimer = (conn: sockjs.Connection): void => {
+/**
+ * Closes a session for good (refused, or the node stops). sockjs keeps a closed streaming session for its
+ * disconnect delay on a timer of its own; unref'd, that timer no longer holds a stopped node's process
+ * (an embedding one, a test worker) that long. The timer lives on a field sockjs does not type.
+ */
+const closeFinally = (conn: sockjs.Connection, code: number, reason: string): void => {
+  closeWith(conn, code, reason);
   const session = (conn as unknown as { _session?: { to_tref?: NodeJS.Timeout | null } })._session;
   session?.to_tref?.unref();
 };

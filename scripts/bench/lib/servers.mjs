@@ -13,11 +13,14 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..',
 const BENCH_DIR = resolve(ROOT, 'scripts', 'bench');
 
 /** Bundles src/main.ts like test/support/node-process.ts does (npm packages stay external); returns the file. */
-export const bundleServer = (fileName = 'server.cjs') => {
+export const bundleServer = (fileName = 'server.cjs') => bundleForNode(resolve(ROOT, 'src', 'main.ts'), fileName);
+
+/** Bundles a TypeScript entry point to .tmp/bench/<fileName> for Node (npm packages stay external). */
+export const bundleForNode = (entry, fileName) => {
   const out = resolve(ROOT, '.tmp', 'bench', fileName);
   mkdirSync(dirname(out), { recursive: true });
   buildSync({
-    entryPoints: [resolve(ROOT, 'src', 'main.ts')],
+    entryPoints: [entry],
     bundle: true,
     platform: 'node',
     target: 'node20',

@@ -198,27 +198,34 @@ export class RedisNodeRegistry implements NodeDirectory {
       );
       if (locked !== 'OK') return 0;
     }
-    const roomIds = asStringList(await connection.call('reap/rooms', (client) => client.smembers(keys.nodes.rooms(nodeId))));
-    const own = nodeId === this.nodeId;
-    const removed = await Promise.all(
-      roomIds.map(async (roomId) => {
-        const reply = await connection.call('reap/room', (client) => REAP_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [nodeId]));
-        if (!Array.isArray(reply) || asInteger(reply[0]) !== 1) return 0;
-        // At a graceful stop this node's members already departed the normal way.
-        const room = own ? undefined : decodeRoom(roomId, reply.slice(1));
-        if (room) this.reaped.tell(room);
-        return 1;
-      }),
-    );
-    const forgotten = await connection.call('reap/forget', (client) =>
-      FORGET_NODE_SCRIPT.run(client, [...this.registryKeys(nodeId)], [nodeId]),
-    );
-    if (options.lock) await connection.call('reap/unlock', (client) => client.del(keys.nodes.reapLock(nodeId)));
-    const rooms = removed.reduce<number>((sum, count) => sum + count, 0);
-    if (!own) {
-      logger.warn({ deadNode: nodeId, rooms, forgotten: asInteger(forgotten) === 1, by: this.nodeId }, 'reaped a dead signaling node');
+    try {
+      const roomIds = asStringList(await connection.call('reap/rooms', (client) => client.smembers(keys.nodes.rooms(nodeId))));
+      const own = nodeId === this.nodeId;
+      const removed = await Promise.all(
+        roomIds.map(async (roomId) => {
+          const reply = await connection.call('reap/room', (client) => REAP_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [nodeId]));
+          if (!Array.isArray(reply) || asInteger(reply[0]) !== 1) return 0;
+          // At a graceful stop this node's members already departed the normal way.
+          const room = own ? undefined : decodeRoom(roomId, reply.slice(1));
+          if (room) this.reaped.tell(room);
+          return 1;
+        }),
+      );
+      const forgotten = await connection.call('reap/forget', (client) =>
+        FORGET_NODE_SCRIPT.run(client, [...this.registryKeys(nodeId)], [nodeId]),
+      );
+      const rooms = removed.reduce<number>((sum, count) => sum + count, 0);
+      if (!own) {
+        logger.warn({ deadNode: nodeId, rooms, forgotten: asInteger(forgotten) === 1, by: this.nodeId }, 'reaped a dead signaling node');
+      }
+      return rooms;
+    } finally {
+      // Also when a call failed half-way (a slow Redis): the next heartbeat, here or elsewhere, tries
+      // again at once instead of waiting out the lock. Every deletion is conditional, so a retry is safe.
+      if (options.lock) {
+        await connection.call('reap/unlock', (client) => client.del(keys.nodes.reapLock(nodeId))).catch(() => undefined);
+      }
     }
-    return rooms;
   }
 
   /** all, urls, loads, alive, rooms, claims: the KEYS of the heartbeat and forget scripts. */

@@ -157,4 +157,26 @@ describe('node registry on a real redis-server: heartbeat, expiry, reaping', () 
     expect(await inspector.room('moved')).toMatchObject({ nodeId: 'node-a', host: 'node-a' });
     expect(await inspector.registeredNodes()).toEqual(['node-a', 'node-b']);
   });
+
+  it('a reaper that fails half-way lets go of its lock, so the next attempt need not wait it out', async () => {
+    const slow = { heartbeatMs: 20_000, expiryMs: 60_000 };
+    const a = await start('node-a', slow);
+    const dead = await start('node-e', slow);
+    await dead.store.recordJoin({ roomId: 'stuck', communityId: '1' }, member('s1'));
+    await dead.registry.beat();
+    await dead.close({ deregister: false });
+    await inspector.client.del(`${prefix}{nodes}:alive:node-e`);
+    // The dead node's room index is unreadable (wrong type): the reaper's second call fails.
+    const index = `${prefix}{nodes}:rooms:node-e`;
+    await inspector.client.del(index);
+    await inspector.client.set(index, 'not a set');
+
+    await expect(a.registry.reapDeadNodes()).rejects.toThrow(/WRONGTYPE/);
+    expect(await inspector.client.exists(`${prefix}{nodes}:reaping:node-e`)).toBe(0);
+
+    await inspector.client.del(index);
+    await inspector.client.sadd(index, 'stuck');
+    expect(await a.registry.reapDeadNodes()).toBe(1);
+    expect(await inspector.room('stuck')).toBeUndefined();
+  });
 });

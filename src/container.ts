@@ -11,6 +11,7 @@ import {
   NegotiateMedia,
   RelayMediaEvents,
   RoomDeparture,
+  RoomHolds,
   RoomRegistry,
   ReportLostRoom,
   SetMediaState,
@@ -67,6 +68,7 @@ export const TOKENS = {
   TokenVerifier: Symbol('TokenVerifier'),
   CoreDependencies: Symbol('CoreDependencies'),
   RoomDeparture: Symbol('RoomDeparture'),
+  RoomHolds: Symbol('RoomHolds'),
   JoinRoom: Symbol('JoinRoom'),
   NegotiateMedia: Symbol('NegotiateMedia'),
   AddIceCandidate: Symbol('AddIceCandidate'),
@@ -170,10 +172,13 @@ export const buildContainer = (config: Config, logger: Logger): Container => {
   }));
   const deps = (): CoreDependencies => get(TOKENS.CoreDependencies);
   c.bind(TOKENS.RoomDeparture).toDynamicValue(() => new RoomDeparture(deps()));
-  c.bind(TOKENS.JoinRoom).toDynamicValue(() => new JoinRoom(deps(), get(TOKENS.RoomDeparture)));
-  c.bind(TOKENS.NegotiateMedia).toDynamicValue(() => new NegotiateMedia(deps()));
-  c.bind(TOKENS.AddIceCandidate).toDynamicValue(() => new AddIceCandidate(deps()));
-  c.bind(TOKENS.SetMediaState).toDynamicValue(() => new SetMediaState(deps()));
+  c.bind(TOKENS.RoomHolds).toDynamicValue(() => new RoomHolds(deps()));
+  c.bind(TOKENS.JoinRoom).toDynamicValue(
+    () => new JoinRoom(deps(), get(TOKENS.RoomDeparture), get(TOKENS.RoomHolds), get(TOKENS.ReportLostRoom)),
+  );
+  c.bind(TOKENS.NegotiateMedia).toDynamicValue(() => new NegotiateMedia(deps(), get(TOKENS.RoomHolds)));
+  c.bind(TOKENS.AddIceCandidate).toDynamicValue(() => new AddIceCandidate(deps(), get(TOKENS.RoomHolds)));
+  c.bind(TOKENS.SetMediaState).toDynamicValue(() => new SetMediaState(deps(), get(TOKENS.RoomHolds)));
   c.bind(TOKENS.LeaveRoom).toDynamicValue(() => new LeaveRoom(deps(), get(TOKENS.RoomDeparture)));
   c.bind(TOKENS.RelayMediaEvents).toDynamicValue(() => new RelayMediaEvents(deps(), get(TOKENS.RoomDeparture)));
   c.bind(TOKENS.DrainNode).toDynamicValue(() => new DrainNode(deps(), get(TOKENS.RoomDeparture)));

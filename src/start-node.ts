@@ -1,6 +1,6 @@
 import pino from 'pino';
 import type { AddressInfo } from 'node:net';
-import type { DrainNode, Logger, MediaGateway, PresenceNotifier, RelayMediaEvents, ReportLostRoom, RoomStateStore } from './application';
+import type { DrainNode, Logger, MediaGateway, PresenceNotifier, RelayMediaEvents, ReportLostRoom, RoomHolds, RoomStateStore } from './application';
 import type { HttpFront } from './adapters/http/http-front';
 import type { SockJsTransport } from './adapters/websocket/sockjs-transport';
 import type { WebSocketTransport } from './adapters/websocket/websocket-transport';
@@ -44,6 +44,7 @@ export const startNode = async (config: Config, logger: Logger = createLogger(co
     logger.debug({ part: part.name }, 'started');
   }
   container.get<RelayMediaEvents>(TOKENS.RelayMediaEvents).start();
+  container.get<RoomHolds>(TOKENS.RoomHolds).start();
   const front = container.get<HttpFront>(TOKENS.HttpFront);
   const address: AddressInfo = await front.listen(config.PORT, config.HOST);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

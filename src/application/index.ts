@@ -16,3 +16,4 @@ export * from './use-cases/relay-media-events';
 export * from './use-cases/drain-node';
 export * from './use-cases/admin-moderation';
 export * from './use-cases/report-lost-room';
+export * from './use-cases/room-holds';

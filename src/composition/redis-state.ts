@@ -89,7 +89,7 @@ export const createRedisState = (config: Config, logger: Logger): RedisStateBack
     beginDrain: () => state.registry.beginDrain(),
     onLostRoom: (listener) => {
       state.registry.onRoomReaped(listener);
-      state.store.onRoomReplaced(listener);
+      state.store.onStaleRecordDropped(listener);
     },
     async announceListening(wsUrl) {
       if (publicUrl !== undefined) return;

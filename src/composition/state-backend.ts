@@ -1,5 +1,5 @@
 import type { Redis, Cluster } from 'ioredis';
-import type { RoomPlacement, RoomRecord, RoomStateStore } from '../application';
+import type { DepartedRoom, RoomPlacement, RoomStateStore } from '../application';
 import type { HttpRoute } from '../adapters/http/http-route';
 import type { LifecyclePart } from './node-lifecycle';
 
@@ -15,10 +15,10 @@ export interface StateBackend {
   /** Called once the node listens, with its WebSocket URL (the port is only known then when PORT=0). */
   announceListening?(wsUrl: string): Promise<void>;
   /**
-   * Subscribes to rooms whose host died, as this node frees them: reaped, or replaced by a join here that
-   * took the room over first (shared state only).
+   * Subscribes to rooms whose host died, as this node frees them: reaped, or left by an earlier run of
+   * this node (shared state only). Their members must be reported gone.
    */
-  onLostRoom?(listener: (room: RoomRecord) => void): void;
+  onLostRoom?(listener: (room: DepartedRoom) => void): void;
   /** The node starts draining: new rooms should go elsewhere from now on. */
   beginDrain?(): Promise<void>;
 }

@@ -21,6 +21,7 @@ export const ERROR_CODES = [
   'mediaServerUnavailable',
   'stateStoreUnavailable',
   'wrongNode',
+  'roomMoved',
   'rateLimited',
   'serverShuttingDown',
   'internalError',

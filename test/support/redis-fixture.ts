@@ -17,11 +17,18 @@ export interface RedisFixture {
   kill(): Promise<void>;
   /** Kills Redis and starts an empty one on the same port. */
   restart(): Promise<void>;
+  /** Freezes Redis (SIGSTOP, or a paused container): connections stay open, nothing is answered. */
+  freeze(): Promise<void>;
+  /** Resumes a frozen Redis (SIGCONT): it answers everything that waited. */
+  thaw(): Promise<void>;
 }
 
 export interface RedisClusterFixture {
   readonly nodes: readonly { host: string; port: number }[];
   stop(): Promise<void>;
+  /** Freezes every master at once (SIGSTOP): the whole cluster stops answering with connections open. */
+  freeze(): Promise<void>;
+  thaw(): Promise<void>;
 }
 
 const CONTAINER_TIMEOUT_MS = 4_000;
@@ -46,6 +53,8 @@ export const startRedis = async (): Promise<RedisFixture> => {
         stop: () => container.halt(),
         kill: () => container.halt(),
         restart: () => container.respawn(CONTAINER_TIMEOUT_MS * 5),
+        freeze: () => container.freeze(true),
+        thaw: () => container.freeze(false),
       };
     } catch (error) {
       log(`no container engine (${(error as Error).message.split('\n')[0]}); using local redis-server`);
@@ -63,6 +72,8 @@ export const startRedis = async (): Promise<RedisFixture> => {
       await server.halt('SIGKILL');
       await server.spawn();
     },
+    freeze: async () => server.signal('SIGSTOP'),
+    thaw: async () => server.signal('SIGCONT'),
   };
 };
 
@@ -108,7 +119,12 @@ export const startRedisCluster = async (): Promise<RedisClusterFixture> => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     log(`Redis Cluster of local redis-server processes on ports ${servers.map((s) => s.port).join(', ')}`);
-    return { nodes: servers.map((s) => ({ host: '127.0.0.1', port: s.port })), stop };
+    return {
+      nodes: servers.map((s) => ({ host: '127.0.0.1', port: s.port })),
+      stop,
+      freeze: async () => servers.forEach((s) => s.signal('SIGSTOP')),
+      thaw: async () => servers.forEach((s) => s.signal('SIGCONT')),
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -1,24 +1,31 @@
 import type { ConnectionId, MediaState, RoomId, UserId } from '../../domain';
-import type { MemberRecord, RoomHeader, RoomRecord, RoomStateStore } from '../../application';
+import type { DepartedRoom, JoinReceipt, LeaveReceipt, MemberRecord, RoomHeader, RoomRecord, RoomStateStore } from '../../application';
 
 /** The embedded default for a single node: the shared record lives in this process only. */
 export class InMemoryRoomStateStore implements RoomStateStore {
   private readonly rooms = new Map<RoomId, { header: RoomHeader; members: Map<UserId, MemberRecord> }>();
+  private lastStamp = 0;
 
-  constructor(private readonly nodeId: string) {}
+  constructor(
+    private readonly nodeId: string,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  async recordJoin(room: RoomHeader, member: MemberRecord): Promise<void> {
+  async recordJoin(room: RoomHeader, member: MemberRecord): Promise<JoinReceipt> {
     const entry = this.rooms.get(room.roomId) ?? { header: room, members: new Map<UserId, MemberRecord>() };
     entry.header = { ...entry.header, ...room };
     entry.members.set(member.userId, member);
     this.rooms.set(room.roomId, entry);
+    return { at: this.stamp() };
   }
 
-  async recordLeave(roomId: RoomId, userId: UserId, connectionId: ConnectionId): Promise<void> {
+  async recordLeave(roomId: RoomId, userId: UserId, connectionId: ConnectionId): Promise<LeaveReceipt> {
     const entry = this.rooms.get(roomId);
-    if (entry?.members.get(userId)?.connectionId !== connectionId) return;
-    entry.members.delete(userId);
-    if (entry.members.size === 0) this.rooms.delete(roomId);
+    if (entry?.members.get(userId)?.connectionId === connectionId) {
+      entry.members.delete(userId);
+      if (entry.members.size === 0) this.rooms.delete(roomId);
+    }
+    return { at: this.stamp(), outcome: 'recorded' };
   }
 
   async recordMediaState(roomId: RoomId, userId: UserId, state: MediaState): Promise<void> {
@@ -29,6 +36,12 @@ export class InMemoryRoomStateStore implements RoomStateStore {
 
   async recordRoomClosed(roomId: RoomId): Promise<void> {
     this.rooms.delete(roomId);
+  }
+
+  /** One node holds every room, so none is ever taken over; nothing to give up. */
+  async recordRoomAbandoned(roomId: RoomId): Promise<DepartedRoom | undefined> {
+    this.rooms.delete(roomId);
+    return undefined;
   }
 
   async getRoom(roomId: RoomId): Promise<RoomRecord | undefined> {
@@ -46,6 +59,12 @@ export class InMemoryRoomStateStore implements RoomStateStore {
 
   async shutdown(): Promise<void> {
     this.rooms.clear();
+  }
+
+  /** Presence times from this node's clock, strictly increasing, so one user's events never tie. */
+  private stamp(): number {
+    this.lastStamp = Math.max(this.now(), this.lastStamp + 1);
+    return this.lastStamp;
   }
 
   private toRecord(header: RoomHeader, members: Map<UserId, MemberRecord>): RoomRecord {

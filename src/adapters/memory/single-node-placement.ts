@@ -1,5 +1,5 @@
 import { SignalingError, type RoomId } from '../../domain';
-import type { PlacementDecision, RoomLocation, RoomLocator, RoomPlacement } from '../../application';
+import type { HoldCheck, PlacementDecision, RoomLocation, RoomLocator, RoomPlacement } from '../../application';
 
 /**
  * With one signaling node every room is hosted here. It still answers the room lookup, so clients use
@@ -25,6 +25,17 @@ export class SingleNodePlacement implements RoomPlacement, RoomLocator {
   }
 
   async release(): Promise<void> {}
+
+  /** One node: nobody else can take a room, so every hold is certain. */
+  isHoldConfirmed(): boolean {
+    return true;
+  }
+
+  async confirmHold(): Promise<HoldCheck> {
+    return { held: true };
+  }
+
+  onHoldLost(): void {}
 
   async locate(roomId: RoomId): Promise<RoomLocation> {
     if (this.url === undefined) throw new SignalingError('stateStoreUnavailable', `this node does not know its address yet; ask again for room ${roomId}`);

@@ -1,4 +1,4 @@
-import type { MemberRecord, RoomHeader, RoomRecord, RoomStateStore } from '../../application';
+import type { DepartedRoom, JoinReceipt, LeaveReceipt, MemberRecord, RoomHeader, RoomRecord, RoomStateStore } from '../../application';
 import type { ConnectionId, MediaState, RoomId, UserId } from '../../domain';
 import { OperationTimer } from './operation-timer';
 import type { SignalingMetrics } from './signaling-metrics';
@@ -18,10 +18,10 @@ export class TimedRoomStateStore implements RoomStateStore {
     return this.timer.time(operation, work);
   }
 
-  recordJoin(room: RoomHeader, member: MemberRecord): Promise<void> {
+  recordJoin(room: RoomHeader, member: MemberRecord): Promise<JoinReceipt> {
     return this.timed('recordJoin', () => this.inner.recordJoin(room, member));
   }
-  recordLeave(roomId: RoomId, userId: UserId, connectionId: ConnectionId): Promise<void> {
+  recordLeave(roomId: RoomId, userId: UserId, connectionId: ConnectionId): Promise<LeaveReceipt> {
     return this.timed('recordLeave', () => this.inner.recordLeave(roomId, userId, connectionId));
   }
   recordMediaState(roomId: RoomId, userId: UserId, state: MediaState): Promise<void> {
@@ -29,6 +29,9 @@ export class TimedRoomStateStore implements RoomStateStore {
   }
   recordRoomClosed(roomId: RoomId): Promise<void> {
     return this.timed('recordRoomClosed', () => this.inner.recordRoomClosed(roomId));
+  }
+  recordRoomAbandoned(roomId: RoomId): Promise<DepartedRoom | undefined> {
+    return this.timed('recordRoomAbandoned', () => this.inner.recordRoomAbandoned(roomId));
   }
   getRoom(roomId: RoomId): Promise<RoomRecord | undefined> {
     return this.timed('getRoom', () => this.inner.getRoom(roomId));

@@ -34,6 +34,8 @@ const departureTypes: Readonly<Record<DepartureReason, PresenceMessageType>> = {
   shutdown: 'signaling',
   // The node holding the user's connection died: the connection went down with it.
   nodeLost: 'signaling',
+  // The node found another holds the room and closed the user's connection, sending it there.
+  roomMoved: 'signaling',
   left: 'leave',
   kicked: 'leave',
   mediaLost: 'leave',

@@ -11,6 +11,12 @@ export interface OutboxKeys {
   stream(nodeId: string): string;
   /** STRING with a TTL, refreshed by the owning node while it runs: absent means the node is dead. */
   alive(nodeId: string): string;
+  /**
+   * STRING: the generation of the node's hold on its stream. A node that takes over a dead node's stream
+   * raises it, so the owner, if it was only paused, finds its writes refused and learns that its stored
+   * notifications are another node's to deliver now.
+   */
+  epoch(nodeId: string): string;
   /** SET of node ids that may have an outbox, for the dead-node sweep. */
   readonly owners: string;
 }
@@ -20,6 +26,7 @@ export function outboxKeys(prefix: string): OutboxKeys {
   return {
     stream: (nodeId) => `${base}outbox:${nodeId}`,
     alive: (nodeId) => `${base}alive:${nodeId}`,
+    epoch: (nodeId) => `${base}epoch:${nodeId}`,
     owners: `${base}owners`,
   };
 }
@@ -31,17 +38,70 @@ export const MESSAGE_FIELD = 'm';
 export const OWNER_ALIVE = 'alive';
 
 /**
+ * How long the outbox keys live after the last write or heartbeat of their owner: a stream no live node
+ * took over within a day is only stale news. Every key the project writes has an expiry.
+ */
+export const OUTBOX_TTL_MS = 24 * 3_600_000;
+
+/** A new epoch: larger than any before, even after the key expired (Redis's clock). */
+const NEXT_EPOCH = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local epoch = string.format('%.0f', math.max((tonumber(redis.call('GET', EPOCH)) or 0) + 1, now))
+redis.call('SET', EPOCH, epoch, 'PX', TTL)
+`;
+
+/** KEYS: epoch. ARGV: ttl. Takes the stream for this process with a new epoch, which it returns. */
+export const CLAIM_OUTBOX_SCRIPT = `
+local EPOCH, TTL = KEYS[1], ARGV[1]
+${NEXT_EPOCH}
+return epoch
+`;
+
+/**
+ * The owner's liveness, refused (0) once another node took the stream over. KEYS: epoch, alive, owners,
+ * stream. ARGV: epoch, livenessMs, ttl, nodeId, alive value.
+ */
+export const OUTBOX_HEARTBEAT_SCRIPT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[4])
+redis.call('PEXPIRE', KEYS[3], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[4], ARGV[3])
+return 1
+`;
+
+/** Appends messages; refused (false) once another node took the stream over. KEYS: epoch, stream. ARGV: epoch, ttl, field, json... */
+export const OUTBOX_APPEND_SCRIPT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+local ids = {}
+for i = 4, #ARGV do ids[#ids + 1] = redis.call('XADD', KEYS[2], '*', ARGV[3], ARGV[i]) end
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return ids
+`;
+
+/** Deletes delivered messages; refused (-1) once another node took the stream over. KEYS: epoch, stream. ARGV: epoch, ids... */
+export const OUTBOX_DELETE_SCRIPT = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+return redis.call('XDEL', KEYS[2], unpack(ARGV, 2))
+`;
+
+/**
  * Moves every entry of a dead node's stream (KEYS[1]) to the end of ours (KEYS[2]), oldest first, deletes
  * the dead stream and forgets the dead node (SREM from KEYS[4]), in one atomic step: two nodes reaping the
  * same dead node cannot both get the entries, and a crash half-way cannot lose or double them. Refuses
  * (returns {'alive'}) when the owner's liveness key (KEYS[3]) exists: a node that came back, or never died,
- * keeps its outbox. Otherwise returns {'moved', newId, json, newId, json, ...}.
- * ARGV: [1] message field, [2] the dead node id.
+ * keeps its outbox. Otherwise returns {'moved', newId, json, newId, json, ...}, and raises the dead node's
+ * epoch (KEYS[5]) so that, if it was only paused, its next write is refused.
+ * ARGV: [1] message field, [2] the dead node id, [3] the keys' TTL.
  */
 export const ADOPT_OUTBOX_SCRIPT = `
 if redis.call('EXISTS', KEYS[3]) == 1 then
   return {'${OWNER_ALIVE}'}
 end
+local EPOCH, TTL = KEYS[5], ARGV[3]
+${NEXT_EPOCH}
 local moved = {'moved'}
 local entries = redis.call('XRANGE', KEYS[1], '-', '+')
 for _, entry in ipairs(entries) do
@@ -56,5 +116,6 @@ for _, entry in ipairs(entries) do
 end
 redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[4], ARGV[2])
+if #moved > 1 then redis.call('PEXPIRE', KEYS[2], TTL) end
 return moved
 `;

@@ -4,7 +4,19 @@ import { Backoff } from './backoff';
 import { BoundedQueue } from './bounded-queue';
 import { decodePresenceMessage, type PresenceMessage } from './presence-message';
 import type { OutboxEntry, PresenceOutbox } from './presence-outbox';
-import { ADOPT_OUTBOX_SCRIPT, DEFAULT_OUTBOX_KEY_PREFIX, MESSAGE_FIELD, OWNER_ALIVE, outboxKeys, type OutboxKeys } from './redis-outbox-keys';
+import {
+  ADOPT_OUTBOX_SCRIPT,
+  CLAIM_OUTBOX_SCRIPT,
+  DEFAULT_OUTBOX_KEY_PREFIX,
+  MESSAGE_FIELD,
+  OUTBOX_APPEND_SCRIPT,
+  OUTBOX_DELETE_SCRIPT,
+  OUTBOX_HEARTBEAT_SCRIPT,
+  OUTBOX_TTL_MS,
+  OWNER_ALIVE,
+  outboxKeys,
+  type OutboxKeys,
+} from './redis-outbox-keys';
 import { sleep, untilAborted, withTimeout } from './with-timeout';
 
 /** `queued`: not in Redis yet; `writing`: XADD in flight; `stored`: in Redis as `streamId`; `gone`: delivered or dropped. */
@@ -65,6 +77,8 @@ export class RedisPresenceOutbox implements PresenceOutbox {
   private loaded = false;
   private arrivalListener: () => void = () => undefined;
   private syncing: Promise<void> | undefined;
+  /** This process's hold on its stream (see OutboxKeys.epoch); undefined until claimed. */
+  private epoch: string | undefined;
 
   constructor(
     private readonly redis: PresenceRedisClient,
@@ -82,6 +96,8 @@ export class RedisPresenceOutbox implements PresenceOutbox {
   async open(): Promise<void> {
     while (!this.loaded && !this.stop.signal.aborted) {
       try {
+        // A new epoch first: an earlier process of this node id, if it still runs (paused), is fenced off.
+        await this.claimEpoch();
         // Alive before loading: a sweeping node must not move entries this process is about to send.
         await this.heartbeat();
         const older = await this.loadStream();
@@ -147,7 +163,18 @@ export class RedisPresenceOutbox implements PresenceOutbox {
     if (deadNodeId === this.options.nodeId) return 0;
     const deadKey = this.keys.stream(deadNodeId);
     const moving = this.redis
-      .eval(ADOPT_OUTBOX_SCRIPT, 4, deadKey, this.key, this.keys.alive(deadNodeId), this.keys.owners, MESSAGE_FIELD, deadNodeId)
+      .eval(
+        ADOPT_OUTBOX_SCRIPT,
+        5,
+        deadKey,
+        this.key,
+        this.keys.alive(deadNodeId),
+        this.keys.owners,
+        this.keys.epoch(deadNodeId),
+        MESSAGE_FIELD,
+        deadNodeId,
+        OUTBOX_TTL_MS,
+      )
       .then((reply) => this.mergeAdopted(reply, deadKey));
     // Merged whenever it lands, even after the caller stopped waiting.
     moving.catch(() => undefined);
@@ -213,13 +240,59 @@ export class RedisPresenceOutbox implements PresenceOutbox {
     return undefined;
   }
 
+  private async claimEpoch(): Promise<void> {
+    const epoch = await withTimeout(
+      this.redis.eval(CLAIM_OUTBOX_SCRIPT, 1, this.keys.epoch(this.options.nodeId), OUTBOX_TTL_MS),
+      this.options.timeoutMs,
+      'presence outbox epoch',
+    );
+    this.epoch = String(epoch);
+  }
+
   /** Says this node is alive (and may own an outbox) for the next `livenessMs`. */
   private async heartbeat(): Promise<void> {
     const nodeId = this.options.nodeId;
-    const transaction = this.redis.multi().set(this.keys.alive(nodeId), String(Date.now()), 'PX', this.livenessMs).sadd(this.keys.owners, nodeId);
-    const results = await withTimeout(transaction.exec(), this.options.timeoutMs, 'presence liveness');
-    const failed = results?.find(([error]) => error);
-    if (!results || failed) throw failed?.[0] ?? new Error('presence liveness transaction aborted');
+    const kept = await withTimeout(
+      this.redis.eval(
+        OUTBOX_HEARTBEAT_SCRIPT,
+        4,
+        this.keys.epoch(nodeId),
+        this.keys.alive(nodeId),
+        this.keys.owners,
+        this.key,
+        this.epoch ?? '',
+        this.livenessMs,
+        OUTBOX_TTL_MS,
+        nodeId,
+        String(Date.now()),
+      ),
+      this.options.timeoutMs,
+      'presence liveness',
+    );
+    if (Number(kept) !== 1) await this.takenOver();
+  }
+
+  /**
+   * Another node took this node's stream over while this one could not renew its liveness (it was paused,
+   * or cut off from Redis): what this node had stored is that node's to deliver now, and sending it from
+   * here too would only send it twice. What never reached Redis stays here. The stream is this node's
+   * again under a new epoch.
+   */
+  private async takenOver(): Promise<void> {
+    let handedOver = 0;
+    for (const entry of this.queue.values()) {
+      if (entry.state === 'stored' && this.queue.remove(entry)) {
+        entry.state = 'gone';
+        handedOver += 1;
+      }
+    }
+    this.unDeleted.length = 0;
+    this.logger.warn(
+      { key: this.key, handedOver },
+      'presence outbox: another node took over the notifications this node had stored while it was unreachable; it delivers them',
+    );
+    await this.claimEpoch();
+    await this.heartbeat();
   }
 
   /** Runs `task` every `intervalMs` until close; failures are logged, never thrown. */
@@ -297,21 +370,29 @@ export class RedisPresenceOutbox implements PresenceOutbox {
     const batch = this.unwritten.splice(0, WRITE_BATCH).filter((e) => e.state === 'queued');
     if (batch.length === 0) return true;
     for (const entry of batch) entry.state = 'writing';
-    const transaction = this.redis.multi();
-    for (const entry of batch) transaction.xadd(this.key, '*', MESSAGE_FIELD, JSON.stringify(entry.message));
-    const attempt = transaction.exec();
-    let results: Awaited<typeof attempt>;
+    const attempt = this.redis.eval(
+      OUTBOX_APPEND_SCRIPT,
+      2,
+      this.keys.epoch(this.options.nodeId),
+      this.key,
+      this.epoch ?? '',
+      OUTBOX_TTL_MS,
+      MESSAGE_FIELD,
+      ...batch.map((entry) => JSON.stringify(entry.message)),
+    );
+    let reply: unknown;
     try {
-      results = await withTimeout(attempt, this.options.timeoutMs, `XADD ${this.key}`);
+      reply = await withTimeout(attempt, this.options.timeoutMs, `XADD ${this.key}`);
     } catch (error) {
       this.logger.warn({ err: error, key: this.key, entries: batch.length }, 'presence outbox: Redis did not store notifications yet');
       // Never write again while this attempt may still land: wait for its real outcome.
-      results = await attempt.catch(() => null);
+      reply = await attempt.catch(() => undefined);
     }
+    const ids = Array.isArray(reply) ? reply : undefined;
     const failed: StreamEntry[] = [];
     batch.forEach((entry, index) => {
-      const [error, id] = results?.[index] ?? [new Error('transaction aborted'), null];
-      if (error || typeof id !== 'string') {
+      const id: unknown = ids?.[index];
+      if (typeof id !== 'string') {
         if (entry.state === 'writing') {
           entry.state = 'queued';
           failed.push(entry);
@@ -323,6 +404,8 @@ export class RedisPresenceOutbox implements PresenceOutbox {
       else entry.state = 'stored';
     });
     this.unwritten.unshift(...failed);
+    // null: refused, another node holds the stream now; what was written is written under a new epoch.
+    if (reply === null) await this.takenOver().catch(() => undefined);
     return failed.length === 0;
   }
 
@@ -330,7 +413,13 @@ export class RedisPresenceOutbox implements PresenceOutbox {
     const ids = this.unDeleted.splice(0, DELETE_BATCH);
     if (ids.length === 0) return true;
     try {
-      await withTimeout(this.redis.xdel(this.key, ...ids), this.options.timeoutMs, `XDEL ${this.key}`);
+      const deleted = await withTimeout(
+        this.redis.eval(OUTBOX_DELETE_SCRIPT, 2, this.keys.epoch(this.options.nodeId), this.key, this.epoch ?? '', ...ids),
+        this.options.timeoutMs,
+        `XDEL ${this.key}`,
+      );
+      // Refused: the stream these ids were in moved to another node with its entries.
+      if (Number(deleted) === -1) await this.takenOver();
       return true;
     } catch (error) {
       // XDEL is idempotent, so retrying after a timeout is harmless.

@@ -1,8 +1,8 @@
-import type { Logger, RoomRecord } from '../../application';
+import type { DepartedRoom, Logger } from '../../application';
 
-/** Who wants to hear of rooms freed from a dead host; one listener that throws does not stop the others. */
+/** Who wants to hear of rooms freed from a host that is gone; one listener that throws does not stop the others. */
 export class FreedRoomListeners {
-  private readonly listeners: ((room: RoomRecord) => void)[] = [];
+  private readonly listeners: ((room: DepartedRoom) => void)[] = [];
 
   constructor(
     private readonly logger: Logger,
@@ -10,16 +10,16 @@ export class FreedRoomListeners {
     private readonly how: string,
   ) {}
 
-  add(listener: (room: RoomRecord) => void): void {
+  add(listener: (room: DepartedRoom) => void): void {
     this.listeners.push(listener);
   }
 
-  tell(room: RoomRecord): void {
+  tell(room: DepartedRoom): void {
     for (const listener of this.listeners) {
       try {
         listener(room);
       } catch (error) {
-        this.logger.error({ err: error, roomId: room.roomId, how: this.how }, 'reporting a freed room failed');
+        this.logger.error({ err: error, roomId: room.record.roomId, how: this.how }, 'reporting a freed room failed');
       }
     }
   }

@@ -6,3 +6,4 @@ export * from './redis-node-registry';
 export * from './redis-room-placement';
 export * from './redis-state';
 export * from './local-room-mirror';
+export * from './room-leases';

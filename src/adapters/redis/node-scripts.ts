@@ -109,6 +109,16 @@ return 1
 `,
 );
 
+/** KEYS: this node's room index. ARGV: ttlMs, roomId. Adds the room; the index never lives without an expiry. */
+export const INDEX_ROOM_SCRIPT = new LuaScript(
+  'rtc-index-room',
+  `
+redis.call('SADD', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+`,
+);
+
 /** KEYS: a set. ARGV: ttlMs, members... Replaces the set's content at once. */
 export const REPLACE_SET_SCRIPT = new LuaScript(
   'rtc-replace-set',

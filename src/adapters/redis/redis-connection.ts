@@ -8,27 +8,47 @@ export type RedisClient = Redis | Cluster;
 /** Reconnect quickly at first, then once a second: a signaling node has nothing better to do meanwhile. */
 const retryDelay = (attempt: number): number => Math.min(attempt * 100, 1_000);
 
+/** Replies meaning the server cannot serve right now, as opposed to a refusal of this command. */
+const UNAVAILABLE_REPLY = /^(CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|BUSY|READONLY)\b/;
+
+const isReplyError = (error: unknown): boolean => error instanceof Error && error.name === 'ReplyError';
+
+/** A failure that says nothing about this command but that Redis cannot be reached or cannot answer. */
+const meansUnavailable = (error: unknown): boolean =>
+  !isReplyError(error) || (error instanceof Error && UNAVAILABLE_REPLY.test(error.message));
+
 /**
  * One ioredis client (single server or Cluster) shared by the store, the node registry and the placement.
- * Commands never wait for a connection (no offline queue, no retries), and every call has a deadline, so
- * a caller learns within about one command timeout that Redis is gone, as `stateStoreUnavailable`.
+ * Commands never wait for a connection (no offline queue, no retries), and every call has a deadline.
+ *
+ * A frozen Redis keeps its TCP connection open, so ioredis stays "ready" while every command times out.
+ * After the first call that fails that way the connection counts as unavailable: later calls fail at once
+ * with `stateStoreUnavailable` (a join is refused in microseconds, not after a deadline) until a PING
+ * answers again within the command timeout. The same PING probes a healthy connection every command
+ * timeout, so readiness turns false within about two timeouts of Redis stopping to answer, even with no
+ * traffic.
  */
 export class RedisConnection {
   readonly client: RedisClient;
   private readonly connectedListeners: (() => Promise<void>)[] = [];
-  private available = false;
+  /** Connected, and the last probe or call did not find Redis unresponsive. */
+  private healthy = false;
   private closing = false;
+  private lastTroubleAt = Number.NEGATIVE_INFINITY;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private probing = false;
 
   constructor(
     private readonly settings: RedisConnectionSettings,
     private readonly logger: Logger,
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.client = createClient(settings);
     this.client.on('ready', () => this.onReady());
-    this.client.on('close', () => this.onLost('connection closed'));
-    this.client.on('end', () => this.onLost('connection ended'));
+    this.client.on('close', () => this.trouble('connection closed'));
+    this.client.on('end', () => this.trouble('connection ended'));
     // ioredis emits 'error' on every failed reconnect attempt; an unlistened 'error' would crash the process.
-    this.client.on('error', (error: unknown) => this.onLost(describe(error)));
+    this.client.on('error', (error: unknown) => this.trouble(describe(error)));
   }
 
   get isCluster(): boolean {
@@ -36,7 +56,16 @@ export class RedisConnection {
   }
 
   isAvailable(): boolean {
-    return this.client.status === 'ready';
+    return this.healthy && this.client.status === 'ready';
+  }
+
+  /**
+   * Whether Redis failed this node within the last `ms` (a timeout, a lost connection). A node that could
+   * not reach Redis must not declare others dead from what it reads right after: their heartbeats may
+   * have failed for the same reason, and they had no chance to renew yet.
+   */
+  troubledWithin(ms: number): boolean {
+    return this.now() - this.lastTroubleAt < ms;
   }
 
   /** Runs after every (re)connection, including the first: the node re-asserts what it holds. */
@@ -46,7 +75,8 @@ export class RedisConnection {
 
   /** Connects, waiting at most `timeoutMs`; keeps retrying in the background if that was not enough. */
   async open(timeoutMs = this.settings.connectTimeoutMs * 2): Promise<boolean> {
-    this.client.connect().catch((error: unknown) => this.onLost(describe(error)));
+    this.client.connect().catch((error: unknown) => this.trouble(describe(error)));
+    this.scheduleProbe();
     return this.waitUntilAvailable(timeoutMs);
   }
 
@@ -70,29 +100,23 @@ export class RedisConnection {
    */
   async call<T>(operation: string, work: (client: RedisClient) => Promise<T>): Promise<T> {
     if (!this.isAvailable()) {
-      throw new SignalingError('stateStoreUnavailable', `state store unavailable (${operation}: not connected to Redis)`);
+      throw new SignalingError('stateStoreUnavailable', `state store unavailable (${operation}: Redis is not answering)`);
     }
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no reply within ${this.deadlineMs} ms`)),
-        this.deadlineMs,
-      );
-    });
     try {
-      return await Promise.race([work(this.client), deadline]);
+      return await this.withDeadline(work(this.client), this.deadlineMs);
     } catch (error) {
       if (error instanceof SignalingError) throw error;
+      if (meansUnavailable(error)) this.trouble(`${operation}: ${describe(error)}`);
       throw new SignalingError('stateStoreUnavailable', `state store unavailable (${operation}: ${describe(error)})`);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
   async close(): Promise<void> {
     this.closing = true;
     this.connectedListeners.length = 0;
-    if (this.isAvailable()) {
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
+    if (this.client.status === 'ready') {
       const quit = this.client.quit().catch(() => undefined);
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, this.settings.commandTimeoutMs).unref());
       await Promise.race([quit, timeout]);
@@ -107,9 +131,56 @@ export class RedisConnection {
     return this.settings.commandTimeoutMs * 2 + 100;
   }
 
+  private async withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no reply within ${ms} ms`)), ms);
+    });
+    try {
+      return await Promise.race([work, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** PING every command timeout while healthy, every tenth of it while not. */
+  private scheduleProbe(): void {
+    if (this.closing) return;
+    const every = this.healthy ? this.settings.commandTimeoutMs : Math.max(20, Math.min(this.settings.commandTimeoutMs / 10, 200));
+    this.probeTimer = setTimeout(() => void this.probe().finally(() => this.scheduleProbe()), every);
+    this.probeTimer.unref();
+  }
+
+  private async probe(): Promise<void> {
+    if (this.probing || this.closing || this.client.status !== 'ready') return;
+    this.probing = true;
+    try {
+      await this.withDeadline(this.pingAll(), this.settings.commandTimeoutMs);
+      if (!this.healthy && !this.closing && this.client.status === 'ready') {
+        this.healthy = true;
+        this.logger.info({ cluster: this.isCluster }, 'redis answers again');
+      }
+    } catch (error) {
+      this.trouble(`ping: ${describe(error)}`);
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  /** On a cluster every master must answer: a frozen one fails the keys of its slots. */
+  private async pingAll(): Promise<void> {
+    if (this.client instanceof Cluster) {
+      const masters = this.client.nodes('master');
+      if (masters.length === 0) throw new Error('no cluster master known');
+      await Promise.all(masters.map((node) => node.ping()));
+      return;
+    }
+    await this.client.ping();
+  }
+
   private onReady(): void {
-    if (!this.available) this.logger.info({ cluster: this.isCluster }, 'redis connection ready');
-    this.available = true;
+    if (!this.healthy) this.logger.info({ cluster: this.isCluster }, 'redis connection ready');
+    this.healthy = true;
     for (const listener of this.connectedListeners) {
       listener().catch((error: unknown) =>
         this.logger.warn({ err: error }, 'redis reconnect handler failed; the next heartbeat repairs the state'),
@@ -117,10 +188,15 @@ export class RedisConnection {
     }
   }
 
-  private onLost(reason: string): void {
-    if (!this.available || this.closing) return;
-    this.available = false;
-    this.logger.warn({ reason }, 'redis connection lost; state store calls fail until it is back');
+  private trouble(reason: string): void {
+    if (this.closing) return;
+    this.lastTroubleAt = this.now();
+    if (!this.healthy) return;
+    this.healthy = false;
+    this.logger.warn({ reason }, 'redis is not answering; state store calls fail at once until a PING succeeds');
+    // Probe soon rather than after a full healthy interval.
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.scheduleProbe();
   }
 }
 

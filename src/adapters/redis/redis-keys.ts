@@ -6,8 +6,14 @@ export interface RoomKeys {
   readonly meta: string;
   /** HASH `conn:<user>`, `media:<user>`, `joined:<user>` per member. */
   readonly members: string;
-  /** STRING: the node that holds the placement claim. */
+  /** STRING: the node that holds the room's lease (a placement claim, then the host's hold); expires unless renewed. */
   readonly host: string;
+  /**
+   * HASH `epoch` (the lease's generation: it only grows, and every write names the one it holds) and
+   * `stamp` (the last presence time issued for the room). Outlives the lease, so a node back from a pause
+   * can tell that someone held the room after it.
+   */
+  readonly fence: string;
 }
 
 export interface NodeKeys {
@@ -50,12 +56,12 @@ export class RedisKeys {
 
   room(roomId: RoomId): RoomKeys {
     const r = `${this.prefix}{room:${roomId}}:`;
-    return { meta: `${r}meta`, members: `${r}members`, host: `${r}host` };
+    return { meta: `${r}meta`, members: `${r}members`, host: `${r}host`, fence: `${r}fence` };
   }
 
-  /** In the order the room scripts expect them as KEYS[1..3]. */
-  roomKeyList(roomId: RoomId): [string, string, string] {
+  /** In the order the room scripts expect them as KEYS[1..4]. */
+  roomKeyList(roomId: RoomId): [string, string, string, string] {
     const k = this.room(roomId);
-    return [k.meta, k.members, k.host];
+    return [k.meta, k.members, k.host, k.fence];
   }
 }

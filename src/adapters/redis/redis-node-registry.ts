@@ -1,8 +1,9 @@
-import type { Logger, RoomRecord } from '../../application';
+import type { DepartedRoom, Logger } from '../../application';
 import { FreedRoomListeners } from './freed-room-listeners';
 import type { RedisConnection } from './redis-connection';
 import type { RedisKeys } from './redis-keys';
 import type { HostedRooms } from './redis-room-state-store';
+import type { RoomLeases } from './room-leases';
 import { assertLiveness } from './redis-settings';
 import { DEAD_NODES_SCRIPT, FORGET_NODE_SCRIPT, HEARTBEAT_SCRIPT } from './node-scripts';
 import { REAP_ROOM_SCRIPT } from './room-scripts';
@@ -20,6 +21,11 @@ export interface RedisNodeRegistryOptions {
   /** This node's load (live connections or participants) at the moment of each heartbeat. */
   readonly load: () => number;
   readonly rooms: HostedRooms;
+  readonly leases: RoomLeases;
+  /** TTL of a room's fence (see room-scripts.ts), given to the reap script. */
+  readonly fenceTtlMs: number;
+  /** Lifetime of the registry's keys after the last heartbeat (a dead node's entries outlive it that long). */
+  readonly indexTtlMs: number;
   readonly heartbeatMs: number;
   readonly expiryMs: number;
   readonly logger: Logger;
@@ -67,7 +73,7 @@ export class RedisNodeRegistry implements NodeDirectory {
   }
 
   /** Called with each room this node frees because its host died (not for its own rooms at a graceful stop). */
-  onRoomReaped(listener: (room: RoomRecord) => void): void {
+  onRoomReaped(listener: (room: DepartedRoom) => void): void {
     this.reaped.add(listener);
   }
 
@@ -75,6 +81,7 @@ export class RedisNodeRegistry implements NodeDirectory {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    this.options.leases.start();
     await this.beat();
     this.schedule();
   }
@@ -88,6 +95,7 @@ export class RedisNodeRegistry implements NodeDirectory {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.options.leases.stop();
     await this.beating;
     if (options.deregister === false) return;
     const { connection, keys } = this.options;
@@ -131,6 +139,9 @@ export class RedisNodeRegistry implements NodeDirectory {
   /** Finds nodes whose heartbeat expired and removes their rooms and entries. Returns the rooms this call removed. */
   async reapDeadNodes(registered?: readonly string[]): Promise<number> {
     const { connection, keys } = this.options;
+    // Right after Redis failed this node, the others' heartbeats may have failed the same way (a shared
+    // outage, a frozen Redis): their keys lapsed, yet they live and serve. Each gets one expiry to renew.
+    if (connection.troubledWithin(this.options.expiryMs)) return 0;
     const all = registered ?? asStringList(await connection.call('reap/nodes', (client) => client.smembers(keys.nodes.all)));
     const others = all.filter((id) => id !== this.nodeId);
     if (others.length === 0) return 0;
@@ -147,6 +158,7 @@ export class RedisNodeRegistry implements NodeDirectory {
     try {
       const roomIds = rooms.hostedRoomIds();
       const url = this.url;
+      const sentAt = this.options.leases.clock();
       // Without a URL to hand out, registering would send clients nowhere; rooms are still refreshed.
       const registered = asStringList(
         url !== undefined
@@ -154,11 +166,12 @@ export class RedisNodeRegistry implements NodeDirectory {
               HEARTBEAT_SCRIPT.run(
                 client,
                 [...this.registryKeys(this.nodeId)],
-                [this.nodeId, url, this.currentLoad(), this.options.expiryMs, this.options.expiryMs * 4, ...roomIds],
+                [this.nodeId, url, this.currentLoad(), this.options.expiryMs, this.options.indexTtlMs, ...roomIds],
               ),
             )
           : await connection.call('heartbeat/nodes', (client) => client.smembers(keys.nodes.all)),
       );
+      if (url !== undefined) this.options.leases.aliveRenewed(sentAt);
       this.known = [...new Set([...registered, this.nodeId])];
       await rooms.refreshHostedRooms();
       await this.reapDeadNodes(registered);
@@ -203,11 +216,13 @@ export class RedisNodeRegistry implements NodeDirectory {
       const own = nodeId === this.nodeId;
       const removed = await Promise.all(
         roomIds.map(async (roomId) => {
-          const reply = await connection.call('reap/room', (client) => REAP_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [nodeId]));
+          const reply = await connection.call('reap/room', (client) =>
+            REAP_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [nodeId, '', this.options.fenceTtlMs]),
+          );
           if (!Array.isArray(reply) || asInteger(reply[0]) !== 1) return 0;
           // At a graceful stop this node's members already departed the normal way.
-          const room = own ? undefined : decodeRoom(roomId, reply.slice(1));
-          if (room) this.reaped.tell(room);
+          const record = own ? undefined : decodeRoom(roomId, [reply[1], reply[2]]);
+          if (record) this.reaped.tell({ record, at: Number(reply[3]) });
           return 1;
         }),
       );

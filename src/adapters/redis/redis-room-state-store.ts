@@ -1,11 +1,24 @@
 import { SignalingError, type ConnectionId, type MediaState, type RoomId, type UserId } from '../../domain';
-import type { Logger, MemberRecord, RoomHeader, RoomRecord, RoomStateStore } from '../../application';
+import {
+  KeyedMutex,
+  type DepartedRoom,
+  type JoinReceipt,
+  type LeaveReceipt,
+  type Logger,
+  type MemberRecord,
+  type RoomHeader,
+  type RoomLocation,
+  type RoomRecord,
+  type RoomStateStore,
+} from '../../application';
 import { FreedRoomListeners } from './freed-room-listeners';
 import { LocalRoomMirror } from './local-room-mirror';
 import type { RedisConnection } from './redis-connection';
 import type { RedisKeys } from './redis-keys';
-import { LIVE_NODE_URL_SCRIPT } from './node-scripts';
+import { INDEX_ROOM_SCRIPT, LIVE_NODE_URL_SCRIPT } from './node-scripts';
+import type { RoomLeases } from './room-leases';
 import {
+  CLOSE_ROOM_SCRIPT,
   JOIN_SCRIPT,
   LEAVE_SCRIPT,
   MEDIA_STATE_SCRIPT,
@@ -21,27 +34,45 @@ export interface RedisRoomStateStoreOptions {
   readonly keys: RedisKeys;
   /** This node; recorded as the host of every room it writes. */
   readonly nodeId: string;
-  /** Lifetime of a room's keys; this node's heartbeat extends it (see refreshHostedRooms). */
+  /** The lease on a room (its host key's TTL); the record lives twice as long. Renewed by the heartbeat. */
   readonly roomTtlMs: number;
+  /** How long a room's fence (epoch, presence stamp) outlives its last write. */
+  readonly fenceTtlMs: number;
+  /** The TTL of this node's room index, as the registry's other keys. */
+  readonly indexTtlMs: number;
+  readonly leases: RoomLeases;
   readonly logger: Logger;
 }
 
 /** What the node registry's heartbeat and the placement need from the store. */
 export interface HostedRooms {
   hostedRoomIds(): readonly RoomId[];
-  /** Whether this node hosts the room now (it has members here and Redis does not name another host). */
+  /** Whether this node hosts the room now (it has members here and has not found the room taken). */
   hostsRoom(roomId: RoomId): boolean;
   /** Participants in the rooms this node hosts: its load. */
   readonly participantCount: number;
-  /** Extends the TTL of this node's room keys and rewrites any that went missing or may be stale. */
+  /** Renews this node's leases, rewrites records that went missing or may be stale, finds rooms taken. */
   refreshHostedRooms(): Promise<void>;
+  /** Renews one room's lease now; false when another node holds the room since (it is then marked lost). */
+  confirmHold(roomId: RoomId): Promise<boolean>;
+  /** Drops this node's lease on a room it holds without members (a claim nobody joined, a failed first join). */
+  releaseHold(roomId: RoomId): Promise<void>;
 }
+
+/** A refused write: another node held the room after this node's lease. */
+const REFUSED = -2;
+
+type Reply = readonly unknown[];
 
 /**
  * The shared room record in Redis. Each join, leave and media-state change is one Lua script on the
- * room's keys (one hash slot): one atomic step, one round trip. The node's room index lives in another
- * slot; it is written alongside the first join of a room (in parallel, same round trip) and rewritten
- * by every heartbeat, so it is derived data that repairs itself.
+ * room's keys (one hash slot): one atomic step, one round trip, refused when this node's lease on the
+ * room is no longer current (see room-scripts.ts). The node's room index lives in another slot; it is
+ * written alongside the first join of a room and rewritten by every heartbeat, so it repairs itself.
+ *
+ * Writes for one room leave this node one at a time, in order, each built when its turn comes: a
+ * heartbeat's rewrite of a room can no longer be built from a snapshot taken before a join and land
+ * after it (a NOSCRIPT retry used to resend it a round trip late and drop the new member for good).
  *
  * Every change is also kept in a local mirror, whatever Redis answered. A write that failed or timed out
  * marks its room dirty; the next heartbeat (or the reconnection) rewrites the room from the mirror or
@@ -51,36 +82,42 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
   private readonly connection: RedisConnection;
   private readonly keys: RedisKeys;
   private readonly nodeId: string;
+  private readonly leases: RoomLeases;
   private readonly mirror = new LocalRoomMirror();
+  private readonly writes = new KeyedMutex<RoomId>();
   /** Rooms whose Redis record may differ from the mirror; the value tells a later failure from an older one. */
   private readonly dirty = new Map<RoomId, number>();
   private dirtyMarks = 0;
-  /** Rooms held here that Redis records for another node (a split while Redis was unreachable). */
-  private readonly disowned = new Set<RoomId>();
+  /** The last presence time Redis issued for each room held here, so times issued here without it come later. */
+  private readonly stamps = new Map<RoomId, number>();
   private closed = false;
-  private readonly replaced: FreedRoomListeners;
+  private readonly dropped: FreedRoomListeners;
 
   constructor(private readonly options: RedisRoomStateStoreOptions) {
     this.connection = options.connection;
     this.keys = options.keys;
     this.nodeId = options.nodeId;
-    this.replaced = new FreedRoomListeners(options.logger, 'replaced by a join');
+    this.leases = options.leases;
+    this.dropped = new FreedRoomListeners(options.logger, 'left by an earlier run of this node');
     this.connection.onConnected(() => this.reassert());
   }
 
-  async recordJoin(room: RoomHeader, member: MemberRecord): Promise<void> {
+  recordJoin(room: RoomHeader, member: MemberRecord): Promise<JoinReceipt> {
+    return this.writes.run(room.roomId, () => this.join(room, member));
+  }
+
+  private async join(room: RoomHeader, member: MemberRecord): Promise<JoinReceipt> {
     const roomId = room.roomId;
     const firstHere = !this.mirror.has(roomId);
-    // In the mirror before sending, in the same tick: a heartbeat or re-assertion built after this line
-    // includes the member, and Redis receives it after this join.
+    // In the mirror before sending: a rewrite built after this line includes the member.
     this.mirror.join(room, member);
-    let reply: unknown;
+    const sentAt = this.leases.clock();
+    let reply: Reply;
     try {
       const [joined] = await Promise.all([
         this.connection.call('recordJoin', (client) =>
           JOIN_SCRIPT.run(client, this.keys.roomKeyList(roomId), [
-            this.nodeId,
-            this.options.roomTtlMs,
+            ...this.leaseArgs(roomId),
             room.communityId,
             ...mediaRefArgs(room),
             ...memberArgs(member),
@@ -88,75 +125,123 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
         ),
         firstHere ? this.indexRoom(roomId) : undefined,
       ]);
-      reply = joined;
+      reply = asReply(joined);
     } catch (error) {
       this.mirror.leave(roomId, member.userId, member.connectionId);
       this.markDirty(roomId);
       throw error;
     }
-    if (Array.isArray(reply) && asInteger(reply[0]) === -1) {
-      // Refused: another node holds the room's claim. Nothing was written.
+    const status = asInteger(reply[0]);
+    if (status < 0) {
+      // Refused, nothing written: another node holds the room.
       this.mirror.leave(roomId, member.userId, member.connectionId);
-      const host: unknown = reply[1];
-      throw await this.redirectTo(roomId, typeof host === 'string' ? host : '');
+      const host = typeof reply[1] === 'string' ? reply[1] : '';
+      if (status === REFUSED && !firstHere) {
+        this.leases.markLost(roomId);
+        throw await this.movedError(roomId, host);
+      }
+      if (firstHere) this.leases.forget(roomId);
+      throw await this.redirectTo(roomId, host);
     }
-    if (Array.isArray(reply)) {
-      // Joined, replacing the record a dead host left behind: its members are gone with that host.
-      const replaced = decodeRoom(roomId, reply.slice(1));
-      if (replaced && replaced.members.length > 0) this.replaced.tell(replaced);
+    this.leases.grant(roomId, String(reply[1]), sentAt);
+    const at = this.noteStamp(roomId, reply[2]);
+    if (reply.length <= 3) return { at };
+    // Joined, replacing the record a dead host (or an earlier lease of this node) left behind.
+    const record = decodeRoom(roomId, [reply[3], reply[4]]);
+    const replacedAt = Number(reply[5]);
+    return record ? { at, replaced: { record, at: replacedAt } } : { at };
+  }
+
+  recordLeave(roomId: RoomId, userId: UserId, connectionId: ConnectionId): Promise<LeaveReceipt> {
+    return this.writes.run(roomId, async () => {
+      this.mirror.leave(roomId, userId, connectionId);
+      const epoch = this.leases.epochOf(roomId);
+      if (epoch === undefined || this.leases.isLost(roomId)) return { at: this.localStamp(roomId), outcome: 'notHeld' };
+      let reply: Reply;
+      try {
+        reply = asReply(
+          await this.connection.call('recordLeave', (client) =>
+            LEAVE_SCRIPT.run(client, this.keys.roomKeyList(roomId), [...this.leaseArgs(roomId), userId, connectionId]),
+          ),
+        );
+      } catch {
+        this.markDirty(roomId);
+        return { at: this.localStamp(roomId), outcome: 'deferred' };
+      }
+      if (asInteger(reply[0]) === REFUSED) {
+        this.leases.markLost(roomId);
+        return { at: this.localStamp(roomId), outcome: 'notHeld' };
+      }
+      return { at: this.noteStamp(roomId, reply[1]), outcome: 'recorded' };
+    });
+  }
+
+  recordMediaState(roomId: RoomId, userId: UserId, state: MediaState): Promise<void> {
+    return this.writes.run(roomId, async () => {
+      this.mirror.setMediaState(roomId, userId, state);
+      if (this.leases.epochOf(roomId) === undefined || this.leases.isLost(roomId)) return;
+      const reply = asReply(
+        await this.write(roomId, 'recordMediaState', (client) =>
+          MEDIA_STATE_SCRIPT.run(client, this.keys.roomKeyList(roomId), [...this.leaseArgs(roomId), userId, encodeMedia(state)]),
+        ),
+      );
+      if (asInteger(reply[0]) === REFUSED) this.leases.markLost(roomId);
+    });
+  }
+
+  /** Removes the room and this node's lease on it, only while the lease is this node's. */
+  recordRoomClosed(roomId: RoomId): Promise<void> {
+    return this.writes.run(roomId, async () => {
+      this.mirror.close(roomId);
+      await Promise.all([this.closeLocked(roomId, 'recordRoomClosed'), this.unindexRoom(roomId)]);
+    });
+  }
+
+  releaseHold(roomId: RoomId): Promise<void> {
+    return this.writes.run(roomId, async () => {
+      if (this.mirror.has(roomId)) return;
+      await this.closeLocked(roomId, 'releaseHold');
+    });
+  }
+
+  /** Caller holds the room's write turn. The lease is forgotten once Redis no longer names this node. */
+  private async closeLocked(roomId: RoomId, operation: string): Promise<void> {
+    if (this.leases.epochOf(roomId) === undefined) return;
+    if (this.leases.isLost(roomId)) {
+      this.forgetRoom(roomId);
+      return;
     }
+    await this.write(roomId, operation, (client) => CLOSE_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), this.leaseArgs(roomId)));
+    this.forgetRoom(roomId);
   }
 
-  /** Called with the record of a dead host that a join here replaced (taking the room over before any reaper). */
-  onRoomReplaced(listener: (room: RoomRecord) => void): void {
-    this.replaced.add(listener);
-  }
-
-  async recordLeave(roomId: RoomId, userId: UserId, connectionId: ConnectionId): Promise<void> {
-    this.mirror.leave(roomId, userId, connectionId);
-    await this.write(roomId, 'recordLeave', (client) =>
-      LEAVE_SCRIPT.run(client, this.keys.roomKeyList(roomId), [userId, connectionId]),
-    );
-  }
-
-  async recordMediaState(roomId: RoomId, userId: UserId, state: MediaState): Promise<void> {
-    this.mirror.setMediaState(roomId, userId, state);
-    await this.write(roomId, 'recordMediaState', (client) =>
-      MEDIA_STATE_SCRIPT.run(client, this.keys.roomKeyList(roomId), [userId, encodeMedia(state)]),
-    );
-  }
-
-  /** Removes the room only while Redis records it as this node's: never another node's room of that id. */
-  async recordRoomClosed(roomId: RoomId): Promise<void> {
-    this.mirror.close(roomId);
-    this.disowned.delete(roomId);
-    const [removed] = await Promise.allSettled([
-      this.write(roomId, 'recordRoomClosed', (client) => REAP_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), [this.nodeId])),
-      // The heartbeat rewrites the index; a missed removal here costs nothing lasting.
-      this.connection
-        .call('recordRoomClosed/index', (client) => client.srem(this.keys.nodes.rooms(this.nodeId), roomId))
-        .catch(() => undefined),
-    ]);
-    if (removed.status === 'rejected') throw removed.reason;
+  recordRoomAbandoned(roomId: RoomId): Promise<DepartedRoom | undefined> {
+    return this.writes.run(roomId, async () => {
+      const epoch = this.leases.epochOf(roomId);
+      this.mirror.close(roomId);
+      this.forgetRoom(roomId);
+      void this.unindexRoom(roomId);
+      if (epoch === undefined) return undefined;
+      const reply = asReply(
+        await this.connection.call('recordRoomAbandoned', (client) =>
+          REAP_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), [this.nodeId, epoch, this.options.fenceTtlMs]),
+        ),
+      );
+      return departedFrom(roomId, reply);
+    });
   }
 
   async getRoom(roomId: RoomId): Promise<RoomRecord | undefined> {
-    const reply = await this.connection.call('getRoom', (client) =>
-      READ_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), []),
-    );
+    const reply = await this.connection.call('getRoom', (client) => READ_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), []));
     return decodeRoom(roomId, reply);
   }
 
   /** Every recorded room of every registered node (and this one's, registered or not). */
   async listRooms(): Promise<readonly RoomRecord[]> {
-    const nodes = new Set(
-      asStringList(await this.connection.call('listRooms/nodes', (client) => client.smembers(this.keys.nodes.all))),
-    );
+    const nodes = new Set(asStringList(await this.connection.call('listRooms/nodes', (client) => client.smembers(this.keys.nodes.all))));
     nodes.add(this.nodeId);
     const indexed = asStringList(
-      await this.connection.call('listRooms/index', (client) =>
-        client.sunion(...[...nodes].map((node) => this.keys.nodes.rooms(node))),
-      ),
+      await this.connection.call('listRooms/index', (client) => client.sunion(...[...nodes].map((node) => this.keys.nodes.rooms(node)))),
     );
     const roomIds = [...new Set([...indexed, ...this.hostedRoomIds()])];
     const rooms = await Promise.all(roomIds.map((roomId) => this.getRoom(roomId)));
@@ -173,12 +258,17 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     this.closed = true;
   }
 
+  /** Called with records an earlier run of this node id left behind, removed at (re)connection. */
+  onStaleRecordDropped(listener: (room: DepartedRoom) => void): void {
+    this.dropped.add(listener);
+  }
+
   hostedRoomIds(): readonly RoomId[] {
-    return this.mirror.roomIds().filter((roomId) => !this.disowned.has(roomId));
+    return this.mirror.roomIds().filter((roomId) => !this.leases.isLost(roomId));
   }
 
   hostsRoom(roomId: RoomId): boolean {
-    return this.mirror.has(roomId) && !this.disowned.has(roomId);
+    return this.mirror.has(roomId) && !this.leases.isLost(roomId);
   }
 
   get participantCount(): number {
@@ -187,30 +277,50 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
 
   async refreshHostedRooms(): Promise<void> {
     if (this.dirty.size > 0) await this.repair([...this.dirty.keys()]);
-    const roomIds = this.hostedRoomIds();
-    const outcomes = await Promise.all(
-      roomIds.map((roomId) =>
-        this.connection.call('refreshRoom', (client) =>
-          REFRESH_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), [this.nodeId, this.options.roomTtlMs]),
-        ),
+    const missing: RoomId[] = [];
+    await Promise.all(
+      this.hostedRoomIds().map((roomId) =>
+        this.writes.run(roomId, async () => {
+          if ((await this.refreshLocked(roomId)) === 'missing') missing.push(roomId);
+        }),
       ),
     );
-    const missing: RoomId[] = [];
-    outcomes.forEach((reply, i) => {
-      const roomId = roomIds[i];
-      if (roomId === undefined) return;
-      const outcome = asInteger(reply);
-      if (outcome === 0) missing.push(roomId);
-      if (outcome === -1) this.disown([roomId]);
-    });
-    // A room this node still holds but Redis lost (keys expired during a partition, a failed-over shard).
+    // A room this node still holds but Redis lost (keys expired during an outage, a failed-over shard).
     if (missing.length > 0) await this.repair(missing);
+  }
+
+  confirmHold(roomId: RoomId): Promise<boolean> {
+    return this.writes.run(roomId, async () => {
+      if (!this.leases.holds(roomId)) return true;
+      const outcome = await this.refreshLocked(roomId);
+      if (outcome === 'missing') return (await this.rewriteLocked(roomId)) !== 'lost';
+      return outcome !== 'lost';
+    });
+  }
+
+  /** Caller holds the room's write turn. */
+  private async refreshLocked(roomId: RoomId): Promise<'renewed' | 'missing' | 'lost' | 'gone'> {
+    if (!this.mirror.has(roomId) || this.leases.epochOf(roomId) === undefined) return 'gone';
+    if (this.leases.isLost(roomId)) return 'lost';
+    const sentAt = this.leases.clock();
+    const reply = asReply(
+      await this.connection.call('refreshRoom', (client) =>
+        REFRESH_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), this.leaseArgs(roomId)),
+      ),
+    );
+    const status = asInteger(reply[0]);
+    if (status === REFUSED) {
+      this.leases.markLost(roomId);
+      return 'lost';
+    }
+    this.leases.renewed(roomId, sentAt);
+    return status === 1 ? 'renewed' : 'missing';
   }
 
   /**
    * Rewrites this node's rooms and members as the node holds them, after every (re)connection: Redis may
-   * have restarted empty, or missed the leaves and closes of an outage. Rooms its index still lists
-   * that it no longer holds (closed during the outage, or left by an earlier run of this node id) go.
+   * have restarted empty, or missed the leaves and closes of an outage. Rooms its index still lists that
+   * it no longer holds (closed during the outage, or left by an earlier run of this node id) go.
    */
   async reassert(): Promise<void> {
     if (this.closed) return;
@@ -218,61 +328,75 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
       await this.connection.call('reassert/index', (client) => client.smembers(this.keys.nodes.rooms(this.nodeId))),
     );
     const roomIds = new Set([...this.mirror.roomIds(), ...indexed, ...this.dirty.keys()]);
-    const outcome = await this.repair([...roomIds].filter((roomId) => !this.disowned.has(roomId)));
+    const outcome = await this.repair([...roomIds].filter((roomId) => !this.leases.isLost(roomId)));
     this.options.logger.info({ nodeId: this.nodeId, ...outcome }, 'state re-asserted in Redis');
   }
 
   /** Makes Redis match the mirror for these rooms: rewritten when held here, removed (if still ours) when not. */
   private async repair(roomIds: readonly RoomId[]): Promise<{ rooms: number; dropped: number; conflicts: number; failures: number }> {
-    const marks = new Map(roomIds.map((roomId) => [roomId, this.dirty.get(roomId)]));
-    const results = await Promise.allSettled(
-      roomIds.map(async (roomId) => {
-        const room = this.mirror.record(roomId, this.nodeId);
-        if (!room) {
-          await this.connection.call('repair/drop', (client) =>
-            REAP_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), [this.nodeId]),
-          );
-          return 'dropped' as const;
-        }
-        const written = await this.connection.call('repair/rewrite', (client) =>
-          REASSERT_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), [
-            this.nodeId,
-            this.options.roomTtlMs,
-            room.communityId,
-            ...mediaRefArgs(room),
-            ...room.members.flatMap(memberArgs),
-          ]),
-        );
-        return asInteger(written) === 1 ? ('rewritten' as const) : ('conflict' as const);
-      }),
-    );
     const count = { rooms: 0, dropped: 0, conflicts: 0, failures: 0 };
-    const conflicts: RoomId[] = [];
-    results.forEach((result, i) => {
-      const roomId = roomIds[i];
-      if (roomId === undefined) return;
-      if (result.status === 'rejected') {
-        count.failures += 1;
-        return;
-      }
-      // Only a mark older than this repair is cleared; a write that failed meanwhile keeps the room dirty.
-      if (this.dirty.get(roomId) === marks.get(roomId)) this.dirty.delete(roomId);
-      if (result.value === 'rewritten') count.rooms += 1;
-      if (result.value === 'dropped') count.dropped += 1;
-      if (result.value === 'conflict') conflicts.push(roomId);
-    });
-    count.conflicts = conflicts.length;
-    this.disown(conflicts);
+    await Promise.all(
+      roomIds.map((roomId) =>
+        this.writes.run(roomId, async () => {
+          const mark = this.dirty.get(roomId);
+          try {
+            const outcome = await this.rewriteLocked(roomId);
+            count[outcome === 'rewritten' ? 'rooms' : outcome === 'lost' ? 'conflicts' : 'dropped'] += 1;
+            // Only a mark older than this repair is cleared; a write that failed meanwhile keeps the room dirty.
+            if (this.dirty.get(roomId) === mark) this.dirty.delete(roomId);
+          } catch {
+            count.failures += 1;
+          }
+        }),
+      ),
+    );
     return count;
   }
 
-  private disown(roomIds: readonly RoomId[]): void {
-    if (roomIds.length === 0) return;
-    for (const roomId of roomIds) this.disowned.add(roomId);
-    this.options.logger.warn(
-      { nodeId: this.nodeId, rooms: roomIds },
-      'rooms held here are recorded for another node (claimed while this node could not reach Redis); new joins go there',
+  /** Caller holds the room's write turn. Built from the mirror now, when it is this room's turn to be written. */
+  private async rewriteLocked(roomId: RoomId): Promise<'rewritten' | 'dropped' | 'lost'> {
+    const room = this.mirror.record(roomId, this.nodeId);
+    const epoch = this.leases.epochOf(roomId);
+    if (!room) {
+      if (epoch !== undefined) {
+        await this.closeLocked(roomId, 'repair/close');
+        return 'dropped';
+      }
+      // Not held here at all: a record an earlier run of this node id left (its members went with it).
+      const reply = asReply(
+        await this.connection.call('repair/drop', (client) =>
+          REAP_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), [this.nodeId, '', this.options.fenceTtlMs]),
+        ),
+      );
+      const departed = departedFrom(roomId, reply);
+      if (departed && departed.record.members.length > 0) this.dropped.tell(departed);
+      void this.unindexRoom(roomId);
+      return 'dropped';
+    }
+    if (epoch === undefined || this.leases.isLost(roomId)) return 'lost';
+    const sentAt = this.leases.clock();
+    const reply = asReply(
+      await this.connection.call('repair/rewrite', (client) =>
+        REASSERT_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), [
+          ...this.leaseArgs(roomId),
+          this.stamps.get(roomId) ?? 0,
+          room.communityId,
+          ...mediaRefArgs(room),
+          ...room.members.flatMap(memberArgs),
+        ]),
+      ),
     );
+    if (asInteger(reply[0]) === REFUSED) {
+      this.leases.markLost(roomId);
+      return 'lost';
+    }
+    this.leases.renewed(roomId, sentAt);
+    return 'rewritten';
+  }
+
+  /** node, epoch ('' before this node has one), lease TTL, fence TTL: the first ARGV of every fenced script. */
+  private leaseArgs(roomId: RoomId): (string | number)[] {
+    return [this.nodeId, this.leases.epochOf(roomId) ?? '', this.options.roomTtlMs, this.options.fenceTtlMs];
   }
 
   /** A write whose failure leaves the room dirty (Redis may or may not have applied it). */
@@ -290,20 +414,75 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     this.dirty.set(roomId, this.dirtyMarks);
   }
 
+  private forgetRoom(roomId: RoomId): void {
+    this.leases.forget(roomId);
+    this.stamps.delete(roomId);
+    this.dirty.delete(roomId);
+  }
+
+  private noteStamp(roomId: RoomId, value: unknown): number {
+    const at = Number(value);
+    this.stamps.set(roomId, Math.max(this.stamps.get(roomId) ?? 0, at));
+    return at;
+  }
+
+  /**
+   * A presence time for a change Redis did not stamp (it was unreachable, or refused): this node's clock,
+   * but after every time Redis issued for the room, so one user's events in the room stay in order.
+   */
+  private localStamp(roomId: RoomId): number {
+    const at = Math.max(Date.now(), (this.stamps.get(roomId) ?? 0) + 1);
+    this.stamps.set(roomId, at);
+    return at;
+  }
+
   private indexRoom(roomId: RoomId): Promise<unknown> {
     // The heartbeat rewrites the index; a failure here must not fail the join.
     return this.connection
-      .call('recordJoin/index', (client) => client.sadd(this.keys.nodes.rooms(this.nodeId), roomId))
+      .call('recordJoin/index', (client) =>
+        INDEX_ROOM_SCRIPT.run(client, [this.keys.nodes.rooms(this.nodeId)], [this.options.indexTtlMs, roomId]),
+      )
       .catch(() => undefined);
   }
 
-  private async redirectTo(roomId: RoomId, host: string): Promise<SignalingError> {
+  private unindexRoom(roomId: RoomId): Promise<unknown> {
+    // The heartbeat rewrites the index; a missed removal here costs nothing lasting.
+    return this.connection
+      .call('unindexRoom', (client) => client.srem(this.keys.nodes.rooms(this.nodeId), roomId))
+      .catch(() => undefined);
+  }
+
+  private async liveUrlOf(host: string): Promise<string | undefined> {
+    if (host === '') return undefined;
     const url = await this.connection
       .call('recordJoin/host', (client) => LIVE_NODE_URL_SCRIPT.run(client, [this.keys.nodes.alive(host), this.keys.nodes.urls], [host]))
       .catch(() => undefined);
-    if (typeof url === 'string') {
+    return typeof url === 'string' ? url : undefined;
+  }
+
+  private async redirectTo(roomId: RoomId, host: string): Promise<SignalingError> {
+    const url = await this.liveUrlOf(host);
+    if (url !== undefined) {
       return new SignalingError('wrongNode', `room ${roomId} is hosted by node ${host}`, { nodeId: host, nodeUrl: url });
     }
     return new SignalingError('stateStoreUnavailable', `room ${roomId} is moving to another node; try again`);
   }
+
+  private async movedError(roomId: RoomId, host: string): Promise<SignalingError> {
+    const url = await this.liveUrlOf(host);
+    const location: RoomLocation | undefined = url !== undefined ? { nodeId: host, nodeUrl: url } : undefined;
+    return new SignalingError('roomMoved', `room ${roomId} is now served by another node; join it there`, {
+      roomId,
+      ...(location ? { nodeId: location.nodeId, nodeUrl: location.nodeUrl } : {}),
+    });
+  }
 }
+
+const asReply = (value: unknown): Reply => (Array.isArray(value) ? value : [value]);
+
+/** REAP_ROOM_SCRIPT's reply → the removed record and when it was removed, if it removed one. */
+const departedFrom = (roomId: RoomId, reply: Reply): DepartedRoom | undefined => {
+  if (asInteger(reply[0]) !== 1) return undefined;
+  const record = decodeRoom(roomId, [reply[1], reply[2]]);
+  return record ? { record, at: Number(reply[3]) } : undefined;
+};

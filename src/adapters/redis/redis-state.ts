@@ -4,6 +4,7 @@ import { RedisKeys } from './redis-keys';
 import { RedisNodeRegistry } from './redis-node-registry';
 import { RedisRoomPlacement } from './redis-room-placement';
 import { RedisRoomStateStore } from './redis-room-state-store';
+import { RoomLeases } from './room-leases';
 import {
   DEFAULT_COMMAND_TIMEOUT_MS,
   DEFAULT_CONNECT_TIMEOUT_MS,
@@ -34,6 +35,7 @@ export interface RedisStateOptions {
 /** The Redis-backed state of one signaling node, wired together, with one start and one stop. */
 export interface RedisState {
   readonly connection: RedisConnection;
+  readonly leases: RoomLeases;
   readonly store: RedisRoomStateStore;
   readonly registry: RedisNodeRegistry;
   readonly placement: RedisRoomPlacement;
@@ -59,7 +61,18 @@ export const createRedisState = (options: RedisStateOptions): RedisState => {
     options.logger,
   );
   const keys = new RedisKeys(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
-  const store = new RedisRoomStateStore({ connection, keys, nodeId: options.nodeId, roomTtlMs: expiryMs, logger: options.logger });
+  const leases = new RoomLeases({ leaseMs: expiryMs, heartbeatMs });
+  const fenceTtlMs = fenceTtl(expiryMs);
+  const store = new RedisRoomStateStore({
+    connection,
+    keys,
+    nodeId: options.nodeId,
+    roomTtlMs: expiryMs,
+    fenceTtlMs,
+    indexTtlMs: registryTtl(expiryMs),
+    leases,
+    logger: options.logger,
+  });
   const registry = new RedisNodeRegistry({
     connection,
     keys,
@@ -67,6 +80,9 @@ export const createRedisState = (options: RedisStateOptions): RedisState => {
     publicUrl: options.publicUrl,
     load: options.load ?? (() => store.participantCount),
     rooms: store,
+    leases,
+    fenceTtlMs,
+    indexTtlMs: registryTtl(expiryMs),
     heartbeatMs,
     expiryMs,
     logger: options.logger,
@@ -75,13 +91,17 @@ export const createRedisState = (options: RedisStateOptions): RedisState => {
     connection,
     keys,
     nodes: registry,
-    hostsRoom: (roomId) => store.hostsRoom(roomId),
+    rooms: store,
+    leases,
     claimTtlMs: expiryMs,
+    lookupClaimTtlMs: heartbeatMs,
+    fenceTtlMs,
     logger: options.logger,
   });
   const where = options.clusterNodes?.map((n) => `${n.host}:${n.port}`).join(',') ?? withoutCredentials(options.url ?? 'redis://127.0.0.1:6379');
   return {
     connection,
+    leases,
     store,
     registry,
     placement,
@@ -98,6 +118,16 @@ export const createRedisState = (options: RedisStateOptions): RedisState => {
     },
   };
 };
+
+/**
+ * How long a room's fence outlives its last write: long enough that a node back from any pause it could
+ * live through still finds the epoch that superseded its lease, and at most a short string and a number
+ * per room used in that time.
+ */
+export const fenceTtl = (expiryMs: number): number => Math.max(3_600_000, expiryMs * 4);
+
+/** The node registry's keys (and this node's room index) outlive a dead node's heartbeat by this much. */
+export const registryTtl = (expiryMs: number): number => expiryMs * 4;
 
 /** A password in REDIS_URL must not reach the logs. */
 const withoutCredentials = (url: string): string => {

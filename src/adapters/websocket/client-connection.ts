@@ -18,4 +18,6 @@ export const CloseCode = {
   sessionReplaced: 4001,
   kicked: 4003,
   unauthorized: 4401,
+  /** Another node serves the room now (this one was paused or cut off): reconnect to `details.nodeUrl`. */
+  roomMoved: 4409,
 } as const;

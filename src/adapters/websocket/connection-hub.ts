@@ -9,7 +9,8 @@ const closeCodeFor = (code: ErrorCode): number =>
     : code === 'kicked' ? CloseCode.kicked
       : code === 'unauthorized' ? CloseCode.unauthorized
         : code === 'serverShuttingDown' ? CloseCode.goingAway
-          : CloseCode.policyViolation;
+          : code === 'roomMoved' ? CloseCode.roomMoved
+            : CloseCode.policyViolation;
 
 /** The live connections of this node; the core reaches clients through it. */
 export class ConnectionHub implements ClientNotifier {

@@ -2,6 +2,7 @@ import { SignalingError, type ConnectionId, type IceCandidate, type MediaLink } 
 import type { CoreDependencies } from '../core-dependencies';
 import { asMediaError } from '../media-errors';
 import { assertLinkPeer, resolveParticipant } from './participant-context';
+import type { RoomHolds } from './room-holds';
 
 type Deps = Pick<CoreDependencies, 'registry' | 'media'>;
 
@@ -16,10 +17,18 @@ export interface AddIceCandidateCommand {
  * message and the backend buffers those that arrive before their endpoint.
  */
 export class AddIceCandidate {
-  constructor(private readonly deps: Deps) {}
+  constructor(
+    private readonly deps: Deps,
+    private readonly holds: RoomHolds,
+  ) {}
 
   async execute(command: AddIceCandidateCommand): Promise<void> {
-    const context = resolveParticipant(this.deps.registry, command.connectionId);
+    let context = resolveParticipant(this.deps.registry, command.connectionId);
+    const pending = this.holds.whenHeld(context.room.id);
+    if (pending) {
+      await pending;
+      context = resolveParticipant(this.deps.registry, command.connectionId);
+    }
     assertLinkPeer(context, command.link);
     if (command.link.kind === 'upstream' && !this.deps.media.capabilities().peerToPeer) {
       throw new SignalingError('unsupportedFlow', 'peer-to-peer links exist only with the mesh backend');

@@ -13,10 +13,15 @@ export interface AdminRoomView {
   readonly roomId: RoomId;
   readonly communityId: CommunityId;
   readonly capacity: number;
+  /**
+   * False while this node cannot vouch for its hold on the room (it was paused and has not checked yet):
+   * nothing is relayed in it until it has, and it is given up if another node took it meanwhile.
+   */
+  readonly serving: boolean;
   readonly participants: readonly AdminParticipantView[];
 }
 
-type Deps = Pick<CoreDependencies, 'registry' | 'locks' | 'clients' | 'logger'>;
+type Deps = Pick<CoreDependencies, 'registry' | 'locks' | 'clients' | 'placement' | 'logger'>;
 
 /**
  * What an operator may do to the rooms of this node: look at them, remove one participant, close a room.
@@ -36,6 +41,7 @@ export class AdminModeration {
         roomId: room.id,
         communityId: room.communityId,
         capacity: room.capacity,
+        serving: this.deps.placement.isHoldConfirmed(room.id),
         participants: room.participants().map((p) => ({ userId: p.userId, audio: p.audio, video: p.video, joinedAt: p.joinedAt })),
       }))
       .sort((a, b) => (a.roomId < b.roomId ? -1 : a.roomId > b.roomId ? 1 : 0));

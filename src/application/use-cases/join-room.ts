@@ -11,7 +11,10 @@ import {
 import type { CoreDependencies } from '../core-dependencies';
 import { asMediaError } from '../media-errors';
 import { memberView } from '../member-view';
+import type { JoinReceipt } from '../ports';
+import type { ReportLostRoom } from './report-lost-room';
 import type { RoomDeparture } from './room-departure';
+import type { RoomHolds } from './room-holds';
 
 export interface JoinRoomCommand {
   readonly connectionId: ConnectionId;
@@ -38,6 +41,8 @@ export class JoinRoom {
   constructor(
     private readonly deps: Deps,
     private readonly departure: RoomDeparture,
+    private readonly holds: RoomHolds,
+    private readonly lostRooms: ReportLostRoom,
   ) {}
 
   async execute(command: JoinRoomCommand): Promise<void> {
@@ -54,6 +59,9 @@ export class JoinRoom {
     // The claim runs under the room's lock: outside it, the last member of the room leaving at the same
     // moment could release the placement between our claim and our join, leaving a room nobody owns.
     await locks.run(command.roomId, async () => {
+      // A room held here whose hold is in doubt (this node was paused) is checked first; if another node
+      // took it meanwhile it is given up, and this join is then placed like any other.
+      if (registry.room(command.roomId)) await this.holds.holdLocked(command.roomId);
       this.assertNodeHasRoomFor(command.roomId);
       const decision = await placement.claim(command.roomId);
       if (!decision.hostedHere) {
@@ -115,8 +123,9 @@ export class JoinRoom {
       video: command.video,
       joinedAt: clock.now(),
     };
+    let receipt: JoinReceipt;
     try {
-      await store.recordJoin({ roomId: room.id, communityId: room.communityId, mediaRef: session.ref }, participant);
+      receipt = await store.recordJoin({ roomId: room.id, communityId: room.communityId, mediaRef: session.ref }, participant);
     } catch (error) {
       await media.removeParticipant(session, command.userId).catch(() => undefined);
       await this.abandonIfEmpty(room);
@@ -141,7 +150,9 @@ export class JoinRoom {
     for (const other of room.others(command.userId)) {
       clients.send(other.connectionId, { type: 'participantJoined', member: arrival });
     }
-    presence.notify({ type: 'participantJoined', roomId: room.id, communityId: room.communityId, userId: command.userId, at: participant.joinedAt });
+    // The record of a dead host this join replaced: its members went down with that host, before this arrival.
+    if (receipt.replaced && receipt.replaced.record.members.length > 0) this.lostRooms.execute(receipt.replaced);
+    presence.notify({ type: 'participantJoined', roomId: room.id, communityId: room.communityId, userId: command.userId, at: receipt.at });
     logger.info({ roomId: room.id, userId: command.userId, size: room.size }, 'participant joined');
   }
 

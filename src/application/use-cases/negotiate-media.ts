@@ -2,6 +2,7 @@ import { SignalingError, type ConnectionId, type MediaCapabilities, type MediaLi
 import type { CoreDependencies } from '../core-dependencies';
 import { asMediaError } from '../media-errors';
 import { assertLinkPeer, resolveParticipant, type ParticipantContext } from './participant-context';
+import type { RoomHolds } from './room-holds';
 
 type Deps = Pick<CoreDependencies, 'registry' | 'locks' | 'media'>;
 
@@ -18,7 +19,10 @@ type Action = 'offer' | 'answer' | 'requestOffer';
  * room's lock so that an endpoint is never created for someone who is leaving at that moment.
  */
 export class NegotiateMedia {
-  constructor(private readonly deps: Deps) {}
+  constructor(
+    private readonly deps: Deps,
+    private readonly holds: RoomHolds,
+  ) {}
 
   offer(command: NegotiationCommand & { readonly sdp: string }): Promise<void> {
     return this.run(command, 'offer', (c) => this.deps.media.offer(c.session, c.userId, command.link, command.sdp, command.requestId));
@@ -35,6 +39,7 @@ export class NegotiateMedia {
   private async run(command: NegotiationCommand, action: Action, work: (c: ParticipantContext) => Promise<void>): Promise<void> {
     const roomId = resolveParticipant(this.deps.registry, command.connectionId).room.id;
     await this.deps.locks.run(roomId, async () => {
+      await this.holds.ensureHeldLocked(roomId);
       // Resolved again under the lock: the participant may have left while this request waited.
       const context = resolveParticipant(this.deps.registry, command.connectionId);
       assertLinkPeer(context, command.link);

@@ -1,19 +1,20 @@
 import type { CoreDependencies } from '../core-dependencies';
-import type { RoomRecord } from '../ports';
+import type { DepartedRoom } from '../ports';
 
-type Deps = Pick<CoreDependencies, 'presence' | 'clock' | 'logger' | 'settings'>;
+type Deps = Pick<CoreDependencies, 'presence' | 'logger' | 'settings'>;
 
 /**
  * A room freed because the node hosting it died: its members' connections died with that node, and no
  * departure was ever sent for them. The node that reaped the room tells the presence server, so users
- * of a crashed node do not stay "in the room" there until they join again.
+ * of a crashed node do not stay "in the room" there until they join again. `at` is the store's time of the
+ * removal, so a member who rejoins right away is reported gone before its new arrival.
  */
 export class ReportLostRoom {
   constructor(private readonly deps: Deps) {}
 
-  execute(room: RoomRecord): void {
-    const { presence, clock, logger, settings } = this.deps;
-    const at = clock.now();
+  execute(departed: DepartedRoom): void {
+    const { presence, logger, settings } = this.deps;
+    const { record: room, at } = departed;
     for (const member of room.members) {
       presence.notify({ type: 'participantDeparted', roomId: room.roomId, communityId: room.communityId, userId: member.userId, reason: 'nodeLost', at });
     }

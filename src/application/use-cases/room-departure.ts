@@ -1,5 +1,6 @@
 import type { ConnectionId, DepartureReason, Room, UserId } from '../../domain';
 import type { CoreDependencies } from '../core-dependencies';
+import type { LeaveReceipt } from '../ports';
 
 type Deps = Pick<CoreDependencies, 'registry' | 'media' | 'store' | 'placement' | 'clients' | 'presence' | 'clock' | 'logger'>;
 
@@ -30,13 +31,20 @@ export class RoomDeparture {
         logger.warn({ err: error, roomId: room.id, userId }, 'media backend failed to free a participant'),
       );
     }
-    await store.recordLeave(room.id, userId, connectionId).catch((error: unknown) =>
-      logger.warn({ err: error, roomId: room.id, userId }, 'state store did not record a departure; it is re-asserted on reconnect'),
-    );
+    const receipt = await store.recordLeave(room.id, userId, connectionId).catch((error: unknown): LeaveReceipt => {
+      logger.error({ err: error, roomId: room.id, userId }, 'state store failed to record a departure');
+      return { at: clock.now(), outcome: 'deferred' };
+    });
+    if (receipt.outcome === 'deferred') {
+      logger.warn({ roomId: room.id, userId }, 'state store did not record a departure yet; it is written when the store is back');
+    }
     for (const other of room.participants()) {
       clients.send(other.connectionId, { type: 'participantLeft', userId });
     }
-    presence.notify({ type: 'participantDeparted', roomId: room.id, communityId: room.communityId, userId, reason, at: clock.now() });
+    // Another node took the room over, and whoever replaced its record reported this member already.
+    if (receipt.outcome !== 'notHeld') {
+      presence.notify({ type: 'participantDeparted', roomId: room.id, communityId: room.communityId, userId, reason, at: receipt.at });
+    }
     logger.info({ roomId: room.id, userId, reason, remaining: room.size }, 'participant departed');
 
     if (room.isEmpty && !options.keepRoomOpen) await this.closeRoom(room);

@@ -1,5 +1,6 @@
 import { SignalingError, type ConnectionId, type UserId } from '../../domain';
 import type { CoreDependencies } from '../core-dependencies';
+import type { RoomHolds } from './room-holds';
 
 type Deps = Pick<CoreDependencies, 'registry' | 'store' | 'clients' | 'logger'>;
 
@@ -14,10 +15,16 @@ export interface SetMediaStateCommand {
 
 /** Camera or microphone on/off, told to the whole room (the sender included, as the seed did). */
 export class SetMediaState {
-  constructor(private readonly deps: Deps) {}
+  constructor(
+    private readonly deps: Deps,
+    private readonly holds: RoomHolds,
+  ) {}
 
   async execute(command: SetMediaStateCommand): Promise<void> {
     const { registry, store, clients, logger } = this.deps;
+    const heldRoom = registry.membership(command.connectionId)?.roomId;
+    const pending = heldRoom === undefined ? undefined : this.holds.whenHeld(heldRoom);
+    if (pending) await pending;
     const membership = registry.membership(command.connectionId);
     const room = membership && registry.room(membership.roomId);
     if (!membership || !room) throw new SignalingError('notInRoom', 'join a room first (joinRoom)');

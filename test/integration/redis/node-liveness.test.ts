@@ -1,4 +1,4 @@
-import type { MemberRecord, RoomRecord } from '../../../src/application';
+import type { MemberRecord, DepartedRoom, JoinReceipt } from '../../../src/application';
 import { startRedis, type RedisFixture } from '../../support/redis-fixture';
 import { RedisInspector, membersOf } from '../../support/redis/redis-inspector';
 import { eventually, startTestNode, uniquePrefix, type TestNode } from '../../support/redis/redis-node-harness';
@@ -73,7 +73,7 @@ describe('node registry on a real redis-server: heartbeat, expiry, reaping', () 
   const recordReaped = (...live: TestNode[]): string[] => {
     const reported: string[] = [];
     for (const node of live) {
-      node.registry.onRoomReaped((room: RoomRecord) =>
+      node.registry.onRoomReaped(({ record: room }: DepartedRoom) =>
         reported.push(`${node.registry.nodeId}:${room.roomId}:${room.nodeId}:${room.members.map((m) => m.userId).join(',')}`),
       );
     }
@@ -139,13 +139,15 @@ describe('node registry on a real redis-server: heartbeat, expiry, reaping', () 
 
     // The room's claim still names the dead node; node-a (least loaded) takes it over and a member joins.
     const replaced: string[] = [];
-    a.store.onRoomReplaced((room: RoomRecord) => replaced.push(`${room.roomId}:${room.nodeId}:${room.members.map((m) => m.userId).join(',')}`));
+    const noteReplaced = ({ replaced: gone }: JoinReceipt): void => {
+      if (gone) replaced.push(`${gone.record.roomId}:${gone.record.nodeId}:${gone.record.members.map((m) => m.userId).join(',')}`);
+    };
     expect(await a.placement.locate('moved')).toEqual({ nodeId: 'node-a', nodeUrl: a.url });
-    await a.store.recordJoin({ roomId: 'moved', communityId: '1' }, member('newcomer'));
-    // The dead node's members did not survive the takeover, and the node that took it over reports them.
+    noteReplaced(await a.store.recordJoin({ roomId: 'moved', communityId: '1' }, member('newcomer')));
+    // The dead node's members did not survive the takeover, and the join that took it over returns them.
     expect(membersOf(await inspector.room('moved'))).toEqual({ newcomer: 'conn-newcomer' });
     expect(replaced).toEqual(['moved:node-d:m1,m2']);
-    await a.store.recordJoin({ roomId: 'moved', communityId: '1' }, member('second'));
+    noteReplaced(await a.store.recordJoin({ roomId: 'moved', communityId: '1' }, member('second')));
     expect(replaced).toHaveLength(1);
 
     const reported = recordReaped(a, b);

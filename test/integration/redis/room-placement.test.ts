@@ -144,6 +144,9 @@ describe('room placement on a real redis-server', () => {
     expect((await b!.placement.locate('short')).nodeId).toBe('node-a');
     await b!.placement.release('short');
     expect(await inspector.client.get(`${prefix}{room:short}:host`)).toBe('node-a');
+    // node-a learns the lease is its own when the join arrives there (the claim at join time), as in a
+    // join whose media session then fails to open.
+    expect(await a!.placement.claim('short')).toEqual({ hostedHere: true });
     await a!.placement.release('short');
     expect(await inspector.client.get(`${prefix}{room:short}:host`)).toBeNull();
   });

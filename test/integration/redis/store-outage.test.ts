@@ -63,10 +63,10 @@ describe('RedisRoomStateStore through Redis outages (real redis-server)', () => 
     // Rooms already here are still known as hosted here: their joins are not sent elsewhere.
     await expect(a.placement.claim('r1')).resolves.toEqual({ hostedHere: true });
 
-    // What happens in the rooms meanwhile cannot be written; the core logs it and carries on.
-    await refusedWithin(() => a.store.recordLeave('r1', 'carol', 'conn-carol'));
+    // What happens in the rooms meanwhile cannot be written; departures are kept to be written later.
+    await expect(a.store.recordLeave('r1', 'carol', 'conn-carol')).resolves.toMatchObject({ outcome: 'deferred' });
     await refusedWithin(() => a.store.recordMediaState('r1', 'bob', { audio: false, video: true }));
-    await refusedWithin(() => a.store.recordLeave('r2', 'dave', 'conn-dave'));
+    await expect(a.store.recordLeave('r2', 'dave', 'conn-dave')).resolves.toMatchObject({ outcome: 'deferred' });
     await refusedWithin(() => a.store.recordRoomClosed('r2'));
 
     await redis.restart();
@@ -122,9 +122,9 @@ describe('RedisRoomStateStore through Redis outages (real redis-server)', () => 
 
       proxy.cut();
       await eventually(() => !a.connection.isAvailable(), 5_000, 10);
-      await refusedWithin(() => a.store.recordLeave('r4', 'alice', 'conn-alice'));
+      await expect(a.store.recordLeave('r4', 'alice', 'conn-alice')).resolves.toMatchObject({ outcome: 'deferred' });
       await refusedWithin(() => a.store.recordRoomClosed('r4'));
-      await refusedWithin(() => a.store.recordLeave('r5', 'bob', 'conn-bob'));
+      await expect(a.store.recordLeave('r5', 'bob', 'conn-bob')).resolves.toMatchObject({ outcome: 'deferred' });
       // Redis still holds the old truth.
       expect(membersOf(await inspector.room('r4'))).toEqual({ alice: 'conn-alice' });
       expect(membersOf(await inspector.room('r5'))).toEqual({ bob: 'conn-bob', carol: 'conn-carol' });

@@ -55,6 +55,7 @@ describe('admin API (/v1/admin)', () => {
         roomId: 'c-1',
         communityId: '1',
         capacity: 25,
+        serving: true,
         size: 2,
         participants: [
           { userId: 'alice', audio: true, video: true, joinedAt: expect.any(Number) },

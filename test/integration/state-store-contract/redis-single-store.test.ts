@@ -1,7 +1,7 @@
 import type { RoomStateStore } from '../../../src/application';
-import { RedisConnection, RedisKeys, RedisRoomStateStore } from '../../../src/adapters/redis';
+import { RedisConnection } from '../../../src/adapters/redis';
 import { startRedis, type RedisFixture } from '../../support/redis-fixture';
-import { uniquePrefix } from '../../support/redis/redis-node-harness';
+import { standaloneStore } from '../../support/redis/redis-node-harness';
 import { RecordingLogger } from '../../support/fakes/recording-logger';
 import { roomStateStoreContract } from './room-state-store-contract';
 
@@ -25,13 +25,7 @@ describe('RoomStateStore contract: RedisRoomStateStore on one redis-server', () 
       const connection = new RedisConnection({ url: redis.url, commandTimeoutMs: 2_000, connectTimeoutMs: 2_000 }, logger);
       await connection.open();
       // A fresh key prefix per test: every test sees an empty store on the shared server.
-      const store = new RedisRoomStateStore({
-        connection,
-        keys: new RedisKeys(uniquePrefix()),
-        nodeId,
-        roomTtlMs: 60_000,
-        logger,
-      });
+      const store = standaloneStore(connection, nodeId);
       connections.set(store, connection);
       return store;
     },

@@ -6,7 +6,9 @@ import {
   LeaveRoom,
   NegotiateMedia,
   RelayMediaEvents,
+  ReportLostRoom,
   RoomDeparture,
+  RoomHolds,
   RoomRegistry,
   SetMediaState,
   type CoreDependencies,
@@ -33,16 +35,18 @@ export class CoreHarness {
   readonly registry = new RoomRegistry();
   readonly locks = new KeyedMutex<RoomId>();
   readonly media: FakeMediaGateway;
-  readonly store = new FaultyRoomStateStore('node-test');
+  readonly clock = new ManualClock();
+  readonly store = new FaultyRoomStateStore('node-test', () => this.clock.now());
   readonly placement = new RecordingPlacement();
   readonly clients = new RecordingClientNotifier();
   readonly presence = new RecordingPresenceNotifier();
   readonly tokens = new FakeTokenVerifier();
-  readonly clock = new ManualClock();
   readonly logger = new RecordingLogger();
   readonly deps: CoreDependencies;
 
   readonly departure: RoomDeparture;
+  readonly holds: RoomHolds;
+  readonly lostRooms: ReportLostRoom;
   readonly joinRoom: JoinRoom;
   readonly leaveRoom: LeaveRoom;
   readonly setMediaState: SetMediaState;
@@ -71,14 +75,17 @@ export class CoreHarness {
       },
     };
     this.departure = new RoomDeparture(this.deps);
-    this.joinRoom = new JoinRoom(this.deps, this.departure);
+    this.holds = new RoomHolds(this.deps);
+    this.lostRooms = new ReportLostRoom(this.deps);
+    this.joinRoom = new JoinRoom(this.deps, this.departure, this.holds, this.lostRooms);
     this.leaveRoom = new LeaveRoom(this.deps, this.departure);
-    this.setMediaState = new SetMediaState(this.deps);
-    this.negotiate = new NegotiateMedia(this.deps);
-    this.addIceCandidate = new AddIceCandidate(this.deps);
+    this.setMediaState = new SetMediaState(this.deps, this.holds);
+    this.negotiate = new NegotiateMedia(this.deps, this.holds);
+    this.addIceCandidate = new AddIceCandidate(this.deps, this.holds);
     this.relay = new RelayMediaEvents(this.deps, this.departure);
     this.drain = new DrainNode(this.deps, this.departure);
     this.relay.start();
+    this.holds.start();
   }
 
   /** Joins `userId` into `roomId` from connection `conn-<userId>` unless told otherwise. */

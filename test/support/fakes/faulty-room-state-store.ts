@@ -1,8 +1,8 @@
 import { InMemoryRoomStateStore } from '../../../src/adapters/memory/in-memory-room-state-store';
-import type { MemberRecord, RoomHeader, RoomRecord, RoomStateStore } from '../../../src/application';
+import type { DepartedRoom, JoinReceipt, LeaveReceipt, MemberRecord, RoomHeader, RoomRecord, RoomStateStore } from '../../../src/application';
 import type { ConnectionId, MediaState, RoomId, UserId } from '../../../src/domain';
 
-export type StoreMethod = 'recordJoin' | 'recordLeave' | 'recordMediaState' | 'recordRoomClosed';
+export type StoreMethod = 'recordJoin' | 'recordLeave' | 'recordMediaState' | 'recordRoomClosed' | 'recordRoomAbandoned';
 
 export interface StoreCall {
   readonly method: StoreMethod;
@@ -18,9 +18,28 @@ export class FaultyRoomStateStore implements RoomStateStore {
   readonly inner: InMemoryRoomStateStore;
   readonly calls: StoreCall[] = [];
   private readonly failures = new Map<StoreMethod, unknown[]>();
+  private readonly replacements: DepartedRoom[] = [];
+  private readonly leaveOutcomes: LeaveReceipt['outcome'][] = [];
+  /** Whether an abandoned room's record was still this node's (so it removes it and returns it). */
+  abandonedStillOurs = false;
 
-  constructor(nodeId = 'node-test') {
-    this.inner = new InMemoryRoomStateStore(nodeId);
+  constructor(
+    nodeId = 'node-test',
+    private readonly now: () => number = Date.now,
+  ) {
+    this.inner = new InMemoryRoomStateStore(nodeId, now);
+  }
+
+  /** The next join replaces this record (as a join taking over a dead host's room does). */
+  replaceOnNextJoin(departed: DepartedRoom): this {
+    this.replacements.push(departed);
+    return this;
+  }
+
+  /** The next leave reports this outcome instead of `recorded`. */
+  nextLeaveOutcome(outcome: LeaveReceipt['outcome']): this {
+    this.leaveOutcomes.push(outcome);
+    return this;
   }
 
   failNext(method: StoreMethod, error: unknown): this {
@@ -34,16 +53,20 @@ export class FaultyRoomStateStore implements RoomStateStore {
     return this.calls.filter((c) => c.method === method);
   }
 
-  async recordJoin(room: RoomHeader, member: MemberRecord): Promise<void> {
+  async recordJoin(room: RoomHeader, member: MemberRecord): Promise<JoinReceipt> {
     this.calls.push({ method: 'recordJoin', roomId: room.roomId, userId: member.userId });
     this.maybeFail('recordJoin');
-    await this.inner.recordJoin(room, member);
+    const receipt = await this.inner.recordJoin(room, member);
+    const replaced = this.replacements.shift();
+    return replaced ? { ...receipt, replaced } : receipt;
   }
 
-  async recordLeave(roomId: RoomId, userId: UserId, connectionId: ConnectionId): Promise<void> {
+  async recordLeave(roomId: RoomId, userId: UserId, connectionId: ConnectionId): Promise<LeaveReceipt> {
     this.calls.push({ method: 'recordLeave', roomId, userId });
     this.maybeFail('recordLeave');
-    await this.inner.recordLeave(roomId, userId, connectionId);
+    const receipt = await this.inner.recordLeave(roomId, userId, connectionId);
+    const outcome = this.leaveOutcomes.shift();
+    return outcome ? { ...receipt, outcome } : receipt;
   }
 
   async recordMediaState(roomId: RoomId, userId: UserId, state: MediaState): Promise<void> {
@@ -56,6 +79,14 @@ export class FaultyRoomStateStore implements RoomStateStore {
     this.calls.push({ method: 'recordRoomClosed', roomId });
     this.maybeFail('recordRoomClosed');
     await this.inner.recordRoomClosed(roomId);
+  }
+
+  async recordRoomAbandoned(roomId: RoomId): Promise<DepartedRoom | undefined> {
+    this.calls.push({ method: 'recordRoomAbandoned', roomId });
+    this.maybeFail('recordRoomAbandoned');
+    const record = await this.inner.getRoom(roomId);
+    await this.inner.recordRoomAbandoned(roomId);
+    return record && this.abandonedStillOurs ? { record, at: this.now() } : undefined;
   }
 
   getRoom(roomId: RoomId): Promise<RoomRecord | undefined> {

@@ -1,5 +1,5 @@
 import { SingleNodePlacement } from '../../../src/adapters/memory/single-node-placement';
-import type { PlacementDecision, RoomPlacement } from '../../../src/application';
+import type { HoldCheck, PlacementDecision, RoomLocation, RoomPlacement } from '../../../src/application';
 import type { RoomId } from '../../../src/domain';
 
 /**
@@ -39,5 +39,37 @@ export class RecordingPlacement implements RoomPlacement {
     this.releases.push(roomId);
     this.held.delete(roomId);
     await this.inner.release();
+  }
+
+  /** Rooms whose hold this node cannot vouch for (as after a pause), with what a check will find. */
+  private readonly doubtful = new Map<RoomId, HoldCheck>();
+  readonly holdChecks: RoomId[] = [];
+  private readonly lostListeners: ((roomId: RoomId, host: RoomLocation | undefined) => void)[] = [];
+
+  /** From now on the room is unconfirmed; a check finds `outcome` (held again, or taken by `host`). */
+  doubtHold(roomId: RoomId, outcome: HoldCheck): this {
+    this.doubtful.set(roomId, outcome);
+    return this;
+  }
+
+  /** As the adapter does when a heartbeat or a refused write shows another node holds the room. */
+  loseHold(roomId: RoomId, host?: RoomLocation): void {
+    this.doubtful.set(roomId, host ? { held: false, host } : { held: false });
+    for (const listener of this.lostListeners) listener(roomId, host);
+  }
+
+  isHoldConfirmed(roomId: RoomId): boolean {
+    return !this.doubtful.has(roomId);
+  }
+
+  async confirmHold(roomId: RoomId): Promise<HoldCheck> {
+    this.holdChecks.push(roomId);
+    const outcome = this.doubtful.get(roomId) ?? { held: true };
+    if (outcome.held) this.doubtful.delete(roomId);
+    return outcome;
+  }
+
+  onHoldLost(listener: (roomId: RoomId, host: RoomLocation | undefined) => void): void {
+    this.lostListeners.push(listener);
   }
 }

@@ -40,6 +40,16 @@ export class RedisContainer {
     }
   }
 
+  /** `docker pause` / `unpause`: the container's processes freeze with their connections open. */
+  async freeze(frozen: boolean): Promise<void> {
+    const id = this.container?.getId();
+    if (!id) throw new Error('redis container is not running');
+    const { execFile } = await import('node:child_process');
+    await new Promise<void>((resolve, reject) =>
+      execFile('docker', [frozen ? 'pause' : 'unpause', id], (error) => (error ? reject(error) : resolve())),
+    );
+  }
+
   async halt(): Promise<void> {
     const container = this.container;
     this.container = undefined;

@@ -1,12 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import {
   createRedisState,
+  fenceTtl,
+  RedisKeys,
+  RedisRoomStateStore,
+  registryTtl,
+  RoomLeases,
   type ClusterSeed,
   type RedisConnection,
   type RedisNodeRegistry,
   type RedisRoomPlacement,
-  type RedisRoomStateStore,
 } from '../../../src/adapters/redis';
+
 import { RecordingLogger } from '../fakes/recording-logger';
 
 export interface RedisTarget {
@@ -75,6 +80,24 @@ export const startTestNode = async (target: RedisTarget, options: TestNodeOption
       await state.connection.close();
     },
   };
+};
+
+/**
+ * A store on its own, without a registry or placement (no heartbeat): what the store contract tests need.
+ * Its leases come from its own first joins, as when a node joins a room nobody held.
+ */
+export const standaloneStore = (connection: RedisConnection, nodeId: string, options: { prefix?: string; roomTtlMs?: number } = {}): RedisRoomStateStore => {
+  const roomTtlMs = options.roomTtlMs ?? 60_000;
+  return new RedisRoomStateStore({
+    connection,
+    keys: new RedisKeys(options.prefix ?? uniquePrefix()),
+    nodeId,
+    roomTtlMs,
+    fenceTtlMs: fenceTtl(roomTtlMs),
+    indexTtlMs: registryTtl(roomTtlMs),
+    leases: new RoomLeases({ leaseMs: roomTtlMs, heartbeatMs: roomTtlMs / 3 }),
+    logger: new RecordingLogger(),
+  });
 };
 
 /** Polls until `check` passes or the time is up; returns how long it took. */

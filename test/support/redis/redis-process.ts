@@ -90,6 +90,12 @@ export class RedisProcess {
     }
   }
 
+  /** SIGSTOP / SIGCONT: Redis freezes with its connections open (a hung server, a paused VM), then resumes. */
+  signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) throw new Error('redis-server is not running');
+    this.child.kill(signal);
+  }
+
   /** SIGTERM, or SIGKILL for a crash; resolves once the process is gone. */
   async halt(signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
     const child = this.child;

@@ -68,7 +68,7 @@ describe('RelayMediaEvents', () => {
     it('evicts everyone with mediaServerUnavailable and frees the room, without asking the dead backend', async () => {
       const core = await threeInRoom();
       const ref = core.media.sessionOf('room-1')!.ref;
-      core.clock.set(77_000);
+      core.clock.set(1_700_000_077_000);
 
       core.media.emit({ type: 'sessionLost', roomId: 'room-1', ref, reason: 'kms restarted' });
       await settled(core, 'room-1');
@@ -86,13 +86,14 @@ describe('RelayMediaEvents', () => {
       expect(core.media.callsOf('removeParticipant')).toEqual([]);
       expect(core.media.callsOf('closeSession')).toEqual([]);
       expect(core.presence.departures()).toEqual(
-        ['alice', 'bob', 'carol'].map((userId) => ({
+        // Stamped by the store, strictly increasing, so no two events of a room tie.
+        ['alice', 'bob', 'carol'].map((userId, i) => ({
           type: 'participantDeparted',
           roomId: 'room-1',
           communityId: 'c-1',
           userId,
           reason: 'mediaLost',
-          at: 77_000,
+          at: 1_700_000_077_000 + i,
         })),
       );
       expect(core.logger.at('warn').map((e) => e.message)).toContain('media session lost');

@@ -1,0 +1,155 @@
+import { TestPresenceServer } from '../../support/presence-server';
+import {
+  ADMIN_TOKEN,
+  applyPresenceRule,
+  keysWithoutTtl,
+  oneRedis,
+  recordedMembers,
+  redisCluster,
+  ServingSampler,
+  sleep,
+  type StateTarget,
+} from '../../support/multi-node/fault-lab';
+import { eventually, uniquePrefix } from '../../support/redis/redis-node-harness';
+import { SignalingNodes, TEST_EXPIRY_MS, TEST_HEARTBEAT_MS, type SignalingNode } from '../../support/redis/signaling-nodes';
+import type { SignalingClient } from '../../support/signaling-client';
+
+jest.setTimeout(120_000);
+
+const CAPACITY = 3;
+const PAUSE_MS = 3_000;
+
+/**
+ * Issue 13's split brain, as an operator would cause it: the node hosting a room is paused (SIGSTOP)
+ * longer than the heartbeat expiry, another node takes the room over and fills it, and the old host is
+ * resumed (SIGCONT). Its members kept sending while it was paused. Three node processes, capacity 3.
+ */
+describe.each([['one Redis', oneRedis], ['a 3-master Redis Cluster', redisCluster]])('a paused host on %s', (_label, startTarget) => {
+  let target: StateTarget;
+  let presence: TestPresenceServer;
+  let cluster: SignalingNodes;
+  let prefix: string;
+  let paused: SignalingNode | undefined;
+
+  beforeEach(async () => {
+    target = await startTarget();
+    presence = await TestPresenceServer.start();
+    prefix = uniquePrefix();
+    cluster = new SignalingNodes({
+      ...target.env,
+      REDIS_KEY_PREFIX: prefix,
+      ROOM_CAPACITY: String(CAPACITY),
+      ADMIN_TOKEN,
+      PRESENCE_TCP: `127.0.0.1:${presence.port}`,
+      PRESENCE_BACKOFF_BASE_MS: '50',
+      PRESENCE_BACKOFF_MAX_MS: '200',
+      // A paused node's presence outbox is taken over by a live node too.
+      PRESENCE_OUTBOX_LIVENESS_MS: String(TEST_EXPIRY_MS),
+      PRESENCE_REDIS_TIMEOUT_MS: '500',
+      PRESENCE_OUTBOX_SWEEP_MS: String(TEST_HEARTBEAT_MS * 2),
+    });
+    await cluster.start(3);
+    // Each node has seen the others in a heartbeat, so placement considers all three.
+    await sleep(TEST_HEARTBEAT_MS * 3);
+  });
+
+  afterEach(async () => {
+    paused?.process.child.kill('SIGCONT');
+    paused = undefined;
+    await cluster?.stopAll();
+    await presence?.stop();
+    await target?.stop();
+  });
+
+  it('once the old host resumes, only the new host serves the room: its members are told roomMoved, closed, and rejoin there within capacity', async () => {
+    const [, second, third] = cluster.nodes;
+    const { client: alice, placement } = await cluster.joinViaPlacement('alice', 'stage', second!);
+    const { client: bob } = await cluster.joinViaPlacement('bob', 'stage', third!);
+    const host = cluster.byId(placement.nodeId);
+    // They talk through their host.
+    alice.send({ id: 'peerOffer', userId: 'bob', sdpOffer: 'v=0 before the pause' });
+    await bob.next('subscribeOffer', (m) => m.sdpOffer === 'v=0 before the pause');
+
+    alice.drain();
+    bob.drain();
+    const sampler = new ServingSampler(cluster.nodes);
+    host.process.child.kill('SIGSTOP');
+    paused = host;
+    const pausedAt = Date.now();
+    // They go on talking; the old host reads it all when it resumes.
+    alice.send({ id: 'peerOffer', userId: 'bob', sdpOffer: 'v=0 during the pause' });
+    bob.send({ id: 'videoStateFrom', userId: 'bob', video: false });
+
+    // Once the old host's lease lapsed, another node takes the room, and fills it.
+    const others = cluster.nodes.filter((n) => n !== host);
+    await eventually(async () => (await cluster.locate('stage', others[0]!)).nodeId !== host.nodeId, 5_000, 50);
+    const newHost = await cluster.locate('stage', others[0]!);
+    const { client: carol, placement: carolAt } = await cluster.joinViaPlacement('carol', 'stage', others[1]!);
+    const { client: dave } = await cluster.joinViaPlacement('dave', 'stage', others[0]!);
+    expect(carolAt.nodeId).toBe(newHost.nodeId);
+    expect(newHost.nodeId).not.toBe(host.nodeId);
+
+    await sleep(Math.max(0, pausedAt + PAUSE_MS - Date.now()));
+    host.process.child.kill('SIGCONT');
+    paused = undefined;
+    const resumedAt = Date.now();
+
+    const toldAt = new Map<string, number>();
+    const [movedA, movedB] = await Promise.all(
+      [alice, bob].map(async (client, i) => {
+        const message = await client.next('error', (m) => m.code === 'roomMoved', 5_000);
+        toldAt.set(i === 0 ? 'alice' : 'bob', Date.now());
+        return message;
+      }),
+    );
+    for (const moved of [movedA!, movedB!]) {
+      expect(moved.details).toEqual({ roomId: 'stage', nodeId: newHost.nodeId, nodeUrl: newHost.url });
+    }
+    expect(await alice.waitClosed(3_000)).toBe(4409);
+    expect(await bob.waitClosed(3_000)).toBe(4409);
+    const toldWithinMs = Math.max(...toldAt.values()) - resumedAt;
+    process.stderr.write(`[paused-host] ${_label}: old host's clients told roomMoved ${toldWithinMs} ms after SIGCONT\n`);
+    expect(toldWithinMs).toBeLessThan(2_000);
+
+    // Nothing they sent during the pause reached anyone.
+    const leaked = (client: SignalingClient) =>
+      client.drain().filter((m) => ['subscribeOffer', 'videoStateAnswer', 'newParticipantArrived'].includes(m.id) && /alice|bob/.test(JSON.stringify(m)));
+    expect(leaked(bob)).toEqual([]);
+    expect(leaked(alice)).toEqual([]);
+    expect(leaked(carol)).toEqual([]);
+    expect(leaked(dave)).toEqual([]);
+
+    // They rejoin where they were sent: one fits, the other finds the room full.
+    const again = await cluster.connect(String(movedA!.details && (movedA!.details as Record<string, unknown>).nodeUrl));
+    const joined = await again.join({ userId: 'alice', roomId: 'stage' });
+    expect((joined.members as { userId: string }[]).map((m) => m.userId).sort()).toEqual(['carol', 'dave']);
+    await carol.next('newParticipantArrived', (m) => (m.member as { userId: string }).userId === 'alice');
+    const bobAgain = await cluster.connect(newHost.url);
+    bobAgain.send({ id: 'joinRoom', userId: 'bob', roomId: 'stage', communityId: '1' });
+    await bobAgain.next('limitJoinAnswer', () => true, 5_000);
+    expect((await bobAgain.next('error', () => true, 5_000)).code).toBe('roomFull');
+
+    await sleep(TEST_HEARTBEAT_MS * 2);
+    await sampler.stop();
+    const samples = sampler.servingOf('stage');
+    expect(samples.length).toBeGreaterThan(50);
+    // Never two nodes serving the room, never more members served together than it holds.
+    expect(samples.filter((s) => s.nodes.length > 1)).toEqual([]);
+    expect(samples.filter((s) => s.members > CAPACITY)).toEqual([]);
+    // The old host answered again after the resume, and did not list the room as served.
+    const oldHostAfter = sampler.answers.filter((a) => a.at > resumedAt && a.nodeId === host.nodeId);
+    expect(oldHostAfter.length).toBeGreaterThan(0);
+    expect(oldHostAfter.flatMap((a) => a.rooms.filter((r) => r.roomId === 'stage' && r.serving))).toEqual([]);
+
+    // Redis holds exactly who the clients believe is in the room.
+    expect(await recordedMembers(target, prefix, 'stage')).toEqual(['alice', 'carol', 'dave']);
+    // Presence, by the receiver rule of docs/presence.md, ends with the same people in the room.
+    await presence.waitFor(
+      () => [...(applyPresenceRule(presence.messages()).present.get('stage') ?? [])].sort().join() === 'alice,carol,dave',
+      15_000,
+      'presence to show alice, carol and dave in the room',
+    );
+    // Every key the nodes wrote expires by itself.
+    expect(await keysWithoutTtl(target.servers, prefix)).toEqual([]);
+  });
+});

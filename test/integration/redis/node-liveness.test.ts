@@ -59,6 +59,33 @@ describe('node registry on a real redis-server: heartbeat, expiry, reaping', () 
     expect(silentFor).toBeLessThanOrEqual(600);
   });
 
+  it('a node that just could not reach Redis reaps nobody for one expiry: after a shared outage every node gets to renew first', async () => {
+    const timing = { heartbeatMs: 500, expiryMs: 1_500, commandTimeoutMs: 200 };
+    const a = await start('node-a', timing);
+    const b = await start('node-b', timing);
+    await a.store.recordJoin({ roomId: 'a-room', communityId: '1' }, member('ann'));
+    await a.registry.beat();
+    // a falls silent (the test beats for it below).
+    await a.registry.stop({ deregister: false });
+    // Redis stops answering long enough for b's calls to time out (a frozen or overloaded Redis)...
+    await inspector.client.call('CLIENT', 'PAUSE', '600', 'ALL');
+    await b.placement.locate('any-room').catch(() => undefined);
+    await eventually(() => b.connection.isAvailable(), 5_000, 20);
+    // ...and meanwhile a's liveness lapsed, as every node's does during such an outage.
+    await inspector.client.del(`${prefix}{nodes}:alive:node-a`);
+
+    expect(await b.registry.reapDeadNodes()).toBe(0);
+    expect(membersOf(await inspector.room('a-room'))).toEqual({ ann: 'conn-ann' });
+    // a renews in time: nothing happened to it.
+    await a.registry.beat();
+    expect(await inspector.liveNodes()).toEqual(['node-a', 'node-b']);
+
+    // A node that really stays silent is still reaped, by b's own heartbeat, once b's trouble is an expiry old.
+    await inspector.client.del(`${prefix}{nodes}:alive:node-a`);
+    await eventually(async () => (await inspector.rooms()).size === 0, 5_000, 50);
+    expect(await inspector.registeredNodes()).toEqual(['node-b']);
+  });
+
   it('a graceful stop removes the node and the rooms it still records', async () => {
     const a = await start('node-a', { heartbeatMs: 100, expiryMs: 500 });
     await a.store.recordJoin({ roomId: 'r1', communityId: '1' }, member('alice'));

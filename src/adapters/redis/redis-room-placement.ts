@@ -22,7 +22,6 @@ export interface RedisRoomPlacementOptions {
    * this long to get there. Short (one heartbeat), so that asking about rooms nobody joins leaves nothing.
    */
   readonly lookupClaimTtlMs: number;
-  readonly fenceTtlMs: number;
   readonly logger: Logger;
 }
 
@@ -122,7 +121,8 @@ export class RedisRoomPlacement implements RoomPlacement, RoomLocator {
       const sentAt = leases.clock();
       const [winner, epoch] = asStringList(
         await connection.call('claim', (client) =>
-          CLAIM_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [holder.deadHost ?? '', chosen.nodeId, ttlMs, this.options.fenceTtlMs]),
+          // The fence of a room nobody joins goes with its claim; a join extends it (a longer one is kept).
+          CLAIM_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [holder.deadHost ?? '', chosen.nodeId, ttlMs, ttlMs]),
         ),
       );
       if (winner === chosen.nodeId) {

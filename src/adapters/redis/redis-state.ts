@@ -95,7 +95,6 @@ export const createRedisState = (options: RedisStateOptions): RedisState => {
     leases,
     claimTtlMs: expiryMs,
     lookupClaimTtlMs: heartbeatMs,
-    fenceTtlMs,
     logger: options.logger,
   });
   const where = options.clusterNodes?.map((n) => `${n.host}:${n.port}`).join(',') ?? withoutCredentials(options.url ?? 'redis://127.0.0.1:6379');

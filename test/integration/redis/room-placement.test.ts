@@ -51,6 +51,28 @@ describe('room placement on a real redis-server', () => {
     }
   });
 
+  it('lookups of rooms nobody joins leave nothing behind once a heartbeat passed, and count as load only that long', async () => {
+    const [a, , c] = await startThree([0, 0, 0], { heartbeatMs: 300, expiryMs: 10_000 });
+    const asked = Array.from({ length: 2_000 }, (_, i) => `nobody-${i}`);
+    for (let i = 0; i < asked.length; i += 100) await Promise.all(asked.slice(i, i + 100).map((roomId) => a!.placement.locate(roomId)));
+    const bookedAt = Date.now();
+    const roomKeys = async (): Promise<string[]> => (await inspector.client.keys(`${prefix}{room:*`)).sort();
+    expect((await roomKeys()).length).toBeGreaterThan(0);
+
+    const bookings = async (): Promise<number> => {
+      const counts = await Promise.all(['node-a', 'node-b', 'node-c'].map((n) => inspector.client.zcard(`${prefix}{nodes}:claims:${n}`)));
+      return counts.reduce((sum, n) => sum + n, 0);
+    };
+    // After the lookup's claim time (a heartbeat) nothing of them is left: no lease, no fence, and the next
+    // heartbeat drops the expired bookings.
+    await eventually(async () => (await roomKeys()).length === 0 && (await bookings()) === 0, 3_000, 20);
+    expect(Date.now() - bookedAt).toBeLessThan(2 * 300 + 1_000);
+    // So the next new room is placed by real load again, not by the bookings of rooms nobody joined.
+    await c!.store.recordJoin({ roomId: 'real', communityId: '1' }, member('ann'));
+    await c!.registry.beat();
+    expect((await a!.placement.locate('after')).nodeId).toBe('node-a');
+  });
+
   it('places a new room on the least-loaded live node', async () => {
     const [a, b, c] = await startThree([5, 1, 3]);
     expect(await a!.placement.locate('first')).toEqual({ nodeId: 'node-b', nodeUrl: b!.url });

@@ -41,8 +41,8 @@ describe('writes for one room leave a node in order (real redis-server)', () => 
     const client = node.connection.client as Redis;
     const evalsha = client.evalsha.bind(client);
     let join: Promise<unknown> | undefined;
-    client.evalsha = ((sha: string, ...rest: never[]) => {
-      const sent = evalsha(sha, ...rest);
+    client.evalsha = ((sha: string, ...rest: (string | number)[]) => {
+      const sent = (evalsha as (...args: unknown[]) => Promise<unknown>)(sha, ...rest);
       // Right behind the re-assert of r1, before Redis has answered it.
       if (sha === REASSERT_ROOM_SCRIPT.sha && join === undefined && rest.some((arg) => String(arg).includes('{room:r1}'))) {
         join = node.store.recordJoin({ roomId: 'r1', communityId: '1' }, member('bob'));

@@ -13,6 +13,8 @@ export interface SignalingNode {
   readonly wsUrl: string;
   readonly httpUrl: string;
   process: NodeProcess;
+  /** The whole environment it was started with, to start it again the same way. */
+  readonly env: Record<string, string>;
 }
 
 export interface Placement {
@@ -36,24 +38,22 @@ export class SignalingNodes {
     const outcomes = await Promise.allSettled(
       ports.map(async (port, i) => {
         const nodeId = `node-${this.nodes.length + i + 1}`;
-        const process = await startNodeProcess(
-          {
-            STATE_STORE: 'redis',
-            NODE_ID: nodeId,
-            PORT: String(port),
-            // 'info' at least: startNodeProcess waits for the node's "listening" info line.
-            LOG_LEVEL: 'info',
-            REDIS_HEARTBEAT_MS: String(TEST_HEARTBEAT_MS),
-            REDIS_NODE_EXPIRY_MS: String(TEST_EXPIRY_MS),
-            REDIS_COMMAND_TIMEOUT_MS: '500',
-            // Every test client comes from 127.0.0.1.
-            MAX_CONNECTIONS_PER_IP: '10000',
-            JOINS_PER_MINUTE: '10000',
-            ...this.env,
-          },
-          30_000,
-        );
-        return { nodeId, port, process, wsUrl: `ws://127.0.0.1:${port}/rtc/websocket`, httpUrl: `http://127.0.0.1:${port}` };
+        const env = {
+          STATE_STORE: 'redis',
+          NODE_ID: nodeId,
+          PORT: String(port),
+          // 'info' at least: startNodeProcess waits for the node's "listening" info line.
+          LOG_LEVEL: 'info',
+          REDIS_HEARTBEAT_MS: String(TEST_HEARTBEAT_MS),
+          REDIS_NODE_EXPIRY_MS: String(TEST_EXPIRY_MS),
+          REDIS_COMMAND_TIMEOUT_MS: '500',
+          // Every test client comes from 127.0.0.1.
+          MAX_CONNECTIONS_PER_IP: '10000',
+          JOINS_PER_MINUTE: '10000',
+          ...this.env,
+        };
+        const process = await startNodeProcess(env, 30_000);
+        return { nodeId, port, process, env, wsUrl: `ws://127.0.0.1:${port}/rtc/websocket`, httpUrl: `http://127.0.0.1:${port}` };
       }),
     );
     const started = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
@@ -62,6 +62,12 @@ export class SignalingNodes {
     const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failed) throw failed.reason;
     return started;
+  }
+
+  /** Starts a node that died again, with the same id, port and settings (as a supervisor would). */
+  async restart(node: SignalingNode): Promise<void> {
+    await node.process.stop('SIGKILL');
+    node.process = await startNodeProcess(node.env, 30_000);
   }
 
   byId(nodeId: string): SignalingNode {

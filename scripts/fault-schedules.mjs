@@ -13,7 +13,7 @@ const steps = process.env.FAULT_STEPS ?? '12';
 const rows = [];
 let failed = false;
 for (const target of ['redis', 'cluster']) {
-  const run = spawnSync('npx', ['jest', '--selectProjects', 'integration', 'test/integration/multi-node/fault-schedules.test.ts'], {
+  const run = spawnSync('npx', ['jest', 'test/integration/multi-node/fault-schedules.test.ts'], {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, FAULT_SCHEDULES: schedules, FAULT_STEPS: steps, FAULT_TARGET: target },

@@ -127,6 +127,34 @@ describe('RedisPresenceOutbox with the TCP notifier (real redis-server)', () => 
     await expect(live.notifier.flushDeadNodeOutbox('node-live')).resolves.toBe(0);
   });
 
+  it('a node paused while another took its outbox over does not send what it had stored, only what never reached Redis', async () => {
+    await server.stop();
+    const redis = client();
+    const paused = notifierOn('node-p');
+    const stored = burstEvents(30, 5);
+    for (const event of stored) paused.notifier.notify(event);
+    await waitUntil(async () => (await redis.xlen('rtc:{presence}:outbox:node-p')) === 30, 5_000);
+
+    // node-p stops running (SIGSTOP): its liveness lapses and another node takes its stream over.
+    await redis.del('rtc:{presence}:alive:node-p');
+    const live = notifierOn('node-live');
+    await waitUntil(() => live.outbox.isOpen, 5_000);
+    expect(await live.notifier.flushDeadNodeOutbox('node-p')).toBe(30);
+
+    // node-p runs again and notifies more: its write under the old epoch is refused.
+    const later = burstEvents(5, 5, 1_800_000_000_000);
+    for (const event of later) paused.notifier.notify(event);
+    await waitUntil(() => logger.matching('warn', 'another node took over').length > 0, 5_000);
+    await waitUntil(async () => (await redis.xlen('rtc:{presence}:outbox:node-p')) === 5, 5_000);
+
+    await server.restart();
+    await server.waitFor(() => server.uniqueEventIds().size >= 35, 10_000, 'the 30 taken over and the 5 later events');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(server.uniqueEventIds().size).toBe(35);
+    expect(server.duplicateCount()).toBe(0);
+    await waitUntil(() => paused.outbox.depth === 0 && live.outbox.depth === 0, 5_000);
+  });
+
   it('deletes each delivered event from the stream while the presence server is up', async () => {
     const redis = client();
     const { notifier } = notifierOn('node-c');

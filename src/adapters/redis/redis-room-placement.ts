@@ -126,8 +126,9 @@ export class RedisRoomPlacement implements RoomPlacement, RoomLocator {
         ),
       );
       if (winner === chosen.nodeId) {
-        // A lease this node took for itself is its own from now on; one taken for another node is that node's.
-        if (winner === nodes.nodeId && epoch !== undefined && epoch !== '') leases.grant(roomId, epoch, sentAt);
+        // A lease a join here took is this node's from now on. One a lookup took (for whichever node) is
+        // learnt by that node's join: a lookup nobody follows must leave nothing behind here either.
+        if (adopt && winner === nodes.nodeId && epoch !== undefined && epoch !== '') leases.grant(roomId, epoch, sentAt);
         this.options.logger.debug({ roomId, nodeId: chosen.nodeId, previous: holder.deadHost, epoch }, 'room claimed');
         return chosen;
       }

@@ -58,6 +58,8 @@ describe('room placement on a real redis-server', () => {
     const bookedAt = Date.now();
     const roomKeys = async (): Promise<string[]> => (await inspector.client.keys(`${prefix}{room:*`)).sort();
     expect((await roomKeys()).length).toBeGreaterThan(0);
+    // Nor does the node that answered keep anything of them in memory.
+    expect(a!.leases.heldRoomIds()).toEqual([]);
 
     const bookings = async (): Promise<number> => {
       const counts = await Promise.all(['node-a', 'node-b', 'node-c'].map((n) => inspector.client.zcard(`${prefix}{nodes}:claims:${n}`)));

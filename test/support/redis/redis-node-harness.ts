@@ -38,6 +38,7 @@ export interface TestNode {
   readonly store: RedisRoomStateStore;
   readonly registry: RedisNodeRegistry;
   readonly placement: RedisRoomPlacement;
+  readonly leases: RoomLeases;
   /** Stops beating; `deregister: false` falls silent like a crashed node. */
   close(options?: { deregister?: boolean }): Promise<void>;
 }
@@ -74,6 +75,7 @@ export const startTestNode = async (target: RedisTarget, options: TestNodeOption
     store: state.store,
     registry: state.registry,
     placement: state.placement,
+    leases: state.leases,
     async close(closeOptions = {}) {
       await state.registry.stop(closeOptions);
       await state.store.shutdown();

@@ -1,7 +1,16 @@
-import { TestPresenceServer } from '../../support/presence-server';
-import { applyPresenceRule, keysWithoutTtl, oneRedis, recordedMembers, sleep, type PresenceLine, type StateTarget } from '../../support/multi-node/fault-lab';
-import { uniquePrefix } from '../../support/redis/redis-node-harness';
-import { SignalingNodes, TEST_HEARTBEAT_MS, type SignalingNode } from '../../support/redis/signaling-nodes';
+import type { TestPresenceServer } from '../../support/presence-server';
+import {
+  applyPresenceRule,
+  keysWithoutTtl,
+  oneRedis,
+  recordedMembers,
+  sleep,
+  startFaultCluster,
+  type FaultCluster,
+  type PresenceLine,
+  type StateTarget,
+} from '../../support/multi-node/fault-lab';
+import type { SignalingNode, SignalingNodes } from '../../support/redis/signaling-nodes';
 import type { SignalingClient, WireMessage } from '../../support/signaling-client';
 
 jest.setTimeout(120_000);
@@ -13,27 +22,18 @@ jest.setTimeout(120_000);
  */
 describe('a member rejoining a crashed host’s room, racing the reaper', () => {
   let target: StateTarget;
+  let lab: FaultCluster;
   let presence: TestPresenceServer;
   let cluster: SignalingNodes;
   let prefix: string;
 
   beforeEach(async () => {
     target = await oneRedis();
-    presence = await TestPresenceServer.start();
-    prefix = uniquePrefix();
-    cluster = new SignalingNodes({
-      ...target.env,
-      REDIS_KEY_PREFIX: prefix,
-      PRESENCE_TCP: `127.0.0.1:${presence.port}`,
-      PRESENCE_BACKOFF_BASE_MS: '50',
-      PRESENCE_BACKOFF_MAX_MS: '200',
-    });
-    await cluster.start(3);
-    await sleep(TEST_HEARTBEAT_MS * 3);
+    lab = await startFaultCluster(target);
+    ({ presence, cluster, prefix } = lab);
   });
   afterEach(async () => {
-    await cluster?.stopAll();
-    await presence?.stop();
+    await lab?.stop();
     await target?.stop();
   });
 

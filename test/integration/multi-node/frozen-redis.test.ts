@@ -1,7 +1,17 @@
-import { TestPresenceServer } from '../../support/presence-server';
-import { ADMIN_TOKEN, applyPresenceRule, keysWithoutTtl, oneRedis, recordedMembers, redisCluster, sleep, type StateTarget } from '../../support/multi-node/fault-lab';
-import { eventually, uniquePrefix } from '../../support/redis/redis-node-harness';
-import { SignalingNodes, TEST_EXPIRY_MS, TEST_HEARTBEAT_MS, type SignalingNode } from '../../support/redis/signaling-nodes';
+import type { TestPresenceServer } from '../../support/presence-server';
+import {
+  applyPresenceRule,
+  keysWithoutTtl,
+  oneRedis,
+  recordedMembers,
+  redisCluster,
+  sleep,
+  startFaultCluster,
+  type FaultCluster,
+  type StateTarget,
+} from '../../support/multi-node/fault-lab';
+import { eventually } from '../../support/redis/redis-node-harness';
+import { TEST_EXPIRY_MS, TEST_HEARTBEAT_MS, type SignalingNode, type SignalingNodes } from '../../support/redis/signaling-nodes';
 
 jest.setTimeout(120_000);
 
@@ -20,6 +30,7 @@ const readyStatus = async (node: SignalingNode): Promise<number> => {
  */
 describe.each([['one Redis', oneRedis], ['a 3-master Redis Cluster', redisCluster]])('a frozen %s', (_label, startTarget) => {
   let target: StateTarget;
+  let lab: FaultCluster;
   let presence: TestPresenceServer;
   let cluster: SignalingNodes;
   let prefix: string;
@@ -27,29 +38,14 @@ describe.each([['one Redis', oneRedis], ['a 3-master Redis Cluster', redisCluste
 
   beforeEach(async () => {
     target = await startTarget();
-    presence = await TestPresenceServer.start();
-    prefix = uniquePrefix();
-    cluster = new SignalingNodes({
-      ...target.env,
-      REDIS_KEY_PREFIX: prefix,
-      REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS),
-      ADMIN_TOKEN,
-      PRESENCE_TCP: `127.0.0.1:${presence.port}`,
-      PRESENCE_BACKOFF_BASE_MS: '50',
-      PRESENCE_BACKOFF_MAX_MS: '200',
-      PRESENCE_OUTBOX_LIVENESS_MS: String(TEST_EXPIRY_MS),
-      PRESENCE_REDIS_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS),
-      PRESENCE_OUTBOX_SWEEP_MS: String(TEST_HEARTBEAT_MS * 2),
-    });
-    await cluster.start(3);
-    await sleep(TEST_HEARTBEAT_MS * 3);
+    lab = await startFaultCluster(target, { REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS) });
+    ({ presence, cluster, prefix } = lab);
   });
 
   afterEach(async () => {
     if (frozen) await target.thaw();
     frozen = false;
-    await cluster?.stopAll();
-    await presence?.stop();
+    await lab?.stop();
     await target?.stop();
   });
 
@@ -67,11 +63,11 @@ describe.each([['one Redis', oneRedis], ['a 3-master Redis Cluster', redisCluste
     frozen = true;
     const frozenAt = Date.now();
 
-    // Readiness turns false without any traffic: the node's own PING goes unanswered.
-    await eventually(async () => (await readyStatus(one)) === 503, 5_000, 25);
+    // Readiness turns false without any traffic: each node's own PING goes unanswered.
+    for (const node of cluster.nodes) await eventually(async () => (await readyStatus(node)) === 503, 5_000, 25);
     const unreadyAfter = Date.now() - frozenAt;
 
-    // Joins while Redis is frozen: refused with stateStoreUnavailable, each at once.
+    // Joins while Redis is frozen, once each node found out: refused with stateStoreUnavailable, at once.
     const refusals: number[] = [];
     for (let i = 0; i < 5; i += 1) {
       const client = await cluster.connect(cluster.nodes[i % 3]!.wsUrl);
@@ -82,7 +78,7 @@ describe.each([['one Redis', oneRedis], ['a 3-master Redis Cluster', redisCluste
       expect(reply.code).toBe('stateStoreUnavailable');
       await client.close();
     }
-    process.stderr.write(`[frozen-redis] ${_label}: unready ${unreadyAfter} ms after the freeze; joins refused in ${refusals.join(', ')} ms\n`);
+    process.stderr.write(`[frozen-redis] ${_label}: every node unready ${unreadyAfter} ms after the freeze; joins refused in ${refusals.join(', ')} ms\n`);
     expect(unreadyAfter).toBeLessThan(COMMAND_TIMEOUT_MS * 2 + 1_000);
     expect(Math.max(...refusals)).toBeLessThan(100);
 

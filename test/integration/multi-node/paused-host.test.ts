@@ -1,6 +1,5 @@
-import { TestPresenceServer } from '../../support/presence-server';
+import type { TestPresenceServer } from '../../support/presence-server';
 import {
-  ADMIN_TOKEN,
   applyPresenceRule,
   keysWithoutTtl,
   oneRedis,
@@ -8,10 +7,12 @@ import {
   redisCluster,
   ServingSampler,
   sleep,
+  startFaultCluster,
+  type FaultCluster,
   type StateTarget,
 } from '../../support/multi-node/fault-lab';
-import { eventually, uniquePrefix } from '../../support/redis/redis-node-harness';
-import { SignalingNodes, TEST_EXPIRY_MS, TEST_HEARTBEAT_MS, type SignalingNode } from '../../support/redis/signaling-nodes';
+import { eventually } from '../../support/redis/redis-node-harness';
+import { TEST_HEARTBEAT_MS, type SignalingNodes } from '../../support/redis/signaling-nodes';
 import type { SignalingClient } from '../../support/signaling-client';
 
 jest.setTimeout(120_000);
@@ -26,38 +27,19 @@ const PAUSE_MS = 3_000;
  */
 describe.each([['one Redis', oneRedis], ['a 3-master Redis Cluster', redisCluster]])('a paused host on %s', (_label, startTarget) => {
   let target: StateTarget;
+  let lab: FaultCluster;
   let presence: TestPresenceServer;
   let cluster: SignalingNodes;
   let prefix: string;
-  let paused: SignalingNode | undefined;
 
   beforeEach(async () => {
     target = await startTarget();
-    presence = await TestPresenceServer.start();
-    prefix = uniquePrefix();
-    cluster = new SignalingNodes({
-      ...target.env,
-      REDIS_KEY_PREFIX: prefix,
-      ROOM_CAPACITY: String(CAPACITY),
-      ADMIN_TOKEN,
-      PRESENCE_TCP: `127.0.0.1:${presence.port}`,
-      PRESENCE_BACKOFF_BASE_MS: '50',
-      PRESENCE_BACKOFF_MAX_MS: '200',
-      // A paused node's presence outbox is taken over by a live node too.
-      PRESENCE_OUTBOX_LIVENESS_MS: String(TEST_EXPIRY_MS),
-      PRESENCE_REDIS_TIMEOUT_MS: '500',
-      PRESENCE_OUTBOX_SWEEP_MS: String(TEST_HEARTBEAT_MS * 2),
-    });
-    await cluster.start(3);
-    // Each node has seen the others in a heartbeat, so placement considers all three.
-    await sleep(TEST_HEARTBEAT_MS * 3);
+    lab = await startFaultCluster(target, { ROOM_CAPACITY: String(CAPACITY) });
+    ({ presence, cluster, prefix } = lab);
   });
 
   afterEach(async () => {
-    paused?.process.child.kill('SIGCONT');
-    paused = undefined;
-    await cluster?.stopAll();
-    await presence?.stop();
+    await lab?.stop();
     await target?.stop();
   });
 
@@ -74,7 +56,6 @@ describe.each([['one Redis', oneRedis], ['a 3-master Redis Cluster', redisCluste
     bob.drain();
     const sampler = new ServingSampler(cluster.nodes);
     host.process.child.kill('SIGSTOP');
-    paused = host;
     const pausedAt = Date.now();
     // They go on talking; the old host reads it all when it resumes.
     alice.send({ id: 'peerOffer', userId: 'bob', sdpOffer: 'v=0 during the pause' });
@@ -91,7 +72,6 @@ describe.each([['one Redis', oneRedis], ['a 3-master Redis Cluster', redisCluste
 
     await sleep(Math.max(0, pausedAt + PAUSE_MS - Date.now()));
     host.process.child.kill('SIGCONT');
-    paused = undefined;
     const resumedAt = Date.now();
 
     const toldAt = new Map<string, number>();

@@ -1,6 +1,9 @@
 import { Redis } from 'ioredis';
 import { RedisKeys } from '../../../src/adapters/redis';
+import { TestPresenceServer } from '../presence-server';
 import { startRedis, startRedisCluster } from '../redis-fixture';
+import { uniquePrefix } from '../redis/redis-node-harness';
+import { SignalingNodes, TEST_EXPIRY_MS, TEST_HEARTBEAT_MS } from '../redis/signaling-nodes';
 import type { SignalingNode } from '../redis/signaling-nodes';
 
 export const ADMIN_TOKEN = 'fault-lab-admin-token-0123456789';
@@ -199,4 +202,49 @@ export const recordedMembers = async (target: StateTarget, prefix: string, roomI
     }
   }
   return [];
+};
+
+/** Three node processes on a state target, with the admin API on and a presence server to report to. */
+export interface FaultCluster {
+  readonly presence: TestPresenceServer;
+  readonly cluster: SignalingNodes;
+  readonly prefix: string;
+  /** Resumes anything paused, then stops the nodes and the presence server (not the target). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts three nodes that know each other, with the multi-node tests' timing (heartbeat 250 ms, expiry
+ * 1.5 s) and presence on: a paused node's presence outbox is taken over by a live node within the expiry.
+ */
+export const startFaultCluster = async (target: StateTarget, env: Record<string, string> = {}): Promise<FaultCluster> => {
+  const presence = await TestPresenceServer.start();
+  const prefix = uniquePrefix();
+  const redisTimeout = env.REDIS_COMMAND_TIMEOUT_MS ?? '500';
+  const cluster = new SignalingNodes({
+    ...target.env,
+    REDIS_KEY_PREFIX: prefix,
+    ADMIN_TOKEN,
+    PRESENCE_TCP: `127.0.0.1:${presence.port}`,
+    PRESENCE_BACKOFF_BASE_MS: '50',
+    PRESENCE_BACKOFF_MAX_MS: '200',
+    PRESENCE_OUTBOX_LIVENESS_MS: String(TEST_EXPIRY_MS),
+    PRESENCE_REDIS_TIMEOUT_MS: redisTimeout,
+    PRESENCE_OUTBOX_SWEEP_MS: String(TEST_HEARTBEAT_MS * 2),
+    ...env,
+  });
+  const stop = async (): Promise<void> => {
+    for (const node of cluster.nodes) node.process.child.kill('SIGCONT');
+    await cluster.stopAll();
+    await presence.stop();
+  };
+  try {
+    await cluster.start(3);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  // Each node has seen the others in a heartbeat, so placement considers all three.
+  await sleep(TEST_HEARTBEAT_MS * 3);
+  return { presence, cluster, prefix, stop };
 };

@@ -1,16 +1,16 @@
 import fc from 'fast-check';
-import { TestPresenceServer } from '../presence-server';
-import { SignalingNodes, TEST_EXPIRY_MS, TEST_HEARTBEAT_MS } from '../redis/signaling-nodes';
+import type { TestPresenceServer } from '../presence-server';
+import { TEST_EXPIRY_MS, type SignalingNodes } from '../redis/signaling-nodes';
 import type { SignalingClient, WireMessage } from '../signaling-client';
-import { uniquePrefix } from '../redis/redis-node-harness';
 import {
-  ADMIN_TOKEN,
   applyPresenceRule,
   keysWithoutTtl,
   recordedMembers,
   servedRooms,
   ServingSampler,
   sleep,
+  startFaultCluster,
+  type FaultCluster,
   type StateTarget,
 } from './fault-lab';
 
@@ -49,44 +49,31 @@ export class FaultWorld {
 
   private constructor(
     readonly target: StateTarget,
-    readonly presence: TestPresenceServer,
-    readonly cluster: SignalingNodes,
-    readonly prefix: string,
+    private readonly lab: FaultCluster,
   ) {}
 
+  get cluster(): SignalingNodes {
+    return this.lab.cluster;
+  }
+
+  get presence(): TestPresenceServer {
+    return this.lab.presence;
+  }
+
+  get prefix(): string {
+    return this.lab.prefix;
+  }
+
   static async start(target: StateTarget): Promise<FaultWorld> {
-    const presence = await TestPresenceServer.start();
-    const prefix = uniquePrefix();
-    const cluster = new SignalingNodes({
-      ...target.env,
-      REDIS_KEY_PREFIX: prefix,
-      ROOM_CAPACITY: String(CAPACITY),
-      ADMIN_TOKEN,
-      PRESENCE_TCP: `127.0.0.1:${presence.port}`,
-      PRESENCE_BACKOFF_BASE_MS: '50',
-      PRESENCE_BACKOFF_MAX_MS: '200',
-      PRESENCE_OUTBOX_LIVENESS_MS: String(TEST_EXPIRY_MS),
-      PRESENCE_REDIS_TIMEOUT_MS: '500',
-      PRESENCE_OUTBOX_SWEEP_MS: String(TEST_HEARTBEAT_MS * 2),
-    });
-    const world = new FaultWorld(target, presence, cluster, prefix);
-    try {
-      await cluster.start(3);
-    } catch (error) {
-      await world.stop();
-      throw error;
-    }
-    await sleep(TEST_HEARTBEAT_MS * 3);
-    world.sampler = new ServingSampler(cluster.nodes);
+    const world = new FaultWorld(target, await startFaultCluster(target, { ROOM_CAPACITY: String(CAPACITY) }));
+    world.sampler = new ServingSampler(world.cluster.nodes);
     return world;
   }
 
   async stop(): Promise<void> {
     await this.sampler?.stop();
-    for (const node of this.cluster.nodes) node.process.child.kill('SIGCONT');
     await this.target.thaw().catch(() => undefined);
-    await this.cluster.stopAll();
-    await this.presence.stop();
+    await this.lab.stop();
     await this.target.stop();
   }
 

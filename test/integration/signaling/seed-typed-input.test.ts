@@ -117,3 +117,36 @@ describe('seed input with the field types its clients really send', () => {
     expect((await http(node, 'GET', `/v1/rooms/${encodeURIComponent('a\nb')}/node`)).status).toBe(400);
   });
 });
+
+describe("the seed's Vue app joining with the seed's own token (AUTH=jwt, Base64 secret, numeric id claim, no aud)", () => {
+  const keyText = 'smooth-signaling-auth-secret-key-0123456789';
+  let node: RunningNode;
+  beforeAll(async () => {
+    node = await startSecureNode({
+      AUTH: 'jwt',
+      AUTH_JWT_SECRET: Buffer.from(keyText).toString('base64'),
+      AUTH_JWT_SECRET_ENCODING: 'base64',
+      AUTH_USER_CLAIM: 'id',
+    });
+  });
+  afterAll(() => node.stop());
+
+  it('joins as user 6 with {"userId":6,"video":"true","audio":"false"}, and cannot pose as user 7', async () => {
+    const { createHmac } = await import('node:crypto');
+    const part = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const input = `${part({ alg: 'HS256' })}.${part({ sub: 'heedong@example.com', role: 'ROLE_USER', id: 6, iat: now, exp: now + 3600 })}`;
+    const token = `${input}.${createHmac('sha256', Buffer.from(keyText)).update(input).digest('base64url')}`;
+    const client = await SignalingClient.connect(node.wsUrl);
+    try {
+      client.send({ id: 'joinRoom', token, userId: 7, communityId: '0', roomId: 'r-5', video: 'true', audio: 'false', requestId: 'j7' });
+      expect(await client.next('error')).toMatchObject({ code: 'unauthorized', requestId: 'j7' });
+      client.send({ id: 'joinRoom', token, userId: 6, communityId: '0', roomId: 'r-5', video: 'true', audio: 'false' });
+      expect(await client.next('existingParticipants')).toMatchObject({ userId: '6', roomId: 'r-5', members: [] });
+      client.send({ id: 'audioStateFrom', userId: 6, audio: 'true' });
+      expect(await client.next('audioStateAnswer')).toEqual({ id: 'audioStateAnswer', userId: '6', audio: true });
+    } finally {
+      await client.close();
+    }
+  });
+});

@@ -11,6 +11,8 @@ export const FAST_KMS_ENV: Record<string, string> = {
   KURENTO_RECONNECT_MIN_MS: '100',
   KURENTO_RECONNECT_MAX_MS: '400',
   KURENTO_JOIN_WAIT_MS: '3000',
+  KURENTO_CONNECT_TIMEOUT_MS: '1000',
+  KURENTO_RESUME_WINDOW_MS: '1500',
 };
 
 export const startKurentoNode = (kmsUrls: readonly string[], env: Record<string, string> = {}): Promise<RunningNode> =>

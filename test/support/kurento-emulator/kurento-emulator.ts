@@ -151,6 +151,11 @@ export class KurentoEmulator {
     this.faults.delay(name, ms, times);
   }
 
+  /** The next `times` requests named `name` are carried out, then the connection breaks before the answer is sent. */
+  cutAfter(name: string, times = 1): void {
+    this.faults.cut(name, times);
+  }
+
   clearFaults(): void {
     this.faults.clear();
   }

@@ -4,7 +4,11 @@ import type { FaultPlan } from './fault-plan';
 import type { MediaSet, OutboundEvent } from './media-set';
 
 export interface RequestRecord {
+  /** The JSON-RPC id the client gave the request. */
+  readonly id: unknown;
   readonly method: string;
+  /** The session the request named (explicitly or through its connection). */
+  readonly sessionId?: string;
   /** The `invoke` operation, or the created type for `create`. */
   readonly detail?: string;
   readonly objectId?: string;
@@ -91,6 +95,8 @@ export class RpcConnection {
   pingInterval: number | undefined;
   private readonly queue: Job[] = [];
   private pumping = false;
+  /** Set by a `cut` fault: the next answer is computed and cached, and the connection breaks instead. */
+  private cutting = false;
   private closed = false;
   private readonly sleepers = new Set<() => void>();
 
@@ -149,16 +155,19 @@ export class RpcConnection {
     const objectId = typeof params.object === 'string' ? params.object : undefined;
     const names = namesOf(method, params);
     const fault = this.context.faults.take(names);
+    const record = (outcome: RequestRecord['outcome']): void =>
+      this.context.record({ id: job.id, method, detail, objectId, outcome, ...(typeof params.sessionId === 'string' ? { sessionId: params.sessionId } : {}) });
     if (fault?.kind === 'hang') {
       // A request that is lost, not a server that hangs (see KurentoEmulator.freeze): the next one is served.
-      this.context.record({ method, detail, objectId, outcome: 'hung' });
+      record('hung');
       return;
     }
+    if (fault?.kind === 'cut') this.cutting = true;
     await this.sleep(this.context.latencyOf(names) + (fault?.kind === 'delay' ? fault.ms : 0));
     if (this.closed) return;
     await this.context.running();
     if (fault?.kind === 'fail') {
-      this.context.record({ method, detail, objectId, outcome: 'error' });
+      record('error');
       this.reply(job, undefined, fault.error);
       return;
     }
@@ -166,7 +175,7 @@ export class RpcConnection {
     if (params.sessionId === undefined && this.sessionId !== undefined) params.sessionId = this.sessionId;
     const cached = !job.notification && typeof params.sessionId === 'string' ? this.context.cache.get(params.sessionId, job.id) : undefined;
     if (cached !== undefined) {
-      this.context.record({ method, detail, objectId, outcome: 'ok' });
+      record('ok');
       this.send(cached);
       return;
     }
@@ -174,12 +183,12 @@ export class RpcConnection {
     let sessionOfAnswer: unknown = params.sessionId;
     try {
       const result = this.dispatch(method, params);
-      this.context.record({ method, detail, objectId, outcome: 'ok' });
+      record('ok');
       if (this.sessionId === undefined && result !== null && typeof result.sessionId === 'string') this.sessionId = result.sessionId;
       if (result !== null && typeof result.sessionId === 'string') sessionOfAnswer = result.sessionId;
       response = this.reply(job, result, undefined);
     } catch (error) {
-      this.context.record({ method, detail, objectId, outcome: 'error' });
+      record('error');
       const body: RpcErrorBody =
         error instanceof KmsError ? error.toBody() : { code: JSON_RPC_ERRORS.INTERNAL_ERROR, message: `Unexpected error while processing method: ${String(error)}` };
       response = this.reply(job, undefined, body);
@@ -268,7 +277,12 @@ export class RpcConnection {
       : error
         ? { error, id: job.id, jsonrpc: '2.0' }
         : { id: job.id, jsonrpc: '2.0', result };
-    this.send(response);
+    if (this.cutting) {
+      this.cutting = false;
+      this.socket.terminate();
+    } else {
+      this.send(response);
+    }
     return response;
   }
 

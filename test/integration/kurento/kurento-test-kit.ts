@@ -30,12 +30,12 @@ export const candidate = (n: number) => ({
   sdpMLineIndex: 0,
 });
 
-/** Polls until `check` returns without throwing, or rethrows its last error after `timeoutMs`. */
-export const eventually = async <T>(check: () => T, timeoutMs = 5_000): Promise<T> => {
+/** Polls until `check` returns (or resolves) without throwing, or rethrows its last error after `timeoutMs`. */
+export const eventually = async <T>(check: () => T | Promise<T>, timeoutMs = 5_000): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      return check();
+      return await check();
     } catch (error) {
       if (Date.now() > deadline) throw error;
       await new Promise((r) => setTimeout(r, 25));

@@ -39,6 +39,8 @@ export interface RealKms {
   stop(): Promise<void>;
   /** `ServerManager.getPipelines`: every pipeline the KMS holds now, whoever made it. */
   pipelines(): Promise<string[]>;
+  /** Every pipeline with its children (`MediaPipeline.getChildren`): the KMS's whole object tree. */
+  objects(): Promise<Record<string, string[]>>;
 }
 
 const answersPing = async (url: string): Promise<boolean> => {
@@ -51,6 +53,23 @@ const answersPing = async (url: string): Promise<boolean> => {
     }
   } catch {
     return false;
+  }
+};
+
+const inspect = async (url: string, withChildren: boolean): Promise<{ pipelines: string[]; children: Record<string, string[]> }> => {
+  const client = await KmsWireClient.open(url);
+  try {
+    const invoke = async (object: string, operation: string): Promise<string[]> => {
+      const answer = await client.call('invoke', { object, operation, operationParams: {} });
+      if (answer.error) throw new Error(`${operation} failed: ${answer.error.message}`);
+      return (answer.result as { value: string[] }).value;
+    };
+    const pipelines = await invoke('manager_ServerManager', 'getPipelines');
+    const children: Record<string, string[]> = {};
+    if (withChildren) for (const p of pipelines) children[p] = await invoke(p, 'getChildren');
+    return { pipelines, children };
+  } finally {
+    client.close();
   }
 };
 
@@ -123,15 +142,7 @@ export const startRealKms = async (port?: number): Promise<RealKms> => {
       await halt('SIGKILL');
       await spawnKms();
     },
-    pipelines: async () => {
-      const client = await KmsWireClient.open(url);
-      try {
-        const answer = await client.call('invoke', { object: 'manager_ServerManager', operation: 'getPipelines', operationParams: {} });
-        if (answer.error) throw new Error(`getPipelines failed: ${answer.error.message}`);
-        return (answer.result as { value: string[] }).value;
-      } finally {
-        client.close();
-      }
-    },
+    pipelines: async () => (await inspect(url, false)).pipelines,
+    objects: async () => (await inspect(url, true)).children,
   };
 };

@@ -6,7 +6,10 @@
 #                                      the unpacked prefix (the directory holding run-kms.sh)
 #   bash scripts/kms.sh run PORT       prepares, then runs KMS in the foreground on 127.0.0.1:PORT
 #                                      (ws://127.0.0.1:PORT/kurento); logs "Kurento Media Server started"
-#                                      on stderr when ready; stops on SIGTERM/SIGKILL like any process
+#                                      on stderr when ready; stops on SIGTERM/SIGKILL like any process.
+#                                      Only errors are logged (GST_DEBUG overrides): at warning level a call
+#                                      writes hundreds of lines a second, and a reader that falls behind
+#                                      would block KMS on a full pipe.
 #
 # The KMS folder is $KMS_DIR, else <repo>/../shared/kms (CI places its clone beside shared/). When neither
 # holds the tarball this fails loudly: the real-KMS suite never skips.
@@ -90,7 +93,7 @@ case "${1:-}" in
     rundir="$root/.tmp/kms-run/$port"
     mkdir -p "$rundir"
     export PORT="$port" ADDRESS=127.0.0.1 RUNDIR="$rundir"
-    export GST_DEBUG="${GST_DEBUG:-2,KurentoMediaServer:4}"
+    export GST_DEBUG="${GST_DEBUG:-1,KurentoMediaServer:4}"
     exec "$cache/kms/run-kms.sh"
     ;;
   *)

@@ -6,6 +6,7 @@
 // the packages and root to install them, this fails and says why.
 //   node scripts/real-kms-suite.mjs [extra jest arguments]
 import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
@@ -31,21 +32,23 @@ const freePort = () =>
   });
 
 const port = await freePort();
-const kms = spawn('bash', ['scripts/kms.sh', 'run', String(port)], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-const log = [];
+// KMS writes its log to a file, never to a pipe this process might not drain while jest runs: a KMS
+// blocked on a full pipe stops answering and forwarding media.
+mkdirSync(resolve(root, '.tmp'), { recursive: true });
+const logFile = resolve(root, '.tmp', `real-kms-suite-${port}.log`);
+const logFd = openSync(logFile, 'w');
+const kms = spawn('bash', ['scripts/kms.sh', 'run', String(port)], { cwd: root, stdio: ['ignore', logFd, logFd] });
+closeSync(logFd);
 const exited = new Promise((done) => kms.once('exit', done));
-const ready = await new Promise((done) => {
-  const timer = setTimeout(() => done(false), 60_000);
-  kms.stderr.on('data', (chunk) => {
-    log.push(...chunk.toString().split('\n'));
-    if (log.length > 200) log.splice(0, log.length - 200);
-    if (log.some((line) => line.includes('Kurento Media Server started'))) {
-      clearTimeout(timer);
-      done(true);
-    }
-  });
-  void exited.then(() => done(false));
-});
+const logTail = () => readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n');
+const ready = await (async () => {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+    if (kms.exitCode !== null || kms.signalCode !== null) return false;
+    if (readFileSync(logFile, 'utf8').includes('Kurento Media Server started')) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+})();
 const stopKms = async () => {
   if (kms.exitCode !== null || kms.signalCode !== null) return;
   kms.kill('SIGTERM');
@@ -54,7 +57,7 @@ const stopKms = async () => {
   clearTimeout(timer);
 };
 if (!ready) {
-  console.error(`real-KMS suite: FAILED, KMS did not start on port ${port}:\n${log.slice(-30).join('\n')}`);
+  console.error(`real-KMS suite: FAILED, KMS did not start on port ${port}:\n${logTail()}`);
   await stopKms();
   process.exit(1);
 }
@@ -63,14 +66,15 @@ console.log(`real-KMS suite: KMS 7.3.1 prepared in ${prepared} s, listening at $
 
 let status = 1;
 try {
-  const run = spawnSync('npx', ['jest', '--ci', '-c', 'test/integration/kurento/real-kms/jest.config.js', ...process.argv.slice(2)], {
+  const jest = spawn('npx', ['jest', '--ci', '-c', 'test/integration/kurento/real-kms/jest.config.js', ...process.argv.slice(2)], {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, KURENTO_URL: kurentoUrl },
   });
-  status = run.status ?? 1;
+  status = await new Promise((done) => jest.once('exit', (code) => done(code ?? 1)));
 } finally {
   await stopKms();
 }
+if (status !== 0) console.error(`real-KMS suite: the shared KMS's log is ${logFile}`);
 console.log(`real-KMS suite: ${status === 0 ? 'passed' : 'FAILED'} in ${seconds()} s`);
 process.exit(status);

@@ -9,6 +9,7 @@ import {
   type UserId,
 } from '../../domain';
 import type { Logger, MediaBackendEvent, MediaGateway, MediaSignal } from '../../application';
+import { preferCodecs, sentCodecs, USUAL_CODECS } from './codec-preference';
 import { fromKmsEventData, toKmsCandidate } from './ice-candidate-codec';
 import type { KmsConnection } from './kms-connection';
 import { kmsUnavailable } from './kms-errors';
@@ -122,8 +123,9 @@ export class KurentoMediaGateway implements MediaGateway {
     const endpoint = await this.endpointToNegotiate(room, from, link);
     const calls = kmsCalls(room.kms);
     this.logger.debug({ roomId: room.roomId, userId: from, link, offerBytes: sdp.length }, 'processOffer');
-    const answer = await calls.processOffer(endpoint.id, sdp);
+    const answer = await calls.processOffer(endpoint.id, this.withPublisherCodecs(room, link, sdp));
     endpoint.negotiation = 'done';
+    if (link.kind === 'publish') endpoint.sends = sentCodecs(answer);
     this.emit({ type: 'answer', roomId: room.roomId, to: from, link, sdp: answer, ...(requestId !== undefined ? { requestId } : {}) });
     await calls.gatherCandidates(endpoint.id);
   }
@@ -135,7 +137,7 @@ export class KurentoMediaGateway implements MediaGateway {
     }
     const endpoint = await this.endpointToNegotiate(room, from, link);
     const calls = kmsCalls(room.kms);
-    const offer = await calls.generateOffer(endpoint.id);
+    const offer = this.withPublisherCodecs(room, link, await calls.generateOffer(endpoint.id));
     endpoint.negotiation = 'offerGenerated';
     this.emit({ type: 'offer', roomId: room.roomId, to: from, link, sdp: offer, ...(requestId !== undefined ? { requestId } : {}) });
     await calls.gatherCandidates(endpoint.id);
@@ -150,7 +152,7 @@ export class KurentoMediaGateway implements MediaGateway {
       });
     }
     this.logger.debug({ roomId: room.roomId, userId: from, link, answerBytes: sdp.length }, 'processAnswer');
-    await kmsCalls(room.kms).processAnswer(endpoint.id, sdp);
+    await kmsCalls(room.kms).processAnswer(endpoint.id, this.withPublisherCodecs(room, link, sdp));
     endpoint.negotiation = 'done';
   }
 
@@ -186,6 +188,12 @@ export class KurentoMediaGateway implements MediaGateway {
   }
 
   // ---- endpoints ----
+
+  /** A subscription's SDP with the codecs its publisher sends listed first, so KMS forwards rather than transcodes. */
+  private withPublisherCodecs(room: RoomMedia, link: MediaLink, sdp: string): string {
+    if (link.kind !== 'subscribe') return sdp;
+    return preferCodecs(sdp, room.outgoingOf(link.publisher)?.sends ?? USUAL_CODECS);
+  }
 
   private room(session: MediaSession): RoomMedia {
     const room = this.rooms.get(session.ref);

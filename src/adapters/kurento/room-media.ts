@@ -1,5 +1,6 @@
 import type { IceCandidate, MediaLink, RoomId, UserId } from '../../domain';
 import { CandidateBuffer } from './candidate-buffer';
+import type { SentCodecs } from './codec-preference';
 import type { KmsConnection } from './kms-connection';
 
 /** Where an endpoint stands in SDP negotiation; KMS negotiates each endpoint once. */
@@ -10,6 +11,8 @@ export interface EndpointRecord {
   readonly owner: UserId;
   readonly link: MediaLink;
   negotiation: Negotiation;
+  /** On an outgoing endpoint once negotiated: the codecs its publisher sends. */
+  sends?: SentCodecs;
 }
 
 const peerOf = (link: MediaLink): UserId | null => (link.kind === 'subscribe' ? link.publisher : link.kind === 'upstream' ? link.subscriber : null);

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { freeLoopbackPort } from '../janus/free-port';
 import { KmsWireClient } from '../kurento-emulator/kms-wire-client';
@@ -8,7 +9,6 @@ const KMS_SCRIPT = resolve(root, 'scripts', 'kms.sh');
 /** First start on a fresh machine scans the GStreamer plugins (a few seconds); later starts take ~1 s. */
 const READY_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
-const KEPT_LINES = 300;
 
 let prepared = false;
 
@@ -28,7 +28,7 @@ export interface RealKms {
   readonly url: string;
   readonly port: number;
   /** The last lines KMS logged, for failure messages. */
-  readonly output: readonly string[];
+  output(): string[];
   pid(): number | undefined;
   isRunning(): boolean;
   /** A crash: SIGKILL, every session and object gone with the process. */
@@ -81,22 +81,25 @@ export const startRealKms = async (port?: number): Promise<RealKms> => {
   prepareRealKms();
   const chosen = port ?? (await freeLoopbackPort());
   const url = `ws://127.0.0.1:${chosen}/kurento`;
-  const output: string[] = [];
+  // KMS logs to a file, not to a pipe: a test process busy elsewhere would leave a pipe full and KMS blocked.
+  mkdirSync(resolve(root, '.tmp', 'kms-run', String(chosen)), { recursive: true });
+  const logFile = resolve(root, '.tmp', 'kms-run', String(chosen), 'kms.log');
+  const output = (): string[] => {
+    try {
+      return readFileSync(logFile, 'utf8').split('\n').slice(-60);
+    } catch {
+      return [];
+    }
+  };
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
 
   const spawnKms = async (): Promise<void> => {
-    const proc = spawn('bash', [KMS_SCRIPT, 'run', String(chosen)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const fd = openSync(logFile, 'w');
+    const proc = spawn('bash', [KMS_SCRIPT, 'run', String(chosen)], { cwd: root, stdio: ['ignore', fd, fd] });
+    closeSync(fd);
     child = proc;
-    let started = false;
-    const keep = (chunk: Buffer): void => {
-      const lines = chunk.toString().split('\n').filter(Boolean);
-      if (lines.some((l) => l.includes('Kurento Media Server started'))) started = true;
-      output.push(...lines);
-      if (output.length > KEPT_LINES) output.splice(0, output.length - KEPT_LINES);
-    };
-    proc.stdout.on('data', keep);
-    proc.stderr.on('data', keep);
+    const started = (): boolean => output().some((l) => l.includes('Kurento Media Server started'));
     // A test process that dies without reaching stop() must not leave KMS running.
     const killOnExit = (): void => void proc.kill('SIGKILL');
     process.once('exit', killOnExit);
@@ -109,12 +112,12 @@ export const startRealKms = async (port?: number): Promise<RealKms> => {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
       if (proc.exitCode !== null || proc.signalCode !== null) {
-        throw new Error(`KMS exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${output.slice(-40).join('\n')}`);
+        throw new Error(`KMS exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${output().join('\n')}`);
       }
-      if (started && (await answersPing(url))) return;
+      if (started() && (await answersPing(url))) return;
       if (Date.now() > deadline) {
         proc.kill('SIGKILL');
-        throw new Error(`KMS did not start within ${READY_TIMEOUT_MS} ms on port ${chosen}:\n${output.slice(-40).join('\n')}`);
+        throw new Error(`KMS did not start within ${READY_TIMEOUT_MS} ms on port ${chosen}:\n${output().join('\n')}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -124,8 +124,7 @@ export class KmsRpcSocket {
       return Promise.reject(kmsUnavailable(this.url, 'not connected'));
     }
     const id = this.nextId();
-    const withSession = this.sessionId !== undefined && params.sessionId === undefined ? { ...params, sessionId: this.sessionId } : params;
-    const frame = JSON.stringify({ jsonrpc: '2.0', id, method, params: withSession });
+    const frame = this.frameOf(id, method, params);
     return new Promise<KmsResult>((resolve, reject) => {
       this.track({ id, operation, frame, deadline: Date.now() + timeoutMs, timeoutMs, onLate: options.onLate, resolve, reject, timer: undefined });
       this.transmit(id, frame);
@@ -165,6 +164,17 @@ export class KmsRpcSocket {
     this.end('closed by the signaling server', false);
     const socket = this.socket;
     if (socket && socket.readyState !== WebSocket.CLOSED) socket.terminate();
+  }
+
+  /**
+   * A request as kurento-client (kurento-jsonrpc's packer) writes it: `jsonrpc`, `method`, `params` (left
+   * out when empty), `id`; the session in the params of every request but `ping` and `connect`, which
+   * kurento-client sends as they are.
+   */
+  private frameOf(id: number, method: string, params: Record<string, unknown>): string {
+    const inSession = this.sessionId !== undefined && params.sessionId === undefined && method !== 'ping' && method !== 'connect';
+    const full = inSession ? { ...params, sessionId: this.sessionId } : params;
+    return JSON.stringify({ jsonrpc: '2.0', method, ...(Object.keys(full).length > 0 ? { params: full } : {}), id });
   }
 
   private track(entry: PendingRequest): void {

@@ -45,6 +45,7 @@ export class KurentoEmulator {
   private media: MediaSet;
   private readonly faults = new FaultPlan();
   private readonly log: RequestRecord[] = [];
+  private readonly frameLog: string[] = [];
   private port: number | undefined;
   private serverId = randomUUID();
   private readonly latency = new Map<string, number>();
@@ -68,6 +69,7 @@ export class KurentoEmulator {
       },
       running: () => this.thawed ?? Promise.resolve(),
       record: (r) => this.log.push(r),
+      recordFrame: (text) => this.frameLog.push(text),
       serverId: () => this.serverId,
       cache: this.cache,
     };
@@ -223,6 +225,11 @@ export class KurentoEmulator {
 
   requests(): readonly RequestRecord[] {
     return [...this.log];
+  }
+
+  /** Every frame clients sent, as text, in arrival order. */
+  frames(): readonly string[] {
+    return [...this.frameLog];
   }
 
   connectionCount(): number {

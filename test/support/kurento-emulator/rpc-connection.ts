@@ -24,6 +24,8 @@ export interface ConnectionContext {
   /** Resolves once the server is not frozen (at once when it is not). */
   running(): Promise<void>;
   record(r: RequestRecord): void;
+  /** Every text the client sent, as sent. */
+  recordFrame(text: string): void;
   serverId(): string;
   readonly cache: RequestCache;
 }
@@ -119,6 +121,7 @@ export class RpcConnection {
   }
 
   private receive(raw: string): void {
+    this.context.recordFrame(raw);
     let message: unknown;
     try {
       message = JSON.parse(raw);

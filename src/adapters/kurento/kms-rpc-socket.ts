@@ -32,6 +32,11 @@ export interface KmsRequestOptions {
 
 /** How long a timed-out request's late answer is still awaited. */
 const LATE_ANSWER_WINDOW_MS = 120_000;
+/**
+ * KMS keeps answers in its request cache for 20 s: a request older than that must not be sent again, KMS
+ * might carry it out a second time. (A margin for clock and transit.)
+ */
+const REQUEST_CACHE_MS = 19_000;
 
 export interface KmsRpcSocketHandlers {
   onEvent(event: KmsEvent): void;
@@ -152,6 +157,10 @@ export class KmsRpcSocket {
       clearTimeout(entry.timer);
       if (Date.now() >= entry.deadline) {
         entry.reject(kmsTimedOut(entry.operation, entry.timeoutMs));
+        continue;
+      }
+      if (Date.now() - (entry.deadline - entry.timeoutMs) >= REQUEST_CACHE_MS) {
+        entry.reject(kmsUnavailable(this.url, 'the connection was lost before KMS answered, too long ago to ask again safely'));
         continue;
       }
       this.track(entry);

@@ -10,9 +10,11 @@ jest.setTimeout(120_000);
 /**
  * A TCP proxy between the node and a real KMS of this file's own cuts the node's connection while KMS lives
  * on: the node must take its KMS session back and keep every room. Only a KMS that no longer holds the
- * session (restarted behind the proxy), or one out of reach for longer than the resume window (1.5 s
- * here), costs the rooms.
+ * session (restarted behind the proxy), or one out of reach for longer than the resume window, costs the
+ * rooms. The window is 4 s here: on two cores shared with Chromium and KMS, the 1.5 s of the emulator tests
+ * can pass before the node gets a turn.
  */
+const RESUME_WINDOW_MS = 4_000;
 describe('Kurento backend against a real KMS: resuming the session after the connection is cut', () => {
   let kms: RealKms;
   let proxy: TcpProxy;
@@ -22,7 +24,7 @@ describe('Kurento backend against a real KMS: resuming the session after the con
   beforeAll(async () => {
     kms = await startRealKms();
     proxy = await TcpProxy.start(kms.port);
-    node = await startKurentoNode([`ws://127.0.0.1:${proxy.port}/kurento`]);
+    node = await startKurentoNode([`ws://127.0.0.1:${proxy.port}/kurento`], { KURENTO_RESUME_WINDOW_MS: String(RESUME_WINDOW_MS) });
   });
   afterEach(async () => {
     proxy.restore();
@@ -89,8 +91,8 @@ describe('Kurento backend against a real KMS: resuming the session after the con
     const [alice, bob] = await roomInCall('c-away');
     const cutAt = Date.now();
     proxy.cut();
-    for (const c of [alice, bob]) expect(await c.next('error', (m) => m.code === 'mediaServerUnavailable', 10_000)).toMatchObject({ code: 'mediaServerUnavailable' });
-    expect(Date.now() - cutAt).toBeGreaterThanOrEqual(1_400);
+    for (const c of [alice, bob]) expect(await c.next('error', (m) => m.code === 'mediaServerUnavailable', 15_000)).toMatchObject({ code: 'mediaServerUnavailable' });
+    expect(Date.now() - cutAt).toBeGreaterThanOrEqual(RESUME_WINDOW_MS - 100);
     // KMS still holds the old session's pipeline; reconnected with a fresh session, the node releases it.
     expect(await kms.pipelines()).toHaveLength(1);
     proxy.restore();

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The real Kurento Media Server the tests run against, on this host (docs/kurento.md, "Real KMS in the tests").
+# The real Kurento Media Server the tests run against, on this host (docs/kurento.md, "The real KMS in the tests").
 #
 #   bash scripts/kms.sh prepare        installs KMS's runtime packages when missing (as root; otherwise names
 #                                      them and fails), unpacks the KMS tarball once into .tmp/kms, and prints
@@ -39,6 +39,8 @@ install_packages() {
     [ -n "$pkg" ] || continue
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done < <(sed 's/#.*//; s/[[:space:]]//g' "$kms_dir/runtime-packages.txt")
+  # Unpacking the tarball needs xz, which a minimal Debian may lack.
+  command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ]; then
     fail "KMS runtime packages missing: ${missing[*]} — install them (sudo apt-get install --no-install-recommends ${missing[*]}) or run as root"

@@ -6,7 +6,7 @@
 // the packages and root to install them, this fails and says why.
 //   node scripts/real-kms-suite.mjs [extra jest arguments]
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
@@ -75,6 +75,8 @@ try {
 } finally {
   await stopKms();
 }
-if (status !== 0) console.error(`real-KMS suite: the shared KMS's log is ${logFile}`);
+rmSync(resolve(root, '.tmp', 'kms-run', String(port)), { recursive: true, force: true });
+if (status === 0) rmSync(logFile, { force: true });
+else console.error(`real-KMS suite: the shared KMS's log is ${logFile}`);
 console.log(`real-KMS suite: ${status === 0 ? 'passed' : 'FAILED'} in ${seconds()} s`);
 process.exit(status);

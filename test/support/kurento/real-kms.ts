@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { freeLoopbackPort } from '../janus/free-port';
 import { KmsWireClient } from '../kurento-emulator/kms-wire-client';
@@ -35,7 +35,7 @@ export interface RealKms {
   kill(): Promise<void>;
   /** Starts a fresh KMS on the same port (after kill or stop) and waits until it answers. */
   restart(): Promise<void>;
-  /** SIGTERM, then SIGKILL after a grace period. */
+  /** SIGTERM, then SIGKILL after a grace period; removes its run folder (config and log). */
   stop(): Promise<void>;
   /** `ServerManager.getPipelines`: every pipeline the KMS holds now, whoever made it. */
   pipelines(): Promise<string[]>;
@@ -140,7 +140,10 @@ export const startRealKms = async (port?: number): Promise<RealKms> => {
     pid: () => child?.pid,
     isRunning: () => child !== undefined && child.exitCode === null && child.signalCode === null,
     kill: () => halt('SIGKILL'),
-    stop: () => halt('SIGTERM'),
+    stop: async () => {
+      await halt('SIGTERM');
+      rmSync(resolve(root, '.tmp', 'kms-run', String(chosen)), { recursive: true, force: true });
+    },
     restart: async () => {
       await halt('SIGKILL');
       await spawnKms();

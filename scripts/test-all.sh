@@ -20,8 +20,7 @@ set +e
 # files two at a time so timing bounds in the tests hold.
 npx jest --ci --maxWorkers=2 --json --outputFile="$results" "$@"
 status=$?
-# Kurento Media Server cannot be installed on our machines; where KURENTO_URL names one, or a container
-# engine can start one, the seed's flows also run against a real KMS (docs/kurento.md).
+# The real-KMS suite: installs and starts the KMS of ../shared/kms (or $KMS_DIR) on this host; never skipped.
 node scripts/real-kms-suite.mjs || status=1
 set -e
 

@@ -1,6 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import type { Logger, TokenVerifier } from '../application';
+import { decodeJjwtBase64 } from '../adapters/auth/jjwt-base64';
 import { JoseTokenVerifier } from '../adapters/auth/jose-token-verifier';
 import type { JwtKeySource, JwtSettings } from '../adapters/auth/jwt-settings';
 import { TrustingTokenVerifier } from '../adapters/auth/trusting-token-verifier';
@@ -13,6 +14,8 @@ const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 /** The AUTH_* variables (AUTH itself is in src/config.ts) and ADMIN_TOKEN. */
 const AuthEnv = z.object({
   AUTH_JWT_SECRET: z.string().min(32, 'at least 32 characters (256 bits) for HS256').optional(),
+  /** `base64`: the secret is Base64 text to be decoded into the key, as jjwt 0.9's `signWith(HS256, String)` does. */
+  AUTH_JWT_SECRET_ENCODING: z.enum(['utf8', 'base64']).default('utf8'),
   /** PEM (SPKI or certificate); `\n` escapes are accepted because env files cannot hold line breaks. */
   AUTH_JWT_PUBLIC_KEY: z.string().transform((s) => s.replace(/\\n/g, '\n')).optional(),
   AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -61,7 +64,10 @@ const keySource = (env: AuthEnv): { key: JwtKeySource; algorithms: string[] } =>
     throw new ConfigError(['AUTH=jwt needs exactly one of AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY, AUTH_JWKS_URL']);
   }
   if (env.AUTH_JWT_SECRET !== undefined) {
-    return { key: { kind: 'secret', secret: new TextEncoder().encode(env.AUTH_JWT_SECRET) }, algorithms: ['HS256'] };
+    const secret = env.AUTH_JWT_SECRET_ENCODING === 'base64' ? decodeJjwtBase64(env.AUTH_JWT_SECRET) : new TextEncoder().encode(env.AUTH_JWT_SECRET);
+    // RFC 7518 §3.2: an HS256 key must hold at least 256 bits.
+    if (secret.length < 32) throw new ConfigError([`AUTH_JWT_SECRET: decodes to ${secret.length} bytes; HS256 needs at least 32 (256 bits)`]);
+    return { key: { kind: 'secret', secret }, algorithms: ['HS256'] };
   }
   if (env.AUTH_JWT_PUBLIC_KEY !== undefined) {
     let key: KeyObject;
@@ -79,7 +85,6 @@ const keySource = (env: AuthEnv): { key: JwtKeySource; algorithms: string[] } =>
 export const readJwtSettings = (config: Config): JwtSettings => {
   const env = readAuthEnv(config);
   const { key, algorithms } = keySource(env);
-  if (!env.AUTH_JWT_AUDIENCE) throw new ConfigError(['AUTH_JWT_AUDIENCE: required when AUTH=jwt (the `aud` your tokens carry)']);
   const chosen = env.AUTH_JWT_ALGORITHMS ?? algorithms;
   // A public key used as an HMAC secret would let anyone sign tokens (algorithm confusion).
   const allowed: readonly string[] = key.kind === 'secret' ? SYMMETRIC : ASYMMETRIC;
@@ -90,7 +95,7 @@ export const readJwtSettings = (config: Config): JwtSettings => {
   return {
     key,
     algorithms: chosen,
-    audience: env.AUTH_JWT_AUDIENCE.length === 1 ? env.AUTH_JWT_AUDIENCE[0]! : env.AUTH_JWT_AUDIENCE,
+    ...(env.AUTH_JWT_AUDIENCE ? { audience: env.AUTH_JWT_AUDIENCE.length === 1 ? env.AUTH_JWT_AUDIENCE[0]! : env.AUTH_JWT_AUDIENCE } : {}),
     ...(env.AUTH_JWT_ISSUER !== undefined ? { issuer: env.AUTH_JWT_ISSUER } : {}),
     userClaim: env.AUTH_USER_CLAIM,
     ...(env.AUTH_ROOM_CLAIM !== undefined ? { roomClaim: env.AUTH_ROOM_CLAIM } : {}),
@@ -103,7 +108,16 @@ export const readJwtSettings = (config: Config): JwtSettings => {
  * loudly. JWT variables with AUTH=none are refused: that is a node meant to check tokens that would not.
  */
 export const createTokenVerifier = (config: Config, logger: Logger): TokenVerifier => {
-  if (config.AUTH === 'jwt') return new JoseTokenVerifier(readJwtSettings(config), logger);
+  if (config.AUTH === 'jwt') {
+    const settings = readJwtSettings(config);
+    if (settings.audience === undefined) {
+      logger.warn(
+        { setting: 'AUTH_JWT_AUDIENCE' },
+        'AUTH_JWT_AUDIENCE is not set: the `aud` of tokens is not checked, so any token signed with this key admits its holder (set it when your issuer puts an audience in its tokens)',
+      );
+    }
+    return new JoseTokenVerifier(settings, logger);
+  }
   const env = readAuthEnv(config);
   const stray = (['AUTH_JWT_SECRET', 'AUTH_JWT_PUBLIC_KEY', 'AUTH_JWKS_URL'] as const).filter((k) => env[k] !== undefined);
   if (stray.length > 0) throw new ConfigError([`${stray.join(', ')} set but AUTH=none: set AUTH=jwt to check tokens`]);

@@ -1,13 +1,13 @@
 import type { KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { SignalingError } from '../../domain';
+import { checkIdentifier, SignalingError } from '../../domain';
 import type { JoinCredentials, Logger, TokenVerifier, VerifiedIdentity } from '../../application';
-import { MAX_USER_ID_LENGTH, type JwtSettings } from './jwt-settings';
+import type { JwtSettings } from './jwt-settings';
 import { roomClaimAllows } from './room-claim';
 
 /**
  * `AUTH=jwt`: the user is whoever the token's signer says, never whoever the message names. Checks the
- * signature, `exp`, `nbf`, `aud` and (when configured) `iss` and the room claim. Every refusal is
+ * signature, `exp`, `nbf` and (when configured) `aud`, `iss` and the room claim. Every refusal is
  * `unauthorized` with a short reason; neither the token nor its claims are ever logged.
  */
 export class JoseTokenVerifier implements TokenVerifier {
@@ -47,7 +47,7 @@ export class JoseTokenVerifier implements TokenVerifier {
     const { settings } = this;
     const options = {
       algorithms: [...settings.algorithms],
-      audience: typeof settings.audience === 'string' ? settings.audience : [...settings.audience],
+      ...(settings.audience !== undefined ? { audience: typeof settings.audience === 'string' ? settings.audience : [...settings.audience] } : {}),
       clockTolerance: settings.clockToleranceSecs,
       ...(settings.issuer !== undefined ? { issuer: settings.issuer } : {}),
     };
@@ -63,13 +63,13 @@ export class JoseTokenVerifier implements TokenVerifier {
     }
   }
 
+  /** The claim read by the rule ids in messages follow (a number as its digits, text as NFC), so they compare equal. */
   private userIdOf(payload: JWTPayload): string {
     const value = payload[this.settings.userClaim];
-    const id = typeof value === 'string' ? value : typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : undefined;
-    if (id === undefined || id.length === 0 || id.length > MAX_USER_ID_LENGTH) {
-      throw refuse(`the token names no user (claim "${this.settings.userClaim}")`);
-    }
-    return id;
+    const raw = typeof value === 'string' ? value : typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : undefined;
+    const checked = raw === undefined ? undefined : checkIdentifier(raw);
+    if (!checked?.ok) throw refuse(`the token names no user (claim "${this.settings.userClaim}")`);
+    return checked.id;
   }
 }
 

@@ -10,8 +10,8 @@ export interface JwtSettings {
   readonly key: JwtKeySource;
   /** Signature algorithms accepted; never `none`, and never HS* with a public key (key confusion). */
   readonly algorithms: readonly string[];
-  /** The `aud` the token must carry; a token for another service is refused. */
-  readonly audience: string | readonly string[];
+  /** The `aud` the token must carry; a token for another service is refused. Unset: `aud` is not checked. */
+  readonly audience?: string | readonly string[];
   readonly issuer?: string;
   /** The claim that names the user: `sub` by default, `id` for the seed's tokens. */
   readonly userClaim: string;
@@ -20,6 +20,3 @@ export interface JwtSettings {
   /** Leeway for clock skew between the token issuer and this node, in seconds. */
   readonly clockToleranceSecs: number;
 }
-
-/** Longest user id a token may name; the wire protocol accepts no longer ids either. */
-export const MAX_USER_ID_LENGTH = 128;

@@ -1,11 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { isSignalingError } from '../../domain';
+import { checkIdentifier, isSignalingError } from '../../domain';
 import type { AdminModeration, Logger } from '../../application';
 import { sendJson, type HttpRoute } from './http-route';
 
-const SEGMENT = '(?<roomId>[^/]{1,384})';
-const USER = '(?<userId>[^/]{1,384})';
+// Percent-encoded, a 128-character id takes up to 128 × 4 UTF-8 bytes × 3 characters.
+const SEGMENT = '(?<roomId>[^/]{1,1536})';
+const USER = '(?<userId>[^/]{1,1536})';
 
 /**
  * The operator API under `/v1/admin` (docs/admin-api.yaml). Every route needs `Authorization: Bearer
@@ -70,10 +71,11 @@ const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8
 
 const pathOf = (req: IncomingMessage): string => (req.url ?? '/').split('?')[0]!.slice(0, 200);
 
+/** The id a path segment names, read by the same rule as ids in messages (NFC, printable). */
 const decoded = (segment: string | undefined): string | undefined => {
   try {
-    const text = decodeURIComponent(segment ?? '');
-    return text.length > 0 && text.length <= 128 ? text : undefined;
+    const checked = checkIdentifier(decodeURIComponent(segment ?? ''));
+    return checked.ok ? checked.id : undefined;
   } catch {
     return undefined;
   }

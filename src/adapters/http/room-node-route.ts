@@ -1,9 +1,7 @@
-import { isSignalingError } from '../../domain';
+import { checkIdentifier, isSignalingError } from '../../domain';
 import type { Logger, RoomLocator } from '../../application';
 import { sendJson, type HttpRoute } from './http-route';
 
-/** The same rule as a room id in `joinRoom`, so a room found here can always be joined. */
-const ROOM_ID = /^[\w.:@=+-]{1,128}$/;
 
 /**
  * `GET /v1/rooms/:roomId/node`: which node a client should open its WebSocket to for this room. Asking
@@ -14,16 +12,18 @@ export const roomNodeRoute = (locator: RoomLocator, logger: Logger): HttpRoute =
   method: 'GET',
   path: /^\/v1\/rooms\/(?<roomId>[^/]+)\/node$/,
   async handle(_req, res, params) {
-    let roomId: string;
+    // The same rule as a room id in `joinRoom` (printable text, NFC), so a room found here can always be joined.
+    let checked: ReturnType<typeof checkIdentifier>;
     try {
-      roomId = decodeURIComponent(params.roomId ?? '');
+      checked = checkIdentifier(decodeURIComponent(params.roomId ?? ''));
     } catch {
-      roomId = '';
+      checked = { ok: false, reason: 'malformed percent-encoding' };
     }
-    if (!ROOM_ID.test(roomId)) {
-      sendJson(res, 400, { code: 'invalidMessage', message: 'room id: 1 to 128 letters, digits and _ . : @ = + - only' });
+    if (!checked.ok) {
+      sendJson(res, 400, { code: 'invalidMessage', message: `room id: ${checked.reason}` });
       return;
     }
+    const roomId = checked.id;
     try {
       const location = await locator.locate(roomId);
       res.setHeader('cache-control', 'no-store');

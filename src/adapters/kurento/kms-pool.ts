@@ -8,6 +8,7 @@ import { byLoad } from './least-loaded';
 
 export interface KmsPoolEvents {
   onLost(kms: KmsConnection, reason: string): void;
+  onResumed(kms: KmsConnection): void;
   onEvent(kms: KmsConnection, event: KmsEvent): void;
 }
 
@@ -20,7 +21,8 @@ const errorText = (error: unknown): string => (error instanceof Error ? error.me
 
 /**
  * Every configured KMS: starts and closes their connections, picks the least loaded one for a new room,
- * and frees pipelines left behind on a KMS whose socket dropped while the server itself lived on.
+ * and frees pipelines left behind by a session that was given up while the server itself lived on (it
+ * could not be reached within the resume window).
  */
 export class KmsPool {
   private readonly connections: readonly KmsConnection[];
@@ -36,6 +38,7 @@ export class KmsPool {
       (url) =>
         new KmsConnection(url, settings, logger, {
           onUp: (kms) => this.releaseOrphans(kms),
+          onResumed: (kms) => events.onResumed(kms),
           onLost: (kms, reason) => events.onLost(kms, reason),
           onEvent: (kms, event) => events.onEvent(kms, event),
         }),

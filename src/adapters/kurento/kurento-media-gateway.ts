@@ -9,6 +9,7 @@ import {
   type UserId,
 } from '../../domain';
 import type { Logger, MediaBackendEvent, MediaGateway, MediaSignal } from '../../application';
+import { preferCodecs, sentCodecs, USUAL_CODECS } from './codec-preference';
 import { fromKmsEventData, toKmsCandidate } from './ice-candidate-codec';
 import type { KmsConnection } from './kms-connection';
 import { kmsUnavailable } from './kms-errors';
@@ -35,9 +36,10 @@ const errorText = (error: unknown): string => (error instanceof Error ? error.me
 /**
  * The seed's SFU on Kurento Media Server: one MediaPipeline per room, one outgoing WebRtcEndpoint per
  * participant, and one incoming WebRtcEndpoint per (receiver, sender) pair, connected from the sender's
- * outgoing endpoint. Rooms go to the least loaded KMS and stay there. When a KMS is lost, every room on
- * it is reported as `sessionLost` at once: its media is gone (a restarted KMS forgets everything) and the
- * core takes the participants out, so that a fresh join gets a fresh pipeline.
+ * outgoing endpoint. Rooms go to the least loaded KMS and stay there. A socket blip keeps the rooms (the
+ * connection resumes its KMS session); when the session itself is lost (KMS restarted or died, or stayed
+ * out of reach), every room on it is reported as `sessionLost` at once: its media is gone and the core
+ * takes the participants out, so that a fresh join gets a fresh pipeline.
  *
  * Calls for one room arrive serialised by the core's room lock, except trickle ICE, which may arrive at
  * any time; candidates for an endpoint that does not exist yet are buffered.
@@ -57,6 +59,7 @@ export class KurentoMediaGateway implements MediaGateway {
     this.settings = resolveKurentoSettings(settings);
     this.pool = new KmsPool(this.settings, logger, {
       onLost: (kms, reason) => this.kmsLost(kms, reason),
+      onResumed: (kms) => this.logger.info({ kms: kms.url, rooms: this.load(kms).pipelines }, 'Kurento session resumed; its rooms keep their media'),
       onEvent: (kms, event) => this.kmsEvent(kms, event),
     });
   }
@@ -74,9 +77,9 @@ export class KurentoMediaGateway implements MediaGateway {
     const kms = await this.pool.pick((k) => this.load(k));
     const generation = kms.generation;
     const pipelineId = await kmsCalls(kms).createPipeline();
-    if (kms.generation !== generation || !kms.isUp()) {
-      // The connection dropped while KMS answered: the room would be born lost.
-      throw kmsUnavailable(kms.url, 'the connection dropped while the pipeline was created');
+    if (kms.generation !== generation) {
+      // The session was given up while KMS answered: the room would be born lost.
+      throw kmsUnavailable(kms.url, 'the KMS session was lost while the pipeline was created');
     }
     const ref = encodeSessionRef(kms.url, pipelineId);
     this.rooms.set(ref, new RoomMedia(roomId, ref, pipelineId, kms, this.settings.maxBufferedCandidates));
@@ -120,8 +123,9 @@ export class KurentoMediaGateway implements MediaGateway {
     const endpoint = await this.endpointToNegotiate(room, from, link);
     const calls = kmsCalls(room.kms);
     this.logger.debug({ roomId: room.roomId, userId: from, link, offerBytes: sdp.length }, 'processOffer');
-    const answer = await calls.processOffer(endpoint.id, sdp);
+    const answer = await calls.processOffer(endpoint.id, this.withPublisherCodecs(room, link, sdp));
     endpoint.negotiation = 'done';
+    if (link.kind === 'publish') endpoint.sends = sentCodecs(answer);
     this.emit({ type: 'answer', roomId: room.roomId, to: from, link, sdp: answer, ...(requestId !== undefined ? { requestId } : {}) });
     await calls.gatherCandidates(endpoint.id);
   }
@@ -133,7 +137,7 @@ export class KurentoMediaGateway implements MediaGateway {
     }
     const endpoint = await this.endpointToNegotiate(room, from, link);
     const calls = kmsCalls(room.kms);
-    const offer = await calls.generateOffer(endpoint.id);
+    const offer = this.withPublisherCodecs(room, link, await calls.generateOffer(endpoint.id));
     endpoint.negotiation = 'offerGenerated';
     this.emit({ type: 'offer', roomId: room.roomId, to: from, link, sdp: offer, ...(requestId !== undefined ? { requestId } : {}) });
     await calls.gatherCandidates(endpoint.id);
@@ -148,7 +152,7 @@ export class KurentoMediaGateway implements MediaGateway {
       });
     }
     this.logger.debug({ roomId: room.roomId, userId: from, link, answerBytes: sdp.length }, 'processAnswer');
-    await kmsCalls(room.kms).processAnswer(endpoint.id, sdp);
+    await kmsCalls(room.kms).processAnswer(endpoint.id, this.withPublisherCodecs(room, link, sdp));
     endpoint.negotiation = 'done';
   }
 
@@ -184,6 +188,12 @@ export class KurentoMediaGateway implements MediaGateway {
   }
 
   // ---- endpoints ----
+
+  /** A subscription's SDP with the codecs its publisher sends listed first, so KMS forwards rather than transcodes. */
+  private withPublisherCodecs(room: RoomMedia, link: MediaLink, sdp: string): string {
+    if (link.kind !== 'subscribe') return sdp;
+    return preferCodecs(sdp, room.outgoingOf(link.publisher)?.sends ?? USUAL_CODECS);
+  }
 
   private room(session: MediaSession): RoomMedia {
     const room = this.rooms.get(session.ref);

@@ -9,8 +9,10 @@ export interface KurentoSettings {
   /** A ping is sent this often to each KMS, to notice one that hangs with its socket open. */
   readonly healthIntervalMs?: number;
   readonly healthTimeoutMs?: number;
-  /** Consecutive failed pings after which the KMS counts as lost. */
+  /** Consecutive failed pings (with nothing else answered meanwhile) after which the socket is dropped and the session resumed. */
   readonly healthFailures?: number;
+  /** How long a lost socket may take to come back and resume its KMS session before its rooms count as lost. */
+  readonly resumeWindowMs?: number;
   /** Reconnection backoff: first delay and cap. */
   readonly reconnectMinMs?: number;
   readonly reconnectMaxMs?: number;
@@ -31,6 +33,7 @@ export const resolveKurentoSettings = (s: KurentoSettings): ResolvedKurentoSetti
     healthIntervalMs: s.healthIntervalMs ?? 3_000,
     healthTimeoutMs: s.healthTimeoutMs ?? 2_000,
     healthFailures: s.healthFailures ?? 2,
+    resumeWindowMs: s.resumeWindowMs ?? 10_000,
     reconnectMinMs: s.reconnectMinMs ?? 500,
     reconnectMaxMs: s.reconnectMaxMs ?? 10_000,
     maxBufferedCandidates: s.maxBufferedCandidates ?? 64,

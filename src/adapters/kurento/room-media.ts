@@ -1,5 +1,6 @@
 import type { IceCandidate, MediaLink, RoomId, UserId } from '../../domain';
 import { CandidateBuffer } from './candidate-buffer';
+import type { SentCodecs } from './codec-preference';
 import type { KmsConnection } from './kms-connection';
 
 /** Where an endpoint stands in SDP negotiation; KMS negotiates each endpoint once. */
@@ -10,11 +11,23 @@ export interface EndpointRecord {
   readonly owner: UserId;
   readonly link: MediaLink;
   negotiation: Negotiation;
+  /** On an outgoing endpoint once negotiated: the codecs its publisher sends. */
+  sends?: SentCodecs;
 }
 
-/** A key per (owner, link); user ids never contain a space. */
-export const linkKey = (owner: UserId, link: MediaLink): string =>
-  link.kind === 'publish' ? `${owner} publish` : link.kind === 'subscribe' ? `${owner} from ${link.publisher}` : `${owner} to ${link.subscriber}`;
+const peerOf = (link: MediaLink): UserId | null => (link.kind === 'subscribe' ? link.publisher : link.kind === 'upstream' ? link.subscriber : null);
+
+/**
+ * A key per (owner, link). User ids are free text (spaces, `from`, quotes), so the parts are JSON-encoded
+ * rather than joined with a separator that an id could contain.
+ */
+export const linkKey = (owner: UserId, link: MediaLink): string => JSON.stringify([owner, link.kind, peerOf(link)]);
+
+/** Whether a link key involves `userId`, as owner or as the peer at the other end. */
+const involves = (key: string, userId: UserId): boolean => {
+  const [owner, , peer] = JSON.parse(key) as [UserId, string, UserId | null];
+  return owner === userId || peer === userId;
+};
 
 /**
  * One room's media on its KMS: the pipeline, each participant's outgoing endpoint, and the incoming
@@ -77,7 +90,7 @@ export class RoomMedia {
         this.incoming.delete(key);
       }
     }
-    this.candidates.discard((key) => key.startsWith(`${userId} `) || key.endsWith(` ${userId}`));
+    this.candidates.discard((key) => involves(key, userId));
     return doomed;
   }
 

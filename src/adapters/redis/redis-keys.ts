@@ -34,7 +34,19 @@ export interface NodeKeys {
 }
 
 /**
- * The key schema. Every key of one room carries the hash tag `{room:<id>}`, so a room's scripts touch one
+ * A room id as it appears inside its hash tag. Redis Cluster hashes the text between the first `{` and the
+ * first `}` after it, so a `}` in an id would end the tag early (room `a}b` would hash as room `a`, and
+ * every id starting `a}` would crowd into that one slot) and a `{` would confuse readers. Percent-encoding
+ * `%`, `{` and `}` makes the tag always the whole id and keeps the encoding one-to-one; every other
+ * character, Unicode included, is kept as is, so ids valid before this rule keep their keys.
+ */
+export const encodeRoomTag = (roomId: RoomId): string => roomId.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/** The room id a tag was made from (inverse of encodeRoomTag). */
+export const decodeRoomTag = (tag: string): RoomId => tag.replace(/%(25|7B|7D)/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+
+/**
+ * The key schema. Every key of one room carries the hash tag `{room:<encoded id>}`, so a room's scripts touch one
  * cluster slot. Every node-level key carries `{nodes}`, so the registry's scripts touch one (other) slot.
  */
 export class RedisKeys {
@@ -55,7 +67,7 @@ export class RedisKeys {
   }
 
   room(roomId: RoomId): RoomKeys {
-    const r = `${this.prefix}{room:${roomId}}:`;
+    const r = `${this.prefix}{room:${encodeRoomTag(roomId)}}:`;
     return { meta: `${r}meta`, members: `${r}members`, host: `${r}host`, fence: `${r}fence` };
   }
 

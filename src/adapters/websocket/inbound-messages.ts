@@ -1,19 +1,36 @@
 import { z } from 'zod';
+import { checkIdentifier } from '../../domain';
 
 /**
  * The messages clients send: the seed's set (`joinRoom`, `receiveVideoFrom`, `onIceCandidate`,
  * `leaveRoom`, `videoStateFrom`, `audioStateFrom`) and the backend-neutral flows added for backends where
- * the server or a peer offers. Extra fields are ignored, so clients may carry their own; ids and user ids
- * may be numbers (Java-era clients sent them so) and are read as strings.
+ * the server or a peer offers. Extra fields are ignored, so clients may carry their own. Fields are read
+ * the way the seed's Java server (Jackson) read them, so its clients work unchanged: ids may be numbers
+ * and are read as strings, any printable text is an id (the static page sends the typed name), and
+ * booleans may come as strings (the Vue app sends `"audio":"false"`).
  */
 const MAX_ID_LENGTH = 128;
 export const MAX_SDP_LENGTH = 60_000;
 
 const text = (max: number) => z.string().max(max);
-const identifier = z
-  .union([z.string().min(1).max(MAX_ID_LENGTH), z.number().int().nonnegative()])
-  .transform(String)
-  .pipe(z.string().regex(/^[\w.:@=+-]+$/, 'letters, digits and _ . : @ = + - only'));
+/** The frame limit bounds the raw string; checkIdentifier bounds the id (NFC, 1–128 printable characters). */
+const identifier = z.union([z.string(), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)]).transform((value, ctx) => {
+  const checked = checkIdentifier(String(value));
+  if (checked.ok) return checked.id;
+  ctx.addIssue({ code: 'custom', message: checked.reason });
+  return z.NEVER;
+});
+/**
+ * A boolean as Jackson coerced one into a Java `boolean`: `true`/`false`, the strings "true"/"false" in any
+ * case, and the numbers 1/0. Anything else (`"yes"`, `2`, `null`) is refused rather than guessed.
+ */
+const flag = z.union([z.boolean(), z.string(), z.number()]).transform((value, ctx) => {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string' && /^(true|false)$/i.test(value)) return value.toLowerCase() === 'true';
+  if (value === 1 || value === 0) return value === 1;
+  ctx.addIssue({ code: 'custom', message: 'expected a boolean: true/false, "true"/"false" or 1/0' });
+  return z.NEVER;
+});
 const requestId = z.union([text(MAX_ID_LENGTH), z.number().int()]).transform(String).optional();
 const sdp = z.string().min(1).max(MAX_SDP_LENGTH);
 const candidate = z.object({
@@ -31,8 +48,8 @@ export const InboundMessage = z.discriminatedUnion('id', [
     userId: identifier,
     communityId: identifier.default('0'),
     roomId: identifier,
-    video: z.boolean().default(true),
-    audio: z.boolean().default(true),
+    video: flag.default(true),
+    audio: flag.default(true),
   }),
   message('receiveVideoFrom', { userId: identifier, sdpOffer: sdp }),
   message('publish', { sdpOffer: sdp }),
@@ -43,8 +60,8 @@ export const InboundMessage = z.discriminatedUnion('id', [
   message('peerAnswer', { userId: identifier, sdpAnswer: sdp }),
   message('peerIceCandidate', { userId: identifier, candidate }),
   message('leaveRoom', {}),
-  message('videoStateFrom', { userId: identifier, video: z.boolean() }),
-  message('audioStateFrom', { userId: identifier, audio: z.boolean() }),
+  message('videoStateFrom', { userId: identifier, video: flag }),
+  message('audioStateFrom', { userId: identifier, audio: flag }),
 ]);
 
 export type InboundMessage = z.infer<typeof InboundMessage>;

@@ -11,6 +11,8 @@ export const FAST_KMS_ENV: Record<string, string> = {
   KURENTO_RECONNECT_MIN_MS: '100',
   KURENTO_RECONNECT_MAX_MS: '400',
   KURENTO_JOIN_WAIT_MS: '3000',
+  KURENTO_CONNECT_TIMEOUT_MS: '1000',
+  KURENTO_RESUME_WINDOW_MS: '1500',
 };
 
 export const startKurentoNode = (kmsUrls: readonly string[], env: Record<string, string> = {}): Promise<RunningNode> =>
@@ -28,12 +30,12 @@ export const candidate = (n: number) => ({
   sdpMLineIndex: 0,
 });
 
-/** Polls until `check` returns without throwing, or rethrows its last error after `timeoutMs`. */
-export const eventually = async <T>(check: () => T, timeoutMs = 5_000): Promise<T> => {
+/** Polls until `check` returns (or resolves) without throwing, or rethrows its last error after `timeoutMs`. */
+export const eventually = async <T>(check: () => T | Promise<T>, timeoutMs = 5_000): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      return check();
+      return await check();
     } catch (error) {
       if (Date.now() > deadline) throw error;
       await new Promise((r) => setTimeout(r, 25));

@@ -90,6 +90,10 @@ export const seedFlowScenarios = (context: () => { node: RunningNode; roomPrefix
     bob!.send({ id: 'subscribe', userId: 'alice', requestId: 's1' });
     const offer = await bob!.next('subscribeOffer');
     expect(offer).toMatchObject({ userId: 'alice', requestId: 's1' });
+    // KMS lists AV1 and VP9 first; the offer the client gets leads with what alice sends, so KMS need not transcode.
+    const sdpOffer = String(offer.sdpOffer);
+    const firstVideo = /^m=video \S+ \S+ (\d+)/m.exec(sdpOffer)?.[1];
+    expect(new RegExp(`^a=rtpmap:${firstVideo} VP8/`, 'm').test(sdpOffer)).toBe(true);
     bob!.send({ id: 'subscribeAnswer', userId: 'alice', sdpAnswer: buildAnswer(parseSdp(String(offer.sdpOffer))), requestId: 's2' });
     expect(await bob!.next('ack', (m) => m.requestId === 's2')).toEqual({ id: 'ack', requestId: 's2' });
     expect(await bob!.next('iceCandidate', (m) => m.userId === 'alice', 10_000)).toMatchObject({ userId: 'alice' });

@@ -14,7 +14,7 @@ describe('GET /v1/rooms/:roomId/node with the in-memory store (one node)', () =>
     const res = await fetch(`${node.httpUrl}/v1/rooms/room-1/node`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ roomId: 'room-1', nodeId: 'only', url: node.wsUrl });
-    const bad = await fetch(`${node.httpUrl}/v1/rooms/${encodeURIComponent('no spaces')}/node`);
+    const bad = await fetch(`${node.httpUrl}/v1/rooms/${encodeURIComponent('no\u0007bell')}/node`);
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ code: 'invalidMessage' });
   });

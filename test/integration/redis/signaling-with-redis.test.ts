@@ -49,7 +49,7 @@ describe('a signaling node with STATE_STORE=redis (in process, real redis-server
   it('answers GET /v1/rooms/:roomId/node with this node, records joins and removes everything on stop', async () => {
     const found = await lookup(node, 'room-1');
     expect(found).toEqual({ status: 200, body: { roomId: 'room-1', nodeId: 'solo', url: node.wsUrl } });
-    expect((await lookup(node, 'bad id')).status).toBe(400);
+    expect((await lookup(node, 'bad\nid')).status).toBe(400);
 
     const alice = await connect();
     await alice.join({ userId: 'alice', roomId: 'room-1' });

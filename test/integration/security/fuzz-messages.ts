@@ -116,7 +116,7 @@ const readableRequestId = (value: unknown): string | undefined => {
 
 /**
  * Classifies a frame. A well-formed joinRoom would put the fuzzing connection into a room, which is a
- * state change rather than an error, so such frames are broken on purpose (room id with a space).
+ * state change rather than an error, so such frames are broken on purpose (room id with a control character).
  */
 export const toFrame = (text: string, maxBytes: number): FuzzFrame => {
   if (Buffer.byteLength(text, 'utf8') > maxBytes) return { text, wellFormed: false };
@@ -128,7 +128,7 @@ export const toFrame = (text: string, maxBytes: number): FuzzFrame => {
   }
   let parsed = InboundMessage.safeParse(value);
   if (parsed.success && parsed.data.id === 'joinRoom') {
-    const broken = JSON.stringify({ ...(value as object), roomId: 'not a room' });
+    const broken = JSON.stringify({ ...(value as object), roomId: 'not\u0000a room' });
     return toFrame(broken, maxBytes);
   }
   parsed = InboundMessage.safeParse(value);

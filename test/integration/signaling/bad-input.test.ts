@@ -38,7 +38,7 @@ describe('bad input gets a typed error and changes nothing', () => {
     ['joinRoom without roomId', { id: 'joinRoom', userId: 'x', communityId: '1', video: true, audio: true }, 'invalidMessage'],
     ['joinRoom with video as a string', { id: 'joinRoom', userId: 'x', roomId: 'c-bad', communityId: '1', video: 'yes', audio: true }, 'invalidMessage'],
     ['joinRoom with an object as userId', { id: 'joinRoom', userId: { $gt: '' }, roomId: 'c-bad', communityId: '1' }, 'invalidMessage'],
-    ['joinRoom with spaces in roomId', { id: 'joinRoom', userId: 'x', roomId: 'c bad', communityId: '1' }, 'invalidMessage'],
+    ['joinRoom with a control character in roomId', { id: 'joinRoom', userId: 'x', roomId: 'c\u0007bad', communityId: '1' }, 'invalidMessage'],
     ['receiveVideoFrom before joinRoom', { id: 'receiveVideoFrom', userId: 'bystander', sdpOffer: 'v=0' }, 'notInRoom'],
     ['onIceCandidate before joinRoom', { id: 'onIceCandidate', userId: 'bystander', candidate: { candidate: 'c', sdpMid: '0', sdpMLineIndex: 0 } }, 'notInRoom'],
     ['videoStateFrom before joinRoom', { id: 'videoStateFrom', userId: 'bystander', video: false }, 'notInRoom'],

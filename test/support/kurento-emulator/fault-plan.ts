@@ -4,7 +4,9 @@ export type Fault =
   | { readonly kind: 'fail'; readonly error: RpcErrorBody }
   | { readonly kind: 'hang' }
   /** Processed and answered, but only after `ms`, as a KMS under load does. */
-  | { readonly kind: 'delay'; readonly ms: number };
+  | { readonly kind: 'delay'; readonly ms: number }
+  /** Processed (and cached), then the connection breaks before the answer leaves: a blip at the worst moment. */
+  | { readonly kind: 'cut' };
 
 export interface FailOptions {
   readonly times?: number;
@@ -37,6 +39,10 @@ export class FaultPlan {
 
   delay(name: string, ms: number, times = 1): void {
     this.armed.set(name, { fault: { kind: 'delay', ms }, remaining: times });
+  }
+
+  cut(name: string, times = 1): void {
+    this.armed.set(name, { fault: { kind: 'cut' }, remaining: times });
   }
 
   clear(): void {

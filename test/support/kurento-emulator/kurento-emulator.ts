@@ -3,13 +3,21 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { FaultPlan, type FailOptions } from './fault-plan';
+import { generationOf } from './kms-model';
 import { MediaSet, type EndpointView, type OutboundEvent, type SdpCall } from './media-set';
-import { RpcConnection, type RequestRecord } from './rpc-connection';
+import { RequestCache, RpcConnection, type ConnectionContext, type RequestRecord } from './rpc-connection';
 
 export interface KurentoEmulatorOptions {
   /** Host candidates announced per media section after `gatherCandidates`. */
   readonly candidatesPerSection?: number;
+  /** The KMS version it plays; 6.x and 7.x differ in event names (default 7.3.1, as ../shared/kms). */
   readonly version?: string;
+  /**
+   * Processing time per request, by name (an invoke operation such as `processOffer`, a method such as
+   * `ping` or `create`, or `create:<Type>`). Requests of one connection are served one after the other,
+   * so latency adds up as it does on a busy KMS.
+   */
+  readonly latencyMs?: Readonly<Record<string, number>>;
 }
 
 export interface PipelineView {
@@ -37,11 +45,34 @@ export class KurentoEmulator {
   private media: MediaSet;
   private readonly faults = new FaultPlan();
   private readonly log: RequestRecord[] = [];
+  private readonly frameLog: string[] = [];
   private port: number | undefined;
   private serverId = randomUUID();
+  private readonly latency = new Map<string, number>();
+  private readonly cache = new RequestCache();
+  private thawed: Promise<void> | undefined;
+  private thaw: (() => void) | undefined;
+  private readonly context: ConnectionContext;
 
   constructor(private readonly options: KurentoEmulatorOptions = {}) {
     this.media = this.freshMediaSet();
+    for (const [name, ms] of Object.entries(options.latencyMs ?? {})) this.latency.set(name, ms);
+    this.context = {
+      media: () => this.media,
+      faults: this.faults,
+      latencyOf: (names) => {
+        for (const name of names) {
+          const ms = this.latency.get(name);
+          if (ms !== undefined) return ms;
+        }
+        return 0;
+      },
+      running: () => this.thawed ?? Promise.resolve(),
+      record: (r) => this.log.push(r),
+      recordFrame: (text) => this.frameLog.push(text),
+      serverId: () => this.serverId,
+      cache: this.cache,
+    };
   }
 
   /** Listens on 127.0.0.1 and resolves with the KMS URL, e.g. `ws://127.0.0.1:PORT/kurento`. */
@@ -52,7 +83,7 @@ export class KurentoEmulator {
     });
     const wss = new WebSocketServer({ server: http, path: '/kurento' });
     wss.on('connection', (socket) => {
-      const connection = new RpcConnection(socket, () => this.media, this.faults, (r) => this.log.push(r), this.serverId);
+      const connection = new RpcConnection(socket, this.context);
       this.connections.add(connection);
       socket.on('close', () => this.connections.delete(connection));
       socket.on('error', () => socket.terminate());
@@ -81,12 +112,14 @@ export class KurentoEmulator {
 
   /** Orderly shutdown: clients see a clean close; every object is gone, as when KMS exits. */
   async stop(): Promise<void> {
+    this.unfreeze();
     for (const c of this.connections) c.socket.close(1001, 'server shutting down');
     await this.shutdown();
   }
 
   /** A crash: sockets are destroyed without a close frame, the port stops listening, all state is lost. */
   async kill(): Promise<void> {
+    this.unfreeze();
     for (const c of this.connections) c.socket.terminate();
     await this.shutdown();
   }
@@ -120,8 +153,42 @@ export class KurentoEmulator {
     this.faults.delay(name, ms, times);
   }
 
+  /** The next `times` requests named `name` are carried out, then the connection breaks before the answer is sent. */
+  cutAfter(name: string, times = 1): void {
+    this.faults.cut(name, times);
+  }
+
   clearFaults(): void {
     this.faults.clear();
+  }
+
+  /** From now on requests named `name` take `ms` to process (0 removes it). */
+  setLatency(name: string, ms: number): void {
+    if (ms > 0) this.latency.set(name, ms);
+    else this.latency.delete(name);
+  }
+
+  /**
+   * A hung KMS: sockets stay open, requests are read, nothing is answered and no event is sent until
+   * `unfreeze()`; then the queued requests are served in order.
+   */
+  freeze(): void {
+    this.thawed ??= new Promise((resolve) => (this.thaw = resolve));
+  }
+
+  unfreeze(): void {
+    this.thaw?.();
+    this.thaw = undefined;
+    this.thawed = undefined;
+  }
+
+  /** KMS forgets a session and releases its objects (what `closeSession` does): a resume gets INVALID_SESSION. */
+  forgetSession(sessionId: string): void {
+    this.media.closeSession(sessionId);
+  }
+
+  sessions(): string[] {
+    return this.media.sessionIds();
   }
 
   // ---- inspection ----
@@ -160,6 +227,11 @@ export class KurentoEmulator {
     return [...this.log];
   }
 
+  /** Every frame clients sent, as text, in arrival order. */
+  frames(): readonly string[] {
+    return [...this.frameLog];
+  }
+
   connectionCount(): number {
     return this.connections.size;
   }
@@ -177,6 +249,7 @@ export class KurentoEmulator {
     this.connections.clear();
     this.media.dispose();
     this.media = this.freshMediaSet();
+    this.cache.clear();
     this.serverId = randomUUID();
     if (wss) await new Promise<void>((resolve) => wss.close(() => resolve()));
     if (http) {
@@ -186,14 +259,19 @@ export class KurentoEmulator {
   }
 
   private freshMediaSet(): MediaSet {
+    const version = this.options.version ?? '7.3.1';
     return new MediaSet((event) => this.deliver(event), {
       candidatesPerSection: this.options.candidatesPerSection ?? 2,
-      version: this.options.version ?? '7.0.1',
+      version,
+      generation: generationOf(version),
+      // What KMS 7.3.1 does with some malformed requests: it dies (SIGSEGV), taking every session with it.
+      crash: () => setImmediate(() => void this.kill()),
     });
   }
 
-  /** KMS sends an event to the connection its subscribing session is bound to. */
+  /** KMS sends an event to the connection its subscribing session is bound to; a hung KMS sends none. */
   private deliver(event: OutboundEvent): void {
+    if (this.thawed) return;
     for (const c of this.connections) if (c.sessionId === event.sessionId) c.deliver(event);
   }
 }

@@ -1,6 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { KmsError } from './kms-error';
+import {
+  candidateParam,
+  enumParam,
+  eventsOf,
+  operationNotFound,
+  stringParam,
+  WEBRTC_HIERARCHY,
+  type KmsGeneration,
+  type WireIceCandidate,
+} from './kms-model';
 import { buildAnswer, buildOffer, parseSdp, type MediaSection } from './sdp';
+
+export type { WireIceCandidate } from './kms-model';
 
 export const SERVER_MANAGER_ID = 'manager_ServerManager';
 
@@ -12,12 +24,6 @@ export interface SdpCall {
   readonly operation: SdpOperation;
   readonly ok: boolean;
   readonly at: number;
-}
-
-export interface WireIceCandidate {
-  readonly candidate: string;
-  readonly sdpMid: string;
-  readonly sdpMLineIndex: number;
 }
 
 interface PipelineRecord {
@@ -59,43 +65,20 @@ export interface OutboundEvent {
   readonly data: Record<string, unknown>;
 }
 
-const PIPELINE_HIERARCHY = ['kurento.MediaObject'];
-const WEBRTC_HIERARCHY = [
-  'kurento.BaseRtpEndpoint',
-  'kurento.SdpEndpoint',
-  'kurento.SessionEndpoint',
-  'kurento.Endpoint',
-  'kurento.MediaElement',
-  'kurento.MediaObject',
-];
-const WEBRTC_EVENTS = new Set([
-  'IceCandidateFound', 'IceGatheringDone', 'IceComponentStateChanged', 'IceComponentStateChange', 'NewCandidatePairSelected',
-  'DataChannelOpened', 'DataChannelClosed', 'DataChannelOpen', 'DataChannelClose', 'OnIceCandidate', 'OnIceGatheringDone',
-  'ConnectionStateChanged', 'MediaStateChanged', 'MediaFlowInStateChanged', 'MediaFlowOutStateChanged', 'MediaFlowInStateChange',
-  'MediaFlowOutStateChange', 'MediaTranscodingStateChanged', 'MediaTranscodingStateChange', 'ElementConnected',
-  'ElementDisconnected', 'MediaSessionStarted', 'MediaSessionTerminated', 'KeyframeRequired', 'Error',
-]);
-const PIPELINE_EVENTS = new Set(['Error']);
-const SERVER_MANAGER_EVENTS = new Set(['ObjectCreated', 'ObjectDestroyed', 'Error']);
+export interface MediaSetSettings {
+  readonly candidatesPerSection: number;
+  readonly version: string;
+  readonly generation: KmsGeneration;
+  /** Called when a request would crash a real KMS (it does for some malformed requests). */
+  readonly crash: (why: string) => void;
+}
 
-const asString = (params: Record<string, unknown>, key: string): string => {
-  const v = params[key];
-  if (typeof v !== 'string') throw KmsError.invalidParams(`'${key}' parameter should be a string`);
-  return v;
-};
-
-const asCandidate = (value: unknown): WireIceCandidate => {
-  if (typeof value !== 'object' || value === null) throw KmsError.invalidParams("'candidate' parameter should be an object");
-  const c = value as Record<string, unknown>;
-  if (typeof c.candidate !== 'string' || typeof c.sdpMid !== 'string' || typeof c.sdpMLineIndex !== 'number') {
-    throw KmsError.invalidParams("'candidate' should be an IceCandidate {candidate, sdpMid, sdpMLineIndex}");
-  }
-  return { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex };
-};
+type Params = Record<string, unknown>;
 
 /**
- * The emulated server's objects, as KMS's MediaSet holds them: pipelines, WebRtcEndpoints inside them,
- * the connections between elements, event subscriptions, and the SDP negotiation state KMS enforces.
+ * The emulated server's objects, as KMS's MediaSet holds them: sessions, pipelines, WebRtcEndpoints
+ * inside them, the connections between elements, event subscriptions, and the SDP negotiation state KMS
+ * enforces. Every rule here was checked against KMS 7.3.1 (see kms-conformance.real-kms.ts).
  */
 export class MediaSet {
   private readonly pipelines = new Map<string, PipelineRecord>();
@@ -108,7 +91,7 @@ export class MediaSet {
 
   constructor(
     private readonly emit: (event: OutboundEvent) => void,
-    private readonly settings: { readonly candidatesPerSection: number; readonly version: string },
+    private readonly settings: MediaSetSettings,
   ) {}
 
   // ---- sessions ----
@@ -119,6 +102,7 @@ export class MediaSet {
     return id;
   }
 
+  /** KMS takes any session id a request carries as a session of its own. */
   touchSession(id: string): void {
     this.sessions.add(id);
   }
@@ -127,18 +111,35 @@ export class MediaSet {
     return this.sessions.has(id);
   }
 
+  /** `closeSession`: the session and every object it created are gone (KMS 7.3.1 releases them). */
+  closeSession(id: string): void {
+    this.sessions.delete(id);
+    for (const pipeline of [...this.pipelines.values()]) if (pipeline.sessionId === id) this.release(pipeline.id);
+    for (const endpoint of [...this.endpoints.values()]) if (endpoint.sessionId === id) this.release(endpoint.id);
+    for (const [subId, sub] of this.subscriptions) if (sub.sessionId === id) this.subscriptions.delete(subId);
+  }
+
+  sessionIds(): string[] {
+    return [...this.sessions];
+  }
+
   // ---- create / describe / release ----
 
-  create(sessionId: string, type: string, constructorParams: Record<string, unknown>): string {
+  create(sessionId: string, type: string, constructorParams: Params | undefined): string {
     if (type === 'MediaPipeline') {
       const id = `${randomUUID()}_kurento.MediaPipeline`;
       this.pipelines.set(id, { id, sessionId, createdAt: Date.now(), endpoints: new Set(), name: id });
       return id;
     }
     if (type === 'WebRtcEndpoint') {
-      const pipelineId = asString(constructorParams, 'mediaPipeline');
+      if (constructorParams === undefined) throw KmsError.marshall("'constructorParams' is required");
+      const pipelineId = stringParam(constructorParams, 'mediaPipeline');
       const pipeline = this.pipelines.get(pipelineId);
-      if (!pipeline) throw KmsError.of('MEDIA_OBJECT_NOT_FOUND', `Object '${pipelineId}' not found`);
+      if (!pipeline) {
+        // KMS 7.3.1 finds the object, fails to cast it to a pipeline, and says so in C++ terms.
+        if (this.endpoints.has(pipelineId)) throw new KmsError(-32603, 'Unexpected error while processing method: bad_weak_ptr');
+        throw this.notFound(pipelineId);
+      }
       const id = `${pipelineId}/${randomUUID()}_kurento.WebRtcEndpoint`;
       this.endpoints.set(id, {
         id, pipelineId, sessionId, createdAt: Date.now(), sinks: new Set(), source: undefined, negotiation: 'none',
@@ -147,12 +148,12 @@ export class MediaSet {
       pipeline.endpoints.add(id);
       return id;
     }
-    throw KmsError.of('MEDIA_OBJECT_TYPE_NOT_FOUND', `Factory '${type}' not found`);
+    throw KmsError.of('MEDIA_OBJECT_NOT_AVAILABLE', `Factory '${type}' not found`);
   }
 
   describe(objectId: string): { type: string; qualifiedType: string; hierarchy: string[] } {
     if (objectId === SERVER_MANAGER_ID) return { type: 'ServerManager', qualifiedType: 'kurento.ServerManager', hierarchy: ['kurento.MediaObject'] };
-    if (this.pipelines.has(objectId)) return { type: 'MediaPipeline', qualifiedType: 'kurento.MediaPipeline', hierarchy: PIPELINE_HIERARCHY };
+    if (this.pipelines.has(objectId)) return { type: 'MediaPipeline', qualifiedType: 'kurento.MediaPipeline', hierarchy: ['kurento.MediaObject'] };
     if (this.endpoints.has(objectId)) return { type: 'WebRtcEndpoint', qualifiedType: 'kurento.WebRtcEndpoint', hierarchy: WEBRTC_HIERARCHY };
     throw this.notFound(objectId);
   }
@@ -189,15 +190,9 @@ export class MediaSet {
   // ---- events ----
 
   subscribe(sessionId: string, objectId: string, type: string): string {
-    const events = objectId === SERVER_MANAGER_ID
-      ? SERVER_MANAGER_EVENTS
-      : this.pipelines.has(objectId)
-        ? PIPELINE_EVENTS
-        : this.endpoints.has(objectId)
-          ? WEBRTC_EVENTS
-          : undefined;
-    if (!events) throw this.notFound(objectId);
-    if (!events.has(type)) throw KmsError.of('MEDIA_OBJECT_EVENT_NOT_SUPPORTED', `Event '${type}' not supported`);
+    const kind = objectId === SERVER_MANAGER_ID ? 'ServerManager' : this.pipelines.has(objectId) ? 'MediaPipeline' : this.endpoints.has(objectId) ? 'WebRtcEndpoint' : undefined;
+    if (!kind) throw this.notFound(objectId);
+    if (!eventsOf(kind, this.settings.generation).has(type)) throw KmsError.of('MEDIA_OBJECT_EVENT_NOT_SUPPORTED', `Event '${type}' not supported`);
     const id = randomUUID();
     this.subscriptions.set(id, { objectId, type, sessionId });
     return id;
@@ -209,8 +204,7 @@ export class MediaSet {
   }
 
   private fire(objectId: string, type: string, extra: Record<string, unknown>): void {
-    const now = Date.now();
-    const data = { ...extra, source: objectId, tags: [], timestamp: String(Math.floor(now / 1000)), timestampMillis: String(now), type };
+    const data = { ...extra, source: objectId, tags: [], timestampMillis: String(Date.now()), type };
     for (const sub of this.subscriptions.values()) {
       if (sub.objectId === objectId && sub.type === type) this.emit({ sessionId: sub.sessionId, objectId, type, data });
     }
@@ -218,7 +212,7 @@ export class MediaSet {
 
   // ---- invoke ----
 
-  invoke(objectId: string, operation: string, params: Record<string, unknown>): unknown {
+  invoke(objectId: string, operation: string, params: Params): unknown {
     if (objectId === SERVER_MANAGER_ID) return this.invokeServerManager(operation, params);
     const pipeline = this.pipelines.get(objectId);
     if (pipeline) return this.invokePipeline(pipeline, operation, params);
@@ -227,23 +221,29 @@ export class MediaSet {
     throw this.notFound(objectId);
   }
 
-  private invokeServerManager(operation: string, params: Record<string, unknown>): unknown {
+  private invokeServerManager(operation: string, params: Params): unknown {
     switch (operation) {
       case 'getInfo':
         return {
+          __module__: 'kurento',
+          __type__: 'ServerInfo',
           version: this.settings.version,
           modules: ['core', 'elements', 'filters'].map((name) => ({
+            __module__: 'kurento',
+            __type__: 'ModuleInfo',
             version: this.settings.version,
             name,
             generationTime: 'emulated',
-            factories: name === 'core' ? ['MediaPipeline', 'PassThrough', 'HubPort'] : name === 'elements' ? ['WebRtcEndpoint', 'RtpEndpoint', 'PlayerEndpoint', 'RecorderEndpoint', 'Composite', 'Dispatcher', 'DispatcherOneToMany', 'AlphaBlending', 'Mixer', 'HttpPostEndpoint'] : ['FaceOverlayFilter', 'GStreamerFilter', 'ImageOverlayFilter', 'ZBarFilter'],
+            factories: name === 'core' ? ['HubPort', 'MediaPipeline', 'PassThrough'] : name === 'elements' ? ['WebRtcEndpoint'] : [],
           })),
           type: 'KMS',
           capabilities: ['transactions'],
         };
       case 'getPipelines':
-      case 'getChildren':
         return [...this.pipelines.keys()];
+      // The ServerManager's children are not its pipelines: KMS 7.3.1 answers an empty list.
+      case 'getChildren':
+        return [];
       case 'getSessions':
         return [...this.sessions];
       case 'getUsedMemory':
@@ -251,28 +251,27 @@ export class MediaSet {
       case 'getCpuCount':
         return 2;
       case 'getUsedCpu':
+        stringParam(params, 'interval');
         return 1.5;
-      case 'getMetadata':
-        return '';
       case 'getName':
         return SERVER_MANAGER_ID;
       case 'getCreationTime':
         return Math.floor(this.startedAt / 1000);
       case 'getKmd':
-        return `{"name":"${asString(params, 'moduleName')}"}`;
+        return `{"name":"${stringParam(params, 'moduleName')}"}`;
       default:
-        throw this.methodNotFound(operation);
+        throw operationNotFound(operation, params);
     }
   }
 
-  private invokePipeline(pipeline: PipelineRecord, operation: string, params: Record<string, unknown>): unknown {
+  private invokePipeline(pipeline: PipelineRecord, operation: string, params: Params): unknown {
     switch (operation) {
       case 'getChildren':
         return [...pipeline.endpoints];
       case 'getName':
         return pipeline.name;
       case 'setName':
-        pipeline.name = asString(params, 'name');
+        pipeline.name = stringParam(params, 'name');
         return null;
       case 'getCreationTime':
         return Math.floor(pipeline.createdAt / 1000);
@@ -283,27 +282,34 @@ export class MediaSet {
       case 'getLatencyStats':
         return false;
       default:
-        throw this.methodNotFound(operation);
+        throw operationNotFound(operation, params);
     }
   }
 
-  private invokeEndpoint(endpoint: EndpointRecord, operation: string, params: Record<string, unknown>): unknown {
+  private invokeEndpoint(endpoint: EndpointRecord, operation: string, params: Params): unknown {
     switch (operation) {
       case 'connect':
-        this.connect(endpoint, asString(params, 'sink'));
-        return null;
       case 'disconnect': {
-        const sinkId = asString(params, 'sink');
+        const sinkId = stringParam(params, 'sink');
+        enumParam(params, 'mediaType', 'MediaType');
+        if (this.pipelines.has(sinkId) || sinkId === SERVER_MANAGER_ID) {
+          // KMS 7.3.1 dies with SIGSEGV when asked to connect an element to a non-element.
+          this.settings.crash(`${operation} with a ${sinkId === SERVER_MANAGER_ID ? 'ServerManager' : 'MediaPipeline'} as sink`);
+          return null;
+        }
         const sink = this.endpoints.get(sinkId);
         if (!sink) throw this.notFound(sinkId);
-        endpoint.sinks.delete(sinkId);
-        if (sink.source === endpoint.id) sink.source = undefined;
+        if (operation === 'connect') this.connect(endpoint, sink);
+        else {
+          endpoint.sinks.delete(sinkId);
+          if (sink.source === endpoint.id) sink.source = undefined;
+        }
         return null;
       }
       case 'processOffer':
         return this.recordSdp(endpoint, 'processOffer', () => {
+          const offer = stringParam(params, 'offer');
           if (endpoint.negotiation !== 'none') throw KmsError.of('SDP_END_POINT_ALREADY_NEGOTIATED', 'Endpoint already negotiated');
-          const offer = asString(params, 'offer');
           const sections = parseSdp(offer);
           const answer = buildAnswer(sections);
           endpoint.sections = sections;
@@ -323,12 +329,12 @@ export class MediaSet {
         });
       case 'processAnswer':
         return this.recordSdp(endpoint, 'processAnswer', () => {
+          const answer = stringParam(params, 'answer');
           if (endpoint.negotiation === 'answerProcessed') {
             throw KmsError.of('SDP_END_POINT_ANSWER_ALREADY_PROCCESED', 'Sdp Answer already processed');
           }
           if (endpoint.negotiation !== 'offerGenerated') throw KmsError.of('SDP_END_POINT_NOT_OFFER_GENERATED', 'Offer not generated. It is not possible to process an answer.');
-          const answer = asString(params, 'answer');
-          parseSdp(answer);
+          parseSdp(answer, 'answer');
           endpoint.remoteSdp = answer;
           endpoint.negotiation = 'answerProcessed';
           return endpoint.localSdp ?? '';
@@ -337,7 +343,8 @@ export class MediaSet {
         this.scheduleGathering(endpoint);
         return null;
       case 'addIceCandidate':
-        endpoint.remoteCandidates.push(asCandidate(params.candidate));
+        // KMS accepts a candidate line it cannot parse (it only logs a warning), but not a malformed object.
+        endpoint.remoteCandidates.push(candidateParam(params));
         return null;
       case 'getLocalSessionDescriptor':
         return endpoint.localSdp ?? '';
@@ -349,38 +356,38 @@ export class MediaSet {
       case 'getName':
         return endpoint.name;
       case 'setName':
-        endpoint.name = asString(params, 'name');
+        endpoint.name = stringParam(params, 'name');
         return null;
       case 'getChildren':
         return [];
       case 'getCreationTime':
         return Math.floor(endpoint.createdAt / 1000);
+      // No media ever flows through the emulator: the states are those of a session that never connected.
+      case 'getMediaState':
+      case 'getConnectionState':
+        return 'DISCONNECTED';
+      case 'getIceConnectionState':
+        return [];
       case 'isMediaFlowingIn':
       case 'isMediaFlowingOut':
+        enumParam(params, 'mediaType', 'MediaType', true);
         return false;
-      case 'setStunServerAddress':
-      case 'setStunServerPort':
-      case 'setTurnUrl':
-      case 'setMaxVideoRecvBandwidth':
-      case 'setMaxVideoSendBandwidth':
-      case 'setMinVideoSendBandwidth':
-      case 'setMaxAudioRecvBandwidth':
-        return null;
+      case 'getStats':
+        enumParam(params, 'mediaType', 'MediaType');
+        return {};
       default:
-        throw this.methodNotFound(operation);
+        throw operationNotFound(operation, params);
     }
   }
 
   /** KMS allows one source per sink: connecting a new source replaces the old connection. */
-  private connect(source: EndpointRecord, sinkId: string): void {
-    const sink = this.endpoints.get(sinkId);
-    if (!sink) throw this.notFound(sinkId);
+  private connect(source: EndpointRecord, sink: EndpointRecord): void {
     if (sink.pipelineId !== source.pipelineId) {
       throw KmsError.of('MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', 'Cannot connect elements of different pipelines');
     }
-    if (sink.source && sink.source !== source.id) this.endpoints.get(sink.source)?.sinks.delete(sinkId);
+    if (sink.source && sink.source !== source.id) this.endpoints.get(sink.source)?.sinks.delete(sink.id);
     sink.source = source.id;
-    source.sinks.add(sinkId);
+    source.sinks.add(sink.id);
   }
 
   private recordSdp(endpoint: EndpointRecord, operation: SdpOperation, work: () => string): string {
@@ -394,40 +401,45 @@ export class MediaSet {
     }
   }
 
-  /** Candidates come after the `gatherCandidates` response, one event each, then IceGatheringDone. */
+  /**
+   * One event per candidate and media section (KMS announces each bundled candidate for every section),
+   * then IceGatheringDone. The first candidates go out before the `gatherCandidates` answer, as they
+   * often do from KMS 7.3.1 (its answer to the Chromium loopback came after the first events); the rest
+   * shortly after.
+   */
   private scheduleGathering(endpoint: EndpointRecord): void {
     if (endpoint.gathered) return;
     endpoint.gathered = true;
+    this.announceCandidates(endpoint, 0, 1);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       if (!this.endpoints.has(endpoint.id)) return;
-      const sections = endpoint.sections.length > 0 ? endpoint.sections : [{ mid: '0', port: 1 }];
-      sections.forEach((section, index) => {
-        if (section.port === 0) return;
-        for (let n = 0; n < this.settings.candidatesPerSection; n += 1) {
-          const port = 40000 + ((index * 10 + n) % 20000);
-          this.fire(endpoint.id, 'IceCandidateFound', {
-            candidate: {
-              __module__: 'kurento',
-              __type__: 'IceCandidate',
-              candidate: `candidate:${n + 1} 1 UDP ${2015363327 - n} 127.0.0.1 ${port} typ host generation 0`,
-              sdpMLineIndex: index,
-              sdpMid: section.mid,
-            },
-          });
-        }
-      });
+      this.announceCandidates(endpoint, 1, this.settings.candidatesPerSection);
       this.fire(endpoint.id, 'IceGatheringDone', {});
     }, 5);
     this.timers.add(timer);
   }
 
-  private notFound(objectId: string): KmsError {
-    return KmsError.of('MEDIA_OBJECT_NOT_FOUND', `Object '${objectId}' not found`);
+  private announceCandidates(endpoint: EndpointRecord, from: number, to: number): void {
+    const sections = endpoint.sections.length > 0 ? endpoint.sections : [{ mid: '0', port: 1 }];
+    for (let n = from; n < Math.min(to, this.settings.candidatesPerSection); n += 1) {
+      sections.forEach((section, index) => {
+        if (section.port === 0) return;
+        this.fire(endpoint.id, 'IceCandidateFound', {
+          candidate: {
+            __module__: 'kurento',
+            __type__: 'IceCandidate',
+            candidate: `candidate:${n + 1} 1 UDP ${2015363327 - n} 127.0.0.1 ${40000 + n} typ host`,
+            sdpMLineIndex: index,
+            sdpMid: section.mid,
+          },
+        });
+      });
+    }
   }
 
-  private methodNotFound(operation: string): KmsError {
-    return KmsError.of('MEDIA_OBJECT_METHOD_NOT_FOUND', `Method '${operation}' not found`);
+  private notFound(objectId: string): KmsError {
+    return KmsError.of('MEDIA_OBJECT_NOT_FOUND', `Object '${objectId}' not found`);
   }
 
   // ---- inspection ----

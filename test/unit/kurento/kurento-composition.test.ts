@@ -10,6 +10,8 @@ describe('Kurento configuration', () => {
     const config = loadConfig({ MEDIA_BACKEND: 'kurento', KURENTO_URL: 'ws://127.0.0.1:1/kurento', KURENTO_HEALTH_FAILURES: 'zero' });
     expect(() => createKurentoMedia(config, logger)).toThrow(ConfigError);
     expect(() => createKurentoMedia(config, logger)).toThrow(/KURENTO_HEALTH_FAILURES/);
+    const window = loadConfig({ MEDIA_BACKEND: 'kurento', KURENTO_URL: 'ws://127.0.0.1:1/kurento', KURENTO_RESUME_WINDOW_MS: '-1' });
+    expect(() => createKurentoMedia(window, logger)).toThrow(/KURENTO_RESUME_WINDOW_MS/);
   });
 
   it('builds a gateway with the kurento capabilities from valid settings', async () => {
@@ -32,6 +34,9 @@ describe('Kurento configuration', () => {
   it('has defaults for everything but the URLs', () => {
     const s = resolveKurentoSettings({ urls: ['ws://k/kurento'] });
     expect(s.requestTimeoutMs).toBe(10_000);
+    expect(s.resumeWindowMs).toBe(10_000);
+    // A request sent again after a resume is answered from KMS's 20 s cache only if it is younger than that.
+    expect(s.requestTimeoutMs).toBeLessThan(20_000);
     expect(s.healthIntervalMs * s.healthFailures).toBeLessThanOrEqual(10_000);
     expect(() => resolveKurentoSettings({ urls: [] })).toThrow(RangeError);
   });

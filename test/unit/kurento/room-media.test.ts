@@ -51,4 +51,28 @@ describe('RoomMedia', () => {
     expect(linkKey('a', PUBLISH)).not.toBe(linkKey('a', subscribeTo('a')));
     expect(linkKey('ab', subscribeTo('c'))).not.toBe(linkKey('a', subscribeTo('bc')));
   });
+
+  it('keeps link keys apart when typed names hold spaces and words of the old key format', () => {
+    // With keys joined by spaces these two were both "a from b publish".
+    expect(linkKey('a from b', PUBLISH)).not.toBe(linkKey('a', subscribeTo('b publish')));
+    expect(linkKey('김 희동', subscribeTo('o\'brien "x"'))).not.toBe(linkKey('김', subscribeTo('희동 from o\'brien "x"')));
+  });
+
+  it('discards the buffered candidates of a leaver with a typed name, and only theirs', () => {
+    const room = new RoomMedia('회의실', 'ref', 'pipe', kms, 8);
+    room.candidates.add(linkKey('heedong kim', PUBLISH), { candidate: 'own' });
+    room.candidates.add(linkKey('b', subscribeTo('heedong kim')), { candidate: 'from him' });
+    room.candidates.add(linkKey('kim', subscribeTo('b')), { candidate: 'someone else' });
+    room.candidates.add(linkKey('b', subscribeTo('heedong')), { candidate: 'another heedong' });
+    room.removeParticipant('heedong kim');
+    expect(room.candidates.size(linkKey('heedong kim', PUBLISH))).toBe(0);
+    expect(room.candidates.size(linkKey('b', subscribeTo('heedong kim')))).toBe(0);
+    expect(room.candidates.size(linkKey('kim', subscribeTo('b')))).toBe(1);
+    expect(room.candidates.size(linkKey('b', subscribeTo('heedong')))).toBe(1);
+    // 'kim' leaving must not take what b receives from 'heedong kim' (the old keys ended in " kim" too).
+    room.candidates.add(linkKey('b', subscribeTo('heedong kim')), { candidate: 'from him again' });
+    room.removeParticipant('kim');
+    expect(room.candidates.size(linkKey('kim', subscribeTo('b')))).toBe(0);
+    expect(room.candidates.size(linkKey('b', subscribeTo('heedong kim')))).toBe(1);
+  });
 });

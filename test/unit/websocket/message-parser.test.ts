@@ -87,6 +87,40 @@ describe('parseInbound', () => {
     });
   });
 
+  describe('the seed’s field types, as its Java server (Jackson) read them', () => {
+    it('audioStateFrom as the Vue app sends it: numeric userId, the boolean as a string', () => {
+      expect(message({ id: 'audioStateFrom', userId: 6, audio: 'false' })).toEqual({ id: 'audioStateFrom', userId: '6', audio: false });
+      expect(message({ id: 'videoStateFrom', userId: 6, video: 'true' })).toEqual({ id: 'videoStateFrom', userId: '6', video: true });
+    });
+
+    it.each<[unknown, boolean]>([
+      [true, true], [false, false], ['true', true], ['false', false], ['TRUE', true], ['False', false], [1, true], [0, false],
+    ])('reads %j as %j wherever the seed carries a boolean', (value, expected) => {
+      expect(message({ id: 'joinRoom', userId: 'u', roomId: 'r', video: value, audio: value })).toMatchObject({ video: expected, audio: expected });
+      expect(message({ id: 'videoStateFrom', userId: 'u', video: value })).toMatchObject({ video: expected });
+      expect(message({ id: 'audioStateFrom', userId: 'u', audio: value })).toMatchObject({ audio: expected });
+    });
+
+    it.each(['김희동', 'heedong kim', '회의실', 'test room', "o'brien", 'a{b}c', '}{', 'a/b', '50%', '👨‍👩‍👧 family', 'x'.repeat(128), '회'.repeat(128)])(
+      'takes the typed text %p as an id, unchanged',
+      (id) => {
+        expect(message({ id: 'joinRoom', userId: id, roomId: id, communityId: id })).toMatchObject({ userId: id, roomId: id, communityId: id });
+      },
+    );
+
+    it('normalises ids to NFC, so a name typed as decomposed jamo is the same id', () => {
+      const decomposed = '김희동'.normalize('NFD');
+      expect(decomposed).not.toBe('김희동');
+      expect(message({ id: 'joinRoom', userId: decomposed, roomId: 'cafe\u0301' })).toMatchObject({ userId: '김희동', roomId: 'café' });
+      expect(message({ id: 'receiveVideoFrom', userId: decomposed, sdpOffer: SDP })).toMatchObject({ userId: '김희동' });
+    });
+
+    it('counts characters, not UTF-16 units: 128 emoji are an id', () => {
+      expect(message({ id: 'subscribe', userId: '😀'.repeat(128) })).toMatchObject({ userId: '😀'.repeat(128) });
+      expect(failure({ id: 'subscribe', userId: '😀'.repeat(129) }).error.code).toBe('invalidMessage');
+    });
+  });
+
   describe('the backend-neutral additions', () => {
     it.each([
       [{ id: 'publish', sdpOffer: SDP }],
@@ -176,12 +210,17 @@ describe('parseInbound', () => {
       ['missing userId', { id: 'joinRoom', roomId: 'r' }, 'userId'],
       ['missing roomId', { id: 'joinRoom', userId: 'u' }, 'roomId'],
       ['empty userId', { id: 'joinRoom', userId: '', roomId: 'r' }, 'userId'],
-      ['userId with a space', { id: 'joinRoom', userId: 'a b', roomId: 'r' }, 'userId'],
-      ['userId with a slash', { id: 'joinRoom', userId: 'a/b', roomId: 'r' }, 'userId'],
+      ['userId with a control character', { id: 'joinRoom', userId: 'a\u0000b', roomId: 'r' }, 'userId'],
+      ['userId with a line break', { id: 'joinRoom', userId: 'a\nb', roomId: 'r' }, 'userId'],
+      ['roomId with a bidirectional override', { id: 'joinRoom', userId: 'u', roomId: 'a\u202eb' }, 'roomId'],
+      ['roomId of blanks only', { id: 'joinRoom', userId: 'u', roomId: '   ' }, 'roomId'],
+      ['userId with a lone surrogate', { id: 'joinRoom', userId: 'a\ud800', roomId: 'r' }, 'userId'],
+      ['129 Hangul syllables', { id: 'joinRoom', userId: '회'.repeat(129), roomId: 'r' }, 'userId'],
       ['negative numeric userId', { id: 'joinRoom', userId: -1, roomId: 'r' }, 'userId'],
       ['fractional numeric userId', { id: 'joinRoom', userId: 1.5, roomId: 'r' }, 'userId'],
       ['over-long roomId', { id: 'joinRoom', userId: 'u', roomId: 'r'.repeat(129) }, 'roomId'],
-      ['video as a string', { id: 'joinRoom', userId: 'u', roomId: 'r', video: 'false' }, 'video'],
+      ['video as a string that is no boolean', { id: 'joinRoom', userId: 'u', roomId: 'r', video: 'yes' }, 'video'],
+      ['video as null', { id: 'joinRoom', userId: 'u', roomId: 'r', video: null }, 'video'],
       ['token as a number', { id: 'joinRoom', userId: 'u', roomId: 'r', token: 123 }, 'token'],
       ['over-long token', { id: 'joinRoom', userId: 'u', roomId: 'r', token: 't'.repeat(8193) }, 'token'],
       ['missing sdpOffer', { id: 'receiveVideoFrom', userId: 'u' }, 'sdpOffer'],
@@ -191,7 +230,8 @@ describe('parseInbound', () => {
       ['candidate without its string', { id: 'onIceCandidate', userId: 'u', candidate: { sdpMid: '0' } }, 'candidate.candidate'],
       ['negative sdpMLineIndex', { id: 'onIceCandidate', userId: 'u', candidate: { candidate: 'c', sdpMLineIndex: -1 } }, 'candidate.sdpMLineIndex'],
       ['video state without video', { id: 'videoStateFrom', userId: 'u' }, 'video'],
-      ['audio state as a number', { id: 'audioStateFrom', userId: 'u', audio: 1 }, 'audio'],
+      ['audio state as a number other than 0/1', { id: 'audioStateFrom', userId: 'u', audio: 2 }, 'audio'],
+      ['audio state as an empty string', { id: 'audioStateFrom', userId: 'u', audio: '' }, 'audio'],
     ])('invalidMessage with details for %s', (_what, value, path) => {
       const result = failure(value);
       expect(result.error.code).toBe('invalidMessage');

@@ -17,14 +17,22 @@ describe('three signaling node processes on one Redis: failures', () => {
   let inspector: RedisInspector;
   let cluster: SignalingNodes;
 
-  /** Six rooms spread over the three nodes, two members each, joined the way clients do. */
+  /**
+   * Six rooms spread over the three nodes, two members each, joined the way clients do: each looks the
+   * room up and joins where it was sent. A lookup's claim lasts one heartbeat, so a room's node is the one
+   * its first member joined on, not what an earlier lookup said.
+   */
   const populate = async (): Promise<{ placements: Placement[]; clients: Map<string, SignalingClient[]> }> => {
     const via = cluster.nodes;
-    const placements = await Promise.all(Array.from({ length: 6 }, (_, r) => cluster.locate(`room-${r}`, via[r % 3]!)));
+    const placements: Placement[] = [];
     const clients = new Map<string, SignalingClient[]>();
-    for (const p of placements) {
-      const joined = await Promise.all([0, 1].map((u) => cluster.joinViaPlacement(`${p.roomId}-u${u}`, p.roomId, via[(u + 1) % 3]!)));
-      clients.set(p.roomId, joined.map((j) => j.client));
+    for (let r = 0; r < 6; r += 1) {
+      const roomId = `room-${r}`;
+      const first = await cluster.joinViaPlacement(`${roomId}-u0`, roomId, via[r % 3]!);
+      const second = await cluster.joinViaPlacement(`${roomId}-u1`, roomId, via[(r + 1) % 3]!);
+      expect(second.placement.nodeId).toBe(first.placement.nodeId);
+      placements.push(first.placement);
+      clients.set(roomId, [first.client, second.client]);
     }
     return { placements, clients };
   };

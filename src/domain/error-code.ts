@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'stateStoreUnavailable',
   'wrongNode',
   'rateLimited',
+  'slowConsumer',
   'serverShuttingDown',
   'internalError',
 ] as const;

@@ -23,6 +23,8 @@ const AuthEnv = z.object({
   AUTH_USER_CLAIM: z.string().regex(/^[\w.:-]{1,64}$/).default('sub'),
   AUTH_ROOM_CLAIM: z.string().regex(/^[\w.:-]{1,64}$/).optional(),
   AUTH_CLOCK_TOLERANCE_SECS: z.coerce.number().int().min(0).max(300).default(5),
+  /** `false` accepts tokens without `exp` (which never expire), with a warning at start-up. */
+  AUTH_JWT_REQUIRE_EXP: z.enum(['true', 'false']).default('true'),
   /** Bearer token of the admin API; the API is off when unset. */
   ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
 });
@@ -95,6 +97,7 @@ export const readJwtSettings = (config: Config): JwtSettings => {
     userClaim: env.AUTH_USER_CLAIM,
     ...(env.AUTH_ROOM_CLAIM !== undefined ? { roomClaim: env.AUTH_ROOM_CLAIM } : {}),
     clockToleranceSecs: env.AUTH_CLOCK_TOLERANCE_SECS,
+    requireExpiry: env.AUTH_JWT_REQUIRE_EXP === 'true',
   };
 };
 
@@ -103,7 +106,13 @@ export const readJwtSettings = (config: Config): JwtSettings => {
  * loudly. JWT variables with AUTH=none are refused: that is a node meant to check tokens that would not.
  */
 export const createTokenVerifier = (config: Config, logger: Logger): TokenVerifier => {
-  if (config.AUTH === 'jwt') return new JoseTokenVerifier(readJwtSettings(config), logger);
+  if (config.AUTH === 'jwt') {
+    const settings = readJwtSettings(config);
+    if (!settings.requireExpiry) {
+      logger.warn({ auth: 'jwt' }, 'AUTH_JWT_REQUIRE_EXP=false: tokens without exp are accepted and never expire');
+    }
+    return new JoseTokenVerifier(settings, logger);
+  }
   const env = readAuthEnv(config);
   const stray = (['AUTH_JWT_SECRET', 'AUTH_JWT_PUBLIC_KEY', 'AUTH_JWKS_URL'] as const).filter((k) => env[k] !== undefined);
   if (stray.length > 0) throw new ConfigError([`${stray.join(', ')} set but AUTH=none: set AUTH=jwt to check tokens`]);

@@ -137,7 +137,8 @@ export class RawHttp {
 
   static async open(port: number, method: string, path: string, headers: Record<string, string> = {}, body = ''): Promise<RawHttp> {
     const socket = await tcpConnect(port);
-    const lines = Object.entries({ host: '127.0.0.1', 'content-length': String(Buffer.byteLength(body)), ...headers }).map(([k, v]) => `${k}: ${v}\r\n`);
+    const length = 'transfer-encoding' in headers ? {} : { 'content-length': String(Buffer.byteLength(body)) };
+    const lines = Object.entries({ host: '127.0.0.1', ...length, ...headers }).map(([k, v]) => `${k}: ${v}\r\n`);
     socket.write(`${method} ${path} HTTP/1.1\r\n${lines.join('')}\r\n${body}`);
     return new RawHttp(socket);
   }

@@ -6,10 +6,12 @@ export const DEFAULT_LOG_BUFFER_BYTES = 1024 * 1024;
 /**
  * Where the node's log lines go: a stream written asynchronously (stdout: a pipe or socket in production,
  * written by Node's event loop, never by a blocking `write(2)`), with a bounded buffer. pino's default
- * destination writes synchronously and, when stdout is a non-blocking pipe whose reader stalled, retries
- * on EAGAIN forever with the main thread asleep: a stuck log collector froze signaling. Here a line that
- * would push the buffer past its bound is dropped and counted instead; when the reader catches up, one
- * line says how many were lost. A stream that fails (the reader closed it) drops everything after.
+ * destination (sonic-boom) keeps every line while the reader stalls, without bound, and flushes them
+ * synchronously when the process exits, retrying EAGAIN forever with the main thread asleep: a stuck log
+ * collector grew the node's memory and then kept it from exiting on SIGTERM. Here a line that would push
+ * the buffer past its bound is dropped and counted instead; when the reader catches up, one line says how
+ * many were lost; and stopping waits for the reader only until a deadline. A stream that fails (the reader
+ * closed it) drops everything after.
  */
 export class BoundedLogSink {
   private droppedTotal = 0;

@@ -44,9 +44,18 @@ describe('TRUST_PROXY: behind a reverse proxy, the per-address limits and the lo
   });
 
   it('counts SockJS sessions per forwarded client', async () => {
-    const a = `/rtc/000/${Math.random().toString(36).slice(2)}/xhr`;
-    const b = `/rtc/000/${Math.random().toString(36).slice(2)}/xhr`;
+    const path = (): string => `/rtc/000/${Math.random().toString(36).slice(2)}/xhr`;
+    const [a, b, c] = [path(), path(), path()];
     expect(await pollAs(node, a, '198.51.100.3')).toBe('o\n');
+    // Another client behind the same proxy has a place of its own.
+    expect(await pollAs(node, c, '198.51.100.4')).toBe('o\n');
+    const send = await fetch(`${node.httpUrl}${c.replace(/xhr$/, 'xhr_send')}`, {
+      method: 'POST',
+      headers: { 'x-forwarded-for': '198.51.100.4' },
+      body: JSON.stringify([JSON.stringify({ id: 'leaveRoom', requestId: 'mine' })]),
+    });
+    expect(send.status).toBe(204);
+    expect(await pollAs(node, c, '198.51.100.4')).toMatch(/notInRoom/);
     expect(await pollAs(node, b, '198.51.100.3')).toBe('o\n');
     // The second session of the same client is refused as any one too many is: rateLimited, then 1013.
     expect(await pollAs(node, b, '198.51.100.3')).toMatch(/^a\[.*rateLimited/);

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../application';
-import type { HttpRoute } from './http-route';
+import { hangUpAfterAnswer, type HttpRoute } from './http-route';
 
 export interface UpgradeTarget {
   /** Whether this target takes the upgrade for `pathname`. */
@@ -91,8 +91,8 @@ export class HttpFront {
     const release = this.options.admitRequest ? this.options.admitRequest(req) : () => undefined;
     if (!release) {
       // The body, if any, is not read: the connection ends with the answer.
-      res.writeHead(429, { 'content-type': 'text/plain', 'retry-after': '1', connection: 'close' }).end('too many requests from this address\n');
-      res.once('finish', () => req.socket.destroySoon());
+      hangUpAfterAnswer(req, res);
+      res.writeHead(429, { 'content-type': 'text/plain', 'retry-after': '1' }).end('too many requests from this address\n');
       return;
     }
     res.once('close', release);

@@ -35,6 +35,7 @@ export const readBody = (req: IncomingMessage, limitBytes: number): Promise<Body
       size += chunk.length;
       if (size > limitBytes) {
         chunks.length = 0;
+        // Not a byte more is kept; the caller answers and hangs up.
         req.pause();
         settle({ kind: 'tooLarge' });
         return;

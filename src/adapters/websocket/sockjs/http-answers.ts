@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hangUpAfterAnswer } from '../../http/http-route';
 import { NO_CACHE } from './receivers';
 
 const ONE_YEAR_SECONDS = 365 * 24 * 3600;
@@ -33,8 +34,6 @@ export const answerText = (res: ServerResponse, status: number, text: string, he
   res.end(text);
 };
 
-export const answerNotFound = (res: ServerResponse): void => answerText(res, 404, 'Not found\n');
-
 /** 405 with the methods the path takes, and no body (as the protocol's tests expect). */
 export const answerWrongMethod = (res: ServerResponse, allow: string): void => {
   res.writeHead(405, { allow, 'content-length': 0 });
@@ -46,16 +45,15 @@ export const noCache = (res: ServerResponse): void => {
   res.setHeader('cache-control', NO_CACHE);
 };
 
+/** Whether the request declares a body (a length other than 0, or chunked). */
+export const hasBody = (req: IncomingMessage): boolean =>
+  req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
+
 /**
- * Answers without reading the request's body: the socket is closed once the answer is out, because Node
- * would otherwise read and discard the rest of the body to reuse the connection.
+ * Answers without reading the request's body: the connection ends once the answer is out (what the
+ * client still sends meanwhile is dropped), rather than Node reading the rest of the body to reuse it.
  */
 export const answerAndHangUp = (req: IncomingMessage, res: ServerResponse, status: number, text: string): void => {
-  const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
-  if (!hasBody) {
-    answerText(res, status, text);
-    return;
-  }
-  answerText(res, status, text, { connection: 'close' });
-  res.once('finish', () => req.socket.destroySoon());
+  if (hasBody(req)) hangUpAfterAnswer(req, res);
+  answerText(res, status, text);
 };

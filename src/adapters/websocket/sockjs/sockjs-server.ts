@@ -6,7 +6,8 @@ import { WebSocketLiveness } from '../websocket-liveness';
 import { serverOptions } from '../ws-server-options';
 import { readBody, declaresTooMuch } from './body-reader';
 import { parsePayload } from './frames';
-import { answerAndHangUp, answerNotFound, answerOptions, answerText, answerWrongMethod, noCache, setCors } from './http-answers';
+import { hangUpAfterAnswer } from '../../http/http-route';
+import { answerAndHangUp, answerOptions, answerText, answerWrongMethod, hasBody, noCache, setCors } from './http-answers';
 import { CALLBACK, htmlfilePrelude, iframePage } from './pages';
 import { HttpReceiver, WebSocketReceiver, type HttpFraming } from './receivers';
 import { SockJsSession } from './session';
@@ -203,10 +204,7 @@ export class SockJsServer {
   private receive(req: IncomingMessage, res: ServerResponse, sessionId: string, framing: HttpFraming): void {
     if (this.closed) return answerAndHangUp(req, res, 503, 'shutting down\n');
     // Receiving requests carry no body: one that does is never read, and its connection ends with the answer.
-    if (req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined) {
-      res.setHeader('connection', 'close');
-      res.once('finish', () => req.socket.destroySoon());
-    }
+    if (hasBody(req)) hangUpAfterAnswer(req, res);
     setCors(req, res);
     let session = this.byId.get(sessionId);
     if (session === undefined) {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
 import SockJS from 'sockjs-client';
+import { launchDemoBrowser, type DemoBrowser } from '../../support/demo-browser';
 import { SignalingClient } from '../../support/signaling-client';
 import { startTestServer } from '../../support/start-server';
 import type { RunningNode } from '../../../src/start-node';
@@ -99,15 +99,15 @@ describe('SockJS at /rtc, sharing rooms with plain WebSocket clients', () => {
  */
 describe('SockJS transports that need a browser (Chromium)', () => {
   let node: RunningNode;
-  let browser: Browser;
+  let demo: DemoBrowser;
   const clientScript = resolve(__dirname, '../../../node_modules/sockjs-client/dist/sockjs.min.js');
 
   beforeAll(async () => {
     node = await startTestServer();
-    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    demo = await launchDemoBrowser();
   });
   afterAll(async () => {
-    await browser?.close();
+    await demo?.close();
     await node.stop();
   });
 
@@ -121,7 +121,7 @@ describe('SockJS transports that need a browser (Chromium)', () => {
     const room = `c-browser-${transport}`;
     const ws = await SignalingClient.connect(node.wsUrl);
     await ws.join({ userId: 'ws-user', roomId: room });
-    const context = await browser.newContext();
+    const context = await demo.browser.newContext();
     await context.route('https://cdn.jsdelivr.net/**', (route) => route.fulfill({ path: clientScript, contentType: 'application/javascript' }));
     const page = await context.newPage();
     try {

@@ -26,11 +26,9 @@ import {
 } from './application';
 import type { RoomId } from './domain';
 import { adminRoutes } from './adapters/http/admin-routes';
-import { BearerToken, requireBearer } from './adapters/http/bearer-token';
 import { healthRoutes } from './adapters/http/health-routes';
 import { HttpFront } from './adapters/http/http-front';
 import { staticFileRoute } from './adapters/http/static-files';
-import { metricsRoute } from './adapters/metrics/metrics-route';
 import { SignalingMetrics } from './adapters/metrics/signaling-metrics';
 import { TrafficCounter } from './adapters/metrics/traffic-counter';
 import { timedJoin } from './adapters/metrics/timed-join';
@@ -50,7 +48,7 @@ import { createPresence, type PresenceBackend } from './composition/presence';
 import { createRedisState } from './composition/redis-state';
 import { createTokenVerifier, readAdminToken } from './composition/auth';
 import { readNodeLimits } from './composition/limits';
-import { readMetricsEndpoint } from './composition/metrics-endpoint';
+import { metricsRoutes, readMetricsEndpoint } from './composition/metrics-endpoint';
 import type { StateBackend } from './composition/state-backend';
 
 /** Service identifiers: one per port and per piece the composition needs to reach. */
@@ -242,19 +240,11 @@ export const buildContainer = (config: Config, logger: Logger, extras: NodeExtra
         limits.guard,
       ),
   );
-  const httpOptions = {
-    ...limits.http,
-    admitRequest: (req: Parameters<typeof limits.clientAddress>[0]) => limits.httpRequests.tryAcquire(limits.clientAddress(req)),
-    clientAddress: limits.clientAddress,
-  };
-  const metricsRoutes = () => {
-    const route = metricsRoute(metrics());
-    return [metricsEndpoint.token !== undefined ? requireBearer(route, new BearerToken(metricsEndpoint.token), 'metrics') : route];
-  };
+  const httpOptions = { ...limits.http, admitRequest: limits.admitRequest, clientAddress: limits.clientAddress };
   if (metricsEndpoint.port !== undefined) {
     c.bind(TOKENS.MetricsFront).toDynamicValue(() => {
       const front = new HttpFront(logger, httpOptions);
-      front.addRoutes(metricsRoutes());
+      front.addRoutes(metricsRoutes(metricsEndpoint, metrics()));
       return front;
     });
   }
@@ -277,7 +267,7 @@ export const buildContainer = (config: Config, logger: Logger, extras: NodeExtra
       ),
     );
     front.addRoutes(get<StateBackend>(TOKENS.StateBackend).routes);
-    if (metricsEndpoint.port === undefined) front.addRoutes(metricsRoutes());
+    if (metricsEndpoint.port === undefined) front.addRoutes(metricsRoutes(metricsEndpoint, metrics()));
     if (adminToken !== undefined) {
       front.addRoutes(adminRoutes(get(TOKENS.AdminModeration), adminToken, logger, { clientAddress: limits.clientAddress }));
     }

@@ -51,6 +51,8 @@ export interface NodeLimits {
   readonly http: { readonly headersTimeoutMs: number; readonly requestTimeoutMs: number; readonly checkIntervalMs: number };
   /** HTTP requests in flight per client address. */
   readonly httpRequests: IpConnectionLimiter;
+  /** Counts a request against its client's budget (the release), or refuses it (undefined). */
+  readonly admitRequest: (req: IncomingMessage) => (() => void) | undefined;
   readonly maxSendBacklogBytes: number;
   readonly trustedProxies: TrustedProxies;
   /** The client's address for every per-address limit and the logs (X-Forwarded-For from trusted proxies). */
@@ -88,6 +90,7 @@ export const readNodeLimits = (config: Config): NodeLimits => {
   }
   const proxies = trustedProxies(env.TRUST_PROXY);
   const clientAddress = (req: IncomingMessage): string => proxies.clientAddress(req);
+  const httpRequests = new IpConnectionLimiter(env.MAX_HTTP_REQUESTS_PER_IP);
   return {
     session: {
       messagesPerSecond: env.MESSAGES_PER_SECOND,
@@ -97,7 +100,8 @@ export const readNodeLimits = (config: Config): NodeLimits => {
       iceCandidatesPerLink: env.ICE_CANDIDATES_PER_LINK,
     },
     guard: new ConnectionGuard(originPolicy(env.ALLOWED_ORIGINS), new IpConnectionLimiter(env.MAX_CONNECTIONS_PER_IP), clientAddress),
-    httpRequests: new IpConnectionLimiter(env.MAX_HTTP_REQUESTS_PER_IP),
+    httpRequests,
+    admitRequest: (req) => httpRequests.tryAcquire(clientAddress(req)),
     maxSendBacklogBytes: env.MAX_SEND_BACKLOG_BYTES,
     trustedProxies: proxies,
     clientAddress,

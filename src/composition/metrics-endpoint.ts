@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { BearerToken, requireBearer } from '../adapters/http/bearer-token';
+import type { HttpRoute } from '../adapters/http/http-route';
+import { metricsRoute } from '../adapters/metrics/metrics-route';
+import type { SignalingMetrics } from '../adapters/metrics/signaling-metrics';
 import { ConfigError, wholeNumber, type Config } from '../config';
 
 /**
@@ -35,4 +39,10 @@ export const readMetricsEndpoint = (config: Config): MetricsEndpoint => {
     host: env.METRICS_HOST ?? config.HOST,
     ...(env.METRICS_TOKEN !== undefined ? { token: env.METRICS_TOKEN } : {}),
   };
+};
+
+/** `GET /metrics`, behind the bearer token when one is set. */
+export const metricsRoutes = (endpoint: MetricsEndpoint, metrics: SignalingMetrics): HttpRoute[] => {
+  const route = metricsRoute(metrics);
+  return [endpoint.token !== undefined ? requireBearer(route, new BearerToken(endpoint.token), 'metrics') : route];
 };

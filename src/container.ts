@@ -30,7 +30,6 @@ import { adminRoutes } from './adapters/http/admin-routes';
 import { healthRoutes } from './adapters/http/health-routes';
 import { HttpFront } from './adapters/http/http-front';
 import { staticFileRoute } from './adapters/http/static-files';
-import { metricsRoute } from './adapters/metrics/metrics-route';
 import { SignalingMetrics } from './adapters/metrics/signaling-metrics';
 import { TrafficCounter } from './adapters/metrics/traffic-counter';
 import { timedJoin } from './adapters/metrics/timed-join';
@@ -50,6 +49,7 @@ import { createPresence, type PresenceBackend } from './composition/presence';
 import { createRedisState } from './composition/redis-state';
 import { createTokenVerifier, readAdminToken } from './composition/auth';
 import { readNodeLimits } from './composition/limits';
+import { metricsRoutes, readMetricsEndpoint } from './composition/metrics-endpoint';
 import type { StateBackend } from './composition/state-backend';
 
 /** Service identifiers: one per port and per piece the composition needs to reach. */
@@ -83,6 +83,8 @@ export const TOKENS = {
   WebSocketTransport: Symbol('WebSocketTransport'),
   SockJsTransport: Symbol('SockJsTransport'),
   HttpFront: Symbol('HttpFront'),
+  /** Set only with METRICS_PORT: the front that serves /metrics on a port of its own. */
+  MetricsFront: Symbol('MetricsFront'),
   StateBackend: Symbol('StateBackend'),
   PresenceBackend: Symbol('PresenceBackend'),
   ReportLostRoom: Symbol('ReportLostRoom'),
@@ -105,12 +107,19 @@ const defaultStaticDir = (): string => {
 };
 
 
+/** What the process around the node provides besides the logger. */
+export interface NodeExtras {
+  /** Lines the stdout log sink dropped, for the metric. */
+  readonly logLinesDropped?: () => number;
+}
+
 /** Builds the object graph of one signaling node from its configuration. */
-export const buildContainer = (config: Config, logger: Logger): Container => {
+export const buildContainer = (config: Config, logger: Logger, extras: NodeExtras = {}): Container => {
   const draining: DrainingFlag = { value: false };
   // Read before anything is built so a bad limit or auth variable stops the node at once.
   const limits = readNodeLimits(config);
   const adminToken = readAdminToken(config);
+  const metricsEndpoint = readMetricsEndpoint(config);
   const c = new Container({ defaultScope: 'Singleton' });
   const get = <T>(id: ServiceIdentifier<T>): T => c.get<T>(id);
 
@@ -127,6 +136,7 @@ export const buildContainer = (config: Config, logger: Logger): Container => {
           rooms: () => get<RoomRegistry>(TOKENS.Registry).roomCount,
           participants: () => get<RoomRegistry>(TOKENS.Registry).participantCount,
           presenceOutboxDepth: () => get<PresenceBackend>(TOKENS.PresenceBackend).outboxDepth?.() ?? 0,
+          ...(extras.logLinesDropped ? { logLinesDropped: extras.logLinesDropped } : {}),
         },
         { node: config.nodeId },
       ),
@@ -140,7 +150,9 @@ export const buildContainer = (config: Config, logger: Logger): Container => {
     () => new TimedRoomStateStore(get<StateBackend>(TOKENS.StateBackend).store, metrics()),
   );
   c.bind<RoomPlacement>(TOKENS.RoomPlacement).toDynamicValue(() => get<StateBackend>(TOKENS.StateBackend).placement);
-  c.bind(TOKENS.ConnectionHub).toDynamicValue(() => new ConnectionHub(new TrafficCounter(metrics())));
+  c.bind(TOKENS.ConnectionHub).toDynamicValue(
+    () => new ConnectionHub(new TrafficCounter(metrics()), { maxBacklogBytes: limits.maxSendBacklogBytes, logger }),
+  );
   c.bind<ClientNotifier>(TOKENS.ClientNotifier).toService(TOKENS.ConnectionHub);
   c.bind<PresenceBackend>(TOKENS.PresenceBackend).toDynamicValue(() =>
     createPresence(config, logger, get<StateBackend>(TOKENS.StateBackend).redis),
@@ -218,10 +230,31 @@ export const buildContainer = (config: Config, logger: Logger): Container => {
       }),
   );
   c.bind(TOKENS.SockJsTransport).toDynamicValue(
-    () => new SockJsTransport(get(TOKENS.SessionFactory), logger, SOCKJS_PREFIX, { heartbeatMs: 25_000, disconnectDelayMs: 5_000 }, limits.guard),
+    () =>
+      new SockJsTransport(
+        get(TOKENS.SessionFactory),
+        logger,
+        SOCKJS_PREFIX,
+        {
+          heartbeatMs: 25_000,
+          disconnectDelayMs: 5_000,
+          pingIntervalMs: config.PING_INTERVAL_MS,
+          // The same hard limit as a plain WebSocket frame, for a SockJS frame and an xhr_send body.
+          hardMaxFrameBytes: config.MAX_MESSAGE_BYTES * 4,
+        },
+        limits.guard,
+      ),
   );
+  const httpOptions = { ...limits.http, admitRequest: limits.admitRequest, clientAddress: limits.clientAddress };
+  if (metricsEndpoint.port !== undefined) {
+    c.bind(TOKENS.MetricsFront).toDynamicValue(() => {
+      const front = new HttpFront(logger, httpOptions);
+      front.addRoutes(metricsRoutes(metricsEndpoint, metrics()));
+      return front;
+    });
+  }
   c.bind(TOKENS.HttpFront).toDynamicValue(() => {
-    const front = new HttpFront(logger, limits.http);
+    const front = new HttpFront(logger, httpOptions);
     const ws = get<WebSocketTransport>(TOKENS.WebSocketTransport);
     const sockJs = get<SockJsTransport>(TOKENS.SockJsTransport);
     // Order matters: `/rtc/websocket` is plain WebSocket, everything else under `/rtc` is SockJS.
@@ -239,8 +272,10 @@ export const buildContainer = (config: Config, logger: Logger): Container => {
       ),
     );
     front.addRoutes(get<StateBackend>(TOKENS.StateBackend).routes);
-    front.addRoutes([metricsRoute(metrics())]);
-    if (adminToken !== undefined) front.addRoutes(adminRoutes(get(TOKENS.AdminModeration), adminToken, logger));
+    if (metricsEndpoint.port === undefined) front.addRoutes(metricsRoutes(metricsEndpoint, metrics()));
+    if (adminToken !== undefined) {
+      front.addRoutes(adminRoutes(get(TOKENS.AdminModeration), adminToken, logger, { clientAddress: limits.clientAddress }));
+    }
     front.addRoutes([staticFileRoute(config.STATIC_DIR ?? defaultStaticDir())]);
     return front;
   });

@@ -1,5 +1,8 @@
 import { ConfigError, loadConfig, type Config } from './config';
-import { createLogger, startNode } from './start-node';
+import { createNodeLogger, startNode } from './start-node';
+
+/** How long a stopping node waits for its last log lines to reach a slow log reader. */
+const LOG_FLUSH_DEADLINE_MS = 2_000;
 
 /** Process entry: configuration from the environment, graceful stop on SIGTERM/SIGINT, a second signal exits at once. */
 const main = async (): Promise<void> => {
@@ -13,14 +16,14 @@ const main = async (): Promise<void> => {
     }
     throw error;
   }
-  const logger = createLogger(config);
+  const { logger, sink } = createNodeLogger(config);
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
   // State after an uncaught exception cannot be trusted: log it and let the supervisor restart the node.
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error }, 'uncaught exception');
-    process.exit(1);
+    void sink.flush(LOG_FLUSH_DEADLINE_MS).then(() => process.exit(1));
   });
-  const node = await startNode(config, logger);
+  const node = await startNode(config, logger, { logLinesDropped: () => sink.droppedLines });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;
@@ -29,11 +32,12 @@ const main = async (): Promise<void> => {
       process.exit(1);
     }
     logger.info({ signal }, 'shutting down');
+    // A stuck log reader delays the exit by the flush deadline at most; what it did not take is lost.
     node.stop().then(
-      () => process.exit(0),
+      () => sink.flush(LOG_FLUSH_DEADLINE_MS).then(() => process.exit(0)),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        void sink.flush(LOG_FLUSH_DEADLINE_MS).then(() => process.exit(1));
       },
     );
   };

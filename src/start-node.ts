@@ -1,13 +1,16 @@
-import pino from 'pino';
+import type pino from 'pino';
 import type { AddressInfo } from 'node:net';
 import type { DrainNode, Logger, MediaGateway, PresenceNotifier, RelayMediaEvents, ReportLostRoom, RoomHolds, RoomStateStore } from './application';
 import type { HttpFront } from './adapters/http/http-front';
 import type { SockJsTransport } from './adapters/websocket/sockjs-transport';
 import type { WebSocketTransport } from './adapters/websocket/websocket-transport';
-import { buildContainer, TOKENS, type DrainingFlag } from './container';
+import { buildContainer, TOKENS, type DrainingFlag, type NodeExtras } from './container';
+import { readMetricsEndpoint } from './composition/metrics-endpoint';
 import type { LifecyclePart } from './composition/node-lifecycle';
 import type { StateBackend } from './composition/state-backend';
 import type { Config } from './config';
+import type { BoundedLogSink } from './adapters/logging/bounded-log-sink';
+import { createPinoLogger, createStdoutLogger } from './adapters/logging/pino-logger';
 
 export interface RunningNode {
   readonly port: number;
@@ -15,23 +18,33 @@ export interface RunningNode {
   readonly httpUrl: string;
   /** Plain WebSocket endpoint, e.g. ws://127.0.0.1:8080/rtc/websocket */
   readonly wsUrl: string;
+  /** Base URL of the metrics port when METRICS_PORT is set (then /metrics is served there only). */
+  readonly metricsUrl?: string;
   readonly config: Config;
   /** Drains and stops the node; resolves when everything is closed. */
   stop(deadlineMs?: number): Promise<void>;
 }
 
-/** `destination` defaults to stdout; tests pass a stream to read what would be logged. */
+/** `destination` defaults to stdout (bounded, never blocking); tests pass a stream to read what would be logged. */
 export const createLogger = (config: Pick<Config, 'LOG_LEVEL' | 'nodeId'>, destination?: pino.DestinationStream): pino.Logger =>
-  pino({
-    level: config.LOG_LEVEL,
-    base: { node: config.nodeId },
-    // Tokens and SDPs identify users and networks; they never reach the logs.
-    redact: { paths: ['token', '*.token', 'sdpOffer', 'sdpAnswer', '*.sdpOffer', '*.sdpAnswer', 'sdp', '*.sdp'], censor: '[redacted]' },
-  }, destination);
+  destination === undefined ? createNodeLogger(config).logger : createPinoLogger({ level: config.LOG_LEVEL, nodeId: config.nodeId }, destination);
+
+/** The process's logger and the stdout sink under it (its dropped-line count is a metric; stop flushes it). */
+export const createNodeLogger = (config: Pick<Config, 'LOG_LEVEL' | 'nodeId'>): { readonly logger: pino.Logger; readonly sink: BoundedLogSink } =>
+  createStdoutLogger({ level: config.LOG_LEVEL, nodeId: config.nodeId });
 
 /** Starts one signaling node: builds the object graph, listens, and returns how to stop it. */
-export const startNode = async (config: Config, logger: Logger = createLogger(config)): Promise<RunningNode> => {
-  const container = buildContainer(config, logger);
+export const startNode = async (config: Config, givenLogger?: Logger, givenExtras: NodeExtras = {}): Promise<RunningNode> => {
+  let logger: Logger;
+  let extras = givenExtras;
+  if (givenLogger === undefined) {
+    const made = createNodeLogger(config);
+    logger = made.logger;
+    extras = { logLinesDropped: () => made.sink.droppedLines, ...givenExtras };
+  } else {
+    logger = givenLogger;
+  }
+  const container = buildContainer(config, logger, extras);
   if (config.AUTH === 'none') {
     logger.warn({ auth: 'none' }, 'AUTH=none: user ids are taken from clients unchecked; never expose this node to the internet');
   }
@@ -48,9 +61,21 @@ export const startNode = async (config: Config, logger: Logger = createLogger(co
   const front = container.get<HttpFront>(TOKENS.HttpFront);
   const address: AddressInfo = await front.listen(config.PORT, config.HOST);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const metricsFront = container.isBound(TOKENS.MetricsFront) ? container.get<HttpFront>(TOKENS.MetricsFront) : undefined;
+  const metricsEndpoint = readMetricsEndpoint(config);
+  const metricsAddress = metricsFront ? await metricsFront.listen(metricsEndpoint.port ?? 0, metricsEndpoint.host) : undefined;
   // With PORT=0 the state backend learns only now where clients reach this node (placement hands it out).
   await container.get<StateBackend>(TOKENS.StateBackend).announceListening?.(`ws://${host}:${address.port}/rtc/websocket`);
-  logger.info({ port: address.port, host: address.address, media: config.MEDIA_BACKEND, store: config.STATE_STORE }, 'signaling node listening');
+  logger.info(
+    {
+      port: address.port,
+      host: address.address,
+      media: config.MEDIA_BACKEND,
+      store: config.STATE_STORE,
+      ...(metricsAddress ? { metricsPort: metricsAddress.port } : {}),
+    },
+    'signaling node listening',
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = (deadlineMs = 10_000): Promise<void> => {
@@ -66,6 +91,7 @@ export const startNode = async (config: Config, logger: Logger = createLogger(co
         container.get<SockJsTransport>(TOKENS.SockJsTransport).close(),
       ]);
       await front.close();
+      await metricsFront?.close();
       await Promise.allSettled([
         container.get<MediaGateway>(TOKENS.MediaGateway).shutdown(),
         container.get<PresenceNotifier>(TOKENS.PresenceNotifier).shutdown(deadlineMs),
@@ -83,6 +109,7 @@ export const startNode = async (config: Config, logger: Logger = createLogger(co
     port: address.port,
     httpUrl: `http://${host}:${address.port}`,
     wsUrl: `ws://${host}:${address.port}/rtc/websocket`,
+    ...(metricsAddress ? { metricsUrl: `http://${metricsAddress.family === 'IPv6' ? `[${metricsAddress.address}]` : metricsAddress.address}:${metricsAddress.port}` } : {}),
     config,
     stop,
   };

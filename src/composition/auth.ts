@@ -26,6 +26,8 @@ const AuthEnv = z.object({
   AUTH_USER_CLAIM: z.string().regex(/^[\w.:-]{1,64}$/).default('sub'),
   AUTH_ROOM_CLAIM: z.string().regex(/^[\w.:-]{1,64}$/).optional(),
   AUTH_CLOCK_TOLERANCE_SECS: z.coerce.number().int().min(0).max(300).default(5),
+  /** `false` accepts tokens without `exp` (which never expire), with a warning at start-up. */
+  AUTH_JWT_REQUIRE_EXP: z.enum(['true', 'false']).default('true'),
   /** Bearer token of the admin API; the API is off when unset. */
   ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
 });
@@ -100,6 +102,7 @@ export const readJwtSettings = (config: Config): JwtSettings => {
     userClaim: env.AUTH_USER_CLAIM,
     ...(env.AUTH_ROOM_CLAIM !== undefined ? { roomClaim: env.AUTH_ROOM_CLAIM } : {}),
     clockToleranceSecs: env.AUTH_CLOCK_TOLERANCE_SECS,
+    requireExpiry: env.AUTH_JWT_REQUIRE_EXP === 'true',
   };
 };
 
@@ -115,6 +118,9 @@ export const createTokenVerifier = (config: Config, logger: Logger): TokenVerifi
         { setting: 'AUTH_JWT_AUDIENCE' },
         'AUTH_JWT_AUDIENCE is not set: the `aud` of tokens is not checked, so any token signed with this key admits its holder (set it when your issuer puts an audience in its tokens)',
       );
+    }
+    if (!settings.requireExpiry) {
+      logger.warn({ auth: 'jwt' }, 'AUTH_JWT_REQUIRE_EXP=false: tokens without exp are accepted and never expire');
     }
     return new JoseTokenVerifier(settings, logger);
   }

@@ -1,4 +1,6 @@
+import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
+import { TrustedProxies } from '../adapters/http/trusted-proxies';
 import { ConnectionGuard } from '../adapters/websocket/connection-guard';
 import { IpConnectionLimiter } from '../adapters/websocket/ip-connection-limiter';
 import { OriginPolicy } from '../adapters/websocket/origin-policy';
@@ -31,13 +33,40 @@ const LimitsEnv = z.object({
   HTTP_HEADERS_TIMEOUT_MS: whole(1000, 600_000).default(10_000),
   /** Time a client has to send a complete request, body included. */
   HTTP_REQUEST_TIMEOUT_MS: whole(1000, 3_600_000).default(30_000),
+  /** HTTP requests one client address may have in flight (SockJS polls, streams and sends included). */
+  MAX_HTTP_REQUESTS_PER_IP: whole(1).default(100),
+  /**
+   * Bytes that may wait for one client before it is cut off (`error slowConsumer`, close 4008). 2 MiB: a
+   * newcomer to a full room (25) is sent up to 24 offers of at most 60,000 characters (1.44 MB) plus
+   * their candidates, and that burst must fit even if the network took none of it yet.
+   */
+  MAX_SEND_BACKLOG_BYTES: whole(64 * 1024).default(2 * 1024 * 1024),
+  /** Comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For is believed. */
+  TRUST_PROXY: z.string().optional(),
 });
 
 export interface NodeLimits {
   readonly session: Omit<SessionLimits, 'maxMessageBytes' | 'maxQueuedMessages'>;
   readonly guard: ConnectionGuard;
   readonly http: { readonly headersTimeoutMs: number; readonly requestTimeoutMs: number; readonly checkIntervalMs: number };
+  /** HTTP requests in flight per client address. */
+  readonly httpRequests: IpConnectionLimiter;
+  /** Counts a request against its client's budget (the release), or refuses it (undefined). */
+  readonly admitRequest: (req: IncomingMessage) => (() => void) | undefined;
+  readonly maxSendBacklogBytes: number;
+  readonly trustedProxies: TrustedProxies;
+  /** The client's address for every per-address limit and the logs (X-Forwarded-For from trusted proxies). */
+  readonly clientAddress: (req: IncomingMessage) => string;
 }
+
+const trustedProxies = (raw: string | undefined): TrustedProxies => {
+  const entries = (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  try {
+    return entries.length === 0 ? TrustedProxies.none() : TrustedProxies.parse(entries);
+  } catch (error) {
+    throw new ConfigError([`TRUST_PROXY: ${error instanceof Error ? error.message : String(error)}`]);
+  }
+};
 
 const originPolicy = (raw: string | undefined): OriginPolicy => {
   const entries = (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -59,6 +88,9 @@ export const readNodeLimits = (config: Config): NodeLimits => {
   if (env.HTTP_REQUEST_TIMEOUT_MS < env.HTTP_HEADERS_TIMEOUT_MS) {
     throw new ConfigError(['HTTP_REQUEST_TIMEOUT_MS: must not be shorter than HTTP_HEADERS_TIMEOUT_MS']);
   }
+  const proxies = trustedProxies(env.TRUST_PROXY);
+  const clientAddress = (req: IncomingMessage): string => proxies.clientAddress(req);
+  const httpRequests = new IpConnectionLimiter(env.MAX_HTTP_REQUESTS_PER_IP);
   return {
     session: {
       messagesPerSecond: env.MESSAGES_PER_SECOND,
@@ -67,7 +99,12 @@ export const readNodeLimits = (config: Config): NodeLimits => {
       joinsPerMinute: env.JOINS_PER_MINUTE,
       iceCandidatesPerLink: env.ICE_CANDIDATES_PER_LINK,
     },
-    guard: new ConnectionGuard(originPolicy(env.ALLOWED_ORIGINS), new IpConnectionLimiter(env.MAX_CONNECTIONS_PER_IP)),
+    guard: new ConnectionGuard(originPolicy(env.ALLOWED_ORIGINS), new IpConnectionLimiter(env.MAX_CONNECTIONS_PER_IP), clientAddress),
+    httpRequests,
+    admitRequest: (req) => httpRequests.tryAcquire(clientAddress(req)),
+    maxSendBacklogBytes: env.MAX_SEND_BACKLOG_BYTES,
+    trustedProxies: proxies,
+    clientAddress,
     http: {
       headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,

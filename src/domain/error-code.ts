@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'wrongNode',
   'roomMoved',
   'rateLimited',
+  'slowConsumer',
   'serverShuttingDown',
   'internalError',
 ] as const;

@@ -7,7 +7,7 @@ import { roomClaimAllows } from './room-claim';
 
 /**
  * `AUTH=jwt`: the user is whoever the token's signer says, never whoever the message names. Checks the
- * signature, `exp`, `nbf` and (when configured) `aud`, `iss` and the room claim. Every refusal is
+ * signature, `exp` (required unless turned off), `nbf` and (when configured) `aud`, `iss` and the room claim. Every refusal is
  * `unauthorized` with a short reason; neither the token nor its claims are ever logged.
  */
 export class JoseTokenVerifier implements TokenVerifier {
@@ -49,6 +49,7 @@ export class JoseTokenVerifier implements TokenVerifier {
       algorithms: [...settings.algorithms],
       ...(settings.audience !== undefined ? { audience: typeof settings.audience === 'string' ? settings.audience : [...settings.audience] } : {}),
       clockTolerance: settings.clockToleranceSecs,
+      ...(settings.requireExpiry ? { requiredClaims: ['exp'] } : {}),
       ...(settings.issuer !== undefined ? { issuer: settings.issuer } : {}),
     };
     try {
@@ -85,6 +86,8 @@ const reasonFor = (error: unknown): string => {
     switch (error.claim) {
       case 'nbf':
         return 'the token is not valid yet';
+      case 'exp':
+        return 'the token has no valid expiry (exp claim)';
       case 'aud':
         return 'the token is meant for another audience';
       case 'iss':

@@ -19,4 +19,6 @@ export interface JwtSettings {
   readonly roomClaim?: string;
   /** Leeway for clock skew between the token issuer and this node, in seconds. */
   readonly clockToleranceSecs: number;
+  /** A token without `exp` never expires: refused unless this is turned off (AUTH_JWT_REQUIRE_EXP=false). */
+  readonly requireExpiry: boolean;
 }

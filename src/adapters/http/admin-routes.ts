@@ -1,8 +1,16 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkIdentifier, isSignalingError } from '../../domain';
 import type { AdminModeration, Logger } from '../../application';
+import { BearerToken, refuseUnauthorized } from './bearer-token';
 import { sendJson, type HttpRoute } from './http-route';
+import { RefusalLog } from './refusal-log';
+
+export interface AdminRouteOptions {
+  /** Who the client is (TRUST_PROXY aware), for the log of refused requests. */
+  readonly clientAddress?: (req: IncomingMessage) => string;
+  /** Refused requests are logged once per this interval, with a count. */
+  readonly refusalLogIntervalMs?: number;
+}
 
 // Percent-encoded, a 128-character id takes up to 128 × 4 UTF-8 bytes × 3 characters.
 const SEGMENT = '(?<roomId>[^/]{1,1536})';
@@ -13,16 +21,14 @@ const USER = '(?<userId>[^/]{1,1536})';
  * <ADMIN_TOKEN>`; without ADMIN_TOKEN the routes are not mounted at all. It acts on this node's rooms only:
  * in a cluster, ask the node that hosts the room (`GET /v1/rooms/{roomId}/node`).
  */
-export const adminRoutes = (admin: AdminModeration, adminToken: string, logger: Logger): HttpRoute[] => {
-  const expected = digest(adminToken);
+export const adminRoutes = (admin: AdminModeration, adminToken: string, logger: Logger, options: AdminRouteOptions = {}): HttpRoute[] => {
+  const token = new BearerToken(adminToken);
+  const refusals = new RefusalLog(logger, 'admin request refused', options.refusalLogIntervalMs ?? 60_000);
+  const addressOf = options.clientAddress ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? 'unknown');
   const authorized = (req: IncomingMessage, res: ServerResponse): boolean => {
-    const header = req.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    // Compared as fixed-size digests so neither the length nor the content leaks through timing.
-    if (match && timingSafeEqual(digest(match[1]!), expected)) return true;
-    logger.warn({ remote: req.socket.remoteAddress, path: pathOf(req) }, 'admin request refused');
-    res.setHeader('www-authenticate', 'Bearer realm="admin"');
-    sendJson(res, 401, { code: 'unauthorized', message: 'a valid admin bearer token is required' });
+    if (token.matches(req)) return true;
+    refusals.refused({ remote: addressOf(req), path: pathOf(req) });
+    refuseUnauthorized(res, 'admin', 'a valid admin bearer token is required');
     return false;
   };
 
@@ -66,8 +72,6 @@ export const adminRoutes = (admin: AdminModeration, adminToken: string, logger: 
     },
   ];
 };
-
-const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
 
 const pathOf = (req: IncomingMessage): string => (req.url ?? '/').split('?')[0]!.slice(0, 200);
 

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../application';
-import type { HttpRoute } from './http-route';
+import { hangUpAfterAnswer, type HttpRoute } from './http-route';
 
 export interface UpgradeTarget {
   /** Whether this target takes the upgrade for `pathname`. */
@@ -22,6 +22,13 @@ export interface HttpFrontOptions {
   readonly requestTimeoutMs?: number;
   /** How often Node checks the two timeouts above. */
   readonly checkIntervalMs?: number;
+  /**
+   * Counts a request against its client's budget of requests in flight; undefined refuses it (429). The
+   * release is called once the response is done or the client went away.
+   */
+  readonly admitRequest?: (req: IncomingMessage) => (() => void) | undefined;
+  /** Who the client is, for the logs: the TCP peer, or the address a trusted proxy forwarded. */
+  readonly clientAddress?: (req: IncomingMessage) => string;
 }
 
 /**
@@ -36,7 +43,7 @@ export class HttpFront {
 
   constructor(
     private readonly logger: Logger,
-    options: HttpFrontOptions = {},
+    private readonly options: HttpFrontOptions = {},
   ) {
     this.server = createServer(
       {
@@ -81,17 +88,31 @@ export class HttpFront {
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const pathname = pathOf(req);
+    const release = this.options.admitRequest ? this.options.admitRequest(req) : () => undefined;
+    if (!release) {
+      // The body, if any, is not read: the connection ends with the answer.
+      hangUpAfterAnswer(req, res);
+      res.writeHead(429, { 'content-type': 'text/plain', 'retry-after': '1' }).end('too many requests from this address\n');
+      return;
+    }
+    res.once('close', release);
     try {
       const target = this.passthrough.find((t) => t.accepts(pathname));
       if (target) return target.handleRequest(req, res);
+      const allowed = new Set<string>();
       for (const route of this.routes) {
-        if (route.method !== req.method) continue;
         const params = matchPath(route.path, pathname);
-        if (params) return await route.handle(req, res, params);
+        if (!params) continue;
+        if (route.method === req.method) return await route.handle(req, res, params);
+        allowed.add(route.method);
+      }
+      if (allowed.size > 0) {
+        res.writeHead(405, { allow: [...allowed].join(', '), 'content-type': 'text/plain' }).end('method not allowed');
+        return;
       }
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     } catch (error) {
-      this.logger.error({ err: error, path: pathname }, 'http request failed');
+      this.logger.error({ err: error, path: pathname, remote: this.options.clientAddress?.(req) ?? req.socket.remoteAddress }, 'http request failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end('internal error');
     }

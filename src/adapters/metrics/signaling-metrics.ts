@@ -7,6 +7,8 @@ export interface LiveCounts {
   rooms(): number;
   participants(): number;
   presenceOutboxDepth(): number;
+  /** Log lines dropped because the log reader stalled (a running total). */
+  logLinesDropped?(): number;
 }
 
 /**
@@ -42,6 +44,17 @@ export class SignalingMetrics {
     tallied('rtc_messages_in_total', 'Client messages received, by id', 'id', this.messagesIn);
     tallied('rtc_messages_out_total', 'Messages sent to clients, by kind', 'id', this.messagesOut);
     tallied('rtc_errors_total', 'Error replies sent to clients, by code', 'code', this.errors);
+    let droppedSoFar = 0;
+    new Counter({
+      name: 'rtc_log_lines_dropped_total',
+      help: 'Log lines dropped because the log reader (stdout) did not keep up',
+      registers,
+      collect() {
+        const total = live.logLinesDropped?.() ?? 0;
+        if (total > droppedSoFar) this.inc(total - droppedSoFar);
+        droppedSoFar = total;
+      },
+    });
     const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     this.joinSeconds = new Histogram({ name: 'rtc_join_seconds', help: 'joinRoom handling time, by outcome', labelNames: ['outcome'], buckets: latencyBuckets, registers });
     this.mediaCallSeconds = new Histogram({

@@ -3,6 +3,11 @@ import type { Duplex } from 'node:stream';
 import type { IpConnectionLimiter } from './ip-connection-limiter';
 import type { OriginPolicy } from './origin-policy';
 
+/** Who the client is: the TCP peer, or the address a trusted proxy forwarded (TRUST_PROXY). */
+export type ClientAddressOf = (req: IncomingMessage) => string;
+
+export const peerAddressOf: ClientAddressOf = (req) => req.socket.remoteAddress ?? 'unknown';
+
 export interface Refusal {
   readonly status: 403 | 429;
   readonly reason: string;
@@ -16,6 +21,7 @@ export class ConnectionGuard {
   constructor(
     readonly origins: OriginPolicy,
     readonly perIp: IpConnectionLimiter,
+    readonly addressOf: ClientAddressOf = peerAddressOf,
   ) {}
 
   /** Origin check for any request of a transport (SockJS info, polling, and the handshakes). */
@@ -26,7 +32,7 @@ export class ConnectionGuard {
 
   /** Origin and per-address check; does not count the connection (see `admitUpgrade`). */
   check(req: IncomingMessage): Refusal | undefined {
-    return this.checkOrigin(req) ?? (this.perIp.isFull(addressOf(req)) ? tooMany : undefined);
+    return this.checkOrigin(req) ?? (this.perIp.isFull(this.addressOf(req)) ? tooMany : undefined);
   }
 
   /**
@@ -36,7 +42,7 @@ export class ConnectionGuard {
   admitUpgrade(req: IncomingMessage, socket: Duplex): Refusal | undefined {
     const refusal = this.checkOrigin(req);
     if (refusal) return refusal;
-    const release = this.perIp.tryAcquire(addressOf(req));
+    const release = this.perIp.tryAcquire(this.addressOf(req));
     if (!release) return tooMany;
     socket.once('close', release);
     return undefined;
@@ -44,8 +50,6 @@ export class ConnectionGuard {
 }
 
 const tooMany: Refusal = { status: 429, reason: 'too many connections from this address' };
-
-export const addressOf = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
 
 /** Answers a refused handshake in plain HTTP, before any WebSocket exists, and drops the socket. */
 export const refuseUpgrade = (socket: Duplex, refusal: Refusal): void => {

@@ -1,5 +1,5 @@
 import type { ConnectionId, ErrorCode } from '../../domain';
-import type { ClientMessage, ClientNotifier } from '../../application';
+import type { ClientMessage, ClientNotifier, Logger } from '../../application';
 import { CloseCode, type ClientConnection } from './client-connection';
 import { ignoreTraffic, type TrafficObserver } from './traffic-observer';
 import { encodeClientMessage } from './wire-encoder';
@@ -10,14 +10,30 @@ const closeCodeFor = (code: ErrorCode): number =>
       : code === 'unauthorized' ? CloseCode.unauthorized
         : code === 'serverShuttingDown' ? CloseCode.goingAway
           : code === 'roomMoved' ? CloseCode.roomMoved
-            : CloseCode.policyViolation;
+            : code === 'slowConsumer' ? CloseCode.slowConsumer
+              : CloseCode.policyViolation;
+
+export interface HubOptions {
+  /**
+   * Bytes that may wait for one client (MAX_SEND_BACKLOG_BYTES). A send that leaves more queued cuts the
+   * client off: a member that stops reading must not make the node hold what the room sends it.
+   */
+  readonly maxBacklogBytes?: number;
+  readonly logger?: Logger;
+}
 
 /** The live connections of this node; the core reaches clients through it. */
 export class ConnectionHub implements ClientNotifier {
   private readonly connections = new Map<ConnectionId, ClientConnection>();
   private sent = 0;
+  private readonly maxBacklogBytes: number;
 
-  constructor(private readonly traffic: TrafficObserver = ignoreTraffic) {}
+  constructor(
+    private readonly traffic: TrafficObserver = ignoreTraffic,
+    private readonly options: HubOptions = {},
+  ) {
+    this.maxBacklogBytes = options.maxBacklogBytes ?? Number.POSITIVE_INFINITY;
+  }
 
   add(connection: ClientConnection): void {
     this.connections.set(connection.id, connection);
@@ -50,13 +66,38 @@ export class ConnectionHub implements ClientNotifier {
     connection.send(JSON.stringify(encodeClientMessage(message)));
     this.sent += 1;
     this.traffic.sent(message);
+    // One property read per send: the transports keep their backlog as a running count.
+    if (connection.backlogBytes > this.maxBacklogBytes) this.cutOff(connectionId, `more than ${this.maxBacklogBytes} bytes waited for it`);
   }
 
   disconnect(connectionId: ConnectionId, code: ErrorCode, message: string, details?: Readonly<Record<string, string | number | boolean>>): void {
     const connection = this.connections.get(connectionId);
     if (!connection) return;
     this.send(connectionId, { type: 'error', code, message, ...(details ? { details } : {}) });
-    this.connections.delete(connectionId);
+    // The send may itself have cut a slow client off; then it is gone already.
+    if (!this.connections.delete(connectionId)) return;
     connection.close(closeCodeFor(code), code);
+  }
+
+  /**
+   * Gives up on a client that does not read what it is sent: it gets `error slowConsumer` where that can
+   * still be delivered, is closed with 4008, and nothing more is queued for it.
+   */
+  cutOff(connectionId: ConnectionId, reason: string): void {
+    const connection = this.connections.get(connectionId);
+    if (!connection) return;
+    this.connections.delete(connectionId);
+    const error: ClientMessage = {
+      type: 'error',
+      code: 'slowConsumer',
+      message: `the client did not read what it was sent (${reason}); disconnecting`,
+      ...(Number.isFinite(this.maxBacklogBytes) ? { details: { limit: this.maxBacklogBytes } } : {}),
+    };
+    this.traffic.sent(error);
+    this.options.logger?.warn(
+      { connectionId, remote: connection.remoteAddress, transport: connection.transport, backlogBytes: connection.backlogBytes, reason },
+      'slow consumer cut off',
+    );
+    connection.abandon(JSON.stringify(encodeClientMessage(error)), CloseCode.slowConsumer, 'slowConsumer');
   }
 }

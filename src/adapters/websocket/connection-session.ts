@@ -21,6 +21,7 @@ export class ConnectionSession {
   /** Settles when the current drain loop has handled everything: what a closing connection waits for. */
   private drained: Promise<void> = Promise.resolve();
   private closed = false;
+  private released: Promise<void> | undefined;
   /** Set once the session gave up on the client (flooding); what it still sends is ignored. */
   private refusing = false;
   private readonly messages: TokenBucket;
@@ -101,16 +102,26 @@ export class ConnectionSession {
     this.hub.disconnect(this.connection.id, 'rateLimited', reason);
   }
 
-  /** The transport closed; whatever the client held is freed after its queued messages. */
+  /**
+   * The transport closed, or gave up on the client; whatever the client held is freed after its queued
+   * messages. Called again (the socket closing after a cut-off), it returns the same promise.
+   */
   closedByTransport(): Promise<void> {
+    if (this.released) return this.released;
     this.closed = true;
     this.hub.remove(this.connection.id);
     this.inbox.length = 0;
-    return this.drained.then(() =>
+    this.released = this.drained.then(() =>
       this.leaveRoom.connectionLost(this.connection.id).catch((error: unknown) =>
         this.logger.error({ err: error, connectionId: this.connection.id }, 'freeing a dropped connection failed'),
       ),
     );
+    return this.released;
+  }
+
+  /** The transport found the client's backlog stuck (not drained for two ping intervals). */
+  stalled(): void {
+    this.hub.cutOff(this.connection.id, 'its backlog did not drain for two ping intervals');
   }
 
   private async handle(text: string): Promise<void> {

@@ -1,42 +1,53 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import sockjs from 'sockjs';
 import type { Logger } from '../../application';
-import { CloseCode, type ClientConnection } from './client-connection';
-import { refuseUpgrade, type ConnectionGuard } from './connection-guard';
+import { CLOSE_GRACE_MS, CloseCode, type ClientConnection } from './client-connection';
+import { peerAddressOf, refuseUpgrade, type ConnectionGuard } from './connection-guard';
+import type { ConnectionSession } from './connection-session';
 import type { SessionFactory } from './session-factory';
+import { SockJsServer } from './sockjs/sockjs-server';
+import type { SockJsSession } from './sockjs/session';
 
-type SockJsHandler = (req: IncomingMessage, resOrSocket: ServerResponse | Duplex, head?: Buffer) => boolean;
+export interface SockJsTransportOptions {
+  readonly heartbeatMs: number;
+  readonly disconnectDelayMs: number;
+  /** Liveness pings (its WebSocket transport) and the backlog stall check. */
+  readonly pingIntervalMs: number;
+  /** A WebSocket frame or an `xhr_send`/`jsonp_send` body above this closes the session (1009). */
+  readonly hardMaxFrameBytes: number;
+  /** Ends each streaming response after this many bytes (protocol default 128 KiB). */
+  readonly responseLimitBytes?: number;
+}
 
 /**
  * SockJS clients (the seed's `/rtc`), for browsers and proxies without WebSocket. The plain WebSocket
  * path `/rtc/websocket` is routed to `ws` before SockJS sees it, so both share one port as in the seed.
  */
 export class SockJsTransport {
-  private readonly handler: SockJsHandler;
-  private readonly open = new Set<sockjs.Connection>();
+  private readonly server: SockJsServer;
+  private readonly sessions = new Map<SockJsSession, ConnectionSession>();
 
   constructor(
-    private readonly sessions: SessionFactory,
+    private readonly factory: SessionFactory,
     private readonly logger: Logger,
     private readonly prefix: string,
-    options: { readonly heartbeatMs: number; readonly disconnectDelayMs: number },
+    options: SockJsTransportOptions,
     /** Origin allowlist for every SockJS request and handshake, and connections per address. */
     private readonly guard?: ConnectionGuard,
   ) {
-    const server = sockjs.createServer({
+    this.server = new SockJsServer({
       prefix,
-      heartbeat_delay: options.heartbeatMs,
-      disconnect_delay: options.disconnectDelayMs,
-      log: (severity: string, message: string) => {
-        if (severity === 'error') this.logger.warn({ transport: 'sockjs' }, message);
-      },
+      heartbeatMs: options.heartbeatMs,
+      disconnectDelayMs: options.disconnectDelayMs,
+      pingIntervalMs: options.pingIntervalMs,
+      maxFrameBytes: options.hardMaxFrameBytes,
+      ...(options.responseLimitBytes !== undefined ? { responseLimitBytes: options.responseLimitBytes } : {}),
+      closeGraceMs: CLOSE_GRACE_MS,
+      addressOf: guard?.addressOf ?? peerAddressOf,
+      onSession: (session) => this.accept(session),
+      onStalled: (session) => this.sessions.get(session)?.stalled(),
     });
-    server.on('connection', (conn: sockjs.Connection | null) => {
-      if (conn) this.accept(conn);
-    });
-    this.handler = (server as unknown as { middleware(opts: object): SockJsHandler }).middleware({ prefix });
   }
 
   accepts(pathname: string): boolean {
@@ -49,7 +60,7 @@ export class SockJsTransport {
       res.writeHead(refusal.status, { 'content-type': 'text/plain', connection: 'close' }).end(`${refusal.reason}\n`);
       return;
     }
-    this.handler(req, res);
+    this.server.handleRequest(req, res);
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -58,61 +69,46 @@ export class SockJsTransport {
       refuseUpgrade(socket, refusal);
       return;
     }
-    this.handler(req, socket, head);
+    this.server.handleUpgrade(req, socket, head);
   }
 
   get clientCount(): number {
-    return this.open.size;
+    return this.sessions.size;
   }
 
-  async close(code = 1001, reason = 'server shutting down'): Promise<void> {
-    // Admitted sessions stay in `open` until sockjs finishes them, after its disconnect delay.
-    for (const conn of this.open) closeFinally(conn, code, reason);
+  async close(code: number = CloseCode.goingAway, reason = 'server shutting down'): Promise<void> {
+    this.server.close(code, reason);
   }
 
-  private accept(conn: sockjs.Connection): void {
+  private accept(session: SockJsSession): void {
     // A SockJS session spans several HTTP requests, so it is counted per session rather than per socket.
-    const release = this.guard ? this.guard.perIp.tryAcquire(conn.remoteAddress) : () => undefined;
+    const release = this.guard ? this.guard.perIp.tryAcquire(session.remoteAddress) : () => undefined;
     if (!release) {
-      conn.write(JSON.stringify({ id: 'error', code: 'rateLimited', message: 'too many connections from this address' }));
-      closeFinally(conn, CloseCode.tryAgainLater, 'too many connections from this address');
+      this.logger.debug({ remote: session.remoteAddress }, 'sockjs session refused: too many connections from this address');
+      session.send(JSON.stringify({ id: 'error', code: 'rateLimited', message: 'too many connections from this address' }));
+      session.close(CloseCode.tryAgainLater, 'too many connections from this address');
       return;
     }
-    this.open.add(conn);
     const connection: ClientConnection = {
       id: randomUUID(),
       transport: 'sockjs',
-      remoteAddress: conn.remoteAddress,
-      send: (text) => {
-        conn.write(text);
+      remoteAddress: session.remoteAddress,
+      get backlogBytes() {
+        return session.backlogBytes;
       },
-      close: (code, reason) => closeWith(conn, code, reason),
+      send: (text) => session.send(text),
+      close: (code, reason) => session.close(code, reason),
+      abandon: (lastWords, code, reason) => session.abandon(lastWords, code, reason),
     };
-    const session = this.sessions.open(connection);
-    conn.on('data', (text: string) => session.receive(text));
-    conn.on('close', () => {
-      release();
-      this.open.delete(conn);
-      void session.closedByTransport();
+    const conversation = this.factory.open(connection);
+    this.sessions.set(session, conversation);
+    session.listen({
+      message: (text) => conversation.receive(text),
+      closed: () => {
+        release();
+        this.sessions.delete(session);
+        void conversation.closedByTransport();
+      },
     });
   }
 }
-
-/**
- * sockjs writes the code into the close frame as given; its typings say string, but a string reaches the
- * browser as `event.code === "4003"`, unlike a WebSocket's number. Passing the number keeps both alike.
- */
-const closeWith = (conn: sockjs.Connection, code: number, reason: string): void => {
-  (conn.close as unknown as (code: number, reason: string) => boolean).call(conn, code, reason);
-};
-
-/**
- * Closes a session for good (refused, or the node stops). sockjs keeps a closed streaming session for its
- * disconnect delay on a timer of its own; unref'd, that timer no longer holds a stopped node's process
- * (an embedding one, a test worker) that long. The timer lives on a field sockjs does not type.
- */
-const closeFinally = (conn: sockjs.Connection, code: number, reason: string): void => {
-  closeWith(conn, code, reason);
-  const session = (conn as unknown as { _session?: { to_tref?: NodeJS.Timeout | null } })._session;
-  session?.to_tref?.unref();
-};

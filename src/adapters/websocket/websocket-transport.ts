@@ -3,9 +3,11 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '../../application';
-import { CloseCode, type ClientConnection } from './client-connection';
+import { CLOSE_GRACE_MS, CloseCode, type ClientConnection } from './client-connection';
 import { refuseUpgrade, type ConnectionGuard } from './connection-guard';
 import type { SessionFactory } from './session-factory';
+import { WebSocketLiveness } from './websocket-liveness';
+import { serverOptions } from './ws-server-options';
 import { WriteCoalescer } from './write-coalescer';
 
 export interface WebSocketTransportOptions {
@@ -23,9 +25,8 @@ export interface WebSocketTransportOptions {
 /** Plain WebSocket clients (the seed's `/rtc/websocket`). */
 export class WebSocketTransport {
   private readonly server: WebSocketServer;
-  private readonly alive = new WeakMap<WebSocket, boolean>();
   private readonly writes = new WriteCoalescer();
-  private readonly pinger: NodeJS.Timeout;
+  private readonly liveness: WebSocketLiveness;
 
   constructor(
     private readonly sessions: SessionFactory,
@@ -33,10 +34,9 @@ export class WebSocketTransport {
     private readonly path: string,
     private readonly options: WebSocketTransportOptions,
   ) {
-    this.server = new WebSocketServer({ noServer: true, maxPayload: options.hardMaxFrameBytes, perMessageDeflate: false });
+    this.server = new WebSocketServer(serverOptions(options.hardMaxFrameBytes, CLOSE_GRACE_MS));
     this.server.on('connection', (socket, request) => this.accept(socket, request));
-    this.pinger = setInterval(() => this.pingAll(), options.pingIntervalMs);
-    this.pinger.unref();
+    this.liveness = new WebSocketLiveness(options.pingIntervalMs);
   }
 
   accepts(pathname: string): boolean {
@@ -46,7 +46,7 @@ export class WebSocketTransport {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const refusal = this.options.guard?.admitUpgrade(request, socket);
     if (refusal) {
-      this.logger.debug({ remote: request.socket.remoteAddress, origin: request.headers.origin, reason: refusal.reason }, 'websocket handshake refused');
+      this.logger.debug({ remote: this.addressOf(request), origin: request.headers.origin, reason: refusal.reason }, 'websocket handshake refused');
       refuseUpgrade(socket, refusal);
       return;
     }
@@ -59,43 +59,52 @@ export class WebSocketTransport {
 
   /** Closes every client with `code` and stops accepting. */
   async close(code: number = CloseCode.goingAway, reason = 'server shutting down'): Promise<void> {
-    clearInterval(this.pinger);
+    this.liveness.stop();
     for (const client of this.server.clients) client.close(code, reason);
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  private addressOf(request: IncomingMessage): string {
+    return this.options.guard?.addressOf(request) ?? request.socket.remoteAddress ?? 'unknown';
+  }
+
   private accept(socket: WebSocket, request: IncomingMessage): void {
+    // After the upgrade ws writes its frames to this same socket.
+    const raw = request.socket;
+    let abandoned = false;
     const connection: ClientConnection = {
       id: randomUUID(),
       transport: 'websocket',
-      remoteAddress: request.socket.remoteAddress ?? 'unknown',
+      remoteAddress: this.addressOf(request),
+      get backlogBytes() {
+        return socket.bufferedAmount;
+      },
       send: (text) => {
         if (socket.readyState !== socket.OPEN) return;
-        // After the upgrade ws writes its frames to this same socket.
-        this.writes.beforeWrite(request.socket);
+        this.writes.beforeWrite(raw);
         socket.send(text);
       },
       close: (code, reason) => socket.close(code, reason),
+      abandon: (lastWords, code, reason) => {
+        if (abandoned) return;
+        abandoned = true;
+        if (socket.readyState === socket.OPEN) {
+          socket.send(lastWords);
+          socket.close(code, reason);
+        }
+        // Nothing it sends is read any more; ws destroys the socket when the close grace runs out.
+        socket.pause();
+        void session.closedByTransport();
+      },
     };
     const session = this.sessions.open(connection);
-    this.alive.set(socket, true);
-    socket.on('pong', () => this.alive.set(socket, true));
+    this.liveness.watch(socket, raw, () => session.stalled());
     socket.on('message', (data: RawData, isBinary: boolean) => {
+      if (abandoned) return;
       session.receive(isBinary ? '' : rawToText(data));
     });
     socket.on('error', (error) => this.logger.debug({ err: error, connectionId: connection.id }, 'websocket error'));
     socket.once('close', () => void session.closedByTransport());
-  }
-
-  private pingAll(): void {
-    for (const socket of this.server.clients) {
-      if (this.alive.get(socket) === false) {
-        socket.terminate();
-        continue;
-      }
-      this.alive.set(socket, false);
-      socket.ping();
-    }
   }
 }
 

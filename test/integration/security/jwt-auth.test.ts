@@ -1,3 +1,4 @@
+import { SignJWT } from 'jose';
 import type { RunningNode } from '../../../src/start-node';
 import { SignalingClient } from '../../support/signaling-client';
 import { AUDIENCE, HS_SECRET, JwksServer, keyPair, signToken } from '../../unit/auth/jwt-kit';
@@ -96,8 +97,33 @@ describe('AUTH=jwt through a running node (HS256, room claim)', () => {
     await expectRefused(joinMessage('dave', 'c-1', await signToken({ sub: 'dave', rooms: ['c-1'] }, { audience: 'other' })), /audience/);
   });
 
+  it('a token without exp (one that would never expire) is refused', async () => {
+    await expectRefused(joinMessage('dave', 'c-1', await tokenWithoutExpiry({ sub: 'dave', rooms: ['c-1'] })), /no valid expiry/);
+  });
+
   it('a token whose room claim does not list the room is refused', async () => {
     await expectRefused(joinMessage('dave', 'd-7', await signToken({ sub: 'dave', rooms: ['c-*'] })), /does not allow room d-7/);
+  });
+});
+
+/** Signed like any other test token, but with no `exp` claim at all. */
+const tokenWithoutExpiry = (claims: Record<string, unknown>): Promise<string> =>
+  new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setAudience(AUDIENCE).sign(new TextEncoder().encode(HS_SECRET));
+
+describe('AUTH_JWT_REQUIRE_EXP=false', () => {
+  it('accepts a token without exp, and says at start-up that such tokens never expire', async () => {
+    const logs = new LogCapture();
+    const node = await startSecureNode({ AUTH: 'jwt', AUTH_JWT_SECRET: HS_SECRET, AUTH_JWT_AUDIENCE: AUDIENCE, AUTH_JWT_REQUIRE_EXP: 'false' }, logs);
+    try {
+      const warning = logs.lines.map((l) => JSON.parse(l) as { level: number; msg: string }).find((l) => /AUTH_JWT_REQUIRE_EXP=false/.test(l.msg));
+      expect(warning?.level).toBe(40);
+      const client = await SignalingClient.connect(node.wsUrl);
+      client.send(joinMessage('erin', 'c-1', await tokenWithoutExpiry({ sub: 'erin' })));
+      await client.next('existingParticipants');
+      await client.close();
+    } finally {
+      await node.stop();
+    }
   });
 });
 

@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import SockJS from 'sockjs-client';
+import { launchDemoBrowser, type DemoBrowser } from '../../support/demo-browser';
 import { SignalingClient } from '../../support/signaling-client';
 import { startTestServer } from '../../support/start-server';
 import type { RunningNode } from '../../../src/start-node';
@@ -47,7 +49,7 @@ describe('SockJS at /rtc, sharing rooms with plain WebSocket clients', () => {
     await node.stop();
   });
 
-  it.each([['websocket'], ['xhr-streaming'], ['xhr-polling']])('joins, relays and leaves over SockJS %s', async (transport) => {
+  it.each([['websocket'], ['xhr-streaming'], ['xhr-polling'], ['eventsource']])('joins, relays and leaves over SockJS %s', async (transport) => {
     const room = `c-sockjs-${transport}`;
     const ws = await SignalingClient.connect(node.wsUrl);
     await ws.join({ userId: 'ws-user', roomId: room });
@@ -86,5 +88,91 @@ describe('SockJS at /rtc, sharing rooms with plain WebSocket clients', () => {
     // sockjs keeps a closed streaming session for its disconnect delay (5 s) on a timer; a stopped node
     // must not let that timer hold the process.
     expect(liveTimers()).toBeLessThanOrEqual(before);
+  });
+});
+
+/**
+ * The transports only a browser runs: htmlfile and jsonp-polling need a DOM, and the iframe variants
+ * (used by pages on another origin) load the client script into the node's /rtc/iframe.html. The page is
+ * served by the node itself (same origin) or, for the iframe variants, reached as `localhost` while SockJS
+ * talks to `127.0.0.1` (another origin). The iframe page's CDN script is answered from node_modules.
+ */
+describe('SockJS transports that need a browser (Chromium)', () => {
+  let node: RunningNode;
+  let demo: DemoBrowser;
+  const clientScript = resolve(__dirname, '../../../node_modules/sockjs-client/dist/sockjs.min.js');
+
+  beforeAll(async () => {
+    node = await startTestServer();
+    demo = await launchDemoBrowser();
+  });
+  afterAll(async () => {
+    await demo?.close();
+    await node.stop();
+  });
+
+  it.each([
+    ['htmlfile', 'same'],
+    ['jsonp-polling', 'same'],
+    ['iframe-eventsource', 'cross'],
+    ['iframe-htmlfile', 'cross'],
+    ['iframe-xhr-polling', 'cross'],
+  ])('joins, relays and leaves over %s (%s origin)', async (transport, origin) => {
+    const room = `c-browser-${transport}`;
+    const ws = await SignalingClient.connect(node.wsUrl);
+    await ws.join({ userId: 'ws-user', roomId: room });
+    const context = await demo.browser.newContext();
+    await context.route('https://cdn.jsdelivr.net/**', (route) => route.fulfill({ path: clientScript, contentType: 'application/javascript' }));
+    const page = await context.newPage();
+    try {
+      await page.goto(origin === 'same' ? node.httpUrl : node.httpUrl.replace('127.0.0.1', 'localhost'));
+      await page.addScriptTag({ path: clientScript });
+      // The page keeps its socket and what it received on `window.sj`, across the evaluate calls below.
+      const transportUsed = await page.evaluate(
+        async ({ url, transport, room }) => {
+          type Sock = { send(t: string): void; close(): void; transport: string; onopen: () => void; onmessage: (e: { data: string }) => void; onclose: (e: { code: number }) => void };
+          const SockJs = (globalThis as unknown as { SockJS: new (u: string, p: null, o: object) => Sock }).SockJS;
+          const sock = new SockJs(url, null, { transports: [transport] });
+          const inbox: Record<string, unknown>[] = [];
+          const waitFor = (id: string) =>
+            new Promise<Record<string, unknown>>((done, fail) => {
+              const started = Date.now();
+              const look = (): void => {
+                const found = inbox.find((m) => m.id === id);
+                if (found) done(found);
+                else if (Date.now() - started > 10_000) fail(new Error(`no ${id}`));
+                else setTimeout(look, 20);
+              };
+              look();
+            });
+          (globalThis as unknown as { sj: object }).sj = { sock, waitFor };
+          sock.onmessage = (e) => inbox.push(JSON.parse(e.data) as Record<string, unknown>);
+          await new Promise<void>((done, fail) => {
+            sock.onopen = () => done();
+            sock.onclose = (e) => fail(new Error(`closed ${e.code}`));
+          });
+          sock.send(JSON.stringify({ id: 'joinRoom', userId: 'browser', roomId: room, communityId: '1', video: false, audio: true }));
+          await waitFor('existingParticipants');
+          sock.send(JSON.stringify({ id: 'receiveVideoFrom', userId: 'ws-user', sdpOffer: 'v=0 from the browser' }));
+          return sock.transport;
+        },
+        { url: `${node.httpUrl}/rtc`, transport, room },
+      );
+      expect(transportUsed).toBe(transport);
+      expect(await ws.next('newParticipantArrived')).toMatchObject({ member: { userId: 'browser' } });
+      await ws.next('peerOffer', (m) => m.sdpOffer === 'v=0 from the browser');
+      ws.send({ id: 'peerAnswer', userId: 'browser', sdpAnswer: 'v=0 back' });
+      const answer = await page.evaluate(async () => {
+        const { sock, waitFor } = (globalThis as unknown as { sj: { sock: { close(): void }; waitFor(id: string): Promise<unknown> } }).sj;
+        const got = await waitFor('receiveVideoAnswer');
+        sock.close();
+        return got;
+      });
+      expect(answer).toEqual({ id: 'receiveVideoAnswer', userId: 'ws-user', sdpAnswer: 'v=0 back' });
+    } finally {
+      await context.close();
+    }
+    await ws.next('participantLeft', undefined, 10_000);
+    await ws.close();
   });
 });

@@ -18,8 +18,13 @@ const setup = (limits: Partial<SessionLimits>) => {
     id: 'conn-1',
     transport: 'websocket',
     remoteAddress: '127.0.0.1',
+    backlogBytes: 0,
     send: (text) => sent.push(JSON.parse(text) as Wire),
     close: (code, reason) => closes.push([code, reason]),
+    abandon: (lastWords, code, reason) => {
+      sent.push(JSON.parse(lastWords) as Wire);
+      closes.push([code, reason]);
+    },
   };
   const dispatched: InboundMessage[] = [];
   const dispatcher = {

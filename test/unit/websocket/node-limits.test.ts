@@ -18,6 +18,22 @@ describe('node limits (src/composition/limits.ts)', () => {
     expect(limits.guard.perIp.maxPerIp).toBe(50);
     expect(limits.guard.origins.restricts).toBe(false);
     expect(limits.http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, checkIntervalMs: 1_000 });
+    expect(limits.maxSendBacklogBytes).toBe(2 * 1024 * 1024);
+    expect(limits.httpRequests.maxPerIp).toBe(100);
+    expect(limits.trustedProxies.entries).toEqual([]);
+    // No trusted proxy: X-Forwarded-For is ignored.
+    const forwarded = { headers: { 'x-forwarded-for': '198.51.100.1' }, socket: { remoteAddress: '10.0.0.1' } } as unknown as IncomingMessage;
+    expect(limits.clientAddress(forwarded)).toBe('10.0.0.1');
+  });
+
+  it('TRUST_PROXY: the forwarded address counts against the per-address limits of connections', () => {
+    const limits = readNodeLimits(loadConfig({ TRUST_PROXY: '10.0.0.0/8, ::1', MAX_CONNECTIONS_PER_IP: '1' }));
+    const viaProxy = (client: string) =>
+      ({ headers: { 'x-forwarded-for': client }, socket: { remoteAddress: '10.0.0.1' } }) as unknown as IncomingMessage;
+    expect(limits.clientAddress(viaProxy('198.51.100.1'))).toBe('198.51.100.1');
+    limits.guard.perIp.tryAcquire(limits.guard.addressOf(viaProxy('198.51.100.1')));
+    expect(limits.guard.check(viaProxy('198.51.100.1'))).toEqual({ status: 429, reason: 'too many connections from this address' });
+    expect(limits.guard.check(viaProxy('198.51.100.2'))).toBeUndefined();
   });
 
   it('reads every variable', () => {
@@ -51,6 +67,9 @@ describe('node limits (src/composition/limits.ts)', () => {
     [{ MESSAGES_PER_SECOND: 'fast' }, /MESSAGES_PER_SECOND: expected a whole number/],
     [{ ALLOWED_ORIGINS: 'example.com' }, /ALLOWED_ORIGINS: not an origin/],
     [{ HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '2000' }, /HTTP_REQUEST_TIMEOUT_MS: must not be shorter/],
+    [{ TRUST_PROXY: '10.0.0.0/40' }, /TRUST_PROXY: not an IP address or CIDR: 10.0.0.0\/40/],
+    [{ MAX_SEND_BACKLOG_BYTES: '1000' }, /MAX_SEND_BACKLOG_BYTES/],
+    [{ MAX_HTTP_REQUESTS_PER_IP: '0' }, /MAX_HTTP_REQUESTS_PER_IP/],
   ])('refuses %j', (env, expected) => {
     let problems = '';
     try {

@@ -1,0 +1,221 @@
+import type { Duplex } from 'node:stream';
+import { StallWatch } from '../stall-watch';
+import { closeFrame, HEARTBEAT_FRAME, messageFrame, OPEN_FRAME } from './frames';
+import type { Receiver } from './receivers';
+
+export interface SessionListener {
+  /** A message from the client. */
+  message(text: string): void;
+  /** The session ended, whoever ended it; called once. */
+  closed(): void;
+}
+
+export interface SessionTiming {
+  /** A session with no receiver for this long is closed; a closed one is forgotten this long after. */
+  readonly disconnectDelayMs: number;
+  /** How long a closing socket may take to take its last frames before it is destroyed. */
+  readonly closeGraceMs: number;
+}
+
+type State = 'connecting' | 'open' | 'closed';
+
+/**
+ * One SockJS session: frames for the client wait in `queue` while no receiver is attached (between two
+ * polls, or two streaming requests), and go out at once while one is. The backlog the session holds for
+ * the client is that queue, plus what its receiver's socket has not sent, plus what the previous
+ * receiver's socket still holds: all three are counted, so a client that stops reading or polling, or
+ * opens a new request without reading the last answer, cannot make the node hold unbounded memory.
+ */
+export class SockJsSession {
+  private state: State = 'connecting';
+  private readonly queue: string[] = [];
+  /** Characters waiting in `queue`; a queued string takes one or two bytes per character in memory. */
+  private queueChars = 0;
+  private receiver: Receiver | undefined;
+  /** The socket of the last receiver that ended, while it may still hold bytes the client did not read. */
+  private flushing: Duplex | null = null;
+  private closing: string | undefined;
+  private closeCode = 1000;
+  private disconnectTimer: NodeJS.Timeout | undefined;
+  private listener: SessionListener | undefined;
+  readonly stall = new StallWatch();
+
+  constructor(
+    readonly id: string,
+    readonly remoteAddress: string,
+    readonly viaWebSocket: boolean,
+    private readonly timing: SessionTiming,
+    /** Called when the session opens (its first receiver got the open frame). */
+    private readonly opened: (session: SockJsSession) => void,
+    /** Called when the session can be forgotten. */
+    private readonly forget: (session: SockJsSession) => void,
+  ) {}
+
+  listen(listener: SessionListener): void {
+    this.listener = listener;
+  }
+
+  get isOpen(): boolean {
+    return this.state === 'open';
+  }
+
+  get backlogBytes(): number {
+    let bytes = this.queueChars + (this.receiver?.backlogBytes ?? 0);
+    const flushing = this.flushing;
+    if (flushing !== null) {
+      if (flushing.destroyed || flushing.writableLength === 0) this.flushing = null;
+      else bytes += flushing.writableLength;
+    }
+    return bytes;
+  }
+
+  /** A receiving request (or the session's WebSocket) arrived. */
+  attach(receiver: Receiver): void {
+    if (this.receiver !== undefined) {
+      receiver.sendFrame(closeFrame(2010, 'Another connection still open'));
+      receiver.end();
+      return;
+    }
+    if (this.closing !== undefined) {
+      // The final messages (a refusal, a slow-consumer error) first, then the close frame, again and again.
+      if (this.queue.length === 0 || this.sendQueue(receiver)) receiver.sendFrame(this.closing);
+      receiver.end(this.closeCode);
+      return;
+    }
+    if (this.flushing !== null && this.flushing !== receiver.socket && this.backlogBytes > this.queueChars) {
+      // A client that reads asks again only after it read the last answer; this one did not.
+      this.closeForGood(1002, 'previous response not read');
+      receiver.sendFrame(this.closing!);
+      receiver.end(this.closeCode);
+      return;
+    }
+    this.flushing = null;
+    this.clearDisconnectTimer();
+    this.receiver = receiver;
+    receiver.onAbort = () => this.receiverAborted(receiver);
+    receiver.onDrain = () => this.stall.drained();
+    if (this.state === 'connecting') {
+      this.state = 'open';
+      if (!receiver.sendFrame(OPEN_FRAME)) this.receiverEnded(receiver);
+      this.opened(this);
+      return;
+    }
+    this.flush();
+  }
+
+  /** A message for the client. */
+  send(text: string): void {
+    if (this.state !== 'open' || this.closing !== undefined) return;
+    this.queue.push(text);
+    this.queueChars += text.length;
+    this.flush();
+  }
+
+  /** Messages from the client; ignored once the session is closing. */
+  deliver(messages: readonly string[]): void {
+    for (const text of messages) {
+      if (this.state !== 'open' || this.closing !== undefined) return;
+      this.listener?.message(text);
+    }
+  }
+
+  /** Closes the session: what is queued and a `c` frame go to the current receiver, or to the next request. */
+  close(code: number, reason: string): void {
+    if (this.closing !== undefined) return;
+    this.closeForGood(code, reason);
+    const receiver = this.receiver;
+    if (receiver !== undefined) {
+      this.receiver = undefined;
+      if (this.queue.length === 0 || this.sendQueue(receiver)) receiver.sendFrame(this.closing!);
+      receiver.end(code);
+      this.flushing = receiver.socket;
+    }
+    this.startDisconnectTimer();
+  }
+
+  /**
+   * Gives up on a client that does not read: what waits in the queue is dropped for `lastWords`, the
+   * session is closed, and sockets still holding bytes for the client are destroyed after the grace.
+   */
+  abandon(lastWords: string, code: number, reason: string): void {
+    if (this.closing !== undefined) return;
+    this.queue.length = 0;
+    this.queue.push(lastWords);
+    this.queueChars = lastWords.length;
+    const sockets = [this.receiver?.socket, this.flushing];
+    this.close(code, reason);
+    for (const socket of sockets) {
+      if (socket) setTimeout(() => socket.destroy(), this.timing.closeGraceMs).unref();
+    }
+  }
+
+  /** Heartbeat: an `h` frame to the current receiver (it answers and ends a waiting poll). */
+  heartbeat(): void {
+    const receiver = this.receiver;
+    if (receiver === undefined || this.closing !== undefined) return;
+    if (!receiver.sendFrame(HEARTBEAT_FRAME)) this.receiverEnded(receiver);
+  }
+
+  /** The node stops: timers go, and the session is forgotten at once. */
+  dispose(): void {
+    this.clearDisconnectTimer();
+    this.forget(this);
+  }
+
+  private flush(): void {
+    const receiver = this.receiver;
+    if (receiver === undefined || this.queue.length === 0) return;
+    if (!this.sendQueue(receiver)) this.receiverEnded(receiver);
+  }
+
+  /** Hands the queue to `receiver` as one frame; false when that ended the receiver. */
+  private sendQueue(receiver: Receiver): boolean {
+    const frame = messageFrame(this.queue);
+    this.queue.length = 0;
+    this.queueChars = 0;
+    this.stall.drained();
+    return receiver.sendFrame(frame);
+  }
+
+  /** The receiver finished normally (a poll answered, a stream at its limit): wait for the next one. */
+  private receiverEnded(receiver: Receiver): void {
+    if (this.receiver !== receiver) return;
+    this.receiver = undefined;
+    this.flushing = receiver.socket;
+    this.startDisconnectTimer();
+  }
+
+  /** The client dropped the request (or the WebSocket) before it ended: the session is over. */
+  private receiverAborted(receiver: Receiver): void {
+    if (this.receiver !== receiver) return;
+    this.receiver = undefined;
+    this.closeForGood(1002, 'Connection interrupted');
+    this.startDisconnectTimer();
+  }
+
+  private closeForGood(code: number, reason: string): void {
+    if (this.closing !== undefined) return;
+    this.closing = closeFrame(code, reason);
+    this.closeCode = code;
+    const wasOpen = this.state === 'open';
+    this.state = 'closed';
+    if (wasOpen) this.listener?.closed();
+  }
+
+  private startDisconnectTimer(): void {
+    this.clearDisconnectTimer();
+    this.disconnectTimer = setTimeout(() => {
+      this.disconnectTimer = undefined;
+      // No receiver came back in time: the client is gone. A closed session is then forgotten.
+      if (this.closing === undefined) this.closeForGood(1002, 'Connection interrupted');
+      this.forget(this);
+    }, this.timing.disconnectDelayMs);
+    this.disconnectTimer.unref();
+  }
+
+  private clearDisconnectTimer(): void {
+    if (this.disconnectTimer === undefined) return;
+    clearTimeout(this.disconnectTimer);
+    this.disconnectTimer = undefined;
+  }
+}

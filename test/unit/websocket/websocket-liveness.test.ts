@@ -1,0 +1,89 @@
+import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
+import type { WebSocket } from 'ws';
+import { WebSocketLiveness } from '../../../src/adapters/websocket/websocket-liveness';
+
+/** What the liveness check sees of a WebSocket: pings out, pongs in, its buffered amount. */
+class FakeSocket extends EventEmitter {
+  bufferedAmount = 0;
+  readonly pings: Buffer[] = [];
+  terminated = false;
+  ping(payload: Buffer): void {
+    this.pings.push(payload);
+  }
+  terminate(): void {
+    this.terminated = true;
+  }
+  /** A client that reads and answers: echoes the latest ping's payload. */
+  answer(): void {
+    this.emit('pong', this.pings.at(-1));
+  }
+}
+
+const watch = (liveness: WebSocketLiveness) => {
+  const socket = new FakeSocket();
+  const raw = new EventEmitter();
+  const stalled: number[] = [];
+  liveness.watch(socket as unknown as WebSocket, raw as unknown as Duplex, () => stalled.push(Date.now()));
+  return { socket, raw, stalled };
+};
+
+describe('WebSocketLiveness', () => {
+  let liveness: WebSocketLiveness;
+  beforeEach(() => {
+    jest.useFakeTimers();
+    liveness = new WebSocketLiveness(1_000);
+  });
+  afterEach(() => {
+    liveness.stop();
+    jest.useRealTimers();
+  });
+
+  it('pings with fresh random payloads and keeps a peer that echoes them', () => {
+    const { socket } = watch(liveness);
+    for (let i = 0; i < 5; i += 1) {
+      jest.advanceTimersByTime(1_000);
+      socket.answer();
+    }
+    expect(socket.terminated).toBe(false);
+    expect(new Set(socket.pings.map((p) => p.toString('hex'))).size).toBe(5);
+  });
+
+  it('terminates a peer whose pongs carry any other payload (unsolicited pongs) within two intervals', () => {
+    const { socket } = watch(liveness);
+    jest.advanceTimersByTime(1_000);
+    socket.emit('pong', Buffer.from('not-yours'));
+    socket.emit('pong', Buffer.alloc(0));
+    jest.advanceTimersByTime(1_000);
+    expect(socket.terminated).toBe(true);
+  });
+
+  it('hands a peer that answers pings but whose backlog never drains to the slow-consumer cut-off', () => {
+    const { socket, stalled } = watch(liveness);
+    socket.bufferedAmount = 50_000;
+    for (let i = 0; i < 3; i += 1) {
+      jest.advanceTimersByTime(1_000);
+      socket.answer();
+    }
+    expect(stalled).toHaveLength(1);
+    expect(socket.terminated).toBe(false);
+  });
+
+  it('a backlog that drains now and then (the socket\'s drain event) is a busy peer, not a dead one', () => {
+    const { socket, raw, stalled } = watch(liveness);
+    socket.bufferedAmount = 50_000;
+    for (let i = 0; i < 10; i += 1) {
+      jest.advanceTimersByTime(1_000);
+      socket.answer();
+      raw.emit('drain');
+    }
+    expect(stalled).toEqual([]);
+  });
+
+  it('forgets a socket once it closed', () => {
+    const { socket } = watch(liveness);
+    expect(liveness.size).toBe(1);
+    socket.emit('close');
+    expect(liveness.size).toBe(0);
+  });
+});

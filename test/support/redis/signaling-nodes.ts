@@ -96,14 +96,25 @@ export class SignalingNodes {
     return client;
   }
 
-  /** What a real client does: ask any node where the room lives, then join there. */
+  /**
+   * What a real client does: ask any node where the room lives, then join there, following `wrongNode` to
+   * the node it names (a lookup's claim lasts one heartbeat, and under load another lookup may have placed
+   * the room before this client got there). The placement returned is where the join landed.
+   */
   async joinViaPlacement(userId: string, roomId: string, via: SignalingNode): Promise<{ client: SignalingClient; placement: Placement; joined: WireMessage }> {
-    const placement = await this.locate(roomId, via);
-    const client = await this.connect(placement.url);
-    client.send({ id: 'joinRoom', userId, roomId, communityId: '1', audio: true, video: true });
-    const joined = await firstOf(client, ['existingParticipants', 'error'], 15_000);
-    if (joined.id === 'error') throw new Error(`join of ${userId} to ${roomId} at ${placement.nodeId} refused: ${JSON.stringify(joined)}`);
-    return { client, placement, joined };
+    let placement = await this.locate(roomId, via);
+    for (let hop = 0; ; hop += 1) {
+      const client = await this.connect(placement.url);
+      client.send({ id: 'joinRoom', userId, roomId, communityId: '1', audio: true, video: true });
+      const joined = await firstOf(client, ['existingParticipants', 'error'], 15_000);
+      if (joined.id !== 'error') return { client, placement, joined };
+      const details = joined.details as { nodeId?: string; nodeUrl?: string } | undefined;
+      if (joined.code !== 'wrongNode' || hop >= 2 || !details?.nodeId || !details.nodeUrl) {
+        throw new Error(`join of ${userId} to ${roomId} at ${placement.nodeId} refused: ${JSON.stringify(joined)}`);
+      }
+      await client.close();
+      placement = { roomId, nodeId: details.nodeId, url: details.nodeUrl };
+    }
   }
 
   async closeClients(): Promise<void> {

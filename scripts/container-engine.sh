@@ -207,7 +207,11 @@ up() {
     say "no KMS image: $kms_dir/$kms_tarball is missing and no registry answers; the KMS container tests are skipped"
   fi
   say "engine $engine; images ready in $(elapsed "$images_started") s: redis=$redis node=$node coturn=$coturn kms=${kms:-none}"
-  write_state "state=ready" "engine=$engine" "ryuk=$ryuk" "redis=$redis" "node=$node" "coturn=$coturn" "kms=$kms" \
+  # host: where published ports are reached. A dockerd started here binds them to loopback, and
+  # Testcontainers would guess the bridge gateway on a machine that is itself a container (/.dockerenv).
+  local host=
+  [ "$engine" = started ] && host=127.0.0.1
+  write_state "state=ready" "engine=$engine" "host=$host" "ryuk=$ryuk" "redis=$redis" "node=$node" "coturn=$coturn" "kms=$kms" \
     "compose=$(command -v docker-compose || true)"
 }
 

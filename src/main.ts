@@ -28,8 +28,15 @@ const main = async (): Promise<void> => {
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    logger.info({ signal }, 'shutting down');
-    node.stop().then(
+    logger.info({ signal, deadlineMs: config.DRAIN_DEADLINE_MS }, 'shutting down');
+    // The deadline bounds the whole drain, so an orchestrator's grace period (k8s/) can be set from it: a
+    // node still stopping by then exits 1 rather than be killed. The presence flush gets the deadline less
+    // a margin for closing what remains after it.
+    setTimeout(() => {
+      logger.error({ deadlineMs: config.DRAIN_DEADLINE_MS }, 'drain did not finish within DRAIN_DEADLINE_MS; exiting');
+      process.exit(1);
+    }, config.DRAIN_DEADLINE_MS).unref();
+    node.stop(config.DRAIN_DEADLINE_MS - Math.min(2_000, Math.floor(config.DRAIN_DEADLINE_MS / 5))).then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { containerEngine, noteFallback } from './containers/engine-state';
+import { containerEngine, noteFallback } from './containers/engine-state.cjs';
 import { freeClusterPort, freePort } from './redis/free-port';
 import { RedisClusterContainers, RedisContainer } from './redis/redis-container';
 import { RedisProcess, waitForPing } from './redis/redis-process';

@@ -1,5 +1,5 @@
 import type { StartedTestContainer } from 'testcontainers';
-import { TEST_LABELS } from '../containers/engine-state';
+import { TEST_LABELS } from '../containers/engine-state.cjs';
 
 const READY_LOG = 'Ready to accept connections';
 const NO_PERSISTENCE = ['--save', '', '--appendonly', 'no'];

@@ -35,7 +35,7 @@ flock 8
 base_id=$(docker image inspect --format '{{.Id}}' "${node_image:-node:24-bookworm-slim}" 2>/dev/null || echo pull)
 recipe=$( { printf '%s\n' "${args[@]}" "$base_id"
             git ls-files -co --exclude-standard -- docker/Dockerfile .dockerignore package.json package-lock.json .npmrc \
-              tsconfig.json tsconfig.build.json scripts/build-demo.mjs src | sort | xargs sha256sum; } | sha256sum | cut -c1-16)
+              tsconfig.json tsconfig.build.json scripts/build-demo.mjs scripts/demo-token.mjs src | sort | xargs sha256sum; } | sha256sum | cut -c1-16)
 if [ "$(docker image inspect --format '{{ index .Config.Labels "rtc.recipe" }}' "$tag" 2>/dev/null || true)" = "$recipe" ]; then
   say "$tag is up to date ($recipe)"
   exit 0

@@ -74,7 +74,7 @@ start_dockerd() {
   # --ip: published ports bind to loopback unless a binding names another address, so nothing a test
   # starts is reachable from the network. setsid: a Ctrl-C in the terminal reaches the tests, not the
   # daemon, so `down` can still remove their containers before stopping it.
-  setsid dockerd --ip 127.0.0.1 --shutdown-timeout 5 >"$log" 2>&1 </dev/null &
+  setsid dockerd --ip 127.0.0.1 --shutdown-timeout 5 >"$log" 2>&1 </dev/null 9>&- &
   echo $! > "$run_dir/dockerd.pid"
   local deadline=$(( $(date +%s) + 60 ))
   until engine_answers; do
@@ -148,10 +148,11 @@ build_node_base() {
 
 build_kms() {
   local ctx=$state_dir/context/kms recipe
-  recipe=$(recipe_of docker/local/kms.Dockerfile docker/local/kms-entrypoint.sh "$kms_dir/runtime-packages.txt" "$kms_dir/$kms_tarball")
+  recipe=$(recipe_of docker/local/kms.Dockerfile docker/local/kms-entrypoint.sh docker/local/kms-SdpEndpoint.conf.json \
+    "$kms_dir/runtime-packages.txt" "$kms_dir/$kms_tarball")
   [ "$(image_recipe rtc-local/kms:7.3.1)" = "$recipe" ] && return 0
   rm -rf "$ctx" && mkdir -p "$ctx"
-  cp "$kms_dir/$kms_tarball" "$kms_dir/runtime-packages.txt" docker/local/kms-entrypoint.sh "$ctx/"
+  cp "$kms_dir/$kms_tarball" "$kms_dir/runtime-packages.txt" docker/local/kms-entrypoint.sh docker/local/kms-SdpEndpoint.conf.json "$ctx/"
   build rtc-local/kms:7.3.1 "$ctx" docker/local/kms.Dockerfile "$recipe"
   rm -rf "$ctx"
 }
@@ -168,7 +169,9 @@ up() {
   lock
   touch "$run_dir/users/$owner"
   started=$(date +%s)
-  if engine_answers; then
+  if [ -f "$run_dir/dockerd.pid" ] && kill -0 "$(cat "$run_dir/dockerd.pid")" 2>/dev/null && engine_answers; then
+    engine=started  # by an earlier `up` (another run still using it, or one that was killed)
+  elif engine_answers; then
     engine=present
   elif [ "$(id -u)" -ne 0 ]; then
     rm -f "$run_dir/users/$owner"
@@ -234,6 +237,8 @@ down() {
       [ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
       ids=$(docker network ls -q --filter "label=$f")
       [ -z "$ids" ] || docker network rm $ids >/dev/null 2>&1 || true
+      ids=$(docker volume ls -q --filter "label=$f")
+      [ -z "$ids" ] || docker volume rm $ids >/dev/null 2>&1 || true
     done
   fi
   if [ -f "$run_dir/dockerd.pid" ]; then

@@ -5,9 +5,11 @@
 set -eu
 modules=/opt/kms/etc/kurento/modules/kurento
 
-# key=value in an .ini file: drop any earlier value of the key, then append the new one.
+# key=value in an .ini file: drop any earlier value of the key, then append the new one on a line of its
+# own (the shipped files do not all end with a newline).
 set_ini() {
   sed -i "/^$2=/d" "$modules/$1"
+  [ -z "$(tail -c1 "$modules/$1")" ] || echo >> "$modules/$1"
   printf '%s=%s\n' "$2" "$3" >> "$modules/$1"
 }
 

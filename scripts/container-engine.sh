@@ -5,6 +5,8 @@
 #   container-engine.sh down [RUN_PID]  the run RUN_PID is done: its test containers go, and the engine
 #                                       stops if this script started it and no other run still uses it
 #   container-engine.sh status          prints the state file the fixtures read
+#   container-engine.sh env             export lines for scripts that start containers themselves
+#                                       (eval "$(bash scripts/container-engine.sh env)")
 #
 # `up` uses an engine that already answers (`docker info`). Otherwise, as root, it installs Debian's
 # docker.io and debootstrap and starts dockerd itself. Where none can be had (not root, no packages, the
@@ -256,9 +258,22 @@ down() {
   return 0
 }
 
+# What Testcontainers needs to know about a local engine, for scripts outside the test fixtures (the
+# fixtures read the state file themselves: test/support/containers/engine-state.cjs).
+env_lines() {
+  [ "$(sed -n 's/^state=//p' "$state_file" 2>/dev/null)" = ready ] || return 0
+  local host kms ryuk
+  host=$(sed -n 's/^host=//p' "$state_file") kms=$(sed -n 's/^kms=//p' "$state_file") ryuk=$(sed -n 's/^ryuk=//p' "$state_file")
+  [ "$ryuk" = off ] && echo "export TESTCONTAINERS_RYUK_DISABLED=true"
+  [ -n "$host" ] && echo "export TESTCONTAINERS_HOST_OVERRIDE=$host"
+  [ -n "$kms" ] && echo "export KMS_IMAGE=\${KMS_IMAGE:-$kms}"
+  return 0
+}
+
 case "${1:-}" in
   up) up "${2:-}" ;;
+  env) env_lines ;;
   down) down "${2:-}" ;;
   status) cat "$state_file" 2>/dev/null || echo "state=unknown" ;;
-  *) echo "usage: $0 up|down|status [RUN_PID]" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|env [RUN_PID]" >&2; exit 2 ;;
 esac

@@ -12,6 +12,8 @@ npm run --silent build
 npm run --silent typecheck
 npm run --silent lint:deps
 
+bash scripts/container-engine.sh up "$$"; trap 'bash scripts/container-engine.sh down "$$"' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM
+eval "$(bash scripts/container-engine.sh env)"
 mkdir -p .tmp
 results=.tmp/jest-results.json
 rm -f "$results"
@@ -23,6 +25,7 @@ status=$?
 # Kurento Media Server cannot be installed on our machines; where KURENTO_URL names one, or a container
 # engine can start one, the seed's flows also run against a real KMS (docs/kurento.md).
 node scripts/real-kms-suite.mjs || status=1
+bash scripts/unit-tests-node24.sh || status=1
 set -e
 
 if [ -f "$results" ]; then

@@ -9,7 +9,9 @@
 #                                       (eval "$(bash scripts/container-engine.sh env)")
 #
 # `up` uses an engine that already answers (`docker info`). Otherwise, as root, it installs Debian's
-# docker.io and debootstrap and starts dockerd itself. Where none can be had (not root, no packages, the
+# docker.io and debootstrap and starts dockerd itself, on a socket of its own ($run_dir/docker.sock, not
+# the default one): only runs that went through `up` (and `env`) see it, so other tooling on a shared
+# machine goes on finding no engine, as before. Where none can be had (not root, no packages, the
 # daemon does not start) it says so once and exits 0: the fixtures then use the Debian services and the
 # container tests are skipped with that reason. An image that fails to build fails `up`.
 #
@@ -28,14 +30,21 @@ run_dir=${RTC_ENGINE_RUN_DIR:-/run/rtc-container-engine}
 kms_dir=${KMS_DIR:-$repo/../shared/kms}
 kms_tarball=kms-7.3.1-dev-debian12-amd64.tar.xz
 
+own_socket=$run_dir/docker.sock
 say() { echo "[container-engine] $*"; }
 engine_answers() { timeout 10 docker info >/dev/null 2>&1; }
 elapsed() { echo $(( $(date +%s) - $1 )); }
 
 lock() {
-  mkdir -p "$run_dir/users" 2>/dev/null || { run_dir=/tmp/rtc-container-engine-$(id -u); mkdir -p "$run_dir/users"; }
+  mkdir -p "$run_dir/users" 2>/dev/null || { run_dir=/tmp/rtc-container-engine-$(id -u); own_socket=$run_dir/docker.sock; mkdir -p "$run_dir/users"; }
   exec 9>"$run_dir/lock"
   flock 9
+}
+
+# The dockerd an earlier `up` started is alive: use it (DOCKER_HOST for every docker command below).
+own_engine_alive() {
+  [ -f "$run_dir/dockerd.pid" ] && kill -0 "$(cat "$run_dir/dockerd.pid")" 2>/dev/null || return 1
+  export DOCKER_HOST=unix://$own_socket
 }
 
 live_users() {
@@ -76,8 +85,9 @@ start_dockerd() {
   # --ip: published ports bind to loopback unless a binding names another address, so nothing a test
   # starts is reachable from the network. setsid: a Ctrl-C in the terminal reaches the tests, not the
   # daemon, so `down` can still remove their containers before stopping it.
-  setsid dockerd --ip 127.0.0.1 --shutdown-timeout 5 >"$log" 2>&1 </dev/null 9>&- &
+  setsid dockerd -H "unix://$own_socket" --ip 127.0.0.1 --shutdown-timeout 5 >"$log" 2>&1 </dev/null 9>&- &
   echo $! > "$run_dir/dockerd.pid"
+  export DOCKER_HOST=unix://$own_socket
   local deadline=$(( $(date +%s) + 60 ))
   until engine_answers; do
     if ! kill -0 "$(cat "$run_dir/dockerd.pid")" 2>/dev/null || [ "$(date +%s)" -gt "$deadline" ]; then
@@ -105,8 +115,14 @@ build_debian_base() {
   mirror=$(debian_mirror)
   recipe=$(echo "debootstrap minbase bookworm $mirror v1" | sha256sum | cut -c1-16)
   [ "$(image_recipe "$tag")" = "$recipe" ] && return 0
-  local started rootfs
+  local started rootfs stale
   started=$(date +%s)
+  # What an interrupted debootstrap left (under the lock, so no other build is using it).
+  for stale in /var/tmp/rtc-debian-rootfs.*; do
+    [ -d "$stale" ] || continue
+    grep -o " $stale/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l
+    rm -rf "$stale"
+  done
   rootfs=$(mktemp -d /var/tmp/rtc-debian-rootfs.XXXXXX)
   say "building $tag with debootstrap from $mirror"
   debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$state_dir/debootstrap.log" 2>&1 \
@@ -171,7 +187,7 @@ up() {
   lock
   touch "$run_dir/users/$owner"
   started=$(date +%s)
-  if [ -f "$run_dir/dockerd.pid" ] && kill -0 "$(cat "$run_dir/dockerd.pid")" 2>/dev/null && engine_answers; then
+  if own_engine_alive && engine_answers; then
     engine=started  # by an earlier `up` (another run still using it, or one that was killed)
   elif engine_answers; then
     engine=present
@@ -216,7 +232,7 @@ up() {
   # Testcontainers would guess the bridge gateway on a machine that is itself a container (/.dockerenv).
   local host=
   [ "$engine" = started ] && host=127.0.0.1
-  write_state "state=ready" "engine=$engine" "host=$host" "ryuk=$ryuk" "redis=$redis" "node=$node" "coturn=$coturn" "kms=$kms" \
+  write_state "state=ready" "engine=$engine" "docker_host=${DOCKER_HOST:-}" "host=$host" "ryuk=$ryuk" "redis=$redis" "node=$node" "coturn=$coturn" "kms=$kms" \
     "compose=$(command -v docker-compose || true)"
 }
 
@@ -229,6 +245,7 @@ down() {
     say "engine left running: $others other run(s) use it"
     return 0
   fi
+  own_engine_alive || true
   if engine_answers; then
     # What the tests left (a killed test process, say): everything carries the rtc-signaling.test label.
     # On an engine this script started, any Testcontainers leftover is ours too (no reaper runs there).
@@ -262,8 +279,10 @@ down() {
 # fixtures read the state file themselves: test/support/containers/engine-state.cjs).
 env_lines() {
   [ "$(sed -n 's/^state=//p' "$state_file" 2>/dev/null)" = ready ] || return 0
-  local host kms ryuk
+  local host kms ryuk docker_host
   host=$(sed -n 's/^host=//p' "$state_file") kms=$(sed -n 's/^kms=//p' "$state_file") ryuk=$(sed -n 's/^ryuk=//p' "$state_file")
+  docker_host=$(sed -n 's/^docker_host=//p' "$state_file")
+  [ -n "$docker_host" ] && echo "export DOCKER_HOST=$docker_host"
   [ "$ryuk" = off ] && echo "export TESTCONTAINERS_RYUK_DISABLED=true"
   [ -n "$host" ] && echo "export TESTCONTAINERS_HOST_OVERRIDE=$host"
   [ -n "$kms" ] && echo "export KMS_IMAGE=\${KMS_IMAGE:-$kms}"

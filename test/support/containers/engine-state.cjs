@@ -39,6 +39,7 @@ const read = () => {
     images: { redis: image('redis'), node: image('node'), coturn: image('coturn'), kms: values.get('kms') || undefined },
     reaper: values.get('ryuk') !== 'off',
     host: values.get('host') || undefined,
+    dockerHost: values.get('docker_host') || undefined,
     compose: values.get('compose') || undefined,
   };
 };
@@ -57,6 +58,9 @@ const containerEngine = () => {
     process.env.TESTCONTAINERS_RYUK_DISABLED = 'true';
   }
   if (cached.ready && cached.host) process.env.TESTCONTAINERS_HOST_OVERRIDE ??= cached.host;
+  // An engine scripts/container-engine.sh started listens on a socket of its own; Testcontainers, the
+  // docker CLI and docker-compose all take it from DOCKER_HOST.
+  if (cached.ready && cached.dockerHost) process.env.DOCKER_HOST = cached.dockerHost;
   return cached;
 };
 

@@ -8,7 +8,7 @@ export interface EngineImages {
 }
 
 export type ContainerEngine =
-  | { readonly ready: true; readonly images: EngineImages; readonly reaper: boolean; readonly host?: string; readonly compose?: string }
+  | { readonly ready: true; readonly images: EngineImages; readonly reaper: boolean; readonly host?: string; readonly dockerHost?: string; readonly compose?: string }
   | { readonly ready: false; readonly reason: string };
 
 export declare const repoRoot: string;

@@ -47,7 +47,8 @@ trap cleanup EXIT
 if [ "$node_deps" = host ]; then
   cleanup
   cp package.json package-lock.json .npmrc docker/node-deps/
-  (cd docker/node-deps && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  # --prefer-offline: what the npm cache holds is not asked of the registry again (the lockfile pins it).
+  (cd docker/node-deps && npm ci --prefer-offline --no-audit --no-fund --loglevel=error >/dev/null)
   say "npm ci on the host: $(( $(date +%s) - started )) s"
 fi
 docker build -q -f docker/Dockerfile "${args[@]}" --label "rtc.recipe=$recipe" -t "$tag" . >/dev/null

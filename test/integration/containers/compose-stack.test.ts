@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { containerEngine, repoRoot } from '../../support/containers/engine-state.cjs';
-import { buildProjectImage } from '../../support/containers/docker-cli';
+import { buildProjectImage, dockerEnv } from '../../support/containers/docker-cli';
 import { freePortRange } from '../../support/containers/udp-ports';
 import { launchDemoBrowser, waitForVideoFrom, type DemoBrowser } from '../../support/demo-browser';
 import { freePort } from '../../support/redis/free-port';
@@ -49,6 +49,7 @@ const ROOM_CAPACITY = 2;
     const files = ['-f', join(repoRoot, 'docker/docker-compose.yml'), '-f', join(dir, 'test-labels.yml')];
     const { stdout } = await run(engine.compose, ['-p', project, '--env-file', join(dir, 'stack.env'), ...files, ...args], {
       cwd: repoRoot,
+      env: dockerEnv(),
       timeout: 5 * 60_000,
       maxBuffer: 16 * 1024 * 1024,
     });

@@ -87,6 +87,23 @@ const sockJsJoin = (url: string, userId: string, roomId: string): Promise<{ repl
     expect((await container.exec(['node', '-e', "require('unix-dgram'); console.log('loaded')"], { workingDir: '/app' })).output).toContain('loaded');
   });
 
+  it('also runs with a read-only root filesystem and no capabilities (as k8s/ runs it)', async () => {
+    const id = await docker(['run', '-d', '--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges',
+      '--label', 'rtc-signaling.test=true', '-p', '127.0.0.1::8080', image]);
+    try {
+      const port = (await docker(['port', id, '8080/tcp'])).split('\n')[0]?.split(':').pop();
+      const deadline = Date.now() + 20_000;
+      let status = 0;
+      while (Date.now() < deadline && status !== 200) {
+        status = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status, () => 0);
+        if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(status).toBe(200);
+    } finally {
+      await docker(['rm', '-f', id]);
+    }
+  });
+
   it('joins one room over WebSocket and over SockJS', async () => {
     const ws = await SignalingClient.connect(`${base.replace('http', 'ws')}/rtc/websocket`);
     expect(await ws.join({ userId: 'ws-user', roomId: 'c-image' })).toMatchObject({ id: 'existingParticipants', members: [] });

@@ -12,6 +12,8 @@ npm run --silent build
 npm run --silent typecheck
 npm run --silent lint:deps
 
+bash scripts/container-engine.sh up "$$"; trap 'bash scripts/container-engine.sh down "$$"' EXIT; trap 'exit 130' INT; trap 'exit 143' TERM
+eval "$(bash scripts/container-engine.sh env)"
 mkdir -p .tmp
 results=.tmp/jest-results.json
 rm -f "$results"
@@ -22,6 +24,7 @@ npx jest --ci --maxWorkers=2 --json --outputFile="$results" "$@"
 status=$?
 # The real-KMS suite: installs and starts the KMS of ../shared/kms (or $KMS_DIR) on this host; never skipped.
 node scripts/real-kms-suite.mjs || status=1
+bash scripts/unit-tests-node24.sh || status=1
 set -e
 
 if [ -f "$results" ]; then

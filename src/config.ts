@@ -33,6 +33,8 @@ const ConfigSchema = z
     MAX_MESSAGE_BYTES: wholeNumber(1024, 1024 * 1024).default(64 * 1024),
     MAX_QUEUED_MESSAGES: wholeNumber(1).default(256),
     PING_INTERVAL_MS: wholeNumber(1000).default(30_000),
+    /** SIGTERM to exit: the drain's whole budget (a node still stopping then exits with status 1). */
+    DRAIN_DEADLINE_MS: wholeNumber(1000, 3_600_000).default(10_000),
     STATIC_DIR: z.string().optional(),
     MEDIA_BACKEND: z.enum(['mesh', 'kurento', 'janus']).default('mesh'),
     KURENTO_URL: urlList(['ws', 'wss']).optional(),

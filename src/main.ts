@@ -31,13 +31,22 @@ const main = async (): Promise<void> => {
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    logger.info({ signal }, 'shutting down');
-    // A stuck log reader delays the exit by the flush deadline at most; what it did not take is lost.
-    node.stop().then(
-      () => sink.flush(LOG_FLUSH_DEADLINE_MS).then(() => process.exit(0)),
+    logger.info({ signal, deadlineMs: config.DRAIN_DEADLINE_MS }, 'shutting down');
+    // The deadline bounds the whole drain, so an orchestrator's grace period (k8s/) can be set from it: a
+    // node still stopping by then exits 1 rather than be killed. The presence flush gets the deadline less
+    // a margin for closing what remains after it, logs included.
+    const deadlineAt = Date.now() + config.DRAIN_DEADLINE_MS;
+    setTimeout(() => {
+      logger.error({ deadlineMs: config.DRAIN_DEADLINE_MS }, 'drain did not finish within DRAIN_DEADLINE_MS; exiting');
+      process.exit(1);
+    }, config.DRAIN_DEADLINE_MS).unref();
+    // A stuck log reader delays the exit by what is left of the deadline at most; what it did not take is lost.
+    const flushLogs = (): Promise<void> => sink.flush(Math.max(0, Math.min(LOG_FLUSH_DEADLINE_MS, deadlineAt - Date.now() - 100)));
+    node.stop(config.DRAIN_DEADLINE_MS - Math.min(2_000, Math.floor(config.DRAIN_DEADLINE_MS / 5))).then(
+      () => flushLogs().then(() => process.exit(0)),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        void sink.flush(LOG_FLUSH_DEADLINE_MS).then(() => process.exit(1));
+        void flushLogs().then(() => process.exit(1));
       },
     );
   };

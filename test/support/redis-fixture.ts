@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { containerEngine, noteFallback } from './containers/engine-state.cjs';
 import { freeClusterPort, freePort } from './redis/free-port';
-import { RedisContainer } from './redis/redis-container';
+import { RedisClusterContainers, RedisContainer } from './redis/redis-container';
 import { RedisProcess, waitForPing } from './redis/redis-process';
 
 const run = promisify(execFile);
@@ -9,7 +10,7 @@ const run = promisify(execFile);
 export interface RedisFixture {
   readonly url: string;
   readonly port: number;
-  /** 'container' (testcontainers, redis:7) or 'process' (local redis-server). */
+  /** 'container' (Testcontainers; the image scripts/container-engine.sh provides) or 'process' (local redis-server). */
   readonly kind: 'container' | 'process';
   /** Graceful stop and cleanup; call once at the end. */
   stop(): Promise<void>;
@@ -25,40 +26,49 @@ export interface RedisFixture {
 
 export interface RedisClusterFixture {
   readonly nodes: readonly { host: string; port: number }[];
+  readonly kind: 'container' | 'process';
   stop(): Promise<void>;
   /** Freezes every master at once (SIGSTOP): the whole cluster stops answering with connections open. */
   freeze(): Promise<void>;
   thaw(): Promise<void>;
 }
 
-const CONTAINER_TIMEOUT_MS = 4_000;
 const log = (message: string): void => {
   process.stderr.write(`[redis-fixture] ${message}\n`);
 };
 
+/** The Redis image to run, or undefined for a local redis-server (no engine, or REDIS_FIXTURE=process). */
+const redisImage = (): string | undefined => {
+  if (process.env.REDIS_FIXTURE === 'process') return undefined;
+  const engine = containerEngine();
+  if (!engine.ready) {
+    noteFallback('Redis fixtures start local redis-server processes');
+    return undefined;
+  }
+  return engine.images.redis;
+};
+
 /**
- * A real Redis on 127.0.0.1 on a free port, without persistence. A container engine is tried first
- * (skipped with REDIS_FIXTURE=process); without one, a local redis-server process in its own temp dir.
+ * A real Redis on 127.0.0.1 on a free port, without persistence: in a container through Testcontainers
+ * where scripts/container-engine.sh readied an engine (REDIS_FIXTURE=process opts out), else a local
+ * redis-server process in its own temp dir.
  */
 export const startRedis = async (): Promise<RedisFixture> => {
   const port = await freePort();
-  if (process.env.REDIS_FIXTURE !== 'process') {
-    try {
-      const container = await RedisContainer.start(port, CONTAINER_TIMEOUT_MS);
-      log(`using a redis:7 container on port ${port}`);
-      return {
-        url: `redis://127.0.0.1:${port}`,
-        port,
-        kind: 'container',
-        stop: () => container.halt(),
-        kill: () => container.halt(),
-        restart: () => container.respawn(CONTAINER_TIMEOUT_MS * 5),
-        freeze: () => container.freeze(true),
-        thaw: () => container.freeze(false),
-      };
-    } catch (error) {
-      log(`no container engine (${(error as Error).message.split('\n')[0]}); using local redis-server`);
-    }
+  const image = redisImage();
+  if (image) {
+    const container = await RedisContainer.start(image, port);
+    log(`Testcontainers: ${image} container ${container.id?.slice(0, 12)} on port ${port}`);
+    return {
+      url: `redis://127.0.0.1:${port}`,
+      port,
+      kind: 'container',
+      stop: () => container.halt(),
+      kill: () => container.halt(),
+      restart: () => container.respawn(),
+      freeze: () => container.freeze(true),
+      thaw: () => container.freeze(false),
+    };
   }
   const server = await RedisProcess.start(port);
   log(`using local redis-server pid ${server.pid} on port ${port}`);
@@ -86,9 +96,27 @@ const clusterInfoOk = async (port: number): Promise<boolean> => {
   }
 };
 
-/** Three local redis-server masters joined into a Redis Cluster (no replicas), ready when every node says ok. */
+/** Three Redis masters joined into a Redis Cluster (no replicas), ready when every node says ok. */
 export const startRedisCluster = async (): Promise<RedisClusterFixture> => {
   const taken = new Set<number>();
+  const image = redisImage();
+  if (image) {
+    const ports: number[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const port = await freeClusterPort(taken);
+      taken.add(port);
+      ports.push(port);
+    }
+    const cluster = await RedisClusterContainers.start(image, ports);
+    log(`Testcontainers: Redis Cluster of three ${image} containers (host network) on ports ${ports.join(', ')}`);
+    return {
+      nodes: ports.map((port) => ({ host: '127.0.0.1', port })),
+      kind: 'container',
+      stop: () => cluster.stop(),
+      freeze: () => cluster.freeze(true),
+      thaw: () => cluster.freeze(false),
+    };
+  }
   const servers: RedisProcess[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(servers.map((s) => s.remove()));
@@ -121,6 +149,7 @@ export const startRedisCluster = async (): Promise<RedisClusterFixture> => {
     log(`Redis Cluster of local redis-server processes on ports ${servers.map((s) => s.port).join(', ')}`);
     return {
       nodes: servers.map((s) => ({ host: '127.0.0.1', port: s.port })),
+      kind: 'process',
       stop,
       freeze: async () => servers.forEach((s) => s.signal('SIGSTOP')),
       thaw: async () => servers.forEach((s) => s.signal('SIGCONT')),

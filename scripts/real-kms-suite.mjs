@@ -4,6 +4,9 @@
 // suite (KURENTO_URL), runs the suite, and stops that KMS. Files that need KMS processes of their own start
 // them through test/support/kurento/real-kms.ts. There is no skip path: without a KMS folder, or without
 // the packages and root to install them, this fails and says why.
+// Where the test command brought up a container engine (scripts/container-engine.sh), the seed flows and
+// the conformance script also run against the KMS image built from the same tarball, started through
+// Testcontainers (test/support/kms/kms-container.cjs): the route a machine with Docker would use.
 //   node scripts/real-kms-suite.mjs [extra jest arguments]
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
@@ -78,5 +81,32 @@ try {
 rmSync(resolve(root, '.tmp', 'kms-run', String(port)), { recursive: true, force: true });
 if (status === 0) rmSync(logFile, { force: true });
 else console.error(`real-KMS suite: the shared KMS's log is ${logFile}`);
+
+const { kmsImage, startKmsContainer } = await import('../test/support/kms/kms-container.cjs');
+const found = kmsImage();
+if (found.image) {
+  const containerPort = await freePort();
+  const container = await startKmsContainer({ image: found.image, network: 'host', port: containerPort }).catch((error) => {
+    console.error(`real-KMS suite: FAILED, the KMS container (${found.image}) did not start: ${error.message}`);
+    return undefined;
+  });
+  if (!container) status = 1;
+  else {
+    console.log(`real-KMS suite: ${found.image} through Testcontainers at ${container.url}`);
+    try {
+      const jest = spawn(
+        'npx',
+        ['jest', '--ci', '-c', 'test/integration/kurento/real-kms/jest.config.js', 'seed-flow', 'kms-conformance', ...process.argv.slice(2)],
+        { cwd: root, stdio: 'inherit', env: { ...process.env, KURENTO_URL: container.url } },
+      );
+      const containerStatus = await new Promise((done) => jest.once('exit', (code) => done(code ?? 1)));
+      if (containerStatus !== 0) status = containerStatus;
+    } finally {
+      await container.stop();
+    }
+  }
+} else {
+  console.log(`real-KMS suite: no container route here (${found.reason}); the host KMS route ran`);
+}
 console.log(`real-KMS suite: ${status === 0 ? 'passed' : 'FAILED'} in ${seconds()} s`);
 process.exit(status);

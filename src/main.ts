@@ -41,7 +41,7 @@ const main = async (): Promise<void> => {
       process.exit(1);
     }, config.DRAIN_DEADLINE_MS).unref();
     // A stuck log reader delays the exit by what is left of the deadline at most; what it did not take is lost.
-    const flushLogs = (): Promise<void> => sink.flush(Math.max(0, Math.min(LOG_FLUSH_DEADLINE_MS, deadlineAt - Date.now() - 100)));
+    const flushLogs = (): Promise<unknown> => sink.flush(Math.max(0, Math.min(LOG_FLUSH_DEADLINE_MS, deadlineAt - Date.now() - 100)));
     node.stop(config.DRAIN_DEADLINE_MS - Math.min(2_000, Math.floor(config.DRAIN_DEADLINE_MS / 5))).then(
       () => flushLogs().then(() => process.exit(0)),
       (error: unknown) => {

@@ -27,6 +27,8 @@ interface Lab {
     events: CallEvent[];
     framesDecoded(): Promise<Record<string, number>>;
     linkIdentities(): Record<string, { id: number; ufrag: string }>;
+    servers(): unknown[];
+    selectedPairs(): Promise<Record<string, string>>;
     dropConnection(): void;
     leave(): void;
   };
@@ -88,6 +90,16 @@ export class ResumePage {
 
   linkIdentities(): Promise<Record<string, { id: number; ufrag: string }>> {
     return this.page.evaluate(() => (globalThis as unknown as LabWindow).resumeLab.call?.linkIdentities() ?? {});
+  }
+
+  /** The ICE servers the server handed out. */
+  iceServers(): Promise<unknown[]> {
+    return this.page.evaluate(() => (globalThis as unknown as LabWindow).resumeLab.call?.servers() ?? []);
+  }
+
+  /** Per link, the candidate types of the pair in use (`relay/relay` through TURN). */
+  selectedPairs(): Promise<Record<string, string>> {
+    return this.page.evaluate(() => (globalThis as unknown as LabWindow).resumeLab.call?.selectedPairs() ?? Promise.resolve({}));
   }
 
   /** Closes the page's signaling socket from inside it, as a lost connection would. */

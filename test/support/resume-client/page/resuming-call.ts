@@ -154,6 +154,27 @@ export class ResumingCall {
     return result;
   }
 
+  /** The ICE servers the server handed out with the last join or resume. */
+  servers(): RTCIceServer[] {
+    return this.iceServers;
+  }
+
+  /** Per link, the candidate types (local/remote) of the pair ICE selected, e.g. `relay/relay`. */
+  async selectedPairs(): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    const links: [string, Link][] = [...[...this.up].map(([n, l]): [string, Link] => [`up:${n}`, l]), ...[...this.down].map(([n, l]): [string, Link] => [`down:${n}`, l])];
+    for (const [name, link] of links) {
+      const stats = await link.pc.getStats();
+      const byId = new Map<string, { type: string; candidateType?: string }>();
+      stats.forEach((s: { id: string; type: string; candidateType?: string }) => byId.set(s.id, s));
+      stats.forEach((s: { type: string; selected?: boolean; nominated?: boolean; state?: string; localCandidateId?: string; remoteCandidateId?: string }) => {
+        if (s.type !== 'candidate-pair' || s.state !== 'succeeded' || !s.nominated) return;
+        out[name] = `${byId.get(s.localCandidateId ?? '')?.candidateType ?? '?'}/${byId.get(s.remoteCandidateId ?? '')?.candidateType ?? '?'}`;
+      });
+    }
+    return out;
+  }
+
   /** Each link's identity and ICE username fragment: a restarted link keeps its id and changes its ufrag. */
   linkIdentities(): Record<string, { id: number; ufrag: string }> {
     const out: Record<string, { id: number; ufrag: string }> = {};

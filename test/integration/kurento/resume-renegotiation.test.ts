@@ -1,12 +1,10 @@
 import { sampleOffer, type KurentoEmulator } from '../../support/kurento-emulator';
 import type { SignalingClient, WireMessage } from '../../support/signaling-client';
 import type { RunningNode } from '../../../src/start-node';
-import { closeAll, connectClients, eventually, startEmulator, startKurentoNode } from './kurento-test-kit';
+import { closeAll, connectClients, endpointMarked as markedIn, eventually, marker, startEmulator, startKurentoNode } from './kurento-test-kit';
 
 jest.setTimeout(60_000);
 
-/** A candidate whose text names its link, so the test can find the KMS endpoint it reached. */
-const marker = (label: string) => ({ candidate: `candidate:1 1 udp 2122260223 192.0.2.1 50000 typ host ufrag ${label}`, sdpMid: '0', sdpMLineIndex: 0 });
 
 /**
  * Kurento after a resume: KMS negotiates an endpoint once, so the resumed client makes new links. Its new
@@ -29,11 +27,7 @@ describe('Kurento backend: renegotiation after a session resume (KMS emulator)',
     await kms.stop();
   });
 
-  const endpointMarked = (label: string) => {
-    const found = kms.endpoints().filter((e) => e.remoteCandidates.some((c) => c.candidate.endsWith(` ${label}`)));
-    expect(found).toHaveLength(1);
-    return found[0]!;
-  };
+  const endpointMarked = (label: string) => markedIn(kms, label);
 
   const publish = async (client: SignalingClient, userId: string, label: string): Promise<void> => {
     client.send({ id: 'publish', sdpOffer: sampleOffer('sendonly') });

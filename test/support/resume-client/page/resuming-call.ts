@@ -330,8 +330,9 @@ export class ResumingCall {
       for (const publisher of this.down.keys()) this.askToReceive(publisher);
       return;
     }
-    if (caps.clientOfferedSubscribe) {
-      // Kurento: an endpoint is negotiated once, so new links replace the old ones.
+    if (caps.backend === 'kurento') {
+      // KMS negotiates an endpoint once: new links replace the old ones (the server feeds the others'
+      // existing subscriptions from the new publish endpoint).
       const publishers = [...this.down.keys()];
       this.closeLinks();
       await this.publish();
@@ -385,7 +386,7 @@ export class ResumingCall {
     this.subscribeRetries.delete(publisher);
     for (const [requestId, p] of this.pendingSubscribes) if (p === publisher) this.pendingSubscribes.delete(requestId);
     this.send({ id: 'subscribeAnswer', userId: publisher, sdpAnswer: await link.answer(sdp) });
-    if (existing) this.note('renegotiated', `down:${publisher}`);
+    this.note('renegotiated', `down:${publisher}`);
   }
 
   /** Mesh: `subscriber` asks for this client's media; a link it already has is restarted, not replaced. */

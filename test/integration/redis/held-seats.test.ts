@@ -1,5 +1,6 @@
 import type { DepartedRoom, MemberRecord } from '../../../src/application';
-import { RedisConnection } from '../../../src/adapters/redis';
+import { fenceTtl, RedisConnection, RedisKeys, RedisRoomStateStore, registryTtl, RoomLeases } from '../../../src/adapters/redis';
+import { CLAIM_ROOM_SCRIPT } from '../../../src/adapters/redis/room-scripts';
 import { RecordingLogger } from '../../support/fakes/recording-logger';
 import { startRedis, type RedisFixture } from '../../support/redis-fixture';
 import { RedisInspector } from '../../support/redis/redis-inspector';
@@ -150,6 +151,46 @@ describe('held seats across a lost node, on a real redis-server', () => {
     expect(receipt.held?.map((m) => m.userId).sort()).toEqual(['alice', 'bob']);
     expect(receipt.replaced!.at).toBeLessThan(receipt.at);
     expect([...((await inspector.room('r3'))?.members.keys() ?? [])].sort()).toEqual(['alice', 'bob', 'dave']);
+  });
+
+  it("a claim released without a join (a failed first join) leaves the dead host's record for the reaper to report", async () => {
+    const connection = new RedisConnection({ url: redis.url, commandTimeoutMs: 1_000, connectTimeoutMs: 1_000 }, new RecordingLogger());
+    connections.push(connection);
+    await connection.open();
+    const keys = new RedisKeys(prefix);
+    const leases = new RoomLeases({ leaseMs: TIMING.expiryMs, heartbeatMs: TIMING.heartbeatMs });
+    const store = new RedisRoomStateStore({
+      connection,
+      keys,
+      nodeId: 'node-claimer',
+      roomTtlMs: TIMING.expiryMs,
+      fenceTtlMs: fenceTtl(TIMING.expiryMs),
+      indexTtlMs: registryTtl(TIMING.expiryMs),
+      leases,
+      logger: new RecordingLogger(),
+    });
+    await roomOnDyingNode('r5');
+    // Nothing reaps yet. The dead host's lease lapses; this node claims the room for a join that then fails.
+    await eventually(async () => (await inspector.room('r5'))?.host === null, 3_000, 5);
+    const [holder, epoch] = (await connection.call('claim', (client) =>
+      CLAIM_ROOM_SCRIPT.run(client, keys.roomKeyList('r5'), ['', 'node-claimer', TIMING.expiryMs, TIMING.expiryMs]),
+    )) as string[];
+    expect(holder).toBe('node-claimer');
+    leases.grant('r5', epoch!, leases.clock());
+    await store.releaseHold('r5');
+    expect((await inspector.room('r5'))?.host).toBeNull();
+    expect([...((await inspector.room('r5'))?.members.keys() ?? [])].sort()).toEqual(['alice', 'bob', 'carol']);
+
+    // The record is still there for a reaper, which reports its non-resumable member once.
+    const reported: string[] = [];
+    nodes.push(
+      await startTestNode(
+        { url: redis.url },
+        { nodeId: 'node-reaper', prefix, ...TIMING, onRoomReaped: ({ record }) => reported.push(`${record.roomId}:${record.members.map((m) => m.userId).join(',')}`) },
+      ),
+    );
+    await eventually(() => reported.length > 0, 5_000, 20);
+    expect(reported).toEqual(['r5:carol']);
   });
 
   it('a node restarted with the same id keeps the held seats of its earlier run and reports the others', async () => {

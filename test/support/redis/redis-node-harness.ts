@@ -30,6 +30,8 @@ export interface TestNodeOptions {
   load?: number;
   /** Told of records an earlier run of this node id left, from the very first (re)connection on. */
   onStaleRecordDropped?: (room: DepartedRoom) => void;
+  /** Told of every room (or held seats) this node's reaper freed, from its very first heartbeat on. */
+  onRoomReaped?: (room: DepartedRoom) => void;
 }
 
 /** One signaling node's Redis side (connection, store, registry, placement), wired as the server wires it. */
@@ -66,6 +68,7 @@ export const startTestNode = async (target: RedisTarget, options: TestNodeOption
     logger,
   });
   if (options.onStaleRecordDropped) state.store.onStaleRecordDropped(options.onStaleRecordDropped);
+  if (options.onRoomReaped) state.registry.onRoomReaped(options.onRoomReaped);
   await state.start();
   if (!state.connection.isAvailable()) {
     await state.stop();

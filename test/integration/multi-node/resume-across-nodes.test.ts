@@ -75,21 +75,27 @@ describe('resuming across a lost node (three node processes, one Redis)', () => 
     }
     process.stderr.write(`[resume-across-nodes] resumed after ${comeback.map((c) => `${c.userId} ${c.at} ms (${c.attempts} attempts)`).join(', ')}\n`);
 
-    // They see each other: whoever resumed later is announced to those already back.
-    const order = [...comeback].sort((a, b) => a.at - b.at);
+    // They see each other. Whoever a resumer's reply still lists as reconnecting resumed after it, and is
+    // announced to it (participantReconnected); whoever it lists as back resumed before, and was told of it.
     const names = (reply: WireMessage): string[] => (reply.members as { userId: string }[]).map((m) => m.userId).sort();
+    const stillAway = (reply: WireMessage, userId: string): boolean =>
+      (reply.members as { userId: string; reconnecting?: boolean }[]).some((m) => m.userId === userId && m.reconnecting === true);
     for (const c of comeback) {
       expect(names(c.resumed)).toEqual(['ann', 'ben', 'cat', 'eve'].filter((u) => u !== c.userId));
       expect(c.resumed.members).toContainEqual({ userId: 'eve', audio: true, video: true, reconnecting: true });
     }
-    for (const [i, early] of order.entries()) {
-      for (const later of order.slice(i + 1)) {
-        await early.client.next('participantReconnected', (m) => m.userId === later.userId, 5_000);
+    for (const a of comeback) {
+      for (const b of comeback) {
+        if (a === b) continue;
+        // Exactly one of the two resumed first.
+        expect(stillAway(a.resumed, b.userId)).toBe(!stillAway(b.resumed, a.userId));
+        if (stillAway(a.resumed, b.userId)) await a.client.next('participantReconnected', (m) => m.userId === b.userId, 5_000);
       }
     }
     // Signaling works between them on the new host.
-    order[0]!.client.send({ id: 'peerOffer', userId: order[1]!.userId, sdpOffer: 'v=0 after the move' });
-    expect(await order[1]!.client.next('subscribeOffer', (m) => m.userId === order[0]!.userId, 5_000)).toMatchObject({ sdpOffer: 'v=0 after the move' });
+    const [first, second] = comeback as [(typeof comeback)[number], (typeof comeback)[number]];
+    first.client.send({ id: 'peerOffer', userId: second.userId, sdpOffer: 'v=0 after the move' });
+    expect(await second.client.next('subscribeOffer', (m) => m.userId === first.userId, 5_000)).toMatchObject({ sdpOffer: 'v=0 after the move' });
 
     // dan (not resumable) is reported gone once, at once; the others are not.
     await eventually(() => presenceSteps('dan').length === 2, 5_000, 20);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite runs for real (redis-server, janus, chromium, and a
+# Installs the Debian packages the test suite runs for real (redis-server, janus, chromium, coturn, and a
 # compiler for janode's native unix-dgram) when they are missing. Needs root; otherwise names them.
 set -euo pipefail
 
@@ -8,6 +8,7 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need+=(redis-tools)
 command -v janus >/dev/null 2>&1 || need+=(janus)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v turnserver >/dev/null 2>&1 || need+=(coturn)
 command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v make >/dev/null 2>&1 || need+=(make)
 command -v python3 >/dev/null 2>&1 || need+=(python3)

@@ -14,7 +14,10 @@ import {
   RoomHolds,
   RoomRegistry,
   ReportLostRoom,
+  ResumeSession,
+  SeatHolds,
   SetMediaState,
+  Welcome,
   type ClientNotifier,
   type Clock,
   type CoreDependencies,
@@ -36,6 +39,8 @@ import { timedJoin } from './adapters/metrics/timed-join';
 import { TimedMediaGateway } from './adapters/metrics/timed-media-gateway';
 import { TimedRoomStateStore } from './adapters/metrics/timed-room-state-store';
 import { SystemClock } from './adapters/system/system-clock';
+import { SystemScheduler } from './adapters/system/system-scheduler';
+import { RandomResumeTokens } from './adapters/resume/random-resume-tokens';
 import { ConnectionHub } from './adapters/websocket/connection-hub';
 import { MessageDispatcher } from './adapters/websocket/message-dispatcher';
 import { SessionFactory } from './adapters/websocket/session-factory';
@@ -50,6 +55,8 @@ import { createRedisState } from './composition/redis-state';
 import { createTokenVerifier, readAdminToken } from './composition/auth';
 import { readNodeLimits } from './composition/limits';
 import { metricsRoutes, readMetricsEndpoint } from './composition/metrics-endpoint';
+import { createIceServers } from './composition/ice-servers';
+import { readResumeGraceMs } from './composition/session-resume';
 import type { StateBackend } from './composition/state-backend';
 
 /** Service identifiers: one per port and per piece the composition needs to reach. */
@@ -70,6 +77,9 @@ export const TOKENS = {
   RoomDeparture: Symbol('RoomDeparture'),
   RoomHolds: Symbol('RoomHolds'),
   JoinRoom: Symbol('JoinRoom'),
+  ResumeSession: Symbol('ResumeSession'),
+  SeatHolds: Symbol('SeatHolds'),
+  Welcome: Symbol('Welcome'),
   NegotiateMedia: Symbol('NegotiateMedia'),
   AddIceCandidate: Symbol('AddIceCandidate'),
   SetMediaState: Symbol('SetMediaState'),
@@ -120,6 +130,8 @@ export const buildContainer = (config: Config, logger: Logger, extras: NodeExtra
   const limits = readNodeLimits(config);
   const adminToken = readAdminToken(config);
   const metricsEndpoint = readMetricsEndpoint(config);
+  const resumeGraceMs = readResumeGraceMs(config);
+  const iceServers = createIceServers(config);
   const c = new Container({ defaultScope: 'Singleton' });
   const get = <T>(id: ServiceIdentifier<T>): T => c.get<T>(id);
 
@@ -174,24 +186,34 @@ export const buildContainer = (config: Config, logger: Logger, extras: NodeExtra
     clients: get(TOKENS.ClientNotifier),
     presence: get(TOKENS.PresenceNotifier),
     tokens: get(TOKENS.TokenVerifier),
+    resumeTokens: new RandomResumeTokens(),
+    iceServers,
     clock: get(TOKENS.Clock),
+    scheduler: new SystemScheduler(),
     logger,
     settings: {
       roomCapacity: config.ROOM_CAPACITY,
       nodeId: config.nodeId,
+      resumeGraceMs,
       ...(config.MAX_ROOMS_PER_NODE !== undefined ? { maxRoomsPerNode: config.MAX_ROOMS_PER_NODE } : {}),
     },
   }));
   const deps = (): CoreDependencies => get(TOKENS.CoreDependencies);
   c.bind(TOKENS.RoomDeparture).toDynamicValue(() => new RoomDeparture(deps()));
   c.bind(TOKENS.RoomHolds).toDynamicValue(() => new RoomHolds(deps()));
+  c.bind(TOKENS.SeatHolds).toDynamicValue(() => new SeatHolds(deps(), get(TOKENS.RoomDeparture)));
+  c.bind(TOKENS.Welcome).toDynamicValue(() => new Welcome(deps()));
   c.bind(TOKENS.JoinRoom).toDynamicValue(
-    () => new JoinRoom(deps(), get(TOKENS.RoomDeparture), get(TOKENS.RoomHolds), get(TOKENS.ReportLostRoom)),
+    () => new JoinRoom(deps(), get(TOKENS.RoomDeparture), get(TOKENS.RoomHolds), get(TOKENS.ReportLostRoom), get(TOKENS.SeatHolds), get(TOKENS.Welcome)),
+  );
+  c.bind(TOKENS.ResumeSession).toDynamicValue(
+    () =>
+      new ResumeSession(deps(), get(TOKENS.RoomDeparture), get(TOKENS.RoomHolds), get(TOKENS.ReportLostRoom), get(TOKENS.SeatHolds), get(TOKENS.Welcome)),
   );
   c.bind(TOKENS.NegotiateMedia).toDynamicValue(() => new NegotiateMedia(deps(), get(TOKENS.RoomHolds)));
   c.bind(TOKENS.AddIceCandidate).toDynamicValue(() => new AddIceCandidate(deps(), get(TOKENS.RoomHolds)));
   c.bind(TOKENS.SetMediaState).toDynamicValue(() => new SetMediaState(deps(), get(TOKENS.RoomHolds)));
-  c.bind(TOKENS.LeaveRoom).toDynamicValue(() => new LeaveRoom(deps(), get(TOKENS.RoomDeparture)));
+  c.bind(TOKENS.LeaveRoom).toDynamicValue(() => new LeaveRoom(deps(), get(TOKENS.RoomDeparture), get(TOKENS.SeatHolds)));
   c.bind(TOKENS.RelayMediaEvents).toDynamicValue(() => new RelayMediaEvents(deps(), get(TOKENS.RoomDeparture)));
   c.bind(TOKENS.DrainNode).toDynamicValue(() => new DrainNode(deps(), get(TOKENS.RoomDeparture)));
   c.bind(TOKENS.AdminModeration).toDynamicValue(() => new AdminModeration(deps(), get(TOKENS.RoomDeparture)));
@@ -203,6 +225,7 @@ export const buildContainer = (config: Config, logger: Logger, extras: NodeExtra
       new MessageDispatcher(
         {
           joinRoom: timedJoin(get(TOKENS.JoinRoom), metrics()),
+          resumeSession: get(TOKENS.ResumeSession),
           negotiate: get(TOKENS.NegotiateMedia),
           addIceCandidate: get(TOKENS.AddIceCandidate),
           setMediaState: get(TOKENS.SetMediaState),

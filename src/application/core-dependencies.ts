@@ -3,11 +3,14 @@ import type { KeyedMutex } from './keyed-mutex';
 import type {
   ClientNotifier,
   Clock,
+  IceServerProvider,
   Logger,
   MediaGateway,
   PresenceNotifier,
   RoomPlacement,
+  ResumeTokens,
   RoomStateStore,
+  Scheduler,
   TokenVerifier,
 } from './ports';
 import type { RoomRegistry } from './room-registry';
@@ -23,7 +26,10 @@ export interface CoreDependencies {
   readonly clients: ClientNotifier;
   readonly presence: PresenceNotifier;
   readonly tokens: TokenVerifier;
+  readonly resumeTokens: ResumeTokens;
+  readonly iceServers: IceServerProvider;
   readonly clock: Clock;
+  readonly scheduler: Scheduler;
   readonly logger: Logger;
   readonly settings: SignalingSettings;
 }

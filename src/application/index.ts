@@ -17,3 +17,6 @@ export * from './use-cases/drain-node';
 export * from './use-cases/admin-moderation';
 export * from './use-cases/report-lost-room';
 export * from './use-cases/room-holds';
+export * from './use-cases/welcome';
+export * from './use-cases/seat-holds';
+export * from './use-cases/resume-session';

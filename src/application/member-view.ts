@@ -1,4 +1,5 @@
-import type { Participant } from '../domain';
+import { isReconnecting, type Participant } from '../domain';
 import type { MemberView } from './ports';
 
-export const memberView = (p: Participant): MemberView => ({ userId: p.userId, audio: p.audio, video: p.video });
+export const memberView = (p: Participant): MemberView =>
+  isReconnecting(p) ? { userId: p.userId, audio: p.audio, video: p.video, reconnecting: true } : { userId: p.userId, audio: p.audio, video: p.video };

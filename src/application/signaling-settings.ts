@@ -5,4 +5,9 @@ export interface SignalingSettings {
   readonly nodeId: string;
   /** Rooms this node hosts at most; a join that would open one more is refused with `nodeFull`. */
   readonly maxRoomsPerNode?: number;
+  /**
+   * How long the seat of a resumable participant whose connection dropped is held for it to resume
+   * (`RESUME_GRACE_MS`); 0 turns resuming off (every drop is a departure).
+   */
+  readonly resumeGraceMs: number;
 }

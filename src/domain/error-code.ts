@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'stateStoreUnavailable',
   'wrongNode',
   'roomMoved',
+  'resumeFailed',
   'rateLimited',
   'slowConsumer',
   'serverShuttingDown',

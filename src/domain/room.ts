@@ -1,7 +1,7 @@
 import type { CommunityId, ConnectionId, RoomId, UserId } from './identifiers';
 import type { MediaSession } from './media-session';
 import type { MediaState } from './media-state';
-import { withMediaState, type Participant } from './participant';
+import { withMediaState, type Participant, type Seat } from './participant';
 import { SignalingError } from './signaling-error';
 
 /** The seed's limit, which it enforced off by one (26 got in). */
@@ -104,6 +104,28 @@ export class Room {
     if (!current || current.connectionId !== connectionId) return undefined;
     this.members.delete(userId);
     return current;
+  }
+
+  /**
+   * The participant's connection is gone but its seat is held until `until`: it stays a member (capacity,
+   * media) without a connection. Only a resumable participant still reached through `connectionId`.
+   */
+  holdSeat(userId: UserId, connectionId: ConnectionId, until: number): Participant | undefined {
+    const current = this.members.get(userId);
+    if (!current?.seat || current.connectionId !== connectionId) return undefined;
+    const held: Participant = { ...current, reconnectingUntil: until };
+    this.members.set(userId, held);
+    return held;
+  }
+
+  /** The participant came back on `connectionId` with a fresh seat; it keeps its place and media state. */
+  resumeSeat(userId: UserId, connectionId: ConnectionId, seat: Seat): Participant {
+    const current = this.members.get(userId);
+    if (!current) throw new SignalingError('resumeFailed', `user ${userId} has no seat in room ${this.id}`);
+    const { reconnectingUntil: _, ...rest } = current;
+    const resumed: Participant = { ...rest, connectionId, seat };
+    this.members.set(userId, resumed);
+    return resumed;
   }
 
   /** `actor` is who asks; the seed let anyone change anyone's state. */

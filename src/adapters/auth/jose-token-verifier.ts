@@ -40,7 +40,8 @@ export class JoseTokenVerifier implements TokenVerifier {
     if (roomClaim !== undefined && !roomClaimAllows(payload[roomClaim], credentials.roomId)) {
       throw refuse(`the token does not allow room ${credentials.roomId}`);
     }
-    return { userId };
+    // A held seat never outlives the token it was taken with.
+    return typeof payload.exp === 'number' && Number.isFinite(payload.exp) ? { userId, expiresAt: payload.exp * 1000 } : { userId };
   }
 
   private async checkedPayload(token: string): Promise<JWTPayload> {

@@ -104,7 +104,8 @@ declare module 'janode/plugins/videoroom' {
       video?: boolean;
       jsep: JanodeJsep;
     }): Promise<VideoRoomPublisherJoined>;
-    configure(options: { audio?: boolean; video?: boolean; jsep?: JanodeJsep }): Promise<{ jsep?: JanodeJsep }>;
+    /** With a JSEP offer, a publisher renegotiates; with `restart`, a subscriber gets an ICE-restart offer. */
+    configure(options: { audio?: boolean; video?: boolean; jsep?: JanodeJsep; restart?: boolean }): Promise<{ jsep?: JanodeJsep }>;
     joinSubscriber(options: { room: number; feed: number }): Promise<{ room: number; feed: number; jsep?: JanodeJsep }>;
     start(options: { jsep: JanodeJsep }): Promise<{ started: string }>;
     leave(): Promise<unknown>;

@@ -14,7 +14,7 @@ import {
 import type { Logger, MediaBackendEvent, MediaGateway, OpenSessionOptions } from '../../application';
 import type { JanusConnection, JanusLink } from './janus-connection';
 import { isAlreadyGone, toSignalingError } from './janus-errors';
-import { JanusRoom, linkKey } from './janus-room';
+import { JanusRoom, linkKey, type SubscriberEntry } from './janus-room';
 import type { JanusSettings } from './janus-settings';
 import { withTimeout } from './janus-timeout';
 import { watchHandle } from './handle-events';
@@ -183,8 +183,10 @@ export class JanusMediaGateway implements MediaGateway {
     if (feed === undefined) throw notPublished(link.publisher);
     const key = linkKey(from, link);
     const previous = room.subscribers.get(key);
+    // A subscription that is up is renegotiated in place (an ICE restart on the same PeerConnection, as a
+    // client that resumed its session needs); one never answered is replaced.
+    if (previous?.started && (await this.restartSubscription(room, from, link.publisher, previous, requestId))) return;
     if (previous) {
-      // A new subscribe for the same publisher replaces the old connection (the client renegotiates).
       room.subscribers.delete(key);
       await this.detachAll([previous.handle], room.roomId);
     }
@@ -213,6 +215,21 @@ export class JanusMediaGateway implements MediaGateway {
     const entry = room.subscribers.get(linkKey(from, link));
     if (!entry) throw new SignalingError('invalidMessage', `no subscription offer for ${link.publisher} is pending; send subscribe first`);
     await this.call('start subscription', entry.handle.start({ jsep: { type: 'answer', sdp } }));
+    entry.started = true;
+  }
+
+  /** Asks Janus for an ICE-restart offer on a running subscription; false when it would not give one. */
+  private async restartSubscription(room: JanusRoom, from: UserId, publisher: UserId, entry: SubscriberEntry, requestId?: string): Promise<boolean> {
+    try {
+      const configured = await this.call('restart subscription', entry.handle.configure({ restart: true }));
+      if (configured.jsep?.type !== 'offer') return false;
+      this.emit({ type: 'offer', roomId: room.roomId, to: from, link: subscribeTo(publisher), sdp: configured.jsep.sdp, ...(requestId ? { requestId } : {}) });
+      this.logger.debug({ roomId: room.roomId, userId: from, publisher }, 'janus subscription restarted');
+      return true;
+    } catch (error) {
+      this.logger.debug({ roomId: room.roomId, userId: from, err: String(error) }, 'janus could not restart a subscription; replacing it');
+      return false;
+    }
   }
 
   async addIceCandidate(session: MediaSession, from: UserId, link: MediaLink, candidate: IceCandidate): Promise<void> {

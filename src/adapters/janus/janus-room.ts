@@ -10,6 +10,8 @@ export interface PublisherEntry {
 export interface SubscriberEntry {
   readonly handle: VideoRoomHandle;
   readonly publisher: UserId;
+  /** The subscriber answered Janus's offer: the PeerConnection exists and can be renegotiated in place. */
+  started?: boolean;
 }
 
 /** Client candidates that arrived before the handle of their link existed; bounded so a client cannot grow it. */

@@ -1,9 +1,25 @@
 import type { ConnectionId, MediaState, RoomId, UserId } from '../../domain';
-import type { DepartedRoom, JoinReceipt, LeaveReceipt, MemberRecord, RoomHeader, RoomRecord, RoomStateStore } from '../../application';
+import type {
+  DepartedRoom,
+  JoinReceipt,
+  LeaveReceipt,
+  MemberRecord,
+  ResumeReceipt,
+  RoomHeader,
+  RoomRecord,
+  RoomStateStore,
+  SeatResume,
+} from '../../application';
+
+interface StoredMember {
+  record: MemberRecord;
+  /** While the member is reconnecting: its seat is held until then (ms). */
+  heldUntil?: number;
+}
 
 /** The embedded default for a single node: the shared record lives in this process only. */
 export class InMemoryRoomStateStore implements RoomStateStore {
-  private readonly rooms = new Map<RoomId, { header: RoomHeader; members: Map<UserId, MemberRecord> }>();
+  private readonly rooms = new Map<RoomId, { header: RoomHeader; members: Map<UserId, StoredMember> }>();
   private lastStamp = 0;
 
   constructor(
@@ -12,16 +28,16 @@ export class InMemoryRoomStateStore implements RoomStateStore {
   ) {}
 
   async recordJoin(room: RoomHeader, member: MemberRecord): Promise<JoinReceipt> {
-    const entry = this.rooms.get(room.roomId) ?? { header: room, members: new Map<UserId, MemberRecord>() };
+    const entry = this.rooms.get(room.roomId) ?? { header: room, members: new Map<UserId, StoredMember>() };
     entry.header = { ...entry.header, ...room };
-    entry.members.set(member.userId, member);
+    entry.members.set(member.userId, { record: withoutHold(member) });
     this.rooms.set(room.roomId, entry);
     return { at: this.stamp() };
   }
 
   async recordLeave(roomId: RoomId, userId: UserId, connectionId: ConnectionId): Promise<LeaveReceipt> {
     const entry = this.rooms.get(roomId);
-    if (entry?.members.get(userId)?.connectionId === connectionId) {
+    if (entry?.members.get(userId)?.record.connectionId === connectionId) {
       entry.members.delete(userId);
       if (entry.members.size === 0) this.rooms.delete(roomId);
     }
@@ -29,9 +45,29 @@ export class InMemoryRoomStateStore implements RoomStateStore {
   }
 
   async recordMediaState(roomId: RoomId, userId: UserId, state: MediaState): Promise<void> {
-    const entry = this.rooms.get(roomId);
-    const member = entry?.members.get(userId);
-    if (entry && member) entry.members.set(userId, { ...member, audio: state.audio, video: state.video });
+    const member = this.rooms.get(roomId)?.members.get(userId);
+    if (member) member.record = { ...member.record, audio: state.audio, video: state.video };
+  }
+
+  async recordReconnecting(roomId: RoomId, userId: UserId, connectionId: ConnectionId, heldForMs: number): Promise<void> {
+    const member = this.rooms.get(roomId)?.members.get(userId);
+    const seat = member?.record.seat;
+    if (!member || !seat || member.record.connectionId !== connectionId) return;
+    member.heldUntil = Math.min(this.now() + heldForMs, seat.notAfter ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** One node hosts every room, so there is never a dead host's record to take over. */
+  async recordResume(room: RoomHeader, resume: SeatResume): Promise<ResumeReceipt> {
+    const member = this.rooms.get(room.roomId)?.members.get(resume.userId);
+    const seat = member?.record.seat;
+    const now = this.now();
+    if (!member || !seat || seat.proof !== resume.proof) return { outcome: 'refused' };
+    if ((seat.notAfter ?? Number.POSITIVE_INFINITY) <= now || (member.heldUntil !== undefined && member.heldUntil <= now)) {
+      return { outcome: 'refused' };
+    }
+    member.record = { ...member.record, connectionId: resume.connectionId, seat: { ...seat, proof: resume.nextProof } };
+    delete member.heldUntil;
+    return { outcome: 'resumed', member: member.record };
   }
 
   async recordRoomClosed(roomId: RoomId): Promise<void> {
@@ -67,13 +103,23 @@ export class InMemoryRoomStateStore implements RoomStateStore {
     return this.lastStamp;
   }
 
-  private toRecord(header: RoomHeader, members: Map<UserId, MemberRecord>): RoomRecord {
+  private toRecord(header: RoomHeader, members: Map<UserId, StoredMember>): RoomRecord {
+    const now = this.now();
     return {
       roomId: header.roomId,
       communityId: header.communityId,
       nodeId: this.nodeId,
       ...(header.mediaRef !== undefined ? { mediaRef: header.mediaRef } : {}),
-      members: [...members.values()],
+      members: [...members.values()].map(({ record, heldUntil }) =>
+        heldUntil !== undefined && record.seat ? { ...record, seat: { ...record.seat, heldForMs: heldUntil - now } } : record,
+      ),
     };
   }
 }
+
+/** What a join writes: the seat as issued, never a hold. */
+const withoutHold = (member: MemberRecord): MemberRecord => {
+  if (member.seat?.heldForMs === undefined) return member;
+  const { heldForMs: _, ...seat } = member.seat;
+  return { ...member, seat };
+};

@@ -1,4 +1,4 @@
-import type { DepartedRoom, JoinReceipt, LeaveReceipt, MemberRecord, RoomHeader, RoomRecord, RoomStateStore } from '../../application';
+import type { DepartedRoom, JoinReceipt, LeaveReceipt, MemberRecord, ResumeReceipt, RoomHeader, RoomRecord, RoomStateStore, SeatResume } from '../../application';
 import type { ConnectionId, MediaState, RoomId, UserId } from '../../domain';
 import { OperationTimer } from './operation-timer';
 import type { SignalingMetrics } from './signaling-metrics';
@@ -26,6 +26,12 @@ export class TimedRoomStateStore implements RoomStateStore {
   }
   recordMediaState(roomId: RoomId, userId: UserId, state: MediaState): Promise<void> {
     return this.timed('recordMediaState', () => this.inner.recordMediaState(roomId, userId, state));
+  }
+  recordReconnecting(roomId: RoomId, userId: UserId, connectionId: ConnectionId, heldForMs: number): Promise<void> {
+    return this.timed('recordReconnecting', () => this.inner.recordReconnecting(roomId, userId, connectionId, heldForMs));
+  }
+  recordResume(room: RoomHeader, resume: SeatResume): Promise<ResumeReceipt> {
+    return this.timed('recordResume', () => this.inner.recordResume(room, resume));
   }
   recordRoomClosed(roomId: RoomId): Promise<void> {
     return this.timed('recordRoomClosed', () => this.inner.recordRoomClosed(roomId));

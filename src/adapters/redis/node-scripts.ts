@@ -134,3 +134,25 @@ if #ARGV > 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return 1
 `,
 );
+
+/**
+ * KEYS: orphans. ARGV: roomId, dueAt (Redis ms), slackMs. Books a revisit of a room whose record holds
+ * seats for a host that is gone; the set lives at least `slackMs` past the revisit.
+ */
+export const BOOK_ORPHAN_SCRIPT = new LuaScript(
+  'rtc-book-orphan',
+  `${NOW_MS}
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+local keep = math.max(tonumber(ARGV[2]) - now, 0) + tonumber(ARGV[3])
+if redis.call('PTTL', KEYS[1]) < keep then redis.call('PEXPIRE', KEYS[1], string.format('%.0f', keep)) end
+return 1
+`,
+);
+
+/** KEYS: orphans. ARGV: limit. The rooms whose revisit is due by Redis's clock. */
+export const DUE_ORPHANS_SCRIPT = new LuaScript(
+  'rtc-due-orphans',
+  `${NOW_MS}
+return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
+`,
+);

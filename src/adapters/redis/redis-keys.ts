@@ -31,6 +31,11 @@ export interface NodeKeys {
   claims(nodeId: string): string;
   /** STRING: held by the node reaping `nodeId`, so a dead node is reaped by one node at a time. */
   reapLock(nodeId: string): string;
+  /**
+   * ZSET room id → when its next held seat runs out (Redis ms): rooms whose host is gone but whose record
+   * still holds seats for resumable members. Every node revisits the due ones at its heartbeat.
+   */
+  readonly orphans: string;
 }
 
 /**
@@ -63,6 +68,7 @@ export class RedisKeys {
       rooms: (nodeId) => `${n}rooms:${nodeId}`,
       claims: (nodeId) => `${n}claims:${nodeId}`,
       reapLock: (nodeId) => `${n}reaping:${nodeId}`,
+      orphans: `${n}orphans`,
     };
   }
 

@@ -6,8 +6,8 @@ import type { HostedRooms } from './redis-room-state-store';
 import type { RoomLeases } from './room-leases';
 import { assertLiveness } from './redis-settings';
 import { DEAD_NODES_SCRIPT, FORGET_NODE_SCRIPT, HEARTBEAT_SCRIPT } from './node-scripts';
-import { REAP_ROOM_SCRIPT } from './room-scripts';
-import { asInteger, asStringList, decodeRoom } from './room-record-codec';
+import { OrphanedRooms } from './orphaned-rooms';
+import { asInteger, asStringList } from './room-record-codec';
 
 export interface RedisNodeRegistryOptions {
   readonly connection: RedisConnection;
@@ -60,9 +60,11 @@ export class RedisNodeRegistry implements NodeDirectory {
   private draining = false;
   private failing = false;
   private readonly reaped: FreedRoomListeners;
+  private readonly orphans: OrphanedRooms;
 
   constructor(private readonly options: RedisNodeRegistryOptions) {
     assertLiveness(options);
+    this.orphans = new OrphanedRooms({ ...options, leaseTtlMs: options.expiryMs });
     this.nodeId = options.nodeId;
     this.url = options.publicUrl;
     this.known = [options.nodeId];
@@ -142,6 +144,8 @@ export class RedisNodeRegistry implements NodeDirectory {
     // Right after Redis failed this node, the others' heartbeats may have failed the same way (a shared
     // outage, a frozen Redis): their keys lapsed, yet they live and serve. Each gets one expiry to renew.
     if (connection.troubledWithin(this.options.expiryMs)) return 0;
+    // Seats held for members of hosts that are gone, whose time may have run out (whichever node left them).
+    for (const departed of await this.orphans.revisitDue()) this.reaped.tell(departed);
     const all = registered ?? asStringList(await connection.call('reap/nodes', (client) => client.smembers(keys.nodes.all)));
     const others = all.filter((id) => id !== this.nodeId);
     if (others.length === 0) return 0;
@@ -216,13 +220,11 @@ export class RedisNodeRegistry implements NodeDirectory {
       const own = nodeId === this.nodeId;
       const removed = await Promise.all(
         roomIds.map(async (roomId) => {
-          const reply = await connection.call('reap/room', (client) =>
-            REAP_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [nodeId, '', this.options.fenceTtlMs]),
-          );
-          if (!Array.isArray(reply) || asInteger(reply[0]) !== 1) return 0;
+          // Members whose seats are held stay until their grace ends; the others are reported gone now.
+          const outcome = await this.orphans.reap(roomId, 'dead', nodeId);
+          if (!outcome.applied) return 0;
           // At a graceful stop this node's members already departed the normal way.
-          const record = own ? undefined : decodeRoom(roomId, [reply[1], reply[2]]);
-          if (record) this.reaped.tell({ record, at: Number(reply[3]) });
+          if (outcome.departed && !own) this.reaped.tell(outcome.departed);
           return 1;
         }),
       );

@@ -6,16 +6,19 @@ import {
   type LeaveReceipt,
   type Logger,
   type MemberRecord,
+  type ResumeReceipt,
   type RoomHeader,
   type RoomLocation,
   type RoomRecord,
   type RoomStateStore,
+  type SeatResume,
 } from '../../application';
 import { FreedRoomListeners } from './freed-room-listeners';
 import { LocalRoomMirror } from './local-room-mirror';
 import type { RedisConnection } from './redis-connection';
 import type { RedisKeys } from './redis-keys';
 import { INDEX_ROOM_SCRIPT, LIVE_NODE_URL_SCRIPT } from './node-scripts';
+import { OrphanedRooms } from './orphaned-rooms';
 import type { RoomLeases } from './room-leases';
 import {
   CLOSE_ROOM_SCRIPT,
@@ -23,11 +26,12 @@ import {
   LEAVE_SCRIPT,
   MEDIA_STATE_SCRIPT,
   READ_ROOM_SCRIPT,
-  REAP_ROOM_SCRIPT,
   REASSERT_ROOM_SCRIPT,
+  RECONNECTING_SCRIPT,
   REFRESH_ROOM_SCRIPT,
+  RESUME_SCRIPT,
 } from './room-scripts';
-import { asInteger, asStringList, decodeRoom, encodeMedia, mediaRefArgs, memberArgs } from './room-record-codec';
+import { asInteger, asStringList, decodeMembers, decodeRoom, encodeMedia, mediaRefArgs, memberArgs } from './room-record-codec';
 
 export interface RedisRoomStateStoreOptions {
   readonly connection: RedisConnection;
@@ -61,6 +65,10 @@ export interface HostedRooms {
 
 /** A refused write: another node held the room after this node's lease. */
 const REFUSED = -2;
+/** A join refused because the record a dead host left holds seats for every place. */
+const FULL_OF_HELD_SEATS = -3;
+/** A resume refused: no such seat, another proof, or the seat no longer held. */
+const SEAT_REFUSED = -4;
 
 type Reply = readonly unknown[];
 
@@ -92,6 +100,8 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
   private readonly stamps = new Map<RoomId, number>();
   private closed = false;
   private readonly dropped: FreedRoomListeners;
+  /** Records left with held seats, revisited until those run out. */
+  private readonly orphans: OrphanedRooms;
 
   constructor(private readonly options: RedisRoomStateStoreOptions) {
     this.connection = options.connection;
@@ -99,6 +109,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     this.nodeId = options.nodeId;
     this.leases = options.leases;
     this.dropped = new FreedRoomListeners(options.logger, 'left by an earlier run of this node');
+    this.orphans = new OrphanedRooms({ ...options, leaseTtlMs: options.roomTtlMs });
     this.connection.onConnected(() => this.reassert());
   }
 
@@ -120,6 +131,8 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
             ...this.leaseArgs(roomId),
             room.communityId,
             ...mediaRefArgs(room),
+            this.mirror.resumeGraceMs(roomId),
+            room.capacity ?? '',
             ...memberArgs(member),
           ]),
         ),
@@ -133,8 +146,11 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     }
     const status = asInteger(reply[0]);
     if (status < 0) {
-      // Refused, nothing written: another node holds the room.
+      // Refused, nothing written: another node holds the room, or the seats held there fill it.
       this.mirror.leave(roomId, member.userId, member.connectionId);
+      if (status === FULL_OF_HELD_SEATS) {
+        throw new SignalingError('roomFull', `room ${roomId} is full: its seats are held for members coming back`, { roomId });
+      }
       const host = typeof reply[1] === 'string' ? reply[1] : '';
       if (status === REFUSED && !firstHere) {
         this.leases.markLost(roomId);
@@ -146,10 +162,93 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     this.leases.grant(roomId, String(reply[1]), sentAt);
     const at = this.noteStamp(roomId, reply[2]);
     if (reply.length <= 3) return { at };
-    // Joined, replacing the record a dead host (or an earlier lease of this node) left behind.
-    const record = decodeRoom(roomId, [reply[3], reply[4]]);
-    const replacedAt = Number(reply[5]);
-    return record ? { at, replaced: { record, at: replacedAt } } : { at };
+    // Joined, taking over the record a dead host (or an earlier lease of this node) left behind.
+    return { at, ...this.tookOver(room, reply.slice(3)) };
+  }
+
+  /**
+   * The tail of a join or resume that took a record over: `{ meta, removed, replacedStamp, held, now }`.
+   * Held seats go into the mirror; the removed members are returned for the core to report.
+   */
+  private tookOver(room: RoomHeader, tail: Reply): Pick<JoinReceipt, 'replaced' | 'held'> {
+    const replacedRecord = decodeRoom(room.roomId, [tail[0], tail[1]]);
+    const held = decodeMembers(tail[3], Number(tail[4]));
+    for (const seat of held) this.mirror.join(room, seat);
+    return {
+      ...(replacedRecord ? { replaced: { record: replacedRecord, at: Number(tail[2]) } } : {}),
+      ...(held.length > 0 ? { held } : {}),
+    };
+  }
+
+  recordReconnecting(roomId: RoomId, userId: UserId, connectionId: ConnectionId, heldForMs: number): Promise<void> {
+    return this.writes.run(roomId, async () => {
+      this.mirror.hold(roomId, userId, connectionId, heldForMs);
+      if (this.leases.epochOf(roomId) === undefined || this.leases.isLost(roomId)) return;
+      const reply = asReply(
+        await this.write(roomId, 'recordReconnecting', (client) =>
+          RECONNECTING_SCRIPT.run(client, this.keys.roomKeyList(roomId), [...this.leaseArgs(roomId), userId, connectionId, Math.max(1, Math.round(heldForMs))]),
+        ),
+      );
+      if (asInteger(reply[0]) === REFUSED) this.leases.markLost(roomId);
+    });
+  }
+
+  recordResume(room: RoomHeader, resume: SeatResume): Promise<ResumeReceipt> {
+    return this.writes.run(room.roomId, () => this.resume(room, resume));
+  }
+
+  private async resume(room: RoomHeader, resume: SeatResume): Promise<ResumeReceipt> {
+    const roomId = room.roomId;
+    const hostedHere = this.mirror.has(roomId);
+    const sentAt = this.leases.clock();
+    let reply: Reply;
+    try {
+      reply = asReply(
+        await this.connection.call('recordResume', (client) =>
+          RESUME_SCRIPT.run(client, this.keys.roomKeyList(roomId), [
+            ...this.leaseArgs(roomId),
+            room.communityId,
+            ...mediaRefArgs(room),
+            room.resumeGraceMs ?? 0,
+            resume.userId,
+            resume.proof,
+            resume.connectionId,
+            resume.nextProof,
+          ]),
+        ),
+      );
+    } catch (error) {
+      if (!hostedHere) throw error;
+      // The room is this node's (its lease confirmed), so no other node can resume this seat meanwhile:
+      // the core's own check stands, and the swap is written back when Redis answers again.
+      const member = this.mirror.resume(roomId, resume.userId, resume.connectionId, resume.nextProof);
+      this.markDirty(roomId);
+      if (!member) throw error;
+      this.options.logger.warn({ roomId, userId: resume.userId }, 'state store did not record a resume yet; it is written when the store is back');
+      return { outcome: 'resumed', member };
+    }
+    const status = asInteger(reply[0]);
+    if (status === SEAT_REFUSED) return { outcome: 'refused' };
+    if (status < 0) {
+      const host = typeof reply[1] === 'string' ? reply[1] : '';
+      if (status === REFUSED && hostedHere) {
+        this.leases.markLost(roomId);
+        throw await this.movedError(roomId, host);
+      }
+      if (!hostedHere) this.leases.forget(roomId);
+      throw await this.redirectTo(roomId, host);
+    }
+    this.leases.grant(roomId, String(reply[1]), sentAt);
+    const [member] = decodeMembers(reply[2]);
+    if (!member) throw new SignalingError('internalError', `the store resumed ${resume.userId} in ${roomId} but returned no member`);
+    if (reply.length <= 3) {
+      this.mirror.resume(roomId, resume.userId, resume.connectionId, resume.nextProof);
+      return { outcome: 'resumed', member };
+    }
+    // Took over the record a dead host left: this node hosts the room from now on.
+    this.mirror.join(room, member);
+    if (!hostedHere) void this.indexRoom(roomId);
+    return { outcome: 'resumed', member, ...this.tookOver(room, reply.slice(3)) };
   }
 
   recordLeave(roomId: RoomId, userId: UserId, connectionId: ConnectionId): Promise<LeaveReceipt> {
@@ -222,12 +321,8 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
       this.forgetRoom(roomId);
       void this.unindexRoom(roomId);
       if (epoch === undefined) return undefined;
-      const reply = asReply(
-        await this.connection.call('recordRoomAbandoned', (client) =>
-          REAP_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), [this.nodeId, epoch, this.options.fenceTtlMs]),
-        ),
-      );
-      return departedFrom(roomId, reply);
+      // Resumable members keep their seats: they were told where the room went, and may resume there.
+      return (await this.orphans.reap(roomId, 'abandon', this.nodeId, epoch)).departed;
     });
   }
 
@@ -362,14 +457,10 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
         await this.closeLocked(roomId, 'repair/close');
         return 'dropped';
       }
-      // Not held here at all: a record an earlier run of this node id left (its members went with it).
-      const reply = asReply(
-        await this.connection.call('repair/drop', (client) =>
-          REAP_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), [this.nodeId, '', this.options.fenceTtlMs]),
-        ),
-      );
-      const departed = departedFrom(roomId, reply);
-      if (departed && departed.record.members.length > 0) this.dropped.tell(departed);
+      // Not held here at all: a record an earlier run of this node id left (its members went with it,
+      // except those whose seats are held for them to resume).
+      const { departed } = await this.orphans.reap(roomId, 'dead', this.nodeId);
+      if (departed) this.dropped.tell(departed);
       void this.unindexRoom(roomId);
       return 'dropped';
     }
@@ -382,6 +473,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
           this.stamps.get(roomId) ?? 0,
           room.communityId,
           ...mediaRefArgs(room),
+          this.mirror.resumeGraceMs(roomId),
           ...room.members.flatMap(memberArgs),
         ]),
       ),
@@ -479,10 +571,3 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
 }
 
 const asReply = (value: unknown): Reply => (Array.isArray(value) ? value : [value]);
-
-/** REAP_ROOM_SCRIPT's reply → the removed record and when it was removed, if it removed one. */
-const departedFrom = (roomId: RoomId, reply: Reply): DepartedRoom | undefined => {
-  if (asInteger(reply[0]) !== 1) return undefined;
-  const record = decodeRoom(roomId, [reply[1], reply[2]]);
-  return record ? { record, at: Number(reply[3]) } : undefined;
-};

@@ -5,6 +5,16 @@ import { LuaScript } from './lua-script';
  * (RedisKeys.roomKeyList), which share the hash tag {room:<id>}, so each script is one atomic step in one
  * cluster slot. Members live in one hash with three fields each: conn:<user>, media:<user> ("10" = audio
  * on, video off) and joined:<user>, so no script has to decode JSON or round timestamps through Lua numbers.
+ * A member that joined resumable has seat:<user> (the proof of its resume token), exp:<user> (its join
+ * token's expiry, ms) when there is one, and until:<user> (Redis ms) while its seat is held for it to
+ * come back; the room's meta has graceMs, how long its host holds such a seat.
+ *
+ * Held seats outlive their host. When a host is gone (dead, or it gave the room up), whoever removes its
+ * record removes only the members whose seats are not held, and reports them; a resumable member's seat
+ * stays until its deadline (its own while it was reconnecting, else the moment the host was found gone
+ * plus graceMs, never past exp), the record marked `orphaned`. A join or resume reaching the room's new
+ * host takes the record over with those seats; otherwise the seats are removed (and reported) once their
+ * deadline passed, by whichever node revisits the room (see orphaned-rooms.ts).
  *
  * Hosting a room is a lease: `host` names the holder and expires unless renewed; `fence.epoch` is the
  * lease's generation. Every new holder gets a larger epoch (a claim, a takeover of a dead holder's room,
@@ -61,22 +71,108 @@ local function keep_record(leaseTtl)
   redis.call('PEXPIRE', MEMBERS, tonumber(leaseTtl) * 2)
 end
 local function refused() return { -2, redis.call('GET', HOST) or '' } end
+local MEMBER_FIELDS = { 'conn:', 'media:', 'joined:', 'seat:', 'exp:', 'until:' }
+local function forget_member(user)
+  redis.call('HDEL', MEMBERS, 'conn:' .. user, 'media:' .. user, 'joined:' .. user, 'seat:' .. user, 'exp:' .. user, 'until:' .. user)
+end
+-- The member's fields as flat pairs, as HGETALL gives them.
+local function member_pairs(user)
+  local out = {}
+  for _, prefix in ipairs(MEMBER_FIELDS) do
+    local value = redis.call('HGET', MEMBERS, prefix .. user)
+    if value then
+      out[#out + 1] = prefix .. user
+      out[#out + 1] = value
+    end
+  end
+  return out
+end
+-- Writes a member from ARGV[i..i+6]: user, connection, media, joinedAt, proof, exp, heldForMs ('' = none).
+local function write_member(i, now)
+  local user = ARGV[i]
+  forget_member(user)
+  redis.call('HSET', MEMBERS, 'conn:' .. user, ARGV[i + 1], 'media:' .. user, ARGV[i + 2], 'joined:' .. user, ARGV[i + 3])
+  if ARGV[i + 4] ~= '' then redis.call('HSET', MEMBERS, 'seat:' .. user, ARGV[i + 4]) end
+  if ARGV[i + 5] ~= '' then redis.call('HSET', MEMBERS, 'exp:' .. user, ARGV[i + 5]) end
+  if ARGV[i + 6] ~= '' then redis.call('HSET', MEMBERS, 'until:' .. user, fmt(now + tonumber(ARGV[i + 6]))) end
+end
+-- How long a resumable member's seat is held in a record whose host is gone: its own deadline while it
+-- was reconnecting, else now + grace; never past its token's expiry. nil when it is not resumable.
+local function held_until(user, now, grace)
+  if redis.call('HEXISTS', MEMBERS, 'seat:' .. user) == 0 then return nil end
+  local deadline = tonumber(redis.call('HGET', MEMBERS, 'until:' .. user)) or (now + grace)
+  local exp = tonumber(redis.call('HGET', MEMBERS, 'exp:' .. user))
+  if exp and exp < deadline then deadline = exp end
+  return deadline
+end
+local function member_ids()
+  local users = {}
+  local fields = redis.call('HKEYS', MEMBERS)
+  for _, field in ipairs(fields) do
+    if string.sub(field, 1, 5) == 'conn:' then users[#users + 1] = string.sub(field, 6) end
+  end
+  return users
+end
+-- Which members of a record another holder left keep their seats: { user = deadline } for held seats,
+-- and the list of the others. except (a member joining afresh) is never held.
+local function classify(now, except)
+  local grace = tonumber(redis.call('HGET', META, 'graceMs')) or 0
+  local held, gone, count = {}, {}, 0
+  for _, user in ipairs(member_ids()) do
+    local deadline = nil
+    if user ~= except then deadline = held_until(user, now, grace) end
+    if deadline and deadline > now then
+      held[user] = deadline
+      count = count + 1
+    else
+      gone[#gone + 1] = user
+    end
+  end
+  return held, gone, count
+end
+-- Applies classify's verdict: held seats get their deadline, the others go. Returns the removed members'
+-- fields, the held members' fields (flat pairs, skip left out), and the earliest and latest deadlines.
+local function split(held, gone, skip)
+  local removed, kept, first, last = {}, {}, nil, 0
+  for user, deadline in pairs(held) do
+    redis.call('HSET', MEMBERS, 'until:' .. user, fmt(deadline))
+    if user ~= skip then
+      for _, v in ipairs(member_pairs(user)) do kept[#kept + 1] = v end
+    end
+    if not first or deadline < first then first = deadline end
+    if deadline > last then last = deadline end
+  end
+  for _, user in ipairs(gone) do
+    for _, v in ipairs(member_pairs(user)) do removed[#removed + 1] = v end
+    forget_member(user)
+  end
+  return removed, kept, first, last
+end
+local function write_meta(node, epoch, communityId, mediaRefMode, mediaRef, graceMs)
+  redis.call('HSET', META, 'communityId', communityId, 'nodeId', node, 'epoch', epoch, 'graceMs', graceMs)
+  redis.call('HDEL', META, 'orphaned')
+  if mediaRefMode == 'set' then redis.call('HSET', META, 'mediaRef', mediaRef)
+  elseif mediaRefMode == 'clear' then redis.call('HDEL', META, 'mediaRef') end
+end
 `;
 
 /**
  * A join. ARGV: node, epoch ('' when this node has no lease on the room yet), leaseTtl, fenceTtl,
- * communityId, mediaRefMode (set|clear|keep), mediaRef, userId, connectionId, media, joinedAt.
+ * communityId, mediaRefMode (set|clear|keep), mediaRef, graceMs, capacity ('' = unchecked), then the
+ * member: userId, connectionId, media, joinedAt, proof, exp, heldForMs ('' = none).
  * Replies:
  * - `{ -1, host }`: another node holds the lease (nothing written);
  * - `{ -2, host }`: `epoch` is no longer the room's (this node lost it; nothing written);
+ * - `{ -3 }`: the record a dead host left holds seats for every place (nothing written);
  * - `{ isNew, epoch, stamp }` joined (isNew 1 when the record was created), or
- *   `{ isNew, epoch, stamp, meta, members, replacedStamp }` when it replaced a record some other holder
- *   (a dead node, or this node's own earlier lease) left behind, whose members are gone with it.
+ *   `{ isNew, epoch, stamp, meta, removed, replacedStamp, held, now }` when it took over a record some other
+ *   holder (a dead node, or this node's own earlier lease) left: `removed` are the fields of its members
+ *   gone with it, `held` of those whose seats it keeps for them (reconnecting members here now).
  */
 export const JOIN_SCRIPT = new LuaScript(
   'rtc-join',
   `${ROOM_LIB}
-local node, epoch, leaseTtl, user = ARGV[1], ARGV[2], ARGV[3], ARGV[8]
+local node, epoch, leaseTtl, user = ARGV[1], ARGV[2], ARGV[3], ARGV[10]
 FENCE_TTL = ARGV[4]
 local host = redis.call('GET', HOST)
 if epoch == '' then
@@ -85,22 +181,100 @@ if epoch == '' then
 elseif not holds(node, epoch) then
   return refused()
 end
-local replaced = nil
+local now = now_ms()
+local takeover = nil
 local owner = redis.call('HMGET', META, 'nodeId', 'epoch')
 if owner[1] and (owner[1] ~= node or owner[2] ~= epoch) then
-  replaced = { redis.call('HGETALL', META), redis.call('HGETALL', MEMBERS), next_stamp() }
-  redis.call('DEL', META, MEMBERS)
+  local held, gone, count = classify(now, user)
+  if ARGV[9] ~= '' and count + 1 > tonumber(ARGV[9]) then return { -3 } end
+  local meta = redis.call('HGETALL', META)
+  local removed, kept = split(held, gone, nil)
+  takeover = { meta, removed, next_stamp(), kept }
+  redis.call('DEL', META)
 end
 local isNew = redis.call('EXISTS', MEMBERS) == 0 and 1 or 0
-redis.call('HSET', META, 'communityId', ARGV[5], 'nodeId', node, 'epoch', epoch)
-if ARGV[6] == 'set' then redis.call('HSET', META, 'mediaRef', ARGV[7])
-elseif ARGV[6] == 'clear' then redis.call('HDEL', META, 'mediaRef') end
-redis.call('HSET', MEMBERS, 'conn:' .. user, ARGV[9], 'media:' .. user, ARGV[10], 'joined:' .. user, ARGV[11])
+write_meta(node, epoch, ARGV[5], ARGV[6], ARGV[7], ARGV[8])
+write_member(10, now)
 renew(node, epoch, leaseTtl)
 keep_record(leaseTtl)
 local stamp = next_stamp()
-if replaced then return { isNew, epoch, stamp, replaced[1], replaced[2], replaced[3] } end
+if takeover then return { isNew, epoch, stamp, takeover[1], takeover[2], takeover[3], takeover[4], fmt(now) } end
 return { isNew, epoch, stamp }
+`,
+);
+
+/**
+ * A held seat given to a new connection. ARGV: node, epoch ('' when this node has no lease yet), leaseTtl,
+ * fenceTtl, communityId, mediaRefMode, mediaRef, graceMs (used only when the record is taken over), then
+ * userId, proof (of the token presented), connectionId (the new one), nextProof.
+ * The seat must carry that proof and still be held (its deadline, or for a member of a host that is gone
+ * the deadline it gets now, not passed, nor its token's expiry); then the new connection and proof replace
+ * the old ones in the same step, so a token works once. A record another holder left is taken over as a
+ * join takes it over. Replies `{ -1, host }` / `{ -2, host }` as a join, `{ -4 }` (refused, nothing
+ * written), or `{ 1, epoch, member, meta, removed, replacedStamp, held, now }` (the last five only after a
+ * takeover).
+ */
+export const RESUME_SCRIPT = new LuaScript(
+  'rtc-resume',
+  `${ROOM_LIB}
+local node, epoch, leaseTtl, user, proof = ARGV[1], ARGV[2], ARGV[3], ARGV[9], ARGV[10]
+FENCE_TTL = ARGV[4]
+local host = redis.call('GET', HOST)
+if epoch == '' then
+  if host and host ~= node then return { -1, host } end
+elseif not holds(node, epoch) then
+  return refused()
+end
+local owner = redis.call('HMGET', META, 'nodeId', 'epoch')
+if not owner[1] or redis.call('HGET', MEMBERS, 'seat:' .. user) ~= proof then return { -4 } end
+local current = epoch
+if current == '' and host then current = redis.call('HGET', FENCE, 'epoch') end
+local foreign = owner[1] ~= node or owner[2] ~= current
+local now = now_ms()
+local deadline = nil
+if foreign then
+  deadline = held_until(user, now, tonumber(redis.call('HGET', META, 'graceMs')) or 0)
+else
+  deadline = tonumber(redis.call('HGET', MEMBERS, 'until:' .. user))
+  local exp = tonumber(redis.call('HGET', MEMBERS, 'exp:' .. user))
+  if exp and (not deadline or exp < deadline) then deadline = exp end
+end
+if deadline and deadline <= now then return { -4 } end
+if epoch == '' then epoch = current or new_epoch() end
+local takeover = nil
+if foreign then
+  local held, gone = classify(now, nil)
+  local meta = redis.call('HGETALL', META)
+  local removed, kept = split(held, gone, user)
+  takeover = { meta, removed, next_stamp(), kept }
+  redis.call('DEL', META)
+  write_meta(node, epoch, ARGV[5], ARGV[6], ARGV[7], ARGV[8])
+end
+redis.call('HSET', MEMBERS, 'conn:' .. user, ARGV[11], 'seat:' .. user, ARGV[12])
+redis.call('HDEL', MEMBERS, 'until:' .. user)
+renew(node, epoch, leaseTtl)
+keep_record(leaseTtl)
+if takeover then return { 1, epoch, member_pairs(user), takeover[1], takeover[2], takeover[3], takeover[4], fmt(now) } end
+return { 1, epoch, member_pairs(user) }
+`,
+);
+
+/**
+ * The host holds a dropped member's seat. ARGV: node, epoch, leaseTtl, fenceTtl, userId, connectionId,
+ * heldForMs. Replies `{ -2, host }` when refused, `{ 1 }` when the seat is held (until now + heldForMs, never
+ * past the member's token expiry), `{ 0 }` when the member is not there through that connection or not resumable.
+ */
+export const RECONNECTING_SCRIPT = new LuaScript(
+  'rtc-reconnecting',
+  `${ROOM_LIB}
+local user = ARGV[5]
+if not holds(ARGV[1], ARGV[2]) then return refused() end
+if redis.call('HGET', MEMBERS, 'conn:' .. user) ~= ARGV[6] or redis.call('HEXISTS', MEMBERS, 'seat:' .. user) == 0 then return { 0 } end
+local deadline = now_ms() + tonumber(ARGV[7])
+local exp = tonumber(redis.call('HGET', MEMBERS, 'exp:' .. user))
+if exp and exp < deadline then deadline = exp end
+redis.call('HSET', MEMBERS, 'until:' .. user, fmt(deadline))
+return { 1 }
 `,
 );
 
@@ -116,7 +290,7 @@ FENCE_TTL = ARGV[4]
 if not holds(node, epoch) then return refused() end
 local stamp = next_stamp()
 if redis.call('HGET', MEMBERS, 'conn:' .. user) ~= ARGV[6] then return { 0, stamp } end
-redis.call('HDEL', MEMBERS, 'conn:' .. user, 'media:' .. user, 'joined:' .. user)
+forget_member(user)
 if redis.call('HLEN', MEMBERS) == 0 then
   redis.call('DEL', META, MEMBERS)
   return { 2, stamp }
@@ -136,10 +310,11 @@ return { 1 }
 `,
 );
 
-/** Returns { meta as flat pairs, members as flat pairs }, read at one instant. */
+/** Returns { meta as flat pairs, members as flat pairs, Redis's time (ms) }, read at one instant. */
 export const READ_ROOM_SCRIPT = new LuaScript(
   'rtc-read-room',
-  `return { redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]) }`,
+  `local t = redis.call('TIME')
+return { redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]), string.format('%.0f', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) }`,
 );
 
 /** Returns { host or '', the node its record names or '', the lease's epoch or '' }. */
@@ -151,8 +326,9 @@ export const READ_HOLDER_SCRIPT = new LuaScript(
 /**
  * Rewrites a room exactly as this node holds it (after Redis came back, or a write that may have landed
  * late), renewing the lease. ARGV: node, epoch, leaseTtl, fenceTtl, minStamp (presence times this node
- * issued while Redis was away: later ones must be larger), communityId, mediaRefMode, mediaRef, then
- * userId, connectionId, media, joinedAt per member. Replies `{ -2, host }` when refused, else `{ 1 }`.
+ * issued while Redis was away: later ones must be larger), communityId, mediaRefMode, mediaRef, graceMs,
+ * then per member userId, connectionId, media, joinedAt, proof, exp, heldForMs ('' = none). Replies
+ * `{ -2, host }` when refused, else `{ 1 }`.
  */
 export const REASSERT_ROOM_SCRIPT = new LuaScript(
   'rtc-reassert-room',
@@ -163,12 +339,9 @@ if not holds(node, epoch) then return refused() end
 renew(node, epoch, leaseTtl)
 redis.call('HSET', FENCE, 'stamp', fmt(math.max(tonumber(redis.call('HGET', FENCE, 'stamp')) or 0, tonumber(ARGV[5]))))
 redis.call('DEL', META, MEMBERS)
-redis.call('HSET', META, 'communityId', ARGV[6], 'nodeId', node, 'epoch', epoch)
-if ARGV[7] == 'set' then redis.call('HSET', META, 'mediaRef', ARGV[8]) end
-for i = 9, #ARGV, 4 do
-  local user = ARGV[i]
-  redis.call('HSET', MEMBERS, 'conn:' .. user, ARGV[i + 1], 'media:' .. user, ARGV[i + 2], 'joined:' .. user, ARGV[i + 3])
-end
+write_meta(node, epoch, ARGV[6], ARGV[7] == 'set' and 'set' or 'clear', ARGV[8], ARGV[9])
+local now = now_ms()
+for i = 10, #ARGV, 7 do write_member(i, now) end
 keep_record(leaseTtl)
 return { 1 }
 `,
@@ -194,37 +367,62 @@ return { 1 }
 );
 
 /**
- * The holder closes the room (its last member left) or drops one it no longer has: the record and the
- * lease go, the fence stays. ARGV: node, epoch. Replies `{ -2, host }` when refused, else `{ 1 }`.
+ * The holder closes the room (its last member left) or drops one it no longer has: its lease goes, and its
+ * record, the fence stays. A record another holder left (a claim that never became a join or resume) is
+ * not this node's to remove: its members are reported by whoever removes them. ARGV: node, epoch.
+ * Replies `{ -2, host }` when refused, else `{ 1 }`.
  */
 export const CLOSE_ROOM_SCRIPT = new LuaScript(
   'rtc-close-room',
   `${ROOM_LIB}
 if not holds(ARGV[1], ARGV[2]) then return refused() end
-redis.call('DEL', META, MEMBERS, HOST)
+local owner = redis.call('HMGET', META, 'nodeId', 'epoch')
+if not owner[1] or (owner[1] == ARGV[1] and owner[2] == ARGV[2]) then redis.call('DEL', META, MEMBERS) end
+redis.call('DEL', HOST)
 return { 1 }
 `,
 );
 
 /**
- * Removes the record of a holder that is gone: a dead node (ARGV[2] = ''), or this node giving up a room
- * another node took (ARGV[2] = the epoch it held: only that generation's record goes). A dead node's
- * lease is revoked too (its epoch superseded), unless another node holds the room by now. ARGV: node,
- * epoch or '', fenceTtl. Replies `{ 1, meta, members, stamp }` (the HGETALL replies decodeRoom reads and
- * the removal's presence time) when a record was removed, else `{ 0 }`.
+ * Removes the members of a record whose holder is gone, except those whose seats are held. ARGV: node,
+ * epoch, fenceTtl, mode, leaseTtl. Modes:
+ * - `dead`: the record of a dead node (any epoch); its lease is revoked too (its epoch superseded) unless
+ *   another node holds the room by now;
+ * - `abandon`: this node gives up a room another node took: only the record of the epoch it held;
+ * - `held`: a record already orphaned, revisited once a held seat may have run out.
+ * Resumable members keep their seats until their deadline (see held_until); the others go. With no seat
+ * left the record goes; otherwise it is marked orphaned and kept until its last deadline.
+ * Replies `{ 0 }` when the mode does not apply, else `{ 1, meta, removed, stamp, held, first }`: the
+ * removed members' fields, the removal's presence time, how many seats are still held and the earliest
+ * deadline among them ('' when none).
  */
 export const REAP_ROOM_SCRIPT = new LuaScript(
   'rtc-reap-room',
   `${ROOM_LIB}
-local node, epoch = ARGV[1], ARGV[2]
+local node, epoch, mode, leaseTtl = ARGV[1], ARGV[2], ARGV[4], tonumber(ARGV[5])
 FENCE_TTL = ARGV[3]
-local owner = redis.call('HMGET', META, 'nodeId', 'epoch')
+local owner = redis.call('HMGET', META, 'nodeId', 'epoch', 'orphaned')
+local applies
+if mode == 'held' then applies = owner[3] == '1'
+else applies = owner[1] == node and (mode == 'dead' or owner[2] == epoch) end
 local reply = { 0 }
-if owner[1] == node and (epoch == '' or owner[2] == epoch) then
-  reply = { 1, redis.call('HGETALL', META), redis.call('HGETALL', MEMBERS) }
-  redis.call('DEL', META, MEMBERS)
+if applies then
+  local now = now_ms()
+  local meta = redis.call('HGETALL', META)
+  local held, gone, count = classify(now, nil)
+  local removed, _, first, last = split(held, gone, nil)
+  if count == 0 then
+    redis.call('DEL', META, MEMBERS)
+    reply = { 1, meta, removed, 0, 0, '' }
+  else
+    redis.call('HSET', META, 'orphaned', '1')
+    for _, key in ipairs({ META, MEMBERS }) do
+      if redis.call('PTTL', key) < last - now + leaseTtl then redis.call('PEXPIRE', key, fmt(last - now + leaseTtl)) end
+    end
+    reply = { 1, meta, removed, 0, count, fmt(first) }
+  end
 end
-if epoch == '' then
+if mode == 'dead' then
   local host = redis.call('GET', HOST)
   if host == node then redis.call('DEL', HOST) end
   if host == node or (not host and owner[1] == node and owner[2] == redis.call('HGET', FENCE, 'epoch')) then new_epoch() end

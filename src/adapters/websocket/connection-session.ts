@@ -136,12 +136,14 @@ export class ConnectionSession {
       const message = parsed.message;
       requestId = message.requestId;
       this.hub.received(message.id);
-      if (message.id === 'joinRoom' && !this.joins.take()) {
+      // A resume costs what a join costs (a store read, perhaps a room taken over): the same budget.
+      const entering = message.id === 'joinRoom' || message.id === 'resumeSession';
+      if (entering && !this.joins.take()) {
         const limit = this.limits.joinsPerMinute ?? DEFAULT_SESSION_LIMITS.joinsPerMinute;
-        this.reject(new SignalingError('rateLimited', `more than ${limit} joinRoom per minute`, { limit }), requestId);
+        this.reject(new SignalingError('rateLimited', `more than ${limit} joinRoom${message.id === 'resumeSession' ? ' or resumeSession' : ''} per minute`, { limit }), requestId);
         return;
       }
-      if (message.id === 'joinRoom' || message.id === 'leaveRoom') this.iceBudget.renewAll();
+      if (entering || message.id === 'leaveRoom') this.iceBudget.renewAll();
       await this.dispatcher.dispatch(this.connection.id, message, this.iceBudget);
     } catch (error) {
       if (isSignalingError(error)) {

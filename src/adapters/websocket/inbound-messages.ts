@@ -10,6 +10,8 @@ import { checkIdentifier } from '../../domain';
  * booleans may come as strings (the Vue app sends `"audio":"false"`).
  */
 const MAX_ID_LENGTH = 128;
+/** Longer than any token the server issues (two ids of 128 characters and the secret, Base64url). */
+const MAX_RESUME_TOKEN_LENGTH = 2_048;
 export const MAX_SDP_LENGTH = 60_000;
 
 const text = (max: number) => z.string().max(max);
@@ -50,7 +52,10 @@ export const InboundMessage = z.discriminatedUnion('id', [
     roomId: identifier,
     video: flag.default(true),
     audio: flag.default(true),
+    /** Ask for a seat that survives a dropped connection (session.resumeToken in the reply). */
+    resumable: flag.optional(),
   }),
+  message('resumeSession', { resumeToken: z.string().min(1).max(MAX_RESUME_TOKEN_LENGTH) }),
   message('receiveVideoFrom', { userId: identifier, sdpOffer: sdp }),
   message('publish', { sdpOffer: sdp }),
   message('subscribe', { userId: identifier }),

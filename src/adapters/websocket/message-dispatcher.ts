@@ -16,7 +16,7 @@ export class MessageDispatcher {
   ) {}
 
   async dispatch(connectionId: ConnectionId, message: InboundMessage, ice?: IceCandidateBudget): Promise<void> {
-    const { joinRoom, negotiate, addIceCandidate, setMediaState, leaveRoom } = this.useCases;
+    const { joinRoom, resumeSession, negotiate, addIceCandidate, setMediaState, leaveRoom } = this.useCases;
     const requestId = message.requestId;
     const base = { connectionId, ...(requestId !== undefined ? { requestId } : {}) };
     switch (message.id) {
@@ -29,7 +29,10 @@ export class MessageDispatcher {
           communityId: message.communityId,
           audio: message.audio,
           video: message.video,
+          resumable: message.resumable === true,
         });
+      case 'resumeSession':
+        return resumeSession.execute({ ...base, resumeToken: message.resumeToken });
       case 'receiveVideoFrom': {
         const link = this.seedLink(connectionId, message.userId);
         ice?.renew(link);

@@ -1,8 +1,9 @@
-import type { AddIceCandidate, JoinRoom, LeaveRoom, NegotiateMedia, SetMediaState } from '../../application';
+import type { AddIceCandidate, JoinRoom, LeaveRoom, NegotiateMedia, ResumeSession, SetMediaState } from '../../application';
 
 /** The use cases an inbound adapter drives; only their entry points, so the composition may decorate them. */
 export interface SignalingUseCases {
   readonly joinRoom: Pick<JoinRoom, 'execute'>;
+  readonly resumeSession: Pick<ResumeSession, 'execute'>;
   readonly negotiate: Pick<NegotiateMedia, 'offer' | 'answer' | 'requestOffer'>;
   readonly addIceCandidate: Pick<AddIceCandidate, 'execute'>;
   readonly setMediaState: Pick<SetMediaState, 'execute'>;

@@ -33,13 +33,26 @@ export const encodeClientMessage = (message: ClientMessage): Wire => {
   switch (message.type) {
     case 'joined':
       return withRequestId(
-        { id: 'existingParticipants', roomId: message.roomId, userId: message.userId, members: message.others, media: message.media },
+        {
+          id: 'existingParticipants',
+          roomId: message.roomId,
+          userId: message.userId,
+          members: message.others,
+          media: message.media,
+          ...(message.resumed ? { resumed: true } : {}),
+          ...(message.session ? { session: message.session } : {}),
+          ...(message.iceServers ? { iceServers: message.iceServers } : {}),
+        },
         message.requestId,
       );
     case 'participantJoined':
       return { id: 'newParticipantArrived', member: message.member };
     case 'participantLeft':
       return { id: 'participantLeft', userId: message.userId };
+    case 'participantReconnecting':
+      return { id: 'participantReconnecting', userId: message.userId };
+    case 'participantReconnected':
+      return { id: 'participantReconnected', userId: message.userId };
     case 'mediaStateChanged':
       return withRequestId(
         message.kind === 'video'

@@ -6,17 +6,41 @@ import type {
   RoomId,
   UserId,
 } from '../../domain';
+import type { IceServer } from './ice-servers';
 import type { MediaSignal } from './media-gateway';
 
 export interface MemberView extends MediaState {
   readonly userId: UserId;
+  /** Its connection dropped and its seat is held: it may come back (participantReconnected) or leave. */
+  readonly reconnecting?: true;
+}
+
+/** What a resumable participant needs to come back after a drop. */
+export interface ResumableSession {
+  readonly resumeToken: string;
+  readonly graceMs: number;
 }
 
 /** What the core tells one client. The inbound adapter chooses the wire form (the seed's message ids). */
 export type ClientMessage =
-  | { readonly type: 'joined'; readonly roomId: RoomId; readonly userId: UserId; readonly others: readonly MemberView[]; readonly media: MediaCapabilities; readonly requestId?: string }
+  | {
+      readonly type: 'joined';
+      readonly roomId: RoomId;
+      readonly userId: UserId;
+      readonly others: readonly MemberView[];
+      readonly media: MediaCapabilities;
+      readonly requestId?: string;
+      /** The reply to a resume: the participant got its seat back. */
+      readonly resumed?: true;
+      readonly session?: ResumableSession;
+      readonly iceServers?: readonly IceServer[];
+    }
   | { readonly type: 'participantJoined'; readonly member: MemberView }
   | { readonly type: 'participantLeft'; readonly userId: UserId }
+  /** A resumable member's connection dropped; its seat is held. */
+  | { readonly type: 'participantReconnecting'; readonly userId: UserId }
+  /** A member resumed its seat from a new connection (its media links are being renegotiated). */
+  | { readonly type: 'participantReconnected'; readonly userId: UserId }
   | { readonly type: 'mediaStateChanged'; readonly userId: UserId; readonly kind: 'audio' | 'video'; readonly enabled: boolean; readonly requestId?: string }
   | { readonly type: 'roomFull'; readonly roomId: RoomId; readonly requestId?: string }
   | { readonly type: 'signal'; readonly signal: MediaSignal }

@@ -7,3 +7,6 @@ export * from './presence-notifier';
 export * from './token-verifier';
 export * from './clock';
 export * from './logger';
+export * from './resume-tokens';
+export * from './scheduler';
+export * from './ice-servers';

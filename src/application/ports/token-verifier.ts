@@ -2,6 +2,8 @@ import type { RoomId, UserId } from '../../domain';
 
 export interface VerifiedIdentity {
   readonly userId: UserId;
+  /** When the token stops being valid (ms since the epoch), if it says; a held seat never outlives it. */
+  readonly expiresAt?: number;
 }
 
 export interface JoinCredentials {

@@ -1,4 +1,4 @@
-import { SignalingError, type CommunityId, type RoomId, type UserId } from '../../domain';
+import { isReconnecting, SignalingError, type CommunityId, type RoomId, type UserId } from '../../domain';
 import type { CoreDependencies } from '../core-dependencies';
 import type { RoomDeparture } from './room-departure';
 
@@ -7,6 +7,8 @@ export interface AdminParticipantView {
   readonly audio: boolean;
   readonly video: boolean;
   readonly joinedAt: number;
+  /** Its connection dropped and its seat is held for it to resume. */
+  readonly reconnecting: boolean;
 }
 
 export interface AdminRoomView {
@@ -42,7 +44,9 @@ export class AdminModeration {
         communityId: room.communityId,
         capacity: room.capacity,
         serving: this.deps.placement.isHoldConfirmed(room.id),
-        participants: room.participants().map((p) => ({ userId: p.userId, audio: p.audio, video: p.video, joinedAt: p.joinedAt })),
+        participants: room
+          .participants()
+          .map((p) => ({ userId: p.userId, audio: p.audio, video: p.video, joinedAt: p.joinedAt, reconnecting: isReconnecting(p) })),
       }))
       .sort((a, b) => (a.roomId < b.roomId ? -1 : a.roomId > b.roomId ? 1 : 0));
   }

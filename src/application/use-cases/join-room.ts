@@ -11,10 +11,14 @@ import {
 import type { CoreDependencies } from '../core-dependencies';
 import { asMediaError } from '../media-errors';
 import { memberView } from '../member-view';
-import type { JoinReceipt } from '../ports';
+import type { IssuedResumeToken, JoinReceipt } from '../ports';
+import type { RoomRegistry } from '../room-registry';
+import type { SignalingSettings } from '../signaling-settings';
 import type { ReportLostRoom } from './report-lost-room';
 import type { RoomDeparture } from './room-departure';
 import type { RoomHolds } from './room-holds';
+import type { SeatHolds } from './seat-holds';
+import type { Welcome } from './welcome';
 
 export interface JoinRoomCommand {
   readonly connectionId: ConnectionId;
@@ -25,12 +29,21 @@ export interface JoinRoomCommand {
   readonly audio: boolean;
   readonly video: boolean;
   readonly requestId?: string;
+  /** The client can resume its seat after a drop (`resumeSession`); the seed's clients never ask. */
+  readonly resumable?: boolean;
 }
 
 type Deps = Pick<
   CoreDependencies,
-  'registry' | 'locks' | 'media' | 'store' | 'placement' | 'clients' | 'presence' | 'tokens' | 'clock' | 'logger' | 'settings'
+  'registry' | 'locks' | 'media' | 'store' | 'placement' | 'clients' | 'presence' | 'tokens' | 'resumeTokens' | 'clock' | 'logger' | 'settings'
 >;
+
+/** `nodeFull` when a join or resume would open one more room on a node that hosts its limit. */
+export const assertNodeHasRoomFor = (registry: RoomRegistry, settings: SignalingSettings, roomId: RoomId): void => {
+  const max = settings.maxRoomsPerNode;
+  if (max === undefined || registry.room(roomId) || registry.roomCount < max) return;
+  throw new SignalingError('nodeFull', `this node already hosts its limit of ${max} rooms`, { limit: max });
+};
 
 /**
  * Puts a user into a room. Every step that can fail (token, placement, media, state store) runs before
@@ -43,6 +56,8 @@ export class JoinRoom {
     private readonly departure: RoomDeparture,
     private readonly holds: RoomHolds,
     private readonly lostRooms: ReportLostRoom,
+    private readonly seats: SeatHolds,
+    private readonly welcome: Welcome,
   ) {}
 
   async execute(command: JoinRoomCommand): Promise<void> {
@@ -55,14 +70,14 @@ export class JoinRoom {
         { roomId: existing.roomId },
       );
     }
-    const { userId } = await tokens.verify({ token: command.token, claimedUserId: command.userId, roomId: command.roomId });
+    const { userId, expiresAt } = await tokens.verify({ token: command.token, claimedUserId: command.userId, roomId: command.roomId });
     // The claim runs under the room's lock: outside it, the last member of the room leaving at the same
     // moment could release the placement between our claim and our join, leaving a room nobody owns.
     await locks.run(command.roomId, async () => {
       // A room held here whose hold is in doubt (this node was paused) is checked first; if another node
       // took it meanwhile it is given up, and this join is then placed like any other.
       if (registry.room(command.roomId)) await this.holds.holdLocked(command.roomId);
-      this.assertNodeHasRoomFor(command.roomId);
+      assertNodeHasRoomFor(registry, this.deps.settings, command.roomId);
       const decision = await placement.claim(command.roomId);
       if (!decision.hostedHere) {
         throw new SignalingError('wrongNode', `room ${command.roomId} is hosted by node ${decision.nodeId}`, {
@@ -70,19 +85,12 @@ export class JoinRoom {
           nodeUrl: decision.nodeUrl,
         });
       }
-      await this.joinLocked({ ...command, userId });
+      await this.joinLocked({ ...command, userId }, expiresAt);
     });
   }
 
-  private assertNodeHasRoomFor(roomId: RoomId): void {
-    const { registry, settings } = this.deps;
-    const max = settings.maxRoomsPerNode;
-    if (max === undefined || registry.room(roomId) || registry.roomCount < max) return;
-    throw new SignalingError('nodeFull', `this node already hosts its limit of ${max} rooms`, { limit: max });
-  }
-
-  private async joinLocked(command: JoinRoomCommand): Promise<void> {
-    const { registry, media, store, clients, presence, clock, logger, settings } = this.deps;
+  private async joinLocked(command: JoinRoomCommand, expiresAt: number | undefined): Promise<void> {
+    const { registry, media, store, clients, presence, resumeTokens, clock, logger, settings } = this.deps;
     const known = registry.room(command.roomId);
     const room = known ?? new Room(command.roomId, command.communityId, settings.roomCapacity);
     if (room.communityId !== command.communityId) {
@@ -116,35 +124,43 @@ export class JoinRoom {
       throw asMediaError(error);
     }
 
+    const resume: IssuedResumeToken | undefined =
+      command.resumable === true && settings.resumeGraceMs > 0 ? resumeTokens.issue(room.id, command.userId) : undefined;
     const participant: Participant = {
       userId: command.userId,
       connectionId: command.connectionId,
       audio: command.audio,
       video: command.video,
       joinedAt: clock.now(),
+      ...(resume ? { seat: { proof: resume.proof, ...(expiresAt !== undefined ? { notAfter: expiresAt } : {}) } } : {}),
     };
     let receipt: JoinReceipt;
     try {
-      receipt = await store.recordJoin({ roomId: room.id, communityId: room.communityId, mediaRef: session.ref }, participant);
+      receipt = await store.recordJoin(
+        { roomId: room.id, communityId: room.communityId, mediaRef: session.ref, capacity: room.capacity, resumeGraceMs: settings.resumeGraceMs },
+        participant,
+      );
     } catch (error) {
       await media.removeParticipant(session, command.userId).catch(() => undefined);
       await this.abandonIfEmpty(room);
+      // The room a dead host left still holds seats for all its places.
+      if (error instanceof SignalingError && error.code === 'roomFull') {
+        clients.send(command.connectionId, { type: 'roomFull', roomId: room.id, requestId: command.requestId });
+      }
       throw error instanceof SignalingError
         ? error
         : new SignalingError('stateStoreUnavailable', 'the state store did not record the join; try again');
     }
 
     room.admit(participant);
+    // Seats a dead host's record still held: their owners may resume here.
+    if (receipt.held) this.seats.adoptLocked(room, receipt.held);
     if (!known) registry.addRoom(room);
     registry.bind(command.connectionId, { roomId: room.id, userId: command.userId });
 
-    clients.send(command.connectionId, {
-      type: 'joined',
-      roomId: room.id,
-      userId: command.userId,
-      others: room.others(command.userId).map(memberView),
-      media: media.capabilities(),
-      requestId: command.requestId,
+    this.welcome.send(room, participant, {
+      ...(command.requestId !== undefined ? { requestId: command.requestId } : {}),
+      ...(resume ? { resumeToken: resume.token } : {}),
     });
     const arrival = memberView(participant);
     for (const other of room.others(command.userId)) {
@@ -158,6 +174,7 @@ export class JoinRoom {
 
   /** The same user joined from a new connection: the old one is told, closed, and its media freed. */
   private async takeOver(room: Room, previous: Participant): Promise<void> {
+    this.seats.cancel(room.id, previous.userId);
     await this.departure.depart(room, previous.userId, previous.connectionId, 'replaced', { keepRoomOpen: true });
     this.deps.clients.disconnect(previous.connectionId, 'sessionReplaced', 'you joined this room again from another connection');
   }

@@ -1,6 +1,7 @@
 import { SignalingError, type ConnectionId, type DepartureReason } from '../../domain';
 import type { CoreDependencies } from '../core-dependencies';
 import type { RoomDeparture } from './room-departure';
+import type { SeatHolds } from './seat-holds';
 
 type Deps = Pick<CoreDependencies, 'registry' | 'locks' | 'clients'>;
 
@@ -9,6 +10,7 @@ export class LeaveRoom {
   constructor(
     private readonly deps: Deps,
     private readonly departure: RoomDeparture,
+    private readonly seats: SeatHolds,
   ) {}
 
   async execute(command: { readonly connectionId: ConnectionId; readonly requestId?: string }): Promise<void> {
@@ -17,9 +19,20 @@ export class LeaveRoom {
     if (command.requestId !== undefined) this.deps.clients.send(command.connectionId, { type: 'ack', requestId: command.requestId });
   }
 
-  /** The connection closed; nothing to tell it. Safe to call for connections that never joined. */
+  /**
+   * The connection closed; nothing to tell it. A resumable participant keeps its seat for the grace
+   * period; anyone else departs at once. Safe to call for connections that never joined.
+   */
   async connectionLost(connectionId: ConnectionId): Promise<void> {
-    await this.remove(connectionId, 'dropped');
+    const membership = this.deps.registry.membership(connectionId);
+    if (!membership) return;
+    await this.deps.locks.run(membership.roomId, async () => {
+      const room = this.deps.registry.room(membership.roomId);
+      const participant = room?.find(membership.userId);
+      if (!room || participant?.connectionId !== connectionId) return;
+      if (this.seats.canHold(participant)) await this.seats.holdLocked(room, participant);
+      else await this.departure.depart(room, membership.userId, connectionId, 'dropped');
+    });
   }
 
   /** Removes whoever this connection is, for any reason; false if it was in no room. */

@@ -58,6 +58,16 @@ export const receiveFrom = async (client: SignalingClient, publisher: string): P
   return client.next('receiveVideoAnswer', (m) => m.userId === publisher);
 };
 
+/** A candidate whose text names its link, so a test can find the KMS endpoint it reached. */
+export const marker = (label: string) => ({ candidate: `candidate:1 1 udp 2122260223 192.0.2.1 50000 typ host ufrag ${label}`, sdpMid: '0', sdpMLineIndex: 0 });
+
+/** The one endpoint whose remote candidates include the marker `label`. */
+export const endpointMarked = (kms: KurentoEmulator, label: string): EndpointView => {
+  const found = kms.endpoints().filter((e) => e.remoteCandidates.some((c) => c.candidate.endsWith(` ${label}`)));
+  if (found.length !== 1) throw new Error(`${found.length} endpoints carry the marker ${label}`);
+  return found[0]!;
+};
+
 /** The endpoint that receives from `source`, i.e. the incoming endpoint connected from it. */
 export const sinksOf = (endpoints: readonly EndpointView[], source: string): EndpointView[] => endpoints.filter((e) => e.source === source);
 

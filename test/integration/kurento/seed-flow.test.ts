@@ -2,12 +2,10 @@ import type { KurentoEmulator } from '../../support/kurento-emulator';
 import { sampleOffer } from '../../support/kurento-emulator';
 import type { SignalingClient } from '../../support/signaling-client';
 import type { RunningNode } from '../../../src/start-node';
-import { candidate, closeAll, connectClients, eventually, publish, receiveFrom, startEmulator, startKurentoNode } from './kurento-test-kit';
+import { candidate, closeAll, connectClients, endpointMarked as markedIn, eventually, marker, publish, receiveFrom, startEmulator, startKurentoNode } from './kurento-test-kit';
 
 jest.setTimeout(60_000);
 
-/** A candidate whose text names its link, so the test can find the KMS endpoint it reached. */
-const marker = (label: string) => ({ candidate: `candidate:1 1 udp 2122260223 192.0.2.1 50000 typ host ufrag ${label}`, sdpMid: '0', sdpMLineIndex: 0 });
 
 describe('Kurento backend: the seed client flow against the KMS emulator', () => {
   let kms: KurentoEmulator;
@@ -33,12 +31,7 @@ describe('Kurento backend: the seed client flow against the KMS emulator', () =>
     return made;
   };
 
-  /** The endpoint whose remote candidates include the marker `label`. */
-  const endpointMarked = (label: string) => {
-    const found = kms.endpoints().filter((e) => e.remoteCandidates.some((c) => c.candidate.endsWith(` ${label}`)));
-    expect(found).toHaveLength(1);
-    return found[0]!;
-  };
+  const endpointMarked = (label: string) => markedIn(kms, label);
 
   /** Joins, publishes, receives everyone, and marks every link with a candidate. */
   const fullMesh = async (room: string, users: readonly string[]): Promise<SignalingClient[]> => {

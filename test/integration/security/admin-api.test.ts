@@ -58,8 +58,8 @@ describe('admin API (/v1/admin)', () => {
         serving: true,
         size: 2,
         participants: [
-          { userId: 'alice', audio: true, video: true, joinedAt: expect.any(Number) },
-          { userId: 'bob', audio: true, video: true, joinedAt: expect.any(Number) },
+          { userId: 'alice', audio: true, video: true, joinedAt: expect.any(Number), reconnecting: false },
+          { userId: 'bob', audio: true, video: true, joinedAt: expect.any(Number), reconnecting: false },
         ],
       },
       expect.objectContaining({ roomId: 'c-2', size: 1 }),

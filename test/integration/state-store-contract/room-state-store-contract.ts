@@ -179,4 +179,83 @@ export const roomStateStoreContract = (harness: StoreHarness): void => {
     const listed = (await store.listRooms()).map((room) => room.roomId).sort();
     expect(listed).toEqual(rooms.slice(0, 19).sort());
   });
+
+  describe('seats of resumable members', () => {
+    const seated = (userId: string, connectionId: string, proof: string, notAfter?: number): MemberRecord =>
+      member(userId, connectionId, { seat: { proof, ...(notAfter !== undefined ? { notAfter } : {}) } });
+    const seatOf = async (roomId: string, userId: string) => (await store.getRoom(roomId))?.members.find((m) => m.userId === userId);
+
+    it('keeps the proof and expiry of a resumable member, and no seat for the others', async () => {
+      await store.recordJoin({ roomId: 's-1', communityId: '1', resumeGraceMs: 5_000 }, seated('alice', 'c1', 'proof-a', 4_102_444_800_000));
+      await store.recordJoin({ roomId: 's-1', communityId: '1' }, member('bob', 'c2'));
+      await expect(membersOf(store, 's-1')).resolves.toEqual([seated('alice', 'c1', 'proof-a', 4_102_444_800_000), member('bob', 'c2')]);
+    });
+
+    it('holds a seat for as long as the host says, only for the member still on that connection', async () => {
+      await store.recordJoin({ roomId: 's-2', communityId: '1' }, seated('alice', 'c1', 'proof-a'));
+      await store.recordJoin({ roomId: 's-2', communityId: '1' }, member('bob', 'c2'));
+      await store.recordReconnecting('s-2', 'alice', 'other-connection', 10_000);
+      expect((await seatOf('s-2', 'alice'))?.seat?.heldForMs).toBeUndefined();
+      await store.recordReconnecting('s-2', 'bob', 'c2', 10_000);
+      expect((await seatOf('s-2', 'bob'))?.seat).toBeUndefined();
+
+      await store.recordReconnecting('s-2', 'alice', 'c1', 10_000);
+      const held = (await seatOf('s-2', 'alice'))?.seat?.heldForMs;
+      expect(held).toBeGreaterThan(8_000);
+      expect(held).toBeLessThanOrEqual(10_000);
+    });
+
+    it('gives a held seat to a new connection once: the proof must match and is replaced', async () => {
+      await store.recordJoin({ roomId: 's-3', communityId: '1' }, seated('alice', 'c1', 'proof-a'));
+      await store.recordReconnecting('s-3', 'alice', 'c1', 10_000);
+
+      await expect(store.recordResume({ roomId: 's-3', communityId: '1' }, { userId: 'alice', proof: 'forged', connectionId: 'c9', nextProof: 'p9' })).resolves.toEqual({
+        outcome: 'refused',
+      });
+      const resumed = await store.recordResume({ roomId: 's-3', communityId: '1' }, { userId: 'alice', proof: 'proof-a', connectionId: 'c2', nextProof: 'proof-b' });
+      expect(resumed).toMatchObject({ outcome: 'resumed', member: { userId: 'alice', connectionId: 'c2', audio: true, video: false, seat: { proof: 'proof-b' } } });
+      await expect(store.recordResume({ roomId: 's-3', communityId: '1' }, { userId: 'alice', proof: 'proof-a', connectionId: 'c3', nextProof: 'proof-c' })).resolves.toEqual({
+        outcome: 'refused',
+      });
+      const alice = await seatOf('s-3', 'alice');
+      expect(alice?.connectionId).toBe('c2');
+      expect(alice?.seat).toEqual({ proof: 'proof-b' });
+    });
+
+    it('of concurrent resumes with one proof exactly one wins', async () => {
+      await store.recordJoin({ roomId: 's-4', communityId: '1' }, seated('alice', 'c1', 'proof-a'));
+      await store.recordReconnecting('s-4', 'alice', 'c1', 10_000);
+      const outcomes = await Promise.all(
+        Array.from({ length: 5 }, (_, i) =>
+          store.recordResume({ roomId: 's-4', communityId: '1' }, { userId: 'alice', proof: 'proof-a', connectionId: `c-${i}`, nextProof: `next-${i}` }),
+        ),
+      );
+      expect(outcomes.filter((o) => o.outcome === 'resumed')).toHaveLength(1);
+    });
+
+    it('refuses a resume once the seat ran out, or past the token expiry', async () => {
+      await store.recordJoin({ roomId: 's-5', communityId: '1' }, seated('alice', 'c1', 'proof-a'));
+      await store.recordJoin({ roomId: 's-5', communityId: '1' }, seated('bob', 'c2', 'proof-b', Date.now() - 1));
+      await store.recordReconnecting('s-5', 'alice', 'c1', 1);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      await expect(store.recordResume({ roomId: 's-5', communityId: '1' }, { userId: 'alice', proof: 'proof-a', connectionId: 'c3', nextProof: 'x' })).resolves.toEqual({
+        outcome: 'refused',
+      });
+      await expect(store.recordResume({ roomId: 's-5', communityId: '1' }, { userId: 'bob', proof: 'proof-b', connectionId: 'c4', nextProof: 'y' })).resolves.toEqual({
+        outcome: 'refused',
+      });
+      await expect(store.recordResume({ roomId: 'nowhere', communityId: '1' }, { userId: 'bob', proof: 'proof-b', connectionId: 'c4', nextProof: 'y' })).resolves.toEqual({
+        outcome: 'refused',
+      });
+    });
+
+    it('a held seat leaves with its old connection, and a plain rejoin drops the seat', async () => {
+      await store.recordJoin({ roomId: 's-6', communityId: '1' }, seated('alice', 'c1', 'proof-a'));
+      await store.recordJoin({ roomId: 's-6', communityId: '1' }, seated('bob', 'c2', 'proof-b'));
+      await store.recordReconnecting('s-6', 'alice', 'c1', 10_000);
+      await store.recordLeave('s-6', 'alice', 'c1');
+      await store.recordJoin({ roomId: 's-6', communityId: '1' }, member('bob', 'c3'));
+      await expect(membersOf(store, 's-6')).resolves.toEqual([member('bob', 'c3')]);
+    });
+  });
 };

@@ -7,13 +7,18 @@ import {
   NegotiateMedia,
   RelayMediaEvents,
   ReportLostRoom,
+  ResumeSession,
+  SeatHolds,
+  Welcome,
   RoomDeparture,
   RoomHolds,
   RoomRegistry,
   SetMediaState,
   type CoreDependencies,
+  type IceServer,
   type JoinRoomCommand,
 } from '../../../src/application';
+import { RandomResumeTokens } from '../../../src/adapters/resume/random-resume-tokens';
 import type { MediaCapabilities, RoomId } from '../../../src/domain';
 import { FakeMediaGateway, SFU_CAPABILITIES } from './fake-media-gateway';
 import { FakeTokenVerifier } from './fake-token-verifier';
@@ -28,6 +33,8 @@ export interface CoreHarnessOptions {
   readonly roomCapacity?: number;
   readonly capabilities?: MediaCapabilities;
   readonly maxRoomsPerNode?: number;
+  /** RESUME_GRACE_MS; 15 s (the default) unless told. */
+  readonly resumeGraceMs?: number;
 }
 
 /** The application core wired to in-memory fakes of every port, the way src/container.ts wires it. */
@@ -42,6 +49,9 @@ export class CoreHarness {
   readonly presence = new RecordingPresenceNotifier();
   readonly tokens = new FakeTokenVerifier();
   readonly logger = new RecordingLogger();
+  readonly resumeTokens = new RandomResumeTokens();
+  /** What the ICE server provider hands out (to everyone). */
+  iceServerList: readonly IceServer[] = [];
   readonly deps: CoreDependencies;
 
   readonly departure: RoomDeparture;
@@ -54,6 +64,9 @@ export class CoreHarness {
   readonly addIceCandidate: AddIceCandidate;
   readonly relay: RelayMediaEvents;
   readonly drain: DrainNode;
+  readonly seats: SeatHolds;
+  readonly welcome: Welcome;
+  readonly resume: ResumeSession;
 
   constructor(options: CoreHarnessOptions = {}) {
     this.media = new FakeMediaGateway(options.capabilities ?? SFU_CAPABILITIES);
@@ -66,19 +79,26 @@ export class CoreHarness {
       clients: this.clients,
       presence: this.presence,
       tokens: this.tokens,
+      resumeTokens: this.resumeTokens,
+      iceServers: { iceServersFor: () => this.iceServerList },
       clock: this.clock,
+      scheduler: this.clock,
       logger: this.logger,
       settings: {
         roomCapacity: options.roomCapacity ?? 25,
         nodeId: 'node-test',
+        resumeGraceMs: options.resumeGraceMs ?? 15_000,
         ...(options.maxRoomsPerNode !== undefined ? { maxRoomsPerNode: options.maxRoomsPerNode } : {}),
       },
     };
     this.departure = new RoomDeparture(this.deps);
     this.holds = new RoomHolds(this.deps);
     this.lostRooms = new ReportLostRoom(this.deps);
-    this.joinRoom = new JoinRoom(this.deps, this.departure, this.holds, this.lostRooms);
-    this.leaveRoom = new LeaveRoom(this.deps, this.departure);
+    this.seats = new SeatHolds(this.deps, this.departure);
+    this.welcome = new Welcome(this.deps);
+    this.joinRoom = new JoinRoom(this.deps, this.departure, this.holds, this.lostRooms, this.seats, this.welcome);
+    this.resume = new ResumeSession(this.deps, this.departure, this.holds, this.lostRooms, this.seats, this.welcome);
+    this.leaveRoom = new LeaveRoom(this.deps, this.departure, this.seats);
     this.setMediaState = new SetMediaState(this.deps, this.holds);
     this.negotiate = new NegotiateMedia(this.deps, this.holds);
     this.addIceCandidate = new AddIceCandidate(this.deps, this.holds);

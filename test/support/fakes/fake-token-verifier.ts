@@ -9,10 +9,17 @@ import { SignalingError } from '../../../src/domain';
 export class FakeTokenVerifier implements TokenVerifier {
   readonly calls: JoinCredentials[] = [];
   private readonly tokens = new Map<string, string>();
+  private readonly expiries = new Map<string, number>();
 
   accept(token: string, userId: string): this {
     this.tokens.set(token, userId);
     return this;
+  }
+
+  /** A token of `userId` that says it expires at `expiresAt` (ms). */
+  expireAt(token: string, userId: string, expiresAt: number): this {
+    this.expiries.set(token, expiresAt);
+    return this.accept(token, userId);
   }
 
   async verify(credentials: JoinCredentials): Promise<VerifiedIdentity> {
@@ -23,6 +30,7 @@ export class FakeTokenVerifier implements TokenVerifier {
     if (owner !== credentials.claimedUserId) {
       throw new SignalingError('forbidden', `token belongs to ${owner}, not ${credentials.claimedUserId}`);
     }
-    return { userId: owner };
+    const expiresAt = credentials.token === undefined ? undefined : this.expiries.get(credentials.token);
+    return expiresAt === undefined ? { userId: owner } : { userId: owner, expiresAt };
   }
 }

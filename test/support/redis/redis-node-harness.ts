@@ -12,6 +12,7 @@ import {
   type RedisRoomPlacement,
 } from '../../../src/adapters/redis';
 
+import type { DepartedRoom } from '../../../src/application';
 import { RecordingLogger } from '../fakes/recording-logger';
 
 export interface RedisTarget {
@@ -27,6 +28,10 @@ export interface TestNodeOptions {
   readonly commandTimeoutMs?: number;
   /** A fixed load instead of the participants recorded through the store. */
   load?: number;
+  /** Told of records an earlier run of this node id left, from the very first (re)connection on. */
+  onStaleRecordDropped?: (room: DepartedRoom) => void;
+  /** Told of every room (or held seats) this node's reaper freed, from its very first heartbeat on. */
+  onRoomReaped?: (room: DepartedRoom) => void;
 }
 
 /** One signaling node's Redis side (connection, store, registry, placement), wired as the server wires it. */
@@ -62,6 +67,8 @@ export const startTestNode = async (target: RedisTarget, options: TestNodeOption
     ...(fixedLoad !== undefined ? { load: () => fixedLoad } : {}),
     logger,
   });
+  if (options.onStaleRecordDropped) state.store.onStaleRecordDropped(options.onStaleRecordDropped);
+  if (options.onRoomReaped) state.registry.onRoomReaped(options.onRoomReaped);
   await state.start();
   if (!state.connection.isAvailable()) {
     await state.stop();

@@ -101,11 +101,17 @@ export class SignalingNodes {
    * the node it names (a lookup's claim lasts one heartbeat, and under load another lookup may have placed
    * the room before this client got there). The placement returned is where the join landed.
    */
-  async joinViaPlacement(userId: string, roomId: string, via: SignalingNode): Promise<{ client: SignalingClient; placement: Placement; joined: WireMessage }> {
+  async joinViaPlacement(
+    userId: string,
+    roomId: string,
+    via: SignalingNode,
+    /** More joinRoom fields (`resumable: true`). */
+    extra: Record<string, unknown> = {},
+  ): Promise<{ client: SignalingClient; placement: Placement; joined: WireMessage }> {
     let placement = await this.locate(roomId, via);
     for (let hop = 0; ; hop += 1) {
       const client = await this.connect(placement.url);
-      client.send({ id: 'joinRoom', userId, roomId, communityId: '1', audio: true, video: true });
+      client.send({ id: 'joinRoom', userId, roomId, communityId: '1', audio: true, video: true, ...extra });
       const joined = await firstOf(client, ['existingParticipants', 'error'], 15_000);
       if (joined.id !== 'error') return { client, placement, joined };
       const details = joined.details as { nodeId?: string; nodeUrl?: string } | undefined;
@@ -114,6 +120,46 @@ export class SignalingNodes {
       }
       await client.close();
       placement = { roomId, nodeId: details.nodeId, url: details.nodeUrl };
+    }
+  }
+
+  /**
+   * What a resumable client does after its connection died: look the room up (through any of `vias`, in
+   * turn), connect where it is sent and send `resumeSession`, following `wrongNode`, and trying again while
+   * the room's node cannot be reached or the room is being moved. Rejects at once on any other refusal
+   * (`resumeFailed`), or when `timeoutMs` passed.
+   */
+  async resumeViaPlacement(
+    resumeToken: string,
+    roomId: string,
+    vias: readonly SignalingNode[],
+    timeoutMs: number,
+  ): Promise<{ client: SignalingClient; placement: Placement; resumed: WireMessage; attempts: number }> {
+    const deadline = Date.now() + timeoutMs;
+    for (let attempt = 1; ; attempt += 1) {
+      let refusal: WireMessage | undefined;
+      try {
+        let placement = await this.locate(roomId, vias[attempt % vias.length]!);
+        for (let hop = 0; hop < 3; hop += 1) {
+          const client = await this.connect(placement.url);
+          client.send({ id: 'resumeSession', resumeToken });
+          const reply = await firstOf(client, ['existingParticipants', 'error'], 10_000);
+          if (reply.id === 'existingParticipants') return { client, placement, resumed: reply, attempts: attempt };
+          await client.close();
+          const details = reply.details as { nodeId?: string; nodeUrl?: string } | undefined;
+          if (reply.code === 'wrongNode' && details?.nodeId && details.nodeUrl) {
+            placement = { roomId, nodeId: details.nodeId, url: details.nodeUrl };
+            continue;
+          }
+          if (reply.code !== 'stateStoreUnavailable') refusal = reply;
+          break;
+        }
+      } catch {
+        // The node the lookup named is down (not reaped yet), or the lookup itself failed: ask again.
+      }
+      if (refusal) throw new Error(`resume refused: ${JSON.stringify(refusal)}`);
+      if (Date.now() > deadline) throw new Error(`could not resume in ${roomId} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 

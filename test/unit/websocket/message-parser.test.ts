@@ -133,7 +133,21 @@ describe('parseInbound', () => {
       expect(message(value)).toEqual(value);
     });
 
-    it('knows exactly the twelve message ids', () => {
+    it('joinRoom may ask for a resumable seat, read as the other booleans are', () => {
+      expect(message({ id: 'joinRoom', userId: 'u', roomId: 'r-1', resumable: true })).toMatchObject({ resumable: true });
+      expect(message({ id: 'joinRoom', userId: 'u', roomId: 'r-1', resumable: 'false' })).toMatchObject({ resumable: false });
+      expect(failure({ id: 'joinRoom', userId: 'u', roomId: 'r-1', resumable: 'yes' }).error.code).toBe('invalidMessage');
+    });
+
+    it('resumeSession carries a token of bounded length', () => {
+      expect(message({ id: 'resumeSession', resumeToken: 'abc.def', requestId: 'r' })).toEqual({ id: 'resumeSession', resumeToken: 'abc.def', requestId: 'r' });
+      expect(failure({ id: 'resumeSession' }).error.code).toBe('invalidMessage');
+      expect(failure({ id: 'resumeSession', resumeToken: '' }).error.code).toBe('invalidMessage');
+      expect(failure({ id: 'resumeSession', resumeToken: 'x'.repeat(2_049) }).error.code).toBe('invalidMessage');
+      expect(failure({ id: 'resumeSession', resumeToken: 7 }).error.code).toBe('invalidMessage');
+    });
+
+    it('knows exactly the thirteen message ids', () => {
       expect([...INBOUND_MESSAGE_IDS].sort()).toEqual(
         [
           'joinRoom',
@@ -148,6 +162,7 @@ describe('parseInbound', () => {
           'leaveRoom',
           'videoStateFrom',
           'audioStateFrom',
+          'resumeSession',
         ].sort(),
       );
     });

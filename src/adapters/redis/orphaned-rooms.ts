@@ -1,0 +1,90 @@
+import type { RoomId } from '../../domain';
+import type { DepartedRoom, Logger } from '../../application';
+import { BOOK_ORPHAN_SCRIPT, DUE_ORPHANS_SCRIPT } from './node-scripts';
+import type { RedisConnection } from './redis-connection';
+import type { RedisKeys } from './redis-keys';
+import { REAP_ROOM_SCRIPT } from './room-scripts';
+import { asInteger, asStringList, decodeRoom } from './room-record-codec';
+
+/** See REAP_ROOM_SCRIPT: a dead node's record, this node's own record of a room it gives up, or a revisit. */
+export type ReapMode = 'dead' | 'abandon' | 'held';
+
+export interface ReapOutcome {
+  /** The mode applied to the record (it was the dead node's, this node's of that epoch, or orphaned). */
+  readonly applied: boolean;
+  /** The members removed now: whoever reaped reports them gone. Absent when none was. */
+  readonly departed?: DepartedRoom;
+  /** Seats the record still holds for members who may resume. */
+  readonly held: number;
+}
+
+export interface OrphanedRoomsOptions {
+  readonly connection: RedisConnection;
+  readonly keys: RedisKeys;
+  readonly fenceTtlMs: number;
+  /** The lease; a record with held seats lives this long past its last deadline. */
+  readonly leaseTtlMs: number;
+  readonly logger: Logger;
+}
+
+/** Rooms revisited per heartbeat at most; the rest wait for the next one. */
+const REVISITS_PER_BEAT = 100;
+
+/**
+ * Records whose host is gone but which still hold seats for resumable members. Whoever removes such a
+ * record's other members (a reaper, a node giving the room up, a node cleaning up after an earlier run of
+ * itself) books a revisit in one sorted set, keyed by when the next seat runs out; every node's heartbeat
+ * revisits the due ones and reports the seats that ran out. Independent of the node that left the record,
+ * so it works whether that node is gone for good, restarted with the same id (its heartbeat rewrites its
+ * own room index), or alive and serving elsewhere.
+ */
+export class OrphanedRooms {
+  constructor(private readonly options: OrphanedRoomsOptions) {}
+
+  /** Reaps one room's record; `node`/`epoch` as the mode needs (see REAP_ROOM_SCRIPT). */
+  async reap(roomId: RoomId, mode: ReapMode, node = '', epoch = ''): Promise<ReapOutcome> {
+    const { connection, keys, fenceTtlMs, leaseTtlMs } = this.options;
+    const reply = await connection.call(`reap/${mode}`, (client) =>
+      REAP_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [node, epoch, fenceTtlMs, mode, leaseTtlMs]),
+    );
+    if (!Array.isArray(reply) || asInteger(reply[0]) !== 1) {
+      if (mode === 'held') await this.unbook(roomId);
+      return { applied: false, held: 0 };
+    }
+    const record = decodeRoom(roomId, [reply[1], reply[2]]);
+    const departed = record && record.members.length > 0 ? { record, at: Number(reply[3]) } : undefined;
+    const held = asInteger(reply[4]);
+    if (held > 0) await this.book(roomId, Number(reply[5]));
+    else if (mode === 'held') await this.unbook(roomId);
+    return { applied: true, held, ...(departed ? { departed } : {}) };
+  }
+
+  /** Revisits the rooms whose next held seat ran out by now; returns the members removed, to report. */
+  async revisitDue(): Promise<DepartedRoom[]> {
+    const { connection, keys } = this.options;
+    const due = asStringList(
+      await connection.call('orphans/due', (client) => DUE_ORPHANS_SCRIPT.run(client, [keys.nodes.orphans], [REVISITS_PER_BEAT])),
+    );
+    const departed: DepartedRoom[] = [];
+    for (const roomId of due) {
+      const outcome = await this.reap(roomId, 'held');
+      if (outcome.departed) departed.push(outcome.departed);
+    }
+    return departed;
+  }
+
+  private async book(roomId: RoomId, dueAt: number): Promise<void> {
+    const { connection, keys, leaseTtlMs, logger } = this.options;
+    await connection
+      .call('orphans/book', (client) => BOOK_ORPHAN_SCRIPT.run(client, [keys.nodes.orphans], [roomId, dueAt, leaseTtlMs * 4]))
+      .catch((error: unknown) =>
+        // The record still expires on its own (after its last deadline); only its report would be missed.
+        logger.warn({ err: error, roomId }, 'could not book the revisit of a room with held seats'),
+      );
+  }
+
+  private async unbook(roomId: RoomId): Promise<void> {
+    const { connection, keys } = this.options;
+    await connection.call('orphans/unbook', (client) => client.zrem(keys.nodes.orphans, roomId)).catch(() => undefined);
+  }
+}

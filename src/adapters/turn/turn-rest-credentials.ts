@@ -1,0 +1,43 @@
+import { createHmac } from 'node:crypto';
+import type { IceServer, IceServerProvider } from '../../application';
+
+export interface TurnSettings {
+  /** `stun:` URLs, handed out as they are. */
+  readonly stunUrls: readonly string[];
+  /** `turn:`/`turns:` URLs; TURN entries are handed out only with a secret. */
+  readonly turnUrls: readonly string[];
+  /** coturn's `static-auth-secret`. */
+  readonly secret?: string;
+  /** How long a credential is valid (s). */
+  readonly ttlSeconds: number;
+  /** Milliseconds since the epoch; Date.now by default. */
+  readonly now?: () => number;
+}
+
+/**
+ * ICE servers for a participant, with TURN credentials in the shared-secret ("TURN REST API") scheme that
+ * coturn's `use-auth-secret` checks: username `<expiry in unix seconds>:<userId>`, password
+ * Base64(HMAC-SHA1(secret, username)). The TURN server needs no call from here: it recomputes the HMAC and
+ * refuses the credential once the expiry passed. Node's crypto does the HMAC; no library is needed for one line.
+ */
+export class TurnRestCredentials implements IceServerProvider {
+  private readonly now: () => number;
+
+  constructor(private readonly settings: TurnSettings) {
+    this.now = settings.now ?? Date.now;
+  }
+
+  iceServersFor(userId: string): readonly IceServer[] {
+    const servers: IceServer[] = [];
+    if (this.settings.stunUrls.length > 0) servers.push({ urls: [...this.settings.stunUrls] });
+    const { secret, turnUrls, ttlSeconds } = this.settings;
+    if (secret !== undefined && turnUrls.length > 0) {
+      const expiry = Math.floor(this.now() / 1000) + ttlSeconds;
+      const username = `${expiry}:${userId}`;
+      servers.push({ urls: [...turnUrls], username, credential: turnPassword(secret, username) });
+    }
+    return servers;
+  }
+}
+
+export const turnPassword = (secret: string, username: string): string => createHmac('sha1', secret).update(username).digest('base64');

@@ -1,0 +1,37 @@
+import type { Participant, Room } from '../../domain';
+import type { CoreDependencies } from '../core-dependencies';
+import { memberView } from '../member-view';
+
+type Deps = Pick<CoreDependencies, 'clients' | 'media' | 'iceServers' | 'settings'>;
+
+export interface WelcomeOptions {
+  readonly requestId?: string;
+  /** The participant's fresh resume token, when it holds a seat it may resume. */
+  readonly resumeToken?: string;
+  /** The reply to a resume rather than a join. */
+  readonly resumed?: boolean;
+}
+
+/**
+ * The `joined` reply, the same after a join and a resume: who else is in the room (and which of them are
+ * reconnecting), what the media backend can do, the ICE servers to use, and a fresh resume token.
+ */
+export class Welcome {
+  constructor(private readonly deps: Deps) {}
+
+  send(room: Room, participant: Participant, options: WelcomeOptions): void {
+    const { clients, media, iceServers, settings } = this.deps;
+    const servers = iceServers.iceServersFor(participant.userId);
+    clients.send(participant.connectionId, {
+      type: 'joined',
+      roomId: room.id,
+      userId: participant.userId,
+      others: room.others(participant.userId).map(memberView),
+      media: media.capabilities(),
+      ...(options.requestId !== undefined ? { requestId: options.requestId } : {}),
+      ...(options.resumed ? { resumed: true } : {}),
+      ...(options.resumeToken !== undefined ? { session: { resumeToken: options.resumeToken, graceMs: settings.resumeGraceMs } } : {}),
+      ...(servers.length > 0 ? { iceServers: servers } : {}),
+    });
+  }
+}

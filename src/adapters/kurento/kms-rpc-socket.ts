@@ -125,7 +125,7 @@ export class KmsRpcSocket {
     options: KmsRequestOptions = {},
   ): Promise<KmsResult> {
     const socket = this.socket;
-    if (this.ended || !socket || socket.readyState !== WebSocket.OPEN) {
+    if (this.ended || !socket || (socket.readyState !== WebSocket.OPEN && socket.readyState !== WebSocket.CLOSING)) {
       return Promise.reject(kmsUnavailable(this.url, 'not connected'));
     }
     const id = this.nextId();
@@ -197,12 +197,18 @@ export class KmsRpcSocket {
 
   private transmit(id: number, frame: string): void {
     const socket = this.socket;
+    // A socket whose peer is gone is CLOSING until its 'close' event, and that event is what tells the
+    // owner of the blip. A request made in that gap was failed at once as "not connected" although the
+    // session was about to be resumed; it now waits in `pending` like one sent just before the drop, and is
+    // handed over at close (sent again on the resumed session, or failed with the rest).
+    if (!this.ended && socket?.readyState === WebSocket.CLOSING) return;
     if (this.ended || !socket || socket.readyState !== WebSocket.OPEN) {
       this.settle(id, undefined, kmsUnavailable(this.url, 'not connected'));
       return;
     }
     socket.send(frame, (error) => {
-      if (error) this.settle(id, undefined, kmsUnavailable(this.url, `send failed: ${error.message}`));
+      // A send that fails on a closing socket is handed over at close like the one above.
+      if (error && (this.ended || socket.readyState === WebSocket.OPEN)) this.settle(id, undefined, kmsUnavailable(this.url, `send failed: ${error.message}`));
     });
   }
 

@@ -1,3 +1,4 @@
+import WebSocket from 'ws';
 import { KmsRpcSocket, type KmsEvent } from '../../../src/adapters/kurento/kms-rpc-socket';
 import { kmsCalls } from '../../../src/adapters/kurento/kms-media-calls';
 import { sampleOffer, type KurentoEmulator } from '../../support/kurento-emulator';
@@ -67,6 +68,23 @@ describe('KmsRpcSocket', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(closed).toHaveLength(1);
     await expect(socket.request('ping', {}, 1_000)).rejects.toMatchObject({ code: 'mediaServerUnavailable' });
+  });
+
+  it('a request made while the socket is closing (peer gone, close event not yet out) waits for the close and is handed over, not failed at once', async () => {
+    const handed: number[] = [];
+    const other = new KmsRpcSocket(kms.url, { onEvent: () => undefined, onClosed: () => handed.push(...other.takePending().map((r) => r.id)) });
+    await other.open(2_000);
+    // ws reports CLOSING from the first sign that the peer went until its 'close' event; its own close()
+    // is the one deterministic way into that state (the real-KMS resume test met it through a cut proxy).
+    const inner = (other as unknown as { socket: WebSocket }).socket;
+    inner.close();
+    expect(inner.readyState).toBe(WebSocket.CLOSING);
+    let failed: unknown;
+    other.request('ping', {}, 2_000).catch((error: unknown) => (failed = error));
+    await new Promise((r) => setImmediate(r));
+    expect(failed).toBeUndefined();
+    await eventually(() => expect(handed).toHaveLength(1));
+    other.close();
   });
 
   it('refuses to open when nothing listens', async () => {

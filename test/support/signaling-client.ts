@@ -56,7 +56,7 @@ export class SignalingClient {
       const timer = setTimeout(() => {
         const idx = this.waiters.indexOf(waiter);
         if (idx >= 0) this.waiters.splice(idx, 1);
-        reject(new Error(`timed out waiting for ${id}; received: ${JSON.stringify(this.received.filter((m) => id === "iceCandidate" || m.id !== "iceCandidate")).slice(0, 2000)}`));
+        reject(new Error(`timed out waiting for ${id}; received: ${JSON.stringify(this.received.filter((m) => id === 'iceCandidate' || m.id !== 'iceCandidate')).slice(0, 2000)}`));
       }, timeoutMs);
       const waiter = {
         match,

@@ -8,6 +8,7 @@ import { assertLiveness } from './redis-settings';
 import { DEAD_NODES_SCRIPT, FORGET_NODE_SCRIPT, HEARTBEAT_SCRIPT } from './node-scripts';
 import { REAP_ROOM_SCRIPT } from './room-scripts';
 import { asInteger, asStringList, decodeRoom } from './room-record-codec';
+import { inSlices } from './sliced-work';
 
 export interface RedisNodeRegistryOptions {
   readonly connection: RedisConnection;
@@ -82,8 +83,9 @@ export class RedisNodeRegistry implements NodeDirectory {
     if (this.running) return;
     this.running = true;
     this.options.leases.start();
+    const started = performance.now();
     await this.beat();
-    this.schedule();
+    this.schedule(started);
   }
 
   /**
@@ -173,8 +175,13 @@ export class RedisNodeRegistry implements NodeDirectory {
       );
       if (url !== undefined) this.options.leases.aliveRenewed(sentAt);
       this.known = [...new Set([...registered, this.nodeId])];
-      await rooms.refreshHostedRooms();
-      await this.reapDeadNodes(registered);
+      // Renewals spread over the first half of the interval; reaping goes on meanwhile, not after them.
+      const [refreshed, reaped] = await Promise.allSettled([
+        rooms.refreshHostedRooms(this.options.heartbeatMs / 2),
+        this.reapDeadNodes(registered),
+      ]);
+      if (refreshed.status === 'rejected') throw refreshed.reason;
+      if (reaped.status === 'rejected') throw reaped.reason;
       if (this.failing) logger.info({ nodeId: this.nodeId }, 'heartbeat restored');
       this.failing = false;
     } catch (error) {
@@ -214,22 +221,22 @@ export class RedisNodeRegistry implements NodeDirectory {
     try {
       const roomIds = asStringList(await connection.call('reap/rooms', (client) => client.smembers(keys.nodes.rooms(nodeId))));
       const own = nodeId === this.nodeId;
-      const removed = await Promise.all(
-        roomIds.map(async (roomId) => {
-          const reply = await connection.call('reap/room', (client) =>
-            REAP_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [nodeId, '', this.options.fenceTtlMs]),
-          );
-          if (!Array.isArray(reply) || asInteger(reply[0]) !== 1) return 0;
-          // At a graceful stop this node's members already departed the normal way.
-          const record = own ? undefined : decodeRoom(roomId, [reply[1], reply[2]]);
-          if (record) this.reaped.tell({ record, at: Number(reply[3]) });
-          return 1;
-        }),
-      );
+      let rooms = 0;
+      // A dead node's rooms are reaped in slices over half a heartbeat (at once at a graceful stop), not
+      // all in one turn: the reaper serves its own clients meanwhile.
+      await inSlices(roomIds, own ? 0 : this.options.heartbeatMs / 2, async (roomId) => {
+        const reply = await connection.call('reap/room', (client) =>
+          REAP_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [nodeId, '', this.options.fenceTtlMs]),
+        );
+        if (!Array.isArray(reply) || asInteger(reply[0]) !== 1) return;
+        rooms += 1;
+        // At a graceful stop this node's members already departed the normal way.
+        const record = own ? undefined : decodeRoom(roomId, [reply[1], reply[2]]);
+        if (record) this.reaped.tell({ record, at: Number(reply[3]) });
+      });
       const forgotten = await connection.call('reap/forget', (client) =>
         FORGET_NODE_SCRIPT.run(client, [...this.registryKeys(nodeId)], [nodeId]),
       );
-      const rooms = removed.reduce<number>((sum, count) => sum + count, 0);
       if (!own) {
         logger.warn({ deadNode: nodeId, rooms, forgotten: asInteger(forgotten) === 1, by: this.nodeId }, 'reaped a dead signaling node');
       }
@@ -249,11 +256,18 @@ export class RedisNodeRegistry implements NodeDirectory {
     return [nodes.all, nodes.urls, nodes.loads, nodes.alive(nodeId), nodes.rooms(nodeId), nodes.claims(nodeId)];
   }
 
-  private schedule(): void {
+  /**
+   * The next beat starts one interval after the last one started (at once if that one overran), not one
+   * interval after it ended: a room renewed k ms into one beat is renewed k ms into the next, so its
+   * lease is renewed once per interval even though the renewals are spread over half of it.
+   */
+  private schedule(lastStartedAt: number): void {
     if (!this.running) return;
+    const delay = Math.max(0, lastStartedAt + this.options.heartbeatMs - performance.now());
     this.timer = setTimeout(() => {
-      this.beat().finally(() => this.schedule());
-    }, this.options.heartbeatMs);
+      const started = performance.now();
+      this.beat().finally(() => this.schedule(started));
+    }, delay);
     this.timer.unref();
   }
 }

@@ -6,7 +6,7 @@
 //
 //   node scripts/bench.mjs [--runs N] [--only relay,realistic,join,idle] [--out FILE] [--json FILE] [--note TEXT]
 //   node scripts/bench.mjs --smoke [--out FILE]   tiny counts, one run (CI); never writes docs/ unless told
-//   node scripts/bench.mjs --profile              CPU profile of our server (and the bare relay) under the relay load
+//   node scripts/bench.mjs --profile [--realistic] CPU profile of our server (and the bare relay) under the relay load
 //   node scripts/bench.mjs --render-only          rewrite the report from the JSON (after editing docs/benchmarks/notes.md)
 // With --only, the sections not run are kept from the existing JSON, so one benchmark can be redone alone.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -23,6 +23,7 @@ const { values: args } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    realistic: { type: 'boolean', default: false },
     runs: { type: 'string' },
     only: { type: 'string' },
     out: { type: 'string' },
@@ -75,7 +76,7 @@ const main = async () => {
   log('bundling src/main.ts');
   const bundle = bundleServer();
   if (args.profile) {
-    const file = await profileRelay(bundle, plan.relay, log);
+    const file = await profileRelay(bundle, args.realistic ? plan.realistic : plan.relay, log);
     log(`profile summary written to ${file}`);
     return;
   }

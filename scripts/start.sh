@@ -4,5 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/node-packages.sh
-npm run --silent build
+# A built checkout starts at once: the build (about half a minute of tsc) runs only when something it
+# reads is newer than its output, or there is no output yet.
+if [ ! -f dist/main.js ] || [ ! -f dist/public/demo.js ] ||
+  [ -n "$(find src scripts/build-demo.mjs tsconfig.json tsconfig.build.json package.json package-lock.json -newer dist/main.js -print -quit 2>/dev/null)" ]; then
+  npm run --silent build
+fi
 exec node dist/main.js

@@ -3,7 +3,7 @@
 // every 5 ms) and, separately, the first WebSocket that completes `joinRoom`. Embedded defaults
 // (memory store, mesh media), LOG_LEVEL=warn, a free loopback port; each run a fresh process, stopped after.
 //
-//   node scripts/bench/cold-start.mjs [--runs 5] [--out docs/benchmarks/cold-start.json]
+//   node scripts/bench/cold-start.mjs [--runs 5] [--out docs/benchmarks/cold-start.json] [--md docs/benchmarks/cold-start.md]
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -14,7 +14,7 @@ import { freePort } from './lib/processes.mjs';
 import { ROOT } from './lib/servers.mjs';
 import { median, round } from './lib/stats.mjs';
 
-const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' }, out: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' }, out: { type: 'string' }, md: { type: 'string' } } });
 const RUNS = Number(args.runs);
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
@@ -109,4 +109,22 @@ const result = {
 };
 const text = `${JSON.stringify(result, null, 2)}\n`;
 if (args.out) writeFileSync(resolve(ROOT, args.out), text);
+if (args.md) {
+  const row = (s) => `| \`${s.label}\` | ${s.readyMs.median} | ${s.readyMs.min}–${s.readyMs.max} | ${s.firstJoinMs.median} | ${s.runs.map((r) => r.readyMs).join(', ')} |`;
+  writeFileSync(
+    resolve(ROOT, args.md),
+    `# Cold start
+
+\`node scripts/bench/cold-start.mjs --runs ${RUNS}\` on ${result.measuredAt.slice(0, 16).replace('T', ' ')} UTC (load average at start ${result.machine.loadAverageAtStart.join(' / ')}):
+milliseconds from spawning the command until \`GET /readyz\` first answers 200 (polled every 5 ms) and until a first
+WebSocket client got \`existingParticipants\`. Embedded defaults (memory store, mesh), a built checkout
+(\`node_modules\` installed, \`dist/\` up to date), each run a fresh process.
+
+| command | ready, median ms | range | first join, median ms | all runs (ready) |
+|---|---|---|---|---|
+${row(result.node)}
+${row(result.npmStart)}
+`,
+  );
+}
 process.stdout.write(text);

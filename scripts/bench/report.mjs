@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { relative, dirname, resolve } from 'node:path';
 import { median, round } from './lib/stats.mjs';
+import { LAG_TIMER_MS, loadRuns, TARGETS as CAPACITY } from './capacity-report.mjs';
 
 const TARGETS = { vsBare: 0.85, vsPeerJs: 1.5, redisPacedP99Ms: 10, idleKiB: 16, realistic: 1.5 };
 
@@ -135,6 +136,40 @@ const embedNotes = (root) => {
   return `${readFileSync(path, 'utf8').replace(/^# .*\n+/, '## Reading the results\n\n').trimEnd()}\n\n`;
 };
 
+/** The headline figures of issue 20: realistic relay vs PeerJS, participants per node, three nodes. */
+const headline = (s) => {
+  const runs = loadRuns();
+  const run = (label) => runs.find((r) => r.label === label);
+  const heldLevel = (r) => r?.levels.filter((l) => l.participants <= r.held).at(-1);
+  const one = run('one-node-rooms-10');
+  const three = run('three-nodes-rooms-10');
+  const level = heldLevel(one);
+  const rr = s.realisticRatios ?? {};
+  const rows = [];
+  const row = (target, value, met) => rows.push(`| ${target} | ${value} | ${met === null ? 'not measured' : met ? '**met**' : '**missed**'} |`);
+  const known = (v) => Number.isFinite(v);
+  row('realistic relay: throughput ≥ 1.5× PeerJS', known(rr.throughputVsPeerJs) ? `${fmt(rr.throughputVsPeerJs, 2)}×` : 'n/a', known(rr.throughputVsPeerJs) ? rr.throughputVsPeerJs >= 1.5 : null);
+  row('realistic relay: PeerJS CPU per message ≥ 1.5× ours', known(rr.peerJsCostVsOurs) ? `${fmt(rr.peerJsCostVsOurs, 2)}×` : 'n/a', known(rr.peerJsCostVsOurs) ? rr.peerJsCostVsOurs >= 1.5 : null);
+  row(
+    `one node, Redis + presence, rooms of 10, 50 joins/s + 50 leaves/s: ≥ ${fmt(CAPACITY.participants)} participants with join p99 < ${CAPACITY.joinP99Ms} ms`,
+    one ? `${fmt(one.held)} held${level ? ` (join p99 ${fmt(level.joinMs.p99, 1)} ms there)` : ''}; stopped: ${one.stopReason}` : 'n/a',
+    one ? one.held >= CAPACITY.participants : null,
+  );
+  const lag = level ? Math.max(...level.lagMaxMs) - LAG_TIMER_MS : NaN;
+  row(`loop lag max < ${CAPACITY.lagMaxMs} ms at that load`, level ? `${fmt(lag, 0)} ms over the ${LAG_TIMER_MS} ms timer (read ${fmt(Math.max(...level.lagMaxMs), 0)} ms)` : 'n/a', level ? lag < CAPACITY.lagMaxMs : null);
+  row(`≤ ${CAPACITY.kibPerParticipant} KiB RSS per participant`, level ? `${fmt(level.kibPerParticipant, 1)} KiB` : 'n/a', level ? level.kibPerParticipant <= CAPACITY.kibPerParticipant : null);
+  const factor = one && three && one.held > 0 ? three.held / one.held : NaN;
+  row(`three nodes on one Redis ≥ ${CAPACITY.threeNodeFactor}× one node`, known(factor) ? `${fmt(factor, 2)}× (${fmt(three.held)} held; the three share this machine's 2 cores)` : 'n/a', known(factor) ? factor >= CAPACITY.threeNodeFactor : null);
+  return `## Targets (issue 20)
+
+Benchmarks report; they never fail the build. Capacity figures: [benchmarks/capacity.md](benchmarks/capacity.md).
+
+| target | measured | verdict |
+|---|---|---|
+${rows.join('\n')}
+`;
+};
+
 export const renderReport = (report, { root, out }) => {
   const { machine, summary: s, plan, runs } = report;
   const relayRows = ['bare', 'peerjs', 'ours', 'bareCoalesced']
@@ -170,6 +205,7 @@ medians shown (all runs listed where it matters). Raw numbers: [benchmarks/resul
     report.previousStartedAt ? `\nSections run on ${report.startedAt.slice(0, 16)}: ${report.sectionsRun.join(', ')}; the others are from the run of ${report.previousStartedAt.slice(0, 16)}.` : ''
   }
 
+${headline(s)}
 ## Targets (issue 8)
 
 | target | measured (median) | verdict |
@@ -300,6 +336,9 @@ ${embed(root, 'join-to-first-frame.md', out)}
 ${embed(root, 'redis-joins.md', out)}
 ### Capacity of one node and of three
 
-${embed(root, 'capacity.md', out)}
-`;
+Method, every level of every run, and what limits it: [benchmarks/capacity.md](benchmarks/capacity.md) (\`node scripts/bench/capacity.mjs\`).
+
+### Cold start
+
+${embed(root, 'cold-start.md', out)}`;
 };

@@ -51,6 +51,8 @@ const { values: args } = parseArgs({
     // Other jobs on this shared machine: a level whose window saw them use more than this share of the
     // cores (all of /proc/stat's busy time not spent by this run's processes) is measured again, up to 4 times.
     'max-other-cpu': { type: 'string', default: '0.25' },
+    // Churn before the first measured level, not counted: the signaling paths are compiled by then.
+    'warmup-seconds': { type: 'string', default: '15' },
     label: { type: 'string' },
     out: { type: 'string' },
   },
@@ -257,6 +259,19 @@ const main = async () => {
       );
     }
     ownPids = [...nodes.map((n) => n.pid), ...(redis ? [redis.pid] : []), ...generators.map((g) => g.pid)];
+    // Stopped from outside: take every process of the run down with this one.
+    for (const signal of ['SIGINT', 'SIGTERM']) {
+      process.once(signal, () => {
+        for (const pid of ownPids) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // gone already
+          }
+        }
+        process.exit(130);
+      });
+    }
     let roomCount = 0;
     for (const level of LEVELS) {
       const targetRooms = Math.round(level / ROOM_SIZE);
@@ -268,6 +283,10 @@ const main = async () => {
       );
       const fillErrors = grown.reduce((a, r) => a + r.errors, 0);
       if (fillErrors > 0) log(`  fill errors: ${fillErrors} (${grown.find((r) => r.firstError)?.firstError})`);
+      if (levels.length === 0 && Number(args['warmup-seconds']) > 0) {
+        log(`  warm-up: ${args['warmup-seconds']} s of churn, not measured`);
+        await Promise.all(generators.map((g) => g.ask({ cmd: 'churn', joinsPerSecond: RATE / GENERATORS, seconds: Number(args['warmup-seconds']) })));
+      }
       await sleep(5_000);
       await Promise.all(nodes.map(scrape)); // resets the lag maximum
       const before = {

@@ -233,7 +233,7 @@ const main = async () => {
   const nodes = [];
   const generators = [];
   const levels = [];
-  let stopReason = 'all levels passed';
+  let stopReason = args['keep-going'] ? 'every level measured (--keep-going)' : 'all levels passed';
   const redisClient = redis ? new Redis(redis.url) : undefined;
   try {
     const gcLog = (i) => resolve(ROOT, '.tmp', 'bench', `capacity-gc-${process.pid}-${i}.log`);

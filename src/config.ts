@@ -31,7 +31,9 @@ const ConfigSchema = z
     ROOM_CAPACITY: wholeNumber(1, 1000).default(25),
     MAX_ROOMS_PER_NODE: wholeNumber(1).optional(),
     MAX_MESSAGE_BYTES: wholeNumber(1024, 1024 * 1024).default(64 * 1024),
-    MAX_QUEUED_MESSAGES: wholeNumber(1).default(256),
+    // Above the default message burst (900 with ROOM_CAPACITY 25): a full-room join waits in the queue
+    // behind its own offers; MAX_QUEUED_BYTES bounds what those messages may weigh.
+    MAX_QUEUED_MESSAGES: wholeNumber(1).default(1024),
     PING_INTERVAL_MS: wholeNumber(1000).default(30_000),
     /** SIGTERM to exit: the drain's whole budget (a node still stopping then exits with status 1). */
     DRAIN_DEADLINE_MS: wholeNumber(1000, 3_600_000).default(10_000),

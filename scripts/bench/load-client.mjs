@@ -35,6 +35,7 @@ const zeroMask = (mask) => mask.fill(0);
  * the server says it may relay: joined / OPEN / at once. The listener is on before the socket opens: a
  * server may send its greeting in the same TCP segment as the handshake.
  */
+// In the realistic mode (perFrameWrites) ws draws a random masking key per frame, as browsers do.
 const openReady = (url, hello, localAddress, readyOnOpen) =>
   new Promise((done, fail) => {
     const ws = new WebSocket(url, {
@@ -42,7 +43,7 @@ const openReady = (url, hello, localAddress, readyOnOpen) =>
       handshakeTimeout: 15_000,
       // An all-zero masking key: ws then skips XOR-ing the payload on the generator's side. Every server
       // still unmasks as usual, so this only takes work off the load generator (the same for all servers).
-      generateMask: zeroMask,
+      ...(scenario.perFrameWrites ? {} : { generateMask: zeroMask }),
       ...(localAddress ? { localAddress } : {}),
     });
     const timer = setTimeout(() => {
@@ -119,14 +120,32 @@ const closeAll = async (sockets) => {
 
 // ---------------------------------------------------------------------------------------------- relay
 
+/** Waits for the parent's "go" on stdin (several generator processes start their window together). */
+const waitForGo = () =>
+  new Promise((done) => {
+    say({ phase: 'ready' });
+    const onData = (chunk) => {
+      if (!chunk.toString().includes('go')) return;
+      process.stdin.off('data', onData);
+      process.stdin.pause();
+      done();
+    };
+    process.stdin.on('data', onData);
+  });
+
 const relay = async () => {
-  const { pairs, room = 'bench-relay', mode, warmupMs, durationMs } = scenario;
-  const users = Array.from({ length: pairs * 2 }, (_, i) => `u${i}`);
+  const { pairs, room = 'bench-relay', mode, warmupMs, durationMs, userPrefix = 'u' } = scenario;
+  // perFrame: every frame in its own write, random masking keys, each reply sent the moment its trigger
+  // arrives — what a browser trickling candidates does (the realistic mode). Otherwise replies are
+  // batched per client per event-loop turn in one corked write, with an all-zero mask (the batched mode).
+  const perFrame = scenario.perFrameWrites === true;
+  const users = Array.from({ length: pairs * 2 }, (_, i) => `${userPrefix}${i}`);
   const partnerOf = (i) => (i % 2 === 0 ? i + 1 : i - 1);
   // Joined one after another: the room then holds everyone before the first candidate flows.
   const [sockets, errors] = await pool(users.length, 1, (i) => openClient(users[i], room, addresses[i % addresses.length]));
   if (errors.length) throw new Error(`relay: ${errors.length} clients failed to connect: ${errors[0]}`);
   await sleep(200); // let the join notifications settle
+  if (scenario.waitForGo) await waitForGo();
 
   let measuring = false;
   let sending = true;
@@ -186,14 +205,20 @@ const relay = async () => {
         relayed += 1;
         if (mode === 'rate') latencies.push(performance.now() - readStamp(text));
       }
-      if (mode === 'saturate' && sending) owe(sender);
+      if (mode === 'saturate' && sending) {
+        if (perFrame) sendOne(sender);
+        else owe(sender);
+      }
     });
   });
 
   const started = performance.now();
   let ticker;
   if (mode === 'saturate') {
-    for (let i = 0; i < users.length; i++) sendBatch(i, scenario.window);
+    for (let i = 0; i < users.length; i++) {
+      if (perFrame) for (let k = 0; k < scenario.window; k++) sendOne(i);
+      else sendBatch(i, scenario.window);
+    }
   } else {
     // Paced: every tick each client sends what its schedule says is due by now, so timer jitter
     // delays messages a little but never changes the rate.

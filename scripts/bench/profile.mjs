@@ -101,6 +101,7 @@ const profileOne = async (target, bundle, params, log) => {
         mode: 'saturate',
         window: params.window,
         room: 'profile',
+        perFrameWrites: params.perFrameWrites === true,
       },
       { cwd: ROOT, timeoutMs: params.warmupMs + params.durationMs + 30_000 },
     );
@@ -147,14 +148,14 @@ ${table(summary.self)}
 
 ${table(summary.inclusiveOwn)}
 `;
-  const out = resolve(ROOT, 'docs', 'benchmarks', 'relay-profile.md');
+  const out = resolve(ROOT, 'docs', 'benchmarks', params.perFrameWrites ? 'relay-profile-realistic.md' : 'relay-profile.md');
   writeFileSync(
     out,
     `# CPU profile of the relay hot path
 
 \`node scripts/bench.mjs --profile\` (${new Date().toISOString().slice(0, 10)}): our server (bundled from src/ by esbuild, so
 \`server.cjs:<line>\` points into the bundle \`.tmp/bench/server.cjs\`), then the bare \`ws\` relay for comparison, each under
-the saturating relay load of the benchmark (${params.pairs} pairs, window ${params.window}) with \`node --cpu-prof\`.
+the saturating relay load of the benchmark (${params.pairs} pairs, window ${params.window}${params.perFrameWrites ? ', realistic clients: every frame its own write, one generator process' : ''}) with \`node --cpu-prof\`.
 The .cpuprofile files (open them in Chrome DevTools) are under \`.tmp/bench/profile/\`. The profiler samples wall
 time on the main thread: time the process spends descheduled inside a system call (\`writev\` on a busy 2-core
 machine) counts as that call's self time.

@@ -2,15 +2,17 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { relative, dirname, resolve } from 'node:path';
 import { median, round } from './lib/stats.mjs';
+import { LAG_TIMER_MS, loadRuns, TARGETS as CAPACITY } from './capacity-report.mjs';
 
-const TARGETS = { vsBare: 0.85, vsPeerJs: 1.5, redisPacedP99Ms: 10, idleKiB: 16 };
+const TARGETS = { vsBare: 0.85, vsPeerJs: 1.5, redisPacedP99Ms: 10, idleKiB: 16, realistic: 1.5 };
 
 const med = (rows, pick) => median(rows.map(pick).filter((v) => v !== undefined));
 const sum = (rows, pick) => rows.reduce((a, r) => a + (pick(r) ?? 0), 0);
 
-export const summarize = (raw) => {
+/** Medians per server of one relay mode's runs. */
+const relaySummary = (rawRelay) => {
   const relay = {};
-  for (const [target, rows] of Object.entries(raw.relay)) {
+  for (const [target, rows] of Object.entries(rawRelay)) {
     if (rows.length === 0) continue;
     relay[target] = {
       runs: rows.length,
@@ -25,13 +27,21 @@ export const summarize = (raw) => {
       p99Ms: round(med(rows, (r) => r.rate.latencyMs.p99), 3),
       errors: sum(rows, (r) => r.saturate.errors + r.rate.errors),
       notArrived: sum(rows, (r) => r.saturate.notArrived + r.rate.notArrived),
+      processes: rows[0]?.saturate.processes ?? 1,
     };
   }
-  // Ratios within each run (the servers of one run share its machine conditions), then their median.
-  const perRun = (a, b, pick) => {
-    const n = Math.min(raw.relay[a]?.length ?? 0, raw.relay[b]?.length ?? 0);
-    return Array.from({ length: n }, (_, i) => pick(raw.relay[a][i]) / pick(raw.relay[b][i]));
-  };
+  return relay;
+};
+
+/** Ratios within each run (the servers of one run share its machine conditions), as a function of (a, b, pick). */
+const perRunOf = (rawRelay) => (a, b, pick) => {
+  const n = Math.min(rawRelay[a]?.length ?? 0, rawRelay[b]?.length ?? 0);
+  return Array.from({ length: n }, (_, i) => pick(rawRelay[a][i]) / pick(rawRelay[b][i]));
+};
+
+export const summarize = (raw) => {
+  const relay = relaySummary(raw.relay);
+  const perRun = perRunOf(raw.relay);
   const tput = (r) => r.saturate.messagesPerSecond;
   const cost = (r) => r.saturate.serverCpuMicrosPerMessage;
   const ratios = {
@@ -45,6 +55,17 @@ export const summarize = (raw) => {
     efficiencyVsBareCoalesced: round(median(perRun('bareCoalesced', 'ours', cost)), 3),
     perRunThroughputVsBare: perRun('ours', 'bare', tput).map((v) => round(v, 3)),
     perRunThroughputVsPeerJs: perRun('ours', 'peerjs', tput).map((v) => round(v, 3)),
+  };
+  // The realistic mode (issue 20): every frame its own write.
+  const realistic = relaySummary(raw.realistic ?? {});
+  const perRunRealistic = perRunOf(raw.realistic ?? {});
+  const realisticRatios = {
+    throughputVsPeerJs: round(median(perRunRealistic('ours', 'peerjs', tput)), 3),
+    throughputVsBare: round(median(perRunRealistic('ours', 'bare', tput)), 3),
+    peerJsCostVsOurs: round(median(perRunRealistic('peerjs', 'ours', cost)), 3),
+    bareCostVsOurs: round(median(perRunRealistic('bare', 'ours', cost)), 3),
+    perRunThroughputVsPeerJs: perRunRealistic('ours', 'peerjs', tput).map((v) => round(v, 3)),
+    perRunPeerJsCostVsOurs: perRunRealistic('peerjs', 'ours', cost).map((v) => round(v, 3)),
   };
   const join = {};
   for (const [name, rows] of Object.entries(raw.join)) {
@@ -85,8 +106,10 @@ export const summarize = (raw) => {
     throughputVsPeerJs: check(ratios.throughputVsPeerJs, (v) => v >= TARGETS.vsPeerJs, `≥ ${TARGETS.vsPeerJs}× PeerJS`),
     redisPacedJoinP99: check(pacedRedis?.p99Ms, (v) => v < TARGETS.redisPacedP99Ms, `p99 < ${TARGETS.redisPacedP99Ms} ms at 500 joins/s, Redis`),
     idleMemory: check(idle.ours?.kibPerConnection, (v) => v <= TARGETS.idleKiB, `≤ ${TARGETS.idleKiB} KiB per idle connection`),
+    realisticThroughputVsPeerJs: check(realisticRatios.throughputVsPeerJs, (v) => v >= TARGETS.realistic, `≥ ${TARGETS.realistic}× PeerJS`),
+    realisticPeerJsCost: check(realisticRatios.peerJsCostVsOurs, (v) => v >= TARGETS.realistic, `≥ ${TARGETS.realistic}× ours`),
   };
-  return { relay, ratios, join, idle, targets };
+  return { relay, ratios, realistic, realisticRatios, join, idle, targets };
 };
 
 const check = (value, ok, target) => ({ value, target, met: Number.isFinite(value) ? ok(value) : null });
@@ -113,6 +136,40 @@ const embedNotes = (root) => {
   return `${readFileSync(path, 'utf8').replace(/^# .*\n+/, '## Reading the results\n\n').trimEnd()}\n\n`;
 };
 
+/** The headline figures of issue 20: realistic relay vs PeerJS, participants per node, three nodes. */
+const headline = (s) => {
+  const runs = loadRuns();
+  const run = (label) => runs.find((r) => r.label === label);
+  const heldLevel = (r) => r?.levels.filter((l) => l.participants <= r.held).at(-1);
+  const one = run('one-node-rooms-10');
+  const three = run('three-nodes-rooms-10');
+  const level = heldLevel(one);
+  const rr = s.realisticRatios ?? {};
+  const rows = [];
+  const row = (target, value, met) => rows.push(`| ${target} | ${value} | ${met === null ? 'not measured' : met ? '**met**' : '**missed**'} |`);
+  const known = (v) => Number.isFinite(v);
+  row('realistic relay: throughput ≥ 1.5× PeerJS', known(rr.throughputVsPeerJs) ? `${fmt(rr.throughputVsPeerJs, 2)}×` : 'n/a', known(rr.throughputVsPeerJs) ? rr.throughputVsPeerJs >= 1.5 : null);
+  row('realistic relay: PeerJS CPU per message ≥ 1.5× ours', known(rr.peerJsCostVsOurs) ? `${fmt(rr.peerJsCostVsOurs, 2)}×` : 'n/a', known(rr.peerJsCostVsOurs) ? rr.peerJsCostVsOurs >= 1.5 : null);
+  row(
+    `one node, Redis + presence, rooms of 10, 50 joins/s + 50 leaves/s: ≥ ${fmt(CAPACITY.participants)} participants with join p99 < ${CAPACITY.joinP99Ms} ms`,
+    one ? `${fmt(one.held)} held${level ? ` (join p99 ${fmt(level.joinMs.p99, 1)} ms there)` : ''}; stopped: ${one.stopReason}` : 'n/a',
+    one ? one.held >= CAPACITY.participants : null,
+  );
+  const lag = level ? Math.max(...level.lagMaxMs) - LAG_TIMER_MS : NaN;
+  row(`loop lag max < ${CAPACITY.lagMaxMs} ms at that load`, level ? `${fmt(lag, 0)} ms over the ${LAG_TIMER_MS} ms timer (read ${fmt(Math.max(...level.lagMaxMs), 0)} ms)` : 'n/a', level ? lag < CAPACITY.lagMaxMs : null);
+  row(`≤ ${CAPACITY.kibPerParticipant} KiB RSS per participant`, level ? `${fmt(level.kibPerParticipant, 1)} KiB` : 'n/a', level ? level.kibPerParticipant <= CAPACITY.kibPerParticipant : null);
+  const factor = one && three && one.held > 0 ? three.held / one.held : NaN;
+  row(`three nodes on one Redis ≥ ${CAPACITY.threeNodeFactor}× one node`, known(factor) ? `${fmt(factor, 2)}× (${fmt(three.held)} held; the three share this machine's 2 cores)` : 'n/a', known(factor) ? factor >= CAPACITY.threeNodeFactor : null);
+  return `## Targets (issue 20)
+
+Benchmarks report; they never fail the build. Capacity figures: [benchmarks/capacity.md](benchmarks/capacity.md).
+
+| target | measured | verdict |
+|---|---|---|
+${rows.join('\n')}
+`;
+};
+
 export const renderReport = (report, { root, out }) => {
   const { machine, summary: s, plan, runs } = report;
   const relayRows = ['bare', 'peerjs', 'ours', 'bareCoalesced']
@@ -121,6 +178,14 @@ export const renderReport = (report, { root, out }) => {
       const r = s.relay[t];
       return `| ${NAMES[t]} | ${fmt(r.messagesPerSecond)} | ${r.allMessagesPerSecond.map((v) => fmt(v)).join(', ')} | ${fmt(r.serverCpuShare, 2)} | ${fmt(r.generatorCpuShare, 2)} | ${fmt(r.serverCpuMicrosPerMessage, 1)} | ${fmt(r.p50Ms, 3)} | ${fmt(r.p99Ms, 3)} | ${fmt(r.rateServerCpuMicrosPerMessage, 1)} | ${r.errors} / ${r.notArrived} |`;
     });
+  const realistic = s.realistic ?? {};
+  const realisticRows = ['bare', 'peerjs', 'ours']
+    .filter((t) => realistic[t])
+    .map((t) => {
+      const r = realistic[t];
+      return `| ${NAMES[t]} | ${fmt(r.messagesPerSecond)} | ${r.allMessagesPerSecond.map((v) => fmt(v)).join(', ')} | ${fmt(r.serverCpuShare, 2)} | ${fmt(r.generatorCpuShare, 2)} (${r.processes} processes) | ${fmt(r.serverCpuMicrosPerMessage, 1)} | ${fmt(r.p50Ms, 3)} | ${fmt(r.p99Ms, 3)} | ${fmt(r.rateServerCpuMicrosPerMessage, 1)} | ${r.errors} / ${r.notArrived} |`;
+    });
+  const rr = s.realisticRatios ?? {};
   const joinRows = Object.entries(s.join).map(
     ([name, j]) =>
       `| ${name} | ${fmt(j.joinsPerSecond)} | ${fmt(j.p50Ms, 2)} | ${fmt(j.p99Ms, 2)} | ${j.allP99Ms.map((v) => fmt(v, 2)).join(', ')} | ${fmt(j.maxMs, 1)} | ${fmt(j.serverCpuShare, 2)} | ${j.joined.join(', ')} of ${j.clients} | ${Object.keys(j.failures).length ? JSON.stringify(j.failures) : 'none'} |`,
@@ -140,6 +205,7 @@ medians shown (all runs listed where it matters). Raw numbers: [benchmarks/resul
     report.previousStartedAt ? `\nSections run on ${report.startedAt.slice(0, 16)}: ${report.sectionsRun.join(', ')}; the others are from the run of ${report.previousStartedAt.slice(0, 16)}.` : ''
   }
 
+${headline(s)}
 ## Targets (issue 8)
 
 | target | measured (median) | verdict |
@@ -148,7 +214,13 @@ medians shown (all runs listed where it matters). Raw numbers: [benchmarks/resul
 | relay throughput ${t.throughputVsPeerJs.target} | ${fmt(t.throughputVsPeerJs.value, 2)}× (per run: ${s.ratios.perRunThroughputVsPeerJs.map((v) => `${fmt(v, 2)}×`).join(', ')}) | ${verdict(t.throughputVsPeerJs)} |
 | join ${t.redisPacedJoinP99.target} | ${fmt(t.redisPacedJoinP99.value, 2)} ms | ${verdict(t.redisPacedJoinP99)} |
 | idle memory ${t.idleMemory.target} | ${fmt(t.idleMemory.value, 2)} KiB | ${verdict(t.idleMemory)} |
-
+${
+  t.realisticThroughputVsPeerJs
+    ? `| realistic mode (issue 20): throughput ${t.realisticThroughputVsPeerJs.target} | ${fmt(t.realisticThroughputVsPeerJs.value, 2)}× (per run: ${(rr.perRunThroughputVsPeerJs ?? []).map((v) => `${fmt(v, 2)}×`).join(', ')}) | ${verdict(t.realisticThroughputVsPeerJs)} |
+| realistic mode (issue 20): PeerJS CPU per message ${t.realisticPeerJsCost.target} | ${fmt(t.realisticPeerJsCost.value, 2)}× (per run: ${(rr.perRunPeerJsCostVsOurs ?? []).map((v) => `${fmt(v, 2)}×`).join(', ')}) | ${verdict(t.realisticPeerJsCost)} |
+`
+    : ''
+}
 ## Machine and load conditions
 
 - CPU: ${machine.cpu}; RAM ${machine.ramGiB} GiB; ${machine.os}
@@ -194,6 +266,26 @@ CPU per message: bare ws costs ${fmt(s.ratios.efficiencyVsBare * 100, 1)}% of ou
 Against the bare relay with coalesced writes (not a target): throughput ${fmt(s.ratios.throughputVsBareCoalesced * 100, 1)}%, and it costs
 ${fmt(s.ratios.efficiencyVsBareCoalesced * 100, 1)}% of ours per message.
 
+## 1b. Relay with realistic clients (every frame its own write)
+
+${
+  realisticRows.length
+    ? `The same servers, pairs, window and rates as above, but every client sends each frame with its own write,
+the moment its trigger arrives (no batching per event-loop turn), with a random masking key per frame, as a
+browser trickling candidates does: the server reads about one frame per TCP segment and, relaying, writes
+one. The pairs are split over ${realistic.ours?.processes ?? p.realistic?.processes ?? 1} generator processes (whole pairs each, started together), because one
+generator process writing per frame is itself close to a full core; "generator CPU" is their sum. Fixed-rate
+latency percentiles are those of the first generator's clients.
+
+| server | relayed msgs/s (median) | all runs | server CPU | generator CPU | server µs/msg | p50 ms @ fixed rate | p99 ms @ fixed rate | server µs/msg @ fixed rate | errors / lost |
+|---|---|---|---|---|---|---|---|---|---|
+${realisticRows.join('\n')}
+
+Ratios (median of per-run ratios): throughput vs PeerJS **${fmt(rr.throughputVsPeerJs, 2)}×**, vs bare ws ${fmt(rr.throughputVsBare * 100, 1)}%;
+CPU per message: PeerJS costs **${fmt(rr.peerJsCostVsOurs, 2)}×** ours, the bare relay ${fmt(rr.bareCostVsOurs, 2)}× ours.
+`
+    : 'Not run (`--only realistic`).\n'
+}
 ## 2. Join storm
 
 ${fmt(p.join.clients)} clients (from ${p.join.addresses} loopback source addresses, so the per-address connection limit keeps its
@@ -242,5 +334,11 @@ ${embed(root, 'join-to-first-frame.md', out)}
 ### Joins with Redis
 
 ${embed(root, 'redis-joins.md', out)}
-`;
+### Capacity of one node and of three
+
+Method, every level of every run, and what limits it: [benchmarks/capacity.md](benchmarks/capacity.md) (\`node scripts/bench/capacity.mjs\`).
+
+### Cold start
+
+${embed(root, 'cold-start.md', out)}`;
 };

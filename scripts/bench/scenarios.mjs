@@ -35,11 +35,60 @@ export const relayRun = (target, bundle, p) =>
         durationMs: p.durationMs,
       };
       const budget = p.warmupMs + p.durationMs + 30_000;
+      if (p.perFrameWrites) {
+        // The realistic mode: every frame its own write, from several generator processes when one
+        // cannot keep up; all of them start their window at the same moment.
+        const saturate = await parallelLoad({ ...common, mode: 'saturate', window: p.window, room: 'sat', perFrameWrites: true }, p.processes ?? 1, budget);
+        const rate = await parallelLoad({ ...common, mode: 'rate', ratePerClient: p.ratePerClient, room: 'rate', perFrameWrites: true }, p.processes ?? 1, budget);
+        return { saturate, rate };
+      }
       const saturate = await runLoad(LOAD, { ...common, mode: 'saturate', window: p.window, room: 'sat' }, { cwd: ROOT, timeoutMs: budget });
       const rate = await runLoad(LOAD, { ...common, mode: 'rate', ratePerClient: p.ratePerClient, room: 'rate' }, { cwd: ROOT, timeoutMs: budget });
       return { saturate, rate };
     },
   );
+
+/**
+ * `processes` load generators, each with its share of the pairs (whole pairs: a closed loop needs both
+ * ends in one process), told to start together once all are connected; their results are added up.
+ * Server CPU is read over the first generator's window (they share it to within a few milliseconds).
+ */
+const parallelLoad = async (scenario, processes, timeoutMs) => {
+  const share = (k) => Math.floor(scenario.pairs / processes) + (k < scenario.pairs % processes ? 1 : 0);
+  let ready = 0;
+  const children = [];
+  const runs = Array.from({ length: processes }, (_, k) =>
+    runLoad(LOAD, { ...scenario, pairs: share(k), userPrefix: `p${k}u`, waitForGo: true }, {
+      cwd: ROOT,
+      timeoutMs,
+      onPhase: (record, child) => {
+        if (record.phase !== 'ready') return;
+        children.push(child);
+        ready += 1;
+        if (ready === processes) for (const c of children) c.stdin.write('go\n');
+      },
+    }),
+  );
+  const results = await Promise.all(runs);
+  const first = results[0];
+  const relayed = results.reduce((a, r) => a + r.relayed, 0);
+  const latencies = results.filter((r) => r.latencyMs);
+  return {
+    ...first,
+    clients: results.reduce((a, r) => a + r.clients, 0),
+    processes,
+    relayed,
+    messagesPerSecond: Math.round(relayed / first.seconds),
+    serverCpuMicrosPerMessage: relayed > 0 ? Number(((first.serverCpuShare * first.seconds * 1e6) / relayed).toFixed(2)) : NaN,
+    generatorCpuShare: Number(results.reduce((a, r) => a + r.generatorCpuShare, 0).toFixed(3)),
+    generatorCpuShares: results.map((r) => r.generatorCpuShare),
+    // Latency percentiles of the first generator (its clients are a fair sample of all).
+    latencyMs: latencies.length ? first.latencyMs : undefined,
+    errors: results.reduce((a, r) => a + r.errors, 0),
+    errorSamples: results.flatMap((r) => r.errorSamples).slice(0, 3),
+    notArrived: results.reduce((a, r) => a + r.notArrived, 0),
+  };
+};
 
 /** A join storm against a fresh node (and, for redis, a fresh redis-server): all at once or paced. */
 export const joinRun = async (store, bundle, p, ratePerSecond) => {

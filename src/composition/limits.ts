@@ -4,7 +4,7 @@ import { TrustedProxies } from '../adapters/http/trusted-proxies';
 import { ConnectionGuard } from '../adapters/websocket/connection-guard';
 import { IpConnectionLimiter } from '../adapters/websocket/ip-connection-limiter';
 import { OriginPolicy } from '../adapters/websocket/origin-policy';
-import type { SessionLimits } from '../adapters/websocket/session-limits';
+import { burstForRoomOf, DEFAULT_SESSION_LIMITS, type SessionLimits } from '../adapters/websocket/session-limits';
 import { ConfigError, type Config } from '../config';
 
 const whole = (min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -41,6 +41,11 @@ const LimitsEnv = z.object({
    * their candidates, and that burst must fit even if the network took none of it yet.
    */
   MAX_SEND_BACKLOG_BYTES: whole(64 * 1024).default(2 * 1024 * 1024),
+  /**
+   * Bytes of a client's messages that may wait for their turn (behind a slow media call, say) before it is
+   * cut off as flooding. A newcomer's whole negotiation with a full room is a few hundred KiB.
+   */
+  MAX_QUEUED_BYTES: whole(64 * 1024).default(DEFAULT_SESSION_LIMITS.maxQueuedBytes),
   /** Comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For is believed. */
   TRUST_PROXY: z.string().optional(),
 });
@@ -94,10 +99,11 @@ export const readNodeLimits = (config: Config): NodeLimits => {
   return {
     session: {
       messagesPerSecond: env.MESSAGES_PER_SECOND,
-      messageBurst: env.MESSAGE_BURST ?? Math.max(200, env.MESSAGES_PER_SECOND),
+      messageBurst: env.MESSAGE_BURST ?? Math.max(burstForRoomOf(config.ROOM_CAPACITY), env.MESSAGES_PER_SECOND),
       maxRateLimitStrikes: env.RATE_LIMIT_STRIKES,
       joinsPerMinute: env.JOINS_PER_MINUTE,
       iceCandidatesPerLink: env.ICE_CANDIDATES_PER_LINK,
+      maxQueuedBytes: env.MAX_QUEUED_BYTES,
     },
     guard: new ConnectionGuard(originPolicy(env.ALLOWED_ORIGINS), new IpConnectionLimiter(env.MAX_CONNECTIONS_PER_IP), clientAddress),
     httpRequests,

@@ -8,6 +8,7 @@ import { assertLiveness } from './redis-settings';
 import { DEAD_NODES_SCRIPT, FORGET_NODE_SCRIPT, HEARTBEAT_SCRIPT } from './node-scripts';
 import { OrphanedRooms } from './orphaned-rooms';
 import { asInteger, asStringList } from './room-record-codec';
+import { inSlices } from './sliced-work';
 
 export interface RedisNodeRegistryOptions {
   readonly connection: RedisConnection;
@@ -84,8 +85,9 @@ export class RedisNodeRegistry implements NodeDirectory {
     if (this.running) return;
     this.running = true;
     this.options.leases.start();
+    const started = performance.now();
     await this.beat();
-    this.schedule();
+    this.schedule(started);
   }
 
   /**
@@ -177,8 +179,13 @@ export class RedisNodeRegistry implements NodeDirectory {
       );
       if (url !== undefined) this.options.leases.aliveRenewed(sentAt);
       this.known = [...new Set([...registered, this.nodeId])];
-      await rooms.refreshHostedRooms();
-      await this.reapDeadNodes(registered);
+      // Renewals spread over the first half of the interval; reaping goes on meanwhile, not after them.
+      const [refreshed, reaped] = await Promise.allSettled([
+        rooms.refreshHostedRooms(this.options.heartbeatMs / 2),
+        this.reapDeadNodes(registered),
+      ]);
+      if (refreshed.status === 'rejected') throw refreshed.reason;
+      if (reaped.status === 'rejected') throw reaped.reason;
       if (this.failing) logger.info({ nodeId: this.nodeId }, 'heartbeat restored');
       this.failing = false;
     } catch (error) {
@@ -218,20 +225,20 @@ export class RedisNodeRegistry implements NodeDirectory {
     try {
       const roomIds = asStringList(await connection.call('reap/rooms', (client) => client.smembers(keys.nodes.rooms(nodeId))));
       const own = nodeId === this.nodeId;
-      const removed = await Promise.all(
-        roomIds.map(async (roomId) => {
-          // Members whose seats are held stay until their grace ends; the others are reported gone now.
-          const outcome = await this.orphans.reap(roomId, 'dead', nodeId);
-          if (!outcome.applied) return 0;
-          // At a graceful stop this node's members already departed the normal way.
-          if (outcome.departed && !own) this.reaped.tell(outcome.departed);
-          return 1;
-        }),
-      );
+      let rooms = 0;
+      // A dead node's rooms are reaped in slices over half a heartbeat (at once at a graceful stop), not
+      // all in one turn: the reaper serves its own clients meanwhile.
+      await inSlices(roomIds, own ? 0 : this.options.heartbeatMs / 2, async (roomId) => {
+        // Members whose seats are held stay until their grace ends; the others are reported gone now.
+        const outcome = await this.orphans.reap(roomId, 'dead', nodeId);
+        if (!outcome.applied) return;
+        rooms += 1;
+        // At a graceful stop this node's members already departed the normal way.
+        if (outcome.departed && !own) this.reaped.tell(outcome.departed);
+      });
       const forgotten = await connection.call('reap/forget', (client) =>
         FORGET_NODE_SCRIPT.run(client, [...this.registryKeys(nodeId)], [nodeId]),
       );
-      const rooms = removed.reduce<number>((sum, count) => sum + count, 0);
       if (!own) {
         logger.warn({ deadNode: nodeId, rooms, forgotten: asInteger(forgotten) === 1, by: this.nodeId }, 'reaped a dead signaling node');
       }
@@ -251,11 +258,18 @@ export class RedisNodeRegistry implements NodeDirectory {
     return [nodes.all, nodes.urls, nodes.loads, nodes.alive(nodeId), nodes.rooms(nodeId), nodes.claims(nodeId)];
   }
 
-  private schedule(): void {
+  /**
+   * The next beat starts one interval after the last one started (at once if that one overran), not one
+   * interval after it ended: a room renewed k ms into one beat is renewed k ms into the next, so its
+   * lease is renewed once per interval even though the renewals are spread over half of it.
+   */
+  private schedule(lastStartedAt: number): void {
     if (!this.running) return;
+    const delay = Math.max(0, lastStartedAt + this.options.heartbeatMs - performance.now());
     this.timer = setTimeout(() => {
-      this.beat().finally(() => this.schedule());
-    }, this.options.heartbeatMs);
+      const started = performance.now();
+      this.beat().finally(() => this.schedule(started));
+    }, delay);
     this.timer.unref();
   }
 }

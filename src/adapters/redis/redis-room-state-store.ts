@@ -32,6 +32,7 @@ import {
   RESUME_SCRIPT,
 } from './room-scripts';
 import { asInteger, asStringList, decodeMembers, decodeRoom, encodeMedia, mediaRefArgs, memberArgs } from './room-record-codec';
+import { inSlices } from './sliced-work';
 
 export interface RedisRoomStateStoreOptions {
   readonly connection: RedisConnection;
@@ -55,8 +56,11 @@ export interface HostedRooms {
   hostsRoom(roomId: RoomId): boolean;
   /** Participants in the rooms this node hosts: its load. */
   readonly participantCount: number;
-  /** Renews this node's leases, rewrites records that went missing or may be stale, finds rooms taken. */
-  refreshHostedRooms(): Promise<void>;
+  /**
+   * Renews this node's leases, rewrites records that went missing or may be stale, finds rooms taken;
+   * the renewals spread over `spreadMs` (sliced-work.ts), each room at the same place in every run.
+   */
+  refreshHostedRooms(spreadMs?: number): Promise<void>;
   /** Renews one room's lease now; false when another node holds the room since (it is then marked lost). */
   confirmHold(roomId: RoomId): Promise<boolean>;
   /** Drops this node's lease on a room it holds without members (a claim nobody joined, a failed first join). */
@@ -370,15 +374,13 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     return this.mirror.participantCount;
   }
 
-  async refreshHostedRooms(): Promise<void> {
+  async refreshHostedRooms(spreadMs = 0): Promise<void> {
     if (this.dirty.size > 0) await this.repair([...this.dirty.keys()]);
     const missing: RoomId[] = [];
-    await Promise.all(
-      this.hostedRoomIds().map((roomId) =>
-        this.writes.run(roomId, async () => {
-          if ((await this.refreshLocked(roomId)) === 'missing') missing.push(roomId);
-        }),
-      ),
+    await inSlices(this.hostedRoomIds(), spreadMs, (roomId) =>
+      this.writes.run(roomId, async () => {
+        if ((await this.refreshLocked(roomId)) === 'missing') missing.push(roomId);
+      }),
     );
     // A room this node still holds but Redis lost (keys expired during an outage, a failed-over shard).
     if (missing.length > 0) await this.repair(missing);

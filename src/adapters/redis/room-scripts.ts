@@ -35,19 +35,32 @@ const ROOM_LIB = `
 local META, MEMBERS, HOST, FENCE = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 -- Set by each script that may write the fence: every key the project writes has an expiry.
 local FENCE_TTL = 0
+-- Once per script: each call follows a write that leaves the fence in place, so a second PTTL/PEXPIRE
+-- in the same atomic step would find what the first one left (a join used to pay both twice).
+local fence_kept = false
+-- The fence's epoch as this script last read or wrote it (false: not read yet), so renew() does not read it again.
+local fence_epoch = false
 local function keep_fence()
+  if fence_kept then return end
+  fence_kept = true
   if redis.call('PTTL', FENCE) < tonumber(FENCE_TTL) then redis.call('PEXPIRE', FENCE, FENCE_TTL) end
 end
+-- Read once per script: a script runs atomically, so one reading serves every use (a join's member time
+-- and its presence stamp) at one command instead of two.
+local now_cache = nil
 local function now_ms()
+  if now_cache then return now_cache end
   local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  now_cache = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  return now_cache
 end
 local function fmt(n) return string.format('%.0f', n) end
 local function new_epoch()
   local e = math.max((tonumber(redis.call('HGET', FENCE, 'epoch')) or 0) + 1, now_ms())
-  redis.call('HSET', FENCE, 'epoch', fmt(e))
+  fence_epoch = fmt(e)
+  redis.call('HSET', FENCE, 'epoch', fence_epoch)
   keep_fence()
-  return fmt(e)
+  return fence_epoch
 end
 local function next_stamp(floor)
   local s = math.max(now_ms(), (tonumber(redis.call('HGET', FENCE, 'stamp')) or 0) + 1, tonumber(floor) or 0)
@@ -57,13 +70,14 @@ local function next_stamp(floor)
 end
 local function holds(node, epoch)
   local current = redis.call('HGET', FENCE, 'epoch')
+  fence_epoch = current
   local host = redis.call('GET', HOST)
   if host then return host == node and current == epoch end
   return current == epoch or not current
 end
 local function renew(node, epoch, leaseTtl)
   redis.call('SET', HOST, node, 'PX', leaseTtl)
-  if not redis.call('HGET', FENCE, 'epoch') then redis.call('HSET', FENCE, 'epoch', epoch) end
+  if fence_epoch ~= epoch and not redis.call('HGET', FENCE, 'epoch') then redis.call('HSET', FENCE, 'epoch', epoch) end
   keep_fence()
 end
 local function keep_record(leaseTtl)

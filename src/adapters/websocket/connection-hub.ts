@@ -2,7 +2,7 @@ import type { ConnectionId, ErrorCode } from '../../domain';
 import type { ClientMessage, ClientNotifier, Logger } from '../../application';
 import { CloseCode, type ClientConnection } from './client-connection';
 import { ignoreTraffic, type TrafficObserver } from './traffic-observer';
-import { encodeClientMessage } from './wire-encoder';
+import { encodeClientMessage, encodeClientText } from './wire-encoder';
 
 const closeCodeFor = (code: ErrorCode): number =>
   code === 'sessionReplaced' ? CloseCode.sessionReplaced
@@ -63,7 +63,7 @@ export class ConnectionHub implements ClientNotifier {
   send(connectionId: ConnectionId, message: ClientMessage): void {
     const connection = this.connections.get(connectionId);
     if (!connection) return;
-    connection.send(JSON.stringify(encodeClientMessage(message)));
+    connection.send(encodeClientText(message));
     this.sent += 1;
     this.traffic.sent(message);
     // One property read per send: the transports keep their backlog as a running count.

@@ -17,6 +17,8 @@ export type { SessionLimits } from './session-limits';
 export class ConnectionSession {
   /** Messages received and not yet handled; `draining` while a loop works through them. */
   private readonly inbox: string[] = [];
+  /** Characters in `inbox`. */
+  private queuedChars = 0;
   private draining = false;
   /** Settles when the current drain loop has handled everything: what a closing connection waits for. */
   private drained: Promise<void> = Promise.resolve();
@@ -56,6 +58,12 @@ export class ConnectionSession {
       this.giveUp(`more than ${this.limits.maxQueuedMessages} messages waiting`);
       return;
     }
+    const maxQueuedBytes = this.limits.maxQueuedBytes ?? DEFAULT_SESSION_LIMITS.maxQueuedBytes;
+    if (this.inbox.length > 0 && this.queuedChars + text.length > maxQueuedBytes) {
+      this.giveUp(`more than ${maxQueuedBytes} bytes of messages waiting`);
+      return;
+    }
+    this.queuedChars += text.length;
     this.inbox.push(text);
     if (!this.draining) this.drained = this.drain();
   }
@@ -69,6 +77,7 @@ export class ConnectionSession {
     this.draining = true;
     try {
       for (let text = this.inbox.shift(); text !== undefined; text = this.inbox.shift()) {
+        this.queuedChars -= text.length;
         try {
           await this.handle(text);
         } catch (error) {
@@ -111,6 +120,7 @@ export class ConnectionSession {
     this.closed = true;
     this.hub.remove(this.connection.id);
     this.inbox.length = 0;
+    this.queuedChars = 0;
     this.released = this.drained.then(() =>
       this.leaveRoom.connectionLost(this.connection.id).catch((error: unknown) =>
         this.logger.error({ err: error, connectionId: this.connection.id }, 'freeing a dropped connection failed'),

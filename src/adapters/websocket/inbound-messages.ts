@@ -15,9 +15,17 @@ const MAX_RESUME_TOKEN_LENGTH = 2_048;
 export const MAX_SDP_LENGTH = 60_000;
 
 const text = (max: number) => z.string().max(max);
+/**
+ * Printable ASCII with at least one non-space: what checkIdentifier accepts unchanged (ASCII is its own
+ * NFC form and holds nothing it forbids), found without normalising; ids on the relay's hot path are
+ * nearly always such.
+ */
+const PLAIN_ASCII_ID = /^(?=[\x20-\x7e]*[\x21-\x7e])[\x20-\x7e]{1,128}$/;
 /** The frame limit bounds the raw string; checkIdentifier bounds the id (NFC, 1–128 printable characters). */
 const identifier = z.union([z.string(), z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)]).transform((value, ctx) => {
-  const checked = checkIdentifier(String(value));
+  const raw = String(value);
+  if (PLAIN_ASCII_ID.test(raw)) return raw;
+  const checked = checkIdentifier(raw);
   if (checked.ok) return checked.id;
   ctx.addIssue({ code: 'custom', message: checked.reason });
   return z.NEVER;

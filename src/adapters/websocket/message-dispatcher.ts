@@ -18,7 +18,8 @@ export class MessageDispatcher {
   async dispatch(connectionId: ConnectionId, message: InboundMessage, ice?: IceCandidateBudget): Promise<void> {
     const { joinRoom, resumeSession, negotiate, addIceCandidate, setMediaState, leaveRoom } = this.useCases;
     const requestId = message.requestId;
-    const base = { connectionId, ...(requestId !== undefined ? { requestId } : {}) };
+    // Built without spreads: this runs for every relayed candidate.
+    const base: { connectionId: ConnectionId; requestId?: string } = requestId !== undefined ? { connectionId, requestId } : { connectionId };
     switch (message.id) {
       case 'joinRoom':
         return joinRoom.execute({

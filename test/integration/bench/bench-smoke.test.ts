@@ -25,6 +25,8 @@ interface JoinSummary {
 interface Summary {
   readonly relay: Record<'bare' | 'peerjs' | 'ours' | 'bareCoalesced', RelaySummary>;
   readonly ratios: { readonly throughputVsBare: number; readonly throughputVsPeerJs: number; readonly throughputVsBareCoalesced: number };
+  readonly realistic: Record<'bare' | 'peerjs' | 'ours', RelaySummary & { readonly processes: number }>;
+  readonly realisticRatios: { readonly throughputVsPeerJs: number; readonly peerJsCostVsOurs: number };
   readonly join: Record<string, JoinSummary>;
   readonly idle: Record<string, { readonly connected: number; readonly clients: number; readonly kibPerConnection: number }>;
 }
@@ -69,6 +71,15 @@ describe('bench harness smoke (node scripts/bench.mjs --smoke)', () => {
     expect(summary.ratios.throughputVsBare).toBeGreaterThan(0);
     expect(summary.ratios.throughputVsPeerJs).toBeGreaterThan(0);
     expect(summary.ratios.throughputVsBareCoalesced).toBeGreaterThan(0);
+    // The realistic mode: every frame its own write, from two generator processes.
+    for (const target of ['bare', 'peerjs', 'ours'] as const) {
+      const relay = summary.realistic[target];
+      expect(relay.messagesPerSecond).toBeGreaterThan(0);
+      expect(relay.processes).toBe(2);
+      expect(relay.errors).toBe(0);
+    }
+    expect(summary.realisticRatios.throughputVsPeerJs).toBeGreaterThan(0);
+    expect(summary.realisticRatios.peerJsCostVsOurs).toBeGreaterThan(0);
 
     expect(Object.keys(summary.join).sort()).toEqual(['memory, 500 joins/s', 'memory, all at once', 'redis, 500 joins/s', 'redis, all at once']);
     for (const storm of Object.values(summary.join)) {
@@ -83,7 +94,7 @@ describe('bench harness smoke (node scripts/bench.mjs --smoke)', () => {
     expect(Number.isFinite(idle?.kibPerConnection)).toBe(true);
 
     const report = readFileSync(out, 'utf8');
-    for (const heading of ['## 1. Relay throughput and latency', '## 2. Join storm', '## 3. Idle connections', '## Targets']) {
+    for (const heading of ['## 1. Relay throughput and latency', '## 1b. Relay with realistic clients', '## 2. Join storm', '## 3. Idle connections', '## Targets']) {
       expect(report).toContain(heading);
     }
     expect(report).toContain('Smoke run');

@@ -20,7 +20,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'info',
       ROOM_CAPACITY: 25,
       MAX_MESSAGE_BYTES: 64 * 1024,
-      MAX_QUEUED_MESSAGES: 256,
+      MAX_QUEUED_MESSAGES: 1024,
       PING_INTERVAL_MS: 30_000,
       MEDIA_BACKEND: 'mesh',
       MEDIA_TIMEOUT_MS: 10_000,

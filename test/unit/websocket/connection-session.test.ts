@@ -99,4 +99,29 @@ describe('ConnectionSession limits', () => {
     await settle();
     expect(closes).toEqual([[1008, 'rateLimited']]);
   });
+
+  it('disconnects a client whose waiting messages weigh more than maxQueuedBytes, whatever their count', async () => {
+    const { session, closes, dispatched } = setup({ maxQueuedBytes: 1_000, messagesPerSecond: 1000, messageBurst: 1000 });
+    const heavy = JSON.stringify({ id: 'leaveRoom', pad: 'x'.repeat(400) });
+    // The first message is handled at once; the next two wait (800 bytes); a third would pass 1,000.
+    for (let i = 0; i < 3; i += 1) session.receive(heavy);
+    expect(closes).toEqual([]);
+    session.receive(heavy);
+    await settle();
+    expect(closes).toEqual([[1008, 'rateLimited']]);
+    // Cut off: what still waited is dropped, as for too many messages.
+    expect(dispatched).toHaveLength(1);
+  });
+
+  it('a single message heavier than maxQueuedBytes still gets its turn, and handled messages free their bytes', async () => {
+    const { session, closes, dispatched } = setup({ maxQueuedBytes: 1_000, messagesPerSecond: 1000, messageBurst: 1000 });
+    session.receive(JSON.stringify({ id: 'leaveRoom', pad: 'x'.repeat(5_000) }));
+    await settle();
+    for (let round = 0; round < 5; round += 1) {
+      for (let i = 0; i < 2; i += 1) session.receive(JSON.stringify({ id: 'leaveRoom', pad: 'x'.repeat(400) }));
+      await settle();
+    }
+    expect(closes).toEqual([]);
+    expect(dispatched).toHaveLength(11);
+  });
 });

@@ -10,10 +10,12 @@ describe('node limits (src/composition/limits.ts)', () => {
     const limits = readNodeLimits(loadConfig({}));
     expect(limits.session).toEqual({
       messagesPerSecond: 50,
-      messageBurst: 200,
+      // A member joining a full room of 25 negotiates with 24 others at once: 25 × 34 + 50.
+      messageBurst: 900,
       maxRateLimitStrikes: 50,
       joinsPerMinute: 20,
       iceCandidatesPerLink: 200,
+      maxQueuedBytes: 2 * 1024 * 1024,
     });
     expect(limits.guard.perIp.maxPerIp).toBe(50);
     expect(limits.guard.origins.restricts).toBe(false);
@@ -24,6 +26,12 @@ describe('node limits (src/composition/limits.ts)', () => {
     // No trusted proxy: X-Forwarded-For is ignored.
     const forwarded = { headers: { 'x-forwarded-for': '198.51.100.1' }, socket: { remoteAddress: '10.0.0.1' } } as unknown as IncomingMessage;
     expect(limits.clientAddress(forwarded)).toBe('10.0.0.1');
+  });
+
+  it('the default burst follows ROOM_CAPACITY (never below the rate); MESSAGE_BURST overrides it', () => {
+    expect(readNodeLimits(loadConfig({ ROOM_CAPACITY: '10' })).session.messageBurst).toBe(10 * 34 + 50);
+    expect(readNodeLimits(loadConfig({ ROOM_CAPACITY: '2', MESSAGES_PER_SECOND: '500' })).session.messageBurst).toBe(500);
+    expect(readNodeLimits(loadConfig({ ROOM_CAPACITY: '100', MESSAGE_BURST: '300' })).session.messageBurst).toBe(300);
   });
 
   it('TRUST_PROXY: the forwarded address counts against the per-address limits of connections', () => {
@@ -46,11 +54,12 @@ describe('node limits (src/composition/limits.ts)', () => {
         RATE_LIMIT_STRIKES: '2',
         JOINS_PER_MINUTE: '4',
         ICE_CANDIDATES_PER_LINK: '9',
+        MAX_QUEUED_BYTES: '100000',
         HTTP_HEADERS_TIMEOUT_MS: '2000',
         HTTP_REQUEST_TIMEOUT_MS: '4000',
       }),
     );
-    expect(limits.session).toEqual({ messagesPerSecond: 5, messageBurst: 7, maxRateLimitStrikes: 2, joinsPerMinute: 4, iceCandidatesPerLink: 9 });
+    expect(limits.session).toEqual({ messagesPerSecond: 5, messageBurst: 7, maxRateLimitStrikes: 2, joinsPerMinute: 4, iceCandidatesPerLink: 9, maxQueuedBytes: 100_000 });
     expect(limits.guard.perIp.maxPerIp).toBe(3);
     expect(limits.http).toEqual({ headersTimeoutMs: 2000, requestTimeoutMs: 4000, checkIntervalMs: 1000 });
     expect(limits.guard.checkOrigin(request('https://app.example.com'))).toBeUndefined();

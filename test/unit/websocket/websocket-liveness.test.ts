@@ -87,3 +87,28 @@ describe('WebSocketLiveness', () => {
     expect(liveness.size).toBe(0);
   });
 });
+
+describe('WebSocketLiveness with many sockets', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('spreads the pings of one interval over it: no turn of the event loop pings more than a slice', () => {
+    jest.useFakeTimers();
+    const liveness = new WebSocketLiveness(30_000);
+    const sockets = Array.from({ length: 3_000 }, () => watch(liveness).socket);
+    const pingsAt = new Map<number, number>();
+    for (const socket of sockets) {
+      const ping = socket.ping.bind(socket);
+      socket.ping = (payload: Buffer) => {
+        pingsAt.set(Date.now(), (pingsAt.get(Date.now()) ?? 0) + 1);
+        ping(payload);
+        socket.answer();
+      };
+    }
+    jest.advanceTimersByTime(60_000);
+    liveness.stop();
+    // Every socket pinged once per interval, none terminated...
+    expect(sockets.every((s) => s.pings.length === 2 && !s.terminated)).toBe(true);
+    // ...and at most a 300th of them at any one moment (the old loop pinged all 3,000 at once).
+    expect(Math.max(...pingsAt.values())).toBeLessThanOrEqual(10);
+  });
+});

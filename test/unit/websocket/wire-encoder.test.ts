@@ -1,4 +1,4 @@
-import { encodeClientMessage } from '../../../src/adapters/websocket/wire-encoder';
+import { encodeClientMessage, encodeClientText } from '../../../src/adapters/websocket/wire-encoder';
 import type { MediaSignal } from '../../../src/application';
 import { PUBLISH, subscribeTo, upstreamTo, type MediaCapabilities } from '../../../src/domain';
 
@@ -133,5 +133,22 @@ describe('encodeClientMessage', () => {
   it('everything it produces survives JSON unchanged', () => {
     const encoded = signal({ type: 'candidate', roomId: 'r', to: 'me', link: PUBLISH, candidate: { candidate: 'c', sdpMid: null, sdpMLineIndex: null } });
     expect(JSON.parse(JSON.stringify(encoded))).toEqual(encoded);
+  });
+});
+
+describe('encodeClientText', () => {
+  it('writes a relayed candidate byte for byte as JSON.stringify of its wire object, on every link kind', () => {
+    const candidates = [CANDIDATE, { candidate: 'candidate:2 1 udp 1 ::1 9 typ host "quoted" \\ back' }, { candidate: 'c', sdpMid: null, sdpMLineIndex: null }];
+    for (const link of [PUBLISH, subscribeTo('pub "x"'), upstreamTo('sub\u2028y')]) {
+      for (const candidate of candidates) {
+        const message = { type: 'signal' as const, signal: { type: 'candidate' as const, roomId: 'r', to: 'to "me"', link, candidate } };
+        expect(encodeClientText(message)).toBe(JSON.stringify(encodeClientMessage(message)));
+      }
+    }
+  });
+
+  it('every other message is JSON.stringify of encodeClientMessage', () => {
+    const message = { type: 'participantLeft' as const, userId: 'a' };
+    expect(encodeClientText(message)).toBe(JSON.stringify(encodeClientMessage(message)));
   });
 });

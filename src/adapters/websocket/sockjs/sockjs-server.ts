@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { PeriodicSweep } from '../periodic-sweep';
 import { WebSocketLiveness } from '../websocket-liveness';
 import { serverOptions } from '../ws-server-options';
 import { readBody, declaresTooMuch } from './body-reader';
@@ -80,8 +81,9 @@ export class SockJsServer {
   private readonly all = new Set<SockJsSession>();
   private readonly wss: WebSocketServer;
   private readonly liveness: WebSocketLiveness;
-  private readonly heartbeats: NodeJS.Timeout;
-  private readonly stallChecks: NodeJS.Timeout;
+  /** Both spread over their period (PeriodicSweep): thousands of sessions are never visited in one turn. */
+  private readonly heartbeats: PeriodicSweep<SockJsSession>;
+  private readonly stallChecks: PeriodicSweep<SockJsSession>;
   private readonly iframe: { readonly html: string; readonly etag: string };
   private readonly responseLimitBytes: number;
   private closed = false;
@@ -91,12 +93,8 @@ export class SockJsServer {
     this.liveness = new WebSocketLiveness(options.pingIntervalMs);
     this.iframe = iframePage(options.sockjsUrl ?? DEFAULT_SOCKJS_URL);
     this.responseLimitBytes = options.responseLimitBytes ?? 128 * 1024;
-    this.heartbeats = setInterval(() => {
-      for (const session of this.all) session.heartbeat();
-    }, options.heartbeatMs);
-    this.heartbeats.unref();
-    this.stallChecks = setInterval(() => this.checkStalls(), options.pingIntervalMs);
-    this.stallChecks.unref();
+    this.heartbeats = new PeriodicSweep(options.heartbeatMs, (session) => session.heartbeat());
+    this.stallChecks = new PeriodicSweep(options.pingIntervalMs, (session) => this.checkStall(session));
   }
 
   get sessionCount(): number {
@@ -163,8 +161,8 @@ export class SockJsServer {
   /** Closes every session with `code` (their clients get the `c` frame where they can) and stops. */
   close(code: number, reason: string): void {
     this.closed = true;
-    clearInterval(this.heartbeats);
-    clearInterval(this.stallChecks);
+    this.heartbeats.stop();
+    this.stallChecks.stop();
     this.liveness.stop();
     for (const session of [...this.all]) {
       session.close(code, reason);
@@ -274,18 +272,20 @@ export class SockJsServer {
       (opened) => this.options.onSession(opened),
       (gone) => {
         this.all.delete(gone);
+        this.heartbeats.delete(gone);
+        this.stallChecks.delete(gone);
         if (this.byId.get(gone.id) === gone) this.byId.delete(gone.id);
       },
     );
     this.all.add(session);
+    this.heartbeats.add(session);
+    if (!viaWebSocket) this.stallChecks.add(session);
     return session;
   }
 
-  /** HTTP sessions; a WebSocket session's stall is watched with its pings. */
-  private checkStalls(): void {
-    for (const session of this.all) {
-      if (!session.viaWebSocket && session.isOpen && session.stall.tick(session.backlogBytes)) this.options.onStalled(session);
-    }
+  /** HTTP sessions only; a WebSocket session's stall is watched with its pings. */
+  private checkStall(session: SockJsSession): void {
+    if (session.isOpen && session.stall.tick(session.backlogBytes)) this.options.onStalled(session);
   }
 }
 

@@ -1,0 +1,68 @@
+// Writes docs/benchmarks/capacity.md from the capacity runs kept in docs/benchmarks/capacity/*.json
+// (each the output of `node scripts/bench/capacity.mjs --label NAME --out docs/benchmarks/capacity/NAME.json`).
+// The reading below the tables is docs/benchmarks/capacity-notes.md, hand-written, embedded as it is.
+//
+//   node scripts/bench/capacity-report.mjs
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ROOT } from './lib/servers.mjs';
+
+const DIR = resolve(ROOT, 'docs', 'benchmarks', 'capacity');
+export const TARGETS = { participants: 15_000, joinP99Ms: 50, lagMaxMs: 50, kibPerParticipant: 20, threeNodeFactor: 2.7 };
+/** prom-client's loop-lag maximum comes from a 20 ms timer, so an idle node reads 20–25 ms: the stall is the excess. */
+export const LAG_TIMER_MS = 20;
+
+export const loadRuns = () =>
+  existsSync(DIR)
+    ? readdirSync(DIR)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .map((f) => JSON.parse(readFileSync(resolve(DIR, f), 'utf8')))
+    : [];
+
+const fmt = (v, digits = 0) => (Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
+const sumOf = (values) => values.reduce((a, b) => a + b, 0);
+
+const levelRow = (l) =>
+  `| ${fmt(l.participants)} | ${fmt(l.rooms)} | ${fmt(l.joinsPerSecond, 1)} | ${fmt(l.joinMs.p50, 1)} | **${fmt(l.joinMs.p99, 1)}** | ${fmt(l.joinMs.max, 0)} | ${l.nodeCpu.map((c) => fmt(c, 2)).join(' / ')} | ${fmt(l.redisCpu, 2)} | ${fmt(sumOf(l.generatorCpu), 2)} | ${l.lagMaxMs.map((v) => fmt(v, 0)).join(' / ')} | ${fmt(l.kibPerParticipant, 1)} | ${fmt(l.redisCommandsPerJoin, 1)} | ${
+    Object.keys(l.errors).length ? Object.entries(l.errors).map(([k, v]) => `${k} ${v}`).join(', ') : 'none'
+  } | ${fmt(l.otherJobsCpu, 2)} / ${fmt(l.loadAverageBefore, 1)} |`;
+
+const runTable = (run) => `#### ${run.label ?? 'run'} — ${run.settings.nodes} node${run.settings.nodes > 1 ? 's' : ''}, rooms of ${run.settings.roomSize}, ${run.settings.store}${run.settings.presence === 'on' ? ' + presence' : ''}
+
+Measured ${run.measuredAt.slice(0, 16).replace('T', ' ')} UTC; ${run.settings.seconds} s of churn per level at ${run.settings.joinsPerSecond} joins/s + as many leaves; ${run.settings.generators} generator processes; bundle \`${run.settings.bundle.split('/').pop()}\`${Object.keys(run.settings.env ?? {}).length ? `; env ${JSON.stringify(run.settings.env)}` : ''}. Stopped: ${run.stopReason}. **Held: ${fmt(run.held)} participants.**
+
+| participants | rooms | joins/s | join p50 ms | join p99 ms | join max ms | node CPU | Redis CPU | generators CPU | loop lag max ms | KiB/participant | Redis cmds/join | errors | other jobs CPU / load avg |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+${run.levels.map(levelRow).join('\n')}
+`;
+
+export const renderCapacity = (runs) => {
+  const notesPath = resolve(ROOT, 'docs', 'benchmarks', 'capacity-notes.md');
+  const notes = existsSync(notesPath) ? readFileSync(notesPath, 'utf8').trim() : '';
+  return `# Capacity of a node
+
+Written by \`node scripts/bench/capacity-report.mjs\` from the runs in [capacity/](capacity/) (raw numbers, one JSON per
+run of \`node scripts/bench/capacity.mjs\`). Method in the script's header and below; targets (issue 20): ≥ ${fmt(TARGETS.participants)}
+participants in rooms of 10 on one node with Redis and presence, join p99 < ${TARGETS.joinP99Ms} ms at 50 joins/s + 50 leaves/s,
+loop lag max < ${TARGETS.lagMaxMs} ms, ≤ ${TARGETS.kibPerParticipant} KiB RSS per participant; three nodes ≥ ${TARGETS.threeNodeFactor}× one.
+
+"loop lag max" is the node's own \`nodejs_eventloop_lag_max_seconds\` (prom-client, a ${LAG_TIMER_MS} ms timer), scraped every 5 s, the
+largest scrape of the level; it includes the ${LAG_TIMER_MS} ms timer period (an idle node reads ${LAG_TIMER_MS}–25 ms), so a stall is
+the excess over ${LAG_TIMER_MS}. "node CPU" is per node (1.00 = one core). "Redis cmds/join" is every command Redis ran
+(\`INFO commandstats\`, commands inside scripts included: the join, its leave, presence's \`XADD\`/\`XDEL\`, toggles,
+heartbeats and lease renewals) divided by the joins of the level. "other jobs CPU" is the CPU the rest of
+this shared 2-core machine used during the level's window (busy time in \`/proc/stat\` less this run's own
+processes); a level where it passed 0.25 of a core was measured again (up to four times, the last kept);
+"load avg" is the 1-minute load average before the level.
+
+${runs.map(runTable).join('\n')}
+${notes}
+`;
+};
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const out = resolve(ROOT, 'docs', 'benchmarks', 'capacity.md');
+  writeFileSync(out, renderCapacity(loadRuns()));
+  process.stderr.write(`wrote ${out}\n`);
+}

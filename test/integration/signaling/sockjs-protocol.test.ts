@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { SockJsServer } from '../../../src/adapters/websocket/sockjs/sockjs-server';
 import type { SockJsSession } from '../../../src/adapters/websocket/sockjs/session';
@@ -205,10 +205,16 @@ describe('SockJS server, sockjs-protocol 0.3.3', () => {
     it('a poll aborted by the client ends the session: the next request gets 1002', async () => {
       const path = session();
       await post(`${path}/xhr`);
+      // Wait for the server to hold the poll, and then to see it aborted, rather than for fixed delays: on
+      // a loaded machine 50 ms could pass before the server read the poll, and the next poll became the
+      // waiting one (the test then timed out).
+      const held = new Promise<IncomingMessage>((resolve) => server.once('request', resolve));
       const waiting = await RawHttp.open(port, 'POST', `${path}/xhr`);
-      await new Promise((r) => setTimeout(r, 50));
+      const request = await held;
+      await new Promise((r) => setImmediate(r));
+      const aborted = new Promise((resolve) => request.socket.once('close', resolve));
       waiting.socket.destroy();
-      await new Promise((r) => setTimeout(r, 50));
+      await aborted;
       expect(await text(post(`${path}/xhr`))).toBe('c[1002,"Connection interrupted"]\n');
     });
   });
@@ -343,8 +349,9 @@ describe('SockJS server, sockjs-protocol 0.3.3', () => {
         for (let i = 0; i < 200; i += 1) opened!.send(chunk);
         expect(opened!.backlogBytes).toBeGreaterThan(0);
         const before = stalled.length;
-        await new Promise((r) => setTimeout(r, 1_000));
-        // Reported from the third tick on (nobody here cuts it off, as the transport would).
+        // Reported from the third tick on (nobody here cuts it off, as the transport would): about 600 ms,
+        // waited for up to 5 s because a loaded machine delays timers.
+        for (const until = Date.now() + 5_000; stalled.length === before && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
         const reports = stalled.slice(before);
         expect(reports.length).toBeGreaterThan(0);
         expect(reports.every((s) => s === opened)).toBe(true);

@@ -11,6 +11,11 @@ import {
   type UserId,
 } from '../../domain';
 import type { MediaBackendEvent, MediaGateway } from '../../application';
+import { RelayBudget } from './relay-budget';
+
+/** SDP bytes one member may have relayed to one other: far above real negotiation, below MAX_SEND_BACKLOG_BYTES. */
+export const RELAY_BURST_BYTES = 512 * 1024;
+export const RELAY_BYTES_PER_SECOND = 64 * 1024;
 
 const CAPABILITIES: MediaCapabilities = Object.freeze({
   backend: 'mesh',
@@ -30,6 +35,8 @@ const CAPABILITIES: MediaCapabilities = Object.freeze({
 export class MeshMediaGateway implements MediaGateway {
   private readonly listeners: ((event: MediaBackendEvent) => void)[] = [];
 
+  constructor(private readonly budget: RelayBudget = new RelayBudget(RELAY_BURST_BYTES, RELAY_BYTES_PER_SECOND)) {}
+
   capabilities(): MediaCapabilities {
     return CAPABILITIES;
   }
@@ -38,20 +45,26 @@ export class MeshMediaGateway implements MediaGateway {
     return { roomId, backend: 'mesh', ref: `mesh-${randomUUID()}` };
   }
 
-  async closeSession(): Promise<void> {}
+  async closeSession(session: MediaSession): Promise<void> {
+    this.budget.forgetRoom(session.roomId);
+  }
 
   async addParticipant(): Promise<void> {}
 
   // Peers close their own connections when they hear participantLeft.
-  async removeParticipant(): Promise<void> {}
+  async removeParticipant(session: MediaSession, userId: UserId): Promise<void> {
+    this.budget.forgetMember(session.roomId, userId);
+  }
 
   async offer(session: MediaSession, from: UserId, link: MediaLink, sdp: string, requestId?: string): Promise<void> {
     const mirror = this.mirror(from, link);
+    this.charge(session, from, mirror.peer, sdp);
     this.emit({ type: 'offer', roomId: session.roomId, to: mirror.peer, link: mirror.link, sdp, ...(requestId ? { requestId } : {}) });
   }
 
   async answer(session: MediaSession, from: UserId, link: MediaLink, sdp: string): Promise<void> {
     const mirror = this.mirror(from, link);
+    this.charge(session, from, mirror.peer, sdp);
     this.emit({ type: 'answer', roomId: session.roomId, to: mirror.peer, link: mirror.link, sdp });
   }
 
@@ -85,6 +98,15 @@ export class MeshMediaGateway implements MediaGateway {
       case 'publish':
         throw new SignalingError('unsupportedFlow', 'mesh: there is no media server to publish to');
     }
+  }
+
+  private charge(session: MediaSession, from: UserId, to: UserId, sdp: string): void {
+    if (this.budget.take(session.roomId, from, to, sdp.length)) return;
+    throw new SignalingError('rateLimited', `more SDP sent to ${to} than a negotiation needs; this one was dropped`, {
+      userId: to,
+      limitBytes: RELAY_BURST_BYTES,
+      bytesPerSecond: RELAY_BYTES_PER_SECOND,
+    });
   }
 
   private emit(event: MediaBackendEvent): void {

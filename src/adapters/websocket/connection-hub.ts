@@ -25,6 +25,12 @@ export interface HubOptions {
 /** The live connections of this node; the core reaches clients through it. */
 export class ConnectionHub implements ClientNotifier {
   private readonly connections = new Map<ConnectionId, ClientConnection>();
+  /**
+   * Connections this node gave up on for what the client did (flooding, not reading): their seat is not
+   * held for a resume. A held seat would let a flooder cut off with 1008 resume and flood again, and the
+   * room would hear `participantReconnecting` for a client the server threw out (attacker pass).
+   */
+  private readonly forfeited = new Set<ConnectionId>();
   private sent = 0;
   private readonly maxBacklogBytes: number;
 
@@ -76,7 +82,13 @@ export class ConnectionHub implements ClientNotifier {
     this.send(connectionId, { type: 'error', code, message, ...(details ? { details } : {}) });
     // The send may itself have cut a slow client off; then it is gone already.
     if (!this.connections.delete(connectionId)) return;
+    if (code === 'rateLimited') this.forfeited.add(connectionId);
     connection.close(closeCodeFor(code), code);
+  }
+
+  /** Whether the node threw this connection out for misbehaving (then its seat is not held); asked once, at close. */
+  forfeitsSeat(connectionId: ConnectionId): boolean {
+    return this.forfeited.delete(connectionId);
   }
 
   /**
@@ -87,6 +99,7 @@ export class ConnectionHub implements ClientNotifier {
     const connection = this.connections.get(connectionId);
     if (!connection) return;
     this.connections.delete(connectionId);
+    this.forfeited.add(connectionId);
     const error: ClientMessage = {
       type: 'error',
       code: 'slowConsumer',

@@ -118,11 +118,12 @@ export class ConnectionSession {
   closedByTransport(): Promise<void> {
     if (this.released) return this.released;
     this.closed = true;
+    const mayHoldSeat = !this.hub.forfeitsSeat(this.connection.id);
     this.hub.remove(this.connection.id);
     this.inbox.length = 0;
     this.queuedChars = 0;
     this.released = this.drained.then(() =>
-      this.leaveRoom.connectionLost(this.connection.id).catch((error: unknown) =>
+      this.leaveRoom.connectionLost(this.connection.id, { mayHoldSeat }).catch((error: unknown) =>
         this.logger.error({ err: error, connectionId: this.connection.id }, 'freeing a dropped connection failed'),
       ),
     );

@@ -149,6 +149,21 @@ describe('session resume on a node process', () => {
     expect(Date.now() - cutAt).toBeLessThan(1_000);
     expect(bob.client.received.find((m) => m.id === 'participantReconnecting')).toBeUndefined();
   });
+
+  it('a resumable member the node throws out for flooding (1008) loses its seat: the room hears participantLeft, its token fails', async () => {
+    const mallory = await joined('mallory', 'r-flood', true);
+    const bob = await joined('bob', 'r-flood', true);
+    await mallory.client.next('newParticipantArrived');
+    // Far past the burst: the node drops the excess with rateLimited, then gives up on the connection.
+    for (let i = 0; i < 5_000; i += 1) mallory.client.send({ id: 'videoStateFrom', userId: 'mallory', video: i % 2 === 0 });
+    await eventually(() => mallory.client.closeCode !== undefined, 10_000, 20);
+    expect(mallory.client.closeCode).toBe(1008);
+    expect(await within(bob.client, 'participantLeft', 5_000)).toEqual({ id: 'participantLeft', userId: 'mallory' });
+    expect(bob.client.received.find((m) => m.id === 'participantReconnecting')).toBeUndefined();
+    const again = await connect();
+    again.send({ id: 'resumeSession', resumeToken: tokenOf(mallory.reply), requestId: 'back' });
+    expect(await again.next('error')).toMatchObject({ code: 'resumeFailed', requestId: 'back' });
+  });
 });
 
 const firstOf = async (client: SignalingClient, ids: readonly string[]): Promise<WireMessage> => {

@@ -39,6 +39,8 @@ const ConfigSchema = z
     DRAIN_DEADLINE_MS: wholeNumber(1000, 3_600_000).default(10_000),
     STATIC_DIR: z.string().optional(),
     MEDIA_BACKEND: z.enum(['mesh', 'kurento', 'janus']).default('mesh'),
+    /** Mesh: SDP bytes one member may have relayed to one other at once (refilled at an eighth of it per second). */
+    MESH_SDP_BURST_BYTES: wholeNumber(64 * 1024).default(512 * 1024),
     KURENTO_URL: urlList(['ws', 'wss']).optional(),
     JANUS_URL: z.url({ protocol: /^wss?$/ }).optional(),
     MEDIA_TIMEOUT_MS: wholeNumber(1).default(10_000),

@@ -163,7 +163,7 @@ export const buildContainer = (config: Config, logger: Logger, extras: NodeExtra
   );
   c.bind<RoomPlacement>(TOKENS.RoomPlacement).toDynamicValue(() => get<StateBackend>(TOKENS.StateBackend).placement);
   c.bind(TOKENS.ConnectionHub).toDynamicValue(
-    () => new ConnectionHub(new TrafficCounter(metrics()), { maxBacklogBytes: limits.maxSendBacklogBytes, logger }),
+    () => new ConnectionHub(new TrafficCounter(metrics()), { maxBacklogBytes: limits.maxSendBacklogBytes, logger, onFlooder: limits.coolDownFlooder }),
   );
   c.bind<ClientNotifier>(TOKENS.ClientNotifier).toService(TOKENS.ConnectionHub);
   c.bind<PresenceBackend>(TOKENS.PresenceBackend).toDynamicValue(() =>

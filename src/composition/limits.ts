@@ -24,6 +24,11 @@ const LimitsEnv = z.object({
   /** Comma-separated origins (`https://app.example.com`, `https://*.example.com`, `null`); unset or `*` allows all. */
   ALLOWED_ORIGINS: z.string().optional(),
   MAX_CONNECTIONS_PER_IP: whole(1).default(50),
+  /**
+   * An address whose connection was thrown out for flooding may not connect again for this long. Off by
+   * default: every client behind one NAT or proxy address (without TRUST_PROXY) would be refused with it.
+   */
+  FLOOD_COOLDOWN_MS: whole(0, 3_600_000).default(0),
   MESSAGES_PER_SECOND: whole(1).default(50),
   MESSAGE_BURST: whole(1).optional(),
   RATE_LIMIT_STRIKES: whole(1).default(50),
@@ -59,6 +64,8 @@ export interface NodeLimits {
   /** Counts a request against its client's budget (the release), or refuses it (undefined). */
   readonly admitRequest: (req: IncomingMessage) => (() => void) | undefined;
   readonly maxSendBacklogBytes: number;
+  /** Refuses new connections from a client address thrown out for flooding, for FLOOD_COOLDOWN_MS. */
+  readonly coolDownFlooder: (remoteAddress: string) => void;
   readonly trustedProxies: TrustedProxies;
   /** The client's address for every per-address limit and the logs (X-Forwarded-For from trusted proxies). */
   readonly clientAddress: (req: IncomingMessage) => string;
@@ -96,6 +103,7 @@ export const readNodeLimits = (config: Config): NodeLimits => {
   const proxies = trustedProxies(env.TRUST_PROXY);
   const clientAddress = (req: IncomingMessage): string => proxies.clientAddress(req);
   const httpRequests = new IpConnectionLimiter(env.MAX_HTTP_REQUESTS_PER_IP);
+  const guard = new ConnectionGuard(originPolicy(env.ALLOWED_ORIGINS), new IpConnectionLimiter(env.MAX_CONNECTIONS_PER_IP), clientAddress);
   return {
     session: {
       messagesPerSecond: env.MESSAGES_PER_SECOND,
@@ -105,7 +113,8 @@ export const readNodeLimits = (config: Config): NodeLimits => {
       iceCandidatesPerLink: env.ICE_CANDIDATES_PER_LINK,
       maxQueuedBytes: env.MAX_QUEUED_BYTES,
     },
-    guard: new ConnectionGuard(originPolicy(env.ALLOWED_ORIGINS), new IpConnectionLimiter(env.MAX_CONNECTIONS_PER_IP), clientAddress),
+    guard,
+    coolDownFlooder: (address) => guard.perIp.coolDown(address, env.FLOOD_COOLDOWN_MS),
     httpRequests,
     admitRequest: (req) => httpRequests.tryAcquire(clientAddress(req)),
     maxSendBacklogBytes: env.MAX_SEND_BACKLOG_BYTES,

@@ -7,7 +7,7 @@ import { createKurentoMedia } from './kurento-media';
 export const createMediaBackend = (config: Config, logger: Logger): MediaGateway => {
   switch (config.MEDIA_BACKEND) {
     case 'mesh':
-      return new MeshMediaGateway();
+      return new MeshMediaGateway(config.MESH_SDP_BURST_BYTES);
     case 'kurento':
       return createKurentoMedia(config, logger);
     case 'janus': {

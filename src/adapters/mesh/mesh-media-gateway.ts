@@ -13,9 +13,11 @@ import {
 import type { MediaBackendEvent, MediaGateway } from '../../application';
 import { RelayBudget } from './relay-budget';
 
-/** SDP bytes one member may have relayed to one other: far above real negotiation, below MAX_SEND_BACKLOG_BYTES. */
+/**
+ * SDP bytes one member may have relayed to one other (MESH_SDP_BURST_BYTES): far above a real negotiation
+ * (a few KB per link), below MAX_SEND_BACKLOG_BYTES; refilled at an eighth of it per second.
+ */
 export const RELAY_BURST_BYTES = 512 * 1024;
-export const RELAY_BYTES_PER_SECOND = 64 * 1024;
 
 const CAPABILITIES: MediaCapabilities = Object.freeze({
   backend: 'mesh',
@@ -35,7 +37,11 @@ const CAPABILITIES: MediaCapabilities = Object.freeze({
 export class MeshMediaGateway implements MediaGateway {
   private readonly listeners: ((event: MediaBackendEvent) => void)[] = [];
 
-  constructor(private readonly budget: RelayBudget = new RelayBudget(RELAY_BURST_BYTES, RELAY_BYTES_PER_SECOND)) {}
+  private readonly budget: RelayBudget;
+
+  constructor(private readonly burstBytes: number = RELAY_BURST_BYTES) {
+    this.budget = new RelayBudget(burstBytes, burstBytes / 8);
+  }
 
   capabilities(): MediaCapabilities {
     return CAPABILITIES;
@@ -104,8 +110,8 @@ export class MeshMediaGateway implements MediaGateway {
     if (this.budget.take(session.roomId, from, to, sdp.length)) return;
     throw new SignalingError('rateLimited', `more SDP sent to ${to} than a negotiation needs; this one was dropped`, {
       userId: to,
-      limitBytes: RELAY_BURST_BYTES,
-      bytesPerSecond: RELAY_BYTES_PER_SECOND,
+      limitBytes: this.burstBytes,
+      bytesPerSecond: this.burstBytes / 8,
     });
   }
 

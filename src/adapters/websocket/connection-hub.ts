@@ -20,6 +20,8 @@ export interface HubOptions {
    */
   readonly maxBacklogBytes?: number;
   readonly logger?: Logger;
+  /** Told the client address of a connection thrown out for flooding (the per-address cool-down). */
+  readonly onFlooder?: (remoteAddress: string) => void;
 }
 
 /** The live connections of this node; the core reaches clients through it. */
@@ -82,7 +84,10 @@ export class ConnectionHub implements ClientNotifier {
     this.send(connectionId, { type: 'error', code, message, ...(details ? { details } : {}) });
     // The send may itself have cut a slow client off; then it is gone already.
     if (!this.connections.delete(connectionId)) return;
-    if (code === 'rateLimited') this.forfeited.add(connectionId);
+    if (code === 'rateLimited') {
+      this.forfeited.add(connectionId);
+      this.options.onFlooder?.(connection.remoteAddress);
+    }
     connection.close(closeCodeFor(code), code);
   }
 

@@ -151,7 +151,8 @@ describe('slow consumers, the rest of the rule', () => {
   };
 
   it('a client that was only slow gets error slowConsumer, then close 4008, once it reads again', async () => {
-    const node = await startSecureNode({ MAX_SEND_BACKLOG_BYTES: String(256 * 1024) });
+    // The senders' SDP budget towards one member is raised: three senders must outrun the kernel's buffers.
+    const node = await startSecureNode({ MAX_SEND_BACKLOG_BYTES: String(256 * 1024), MESH_SDP_BURST_BYTES: String(64 * 1024 * 1024) });
     const senders = await Promise.all([1, 2, 3].map(() => SignalingClient.connect(node.wsUrl)));
     const slow = await SignalingClient.connect(node.wsUrl);
     try {

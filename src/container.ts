@@ -42,6 +42,7 @@ import { SystemClock } from './adapters/system/system-clock';
 import { SystemScheduler } from './adapters/system/system-scheduler';
 import { RandomResumeTokens } from './adapters/resume/random-resume-tokens';
 import { ConnectionHub } from './adapters/websocket/connection-hub';
+import { HeldSeatAllowance } from './adapters/websocket/held-seat-allowance';
 import { MessageDispatcher } from './adapters/websocket/message-dispatcher';
 import { SessionFactory } from './adapters/websocket/session-factory';
 import { SockJsTransport } from './adapters/websocket/sockjs-transport';
@@ -163,7 +164,12 @@ export const buildContainer = (config: Config, logger: Logger, extras: NodeExtra
   );
   c.bind<RoomPlacement>(TOKENS.RoomPlacement).toDynamicValue(() => get<StateBackend>(TOKENS.StateBackend).placement);
   c.bind(TOKENS.ConnectionHub).toDynamicValue(
-    () => new ConnectionHub(new TrafficCounter(metrics()), { maxBacklogBytes: limits.maxSendBacklogBytes, logger, onFlooder: limits.coolDownFlooder }),
+    () => new ConnectionHub(new TrafficCounter(metrics()), {
+        maxBacklogBytes: limits.maxSendBacklogBytes,
+        logger,
+        onFlooder: limits.coolDownFlooder,
+        heldSeats: new HeldSeatAllowance(limits.guard.perIp.maxPerIp, resumeGraceMs),
+      }),
   );
   c.bind<ClientNotifier>(TOKENS.ClientNotifier).toService(TOKENS.ConnectionHub);
   c.bind<PresenceBackend>(TOKENS.PresenceBackend).toDynamicValue(() =>

@@ -1,6 +1,7 @@
 import type { ConnectionId, ErrorCode } from '../../domain';
 import type { ClientMessage, ClientNotifier, Logger } from '../../application';
 import { CloseCode, type ClientConnection } from './client-connection';
+import type { HeldSeatAllowance } from './held-seat-allowance';
 import { ignoreTraffic, type TrafficObserver } from './traffic-observer';
 import { encodeClientMessage, encodeClientText } from './wire-encoder';
 
@@ -22,6 +23,8 @@ export interface HubOptions {
   readonly logger?: Logger;
   /** Told the client address of a connection thrown out for flooding (the per-address cool-down). */
   readonly onFlooder?: (remoteAddress: string) => void;
+  /** Seats that connections from one address may leave held within a grace period (unbounded if unset). */
+  readonly heldSeats?: HeldSeatAllowance;
 }
 
 /** The live connections of this node; the core reaches clients through it. */
@@ -91,9 +94,18 @@ export class ConnectionHub implements ClientNotifier {
     connection.close(closeCodeFor(code), code);
   }
 
-  /** Whether the node threw this connection out for misbehaving (then its seat is not held); asked once, at close. */
-  forfeitsSeat(connectionId: ConnectionId): boolean {
-    return this.forfeited.delete(connectionId);
+  /**
+   * Whether the seat of this closing connection may be held for a resume: not when the node threw it out
+   * for misbehaving, nor past its address's allowance of held seats. Asked once, at close.
+   */
+  mayHoldSeat(connectionId: ConnectionId, remoteAddress: string): boolean {
+    if (this.forfeited.delete(connectionId)) return false;
+    return this.options.heldSeats?.allows(remoteAddress) ?? true;
+  }
+
+  /** A seat was held for a connection from `remoteAddress`. */
+  seatHeld(remoteAddress: string): void {
+    this.options.heldSeats?.record(remoteAddress);
   }
 
   /**

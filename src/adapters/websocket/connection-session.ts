@@ -118,14 +118,17 @@ export class ConnectionSession {
   closedByTransport(): Promise<void> {
     if (this.released) return this.released;
     this.closed = true;
-    const mayHoldSeat = !this.hub.forfeitsSeat(this.connection.id);
+    const mayHoldSeat = this.hub.mayHoldSeat(this.connection.id, this.connection.remoteAddress);
     this.hub.remove(this.connection.id);
     this.inbox.length = 0;
     this.queuedChars = 0;
     this.released = this.drained.then(() =>
-      this.leaveRoom.connectionLost(this.connection.id, { mayHoldSeat }).catch((error: unknown) =>
-        this.logger.error({ err: error, connectionId: this.connection.id }, 'freeing a dropped connection failed'),
-      ),
+      this.leaveRoom
+        .connectionLost(this.connection.id, { mayHoldSeat })
+        .then((held) => {
+          if (held) this.hub.seatHeld(this.connection.remoteAddress);
+        })
+        .catch((error: unknown) => this.logger.error({ err: error, connectionId: this.connection.id }, 'freeing a dropped connection failed')),
     );
     return this.released;
   }

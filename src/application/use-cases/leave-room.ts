@@ -22,17 +22,21 @@ export class LeaveRoom {
   /**
    * The connection closed; nothing to tell it. A resumable participant keeps its seat for the grace
    * period, unless the node threw it out for misbehaving (`mayHoldSeat: false`); anyone else departs at
-   * once. Safe to call for connections that never joined.
+   * once. Safe to call for connections that never joined. True when the seat is now held.
    */
-  async connectionLost(connectionId: ConnectionId, options: { readonly mayHoldSeat?: boolean } = {}): Promise<void> {
+  async connectionLost(connectionId: ConnectionId, options: { readonly mayHoldSeat?: boolean } = {}): Promise<boolean> {
     const membership = this.deps.registry.membership(connectionId);
-    if (!membership) return;
-    await this.deps.locks.run(membership.roomId, async () => {
+    if (!membership) return false;
+    return this.deps.locks.run(membership.roomId, async () => {
       const room = this.deps.registry.room(membership.roomId);
       const participant = room?.find(membership.userId);
-      if (!room || participant?.connectionId !== connectionId) return;
-      if (options.mayHoldSeat !== false && this.seats.canHold(participant)) await this.seats.holdLocked(room, participant);
-      else await this.departure.depart(room, membership.userId, connectionId, 'dropped');
+      if (!room || participant?.connectionId !== connectionId) return false;
+      if (options.mayHoldSeat !== false && this.seats.canHold(participant)) {
+        await this.seats.holdLocked(room, participant);
+        return true;
+      }
+      await this.departure.depart(room, membership.userId, connectionId, 'dropped');
+      return false;
     });
   }
 

@@ -95,7 +95,7 @@ describe('LeaveRoom', () => {
 
     it('is a quiet no-op for a connection that never joined', async () => {
       const core = await threeInRoom();
-      await expect(core.leaveRoom.connectionLost('never-joined')).resolves.toBeUndefined();
+      await expect(core.leaveRoom.connectionLost('never-joined')).resolves.toBe(false); // no seat held
       expect(core.clients.sent).toEqual([]);
       expect(core.presence.departures()).toEqual([]);
     });

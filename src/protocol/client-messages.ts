@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { candidate, flag, identifier, MAX_RESUME_TOKEN_LENGTH, MAX_TOKEN_LENGTH, requestId, sdp, text } from './fields';
+
+/**
+ * The messages clients send: the seed's set (`joinRoom`, `receiveVideoFrom`, `onIceCandidate`,
+ * `leaveRoom`, `videoStateFrom`, `audioStateFrom`) and the backend-neutral flows added for backends where
+ * the server or a peer offers. Extra fields are ignored, so clients may carry their own.
+ */
+const message = <I extends string, S extends z.ZodRawShape>(id: I, shape: S) => z.object({ id: z.literal(id), requestId, ...shape });
+
+export const InboundMessage = z.discriminatedUnion('id', [
+  message('joinRoom', {
+    token: text(MAX_TOKEN_LENGTH).optional(),
+    userId: identifier,
+    communityId: identifier.default('0'),
+    roomId: identifier,
+    video: flag.default(true),
+    audio: flag.default(true),
+    /** Ask for a seat that survives a dropped connection (session.resumeToken in the reply). */
+    resumable: flag.optional(),
+  }),
+  message('resumeSession', { resumeToken: z.string().min(1).max(MAX_RESUME_TOKEN_LENGTH) }),
+  message('receiveVideoFrom', { userId: identifier, sdpOffer: sdp }),
+  message('publish', { sdpOffer: sdp }),
+  message('subscribe', { userId: identifier }),
+  message('subscribeAnswer', { userId: identifier, sdpAnswer: sdp }),
+  message('onIceCandidate', { userId: identifier, candidate }),
+  message('peerOffer', { userId: identifier, sdpOffer: sdp }),
+  message('peerAnswer', { userId: identifier, sdpAnswer: sdp }),
+  message('peerIceCandidate', { userId: identifier, candidate }),
+  message('leaveRoom', {}),
+  message('videoStateFrom', { userId: identifier, video: flag }),
+  message('audioStateFrom', { userId: identifier, audio: flag }),
+]);
+
+/** A message as the server reads it (ids normalised, booleans coerced, defaults applied). */
+export type InboundMessage = z.infer<typeof InboundMessage>;
+export type InboundMessageId = InboundMessage['id'];
+/** A message as a client may write it. */
+export type ClientMessageInput = z.input<typeof InboundMessage>;
+
+export const INBOUND_MESSAGE_IDS: ReadonlySet<string> = new Set(InboundMessage.options.map((o) => o.shape.id.value));
+export { MAX_ID_LENGTH, MAX_SDP_LENGTH } from './fields';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { candidate, flag, identifier, MAX_RESUME_TOKEN_LENGTH, MAX_TOKEN_LENGTH, requestId, sdp, text } from './fields';
+import { candidate, displayName, flag, identifier, MAX_RESUME_TOKEN_LENGTH, MAX_TOKEN_LENGTH, requestId, sdp, text } from './fields';
 
 /**
  * The messages clients send: the seed's set (`joinRoom`, `receiveVideoFrom`, `onIceCandidate`,
@@ -18,8 +18,9 @@ export const InboundMessage = z.discriminatedUnion('id', [
     audio: flag.default(true),
     /** Ask for a seat that survives a dropped connection (session.resumeToken in the reply). */
     resumable: flag.optional(),
+    displayName: displayName.optional(),
   }),
-  message('resumeSession', { resumeToken: z.string().min(1).max(MAX_RESUME_TOKEN_LENGTH) }),
+  message('resumeSession', { resumeToken: z.string().min(1).max(MAX_RESUME_TOKEN_LENGTH), displayName: displayName.optional() }),
   message('receiveVideoFrom', { userId: identifier, sdpOffer: sdp }),
   message('publish', { sdpOffer: sdp }),
   message('subscribe', { userId: identifier }),

@@ -25,6 +25,17 @@ export const identifier = z
   })
   .meta({ description: 'A user, room or community id: printable Unicode text of 1–128 characters (NFC), or a non-negative integer read as its decimal text.' });
 
+/** A name to show instead of the user id: the same rule as an id (printable text, NFC, 1–128 characters). */
+export const displayName = z
+  .string()
+  .transform((value, ctx) => {
+    const checked = checkIdentifier(value);
+    if (checked.ok) return checked.id;
+    ctx.addIssue({ code: 'custom', message: checked.reason });
+    return z.NEVER;
+  })
+  .meta({ description: 'Shown to the others instead of the user id (additive; the seed\'s clients neither send nor read it). Printable text, 1–128 characters.' });
+
 /**
  * A boolean as Jackson coerced one into a Java `boolean`: `true`/`false`, the strings "true"/"false" in any
  * case, and the numbers 1/0. Anything else (`"yes"`, `2`, `null`) is refused rather than guessed.

@@ -17,6 +17,7 @@ export const Member = z
     userId,
     audio: z.boolean(),
     video: z.boolean(),
+    displayName: z.string().optional().meta({ description: 'The name it joined with, to show instead of the user id.' }),
     reconnecting: z.literal(true).optional().meta({ description: 'Its connection dropped; its seat is held for a resume.' }),
   })
   .meta({ title: 'Member' });

@@ -11,6 +11,7 @@ import type { MediaSignal } from './media-gateway';
 
 export interface MemberView extends MediaState {
   readonly userId: UserId;
+  readonly displayName?: string;
   /** Its connection dropped and its seat is held: it may come back (participantReconnected) or leave. */
   readonly reconnecting?: true;
 }

@@ -12,7 +12,7 @@ import { SERVER_MESSAGE_IDS, ServerMessage } from '../../../src/protocol';
 const id = fc.string({ minLength: 1, maxLength: 12 });
 const requestId = fc.option(fc.string({ minLength: 1, maxLength: 8 }), { nil: undefined });
 const member = fc.record(
-  { userId: id, audio: fc.boolean(), video: fc.boolean(), reconnecting: fc.constant(true as const) },
+  { userId: id, audio: fc.boolean(), video: fc.boolean(), displayName: id, reconnecting: fc.constant(true as const) },
   { requiredKeys: ['userId', 'audio', 'video'] },
 );
 const link: fc.Arbitrary<MediaLink> = fc.oneof(fc.constant(PUBLISH), id.map(subscribeTo), id.map(upstreamTo));

@@ -1,0 +1,23 @@
+// Bundles the client as one ESM file (minified) and reports its size, minified and gzipped.
+import { build } from 'esbuild';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const result = await build({
+  entryPoints: [`${here}src/index.ts`],
+  bundle: true,
+  format: 'esm',
+  target: 'es2022',
+  platform: 'neutral',
+  minify: true,
+  sourcemap: true,
+  outfile: `${here}dist/index.js`,
+  write: true,
+  metafile: true,
+  logLevel: 'warning',
+});
+const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
+const { readFileSync } = await import('node:fs');
+const gzipped = gzipSync(readFileSync(`${here}dist/index.js`)).length;
+console.log(`@rtc-signaling/client: ${bytes} bytes minified, ${gzipped} bytes gzipped`);

@@ -12,12 +12,12 @@ const result = await build({
   platform: 'neutral',
   minify: true,
   sourcemap: true,
-  outfile: `${here}dist/index.js`,
+  outfile: `${here}dist/index.mjs`,
   write: true,
   metafile: true,
   logLevel: 'warning',
 });
 const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
 const { readFileSync } = await import('node:fs');
-const gzipped = gzipSync(readFileSync(`${here}dist/index.js`)).length;
+const gzipped = gzipSync(readFileSync(`${here}dist/index.mjs`)).length;
 console.log(`@rtc-signaling/client: ${bytes} bytes minified, ${gzipped} bytes gzipped`);

@@ -13,8 +13,11 @@ export type ConnectionState = 'idle' | 'connecting' | 'joined' | 'reconnecting' 
 export interface RoomClientOptions {
   /** A node's WebSocket endpoint, e.g. `wss://rtc.example.org/rtc/websocket`. Needed unless `lookupUrl` is given. */
   readonly url?: string;
-  /** The HTTP base of the cluster (e.g. `https://rtc.example.org`): `GET /v1/rooms/:roomId/node` tells which node hosts the room. */
-  readonly lookupUrl?: string;
+  /**
+   * The HTTP base of the cluster (e.g. `https://rtc.example.org`): `GET /v1/rooms/:roomId/node` tells which
+   * node hosts the room. Several bases are tried in turn when one does not answer.
+   */
+  readonly lookupUrl?: string | readonly string[];
   readonly roomId: string;
   readonly userId: string;
   readonly communityId?: string;
@@ -85,6 +88,7 @@ export class RoomClient extends Emitter<Events> {
   private audio: boolean;
   private wake: (() => void) | undefined;
   private offline = false;
+  private lookupIndex = 0;
   private readonly removeNetworkListeners: () => void;
 
   constructor(private readonly options: RoomClientOptions) {
@@ -98,6 +102,10 @@ export class RoomClient extends Emitter<Events> {
 
   get userId(): string {
     return this.session?.userId ?? this.options.userId;
+  }
+  /** The node this client is connected to now. */
+  get url(): string | undefined {
+    return this.connection?.url;
   }
   get roomId(): string {
     return this.options.roomId;
@@ -287,10 +295,29 @@ export class RoomClient extends Emitter<Events> {
 
   private async resolveUrl(): Promise<string> {
     if (this.nodeUrl) return this.nodeUrl;
-    const base = this.options.lookupUrl!;
+    const bases = typeof this.options.lookupUrl === 'string' ? [this.options.lookupUrl] : [...(this.options.lookupUrl ?? [])];
+    let failure: Error = new ConnectionLostError('no lookup url');
+    for (let i = 0; i < bases.length; i += 1) {
+      const base = bases[(this.lookupIndex + i) % bases.length]!;
+      try {
+        return await this.lookUp(base);
+      } catch (error) {
+        if (error instanceof SignalingError) throw error;
+        failure = error as Error;
+        // The next attempt starts with the next base: this one may be the node that died.
+        this.lookupIndex = (this.lookupIndex + i + 1) % bases.length;
+      }
+    }
+    throw failure;
+  }
+
+  private async lookUp(base: string): Promise<string> {
     const doFetch = this.options.fetch ?? globalThis.fetch;
-    const response = await doFetch(new URL(`/v1/rooms/${encodeURIComponent(this.options.roomId)}/node`, base)).catch((error: unknown) => {
-      throw new ConnectionLostError(`room lookup failed: ${String(error)}`);
+    const timeout = this.options.requestTimeoutMs ?? 10_000;
+    const response = await doFetch(new URL(`/v1/rooms/${encodeURIComponent(this.options.roomId)}/node`, base), {
+      signal: AbortSignal.timeout(timeout),
+    }).catch((error: unknown) => {
+      throw new ConnectionLostError(`room lookup at ${base} failed: ${String(error)}`);
     });
     if (!response.ok) {
       const body = (await response.json().catch(() => ({}))) as { code?: string; message?: string };

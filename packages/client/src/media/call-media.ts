@@ -132,6 +132,14 @@ export class CallMedia extends Emitter<Events> {
     return out;
   }
 
+  /** Every link's RTCPeerConnection: `up:self` or `up:<subscriber>` (sending), `down:<publisher>` (receiving). */
+  connections(): Record<string, RTCPeerConnection> {
+    const out: Record<string, RTCPeerConnection> = {};
+    for (const [name, link] of this.up) out[`up:${name}`] = link.pc;
+    for (const [name, link] of this.down) out[`down:${name}`] = link.pc;
+    return out;
+  }
+
   /** Every receiving link's RTCPeerConnection, by member (for stats, e.g. audio levels). */
   receivers(): ReadonlyMap<string, RTCPeerConnection> {
     return new Map([...this.down].map(([userId, link]) => [userId, link.pc]));

@@ -33,7 +33,5 @@ export class RequestTimeoutError extends Error {
   override readonly name = 'RequestTimeoutError';
 }
 
-/** Codes after which coming back makes sense: the server or the network, not this client, ended the session. */
-export const RECOVERABLE_CLOSE_CODES: ReadonlySet<ErrorCode> = new Set(['serverShuttingDown', 'roomMoved', 'slowConsumer', 'mediaServerUnavailable']);
 /** Codes that end the session for good: another device took the seat, or an administrator removed it. */
 export const FINAL_CODES: ReadonlySet<ErrorCode> = new Set(['sessionReplaced', 'kicked', 'unauthorized']);

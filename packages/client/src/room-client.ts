@@ -68,6 +68,9 @@ type Events = {
   members: [readonly Member[]];
 };
 
+/** Refusals of a rejoin that pass: another node, Redis or the media server back, the rate limit refilled. */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set(['wrongNode', 'stateStoreUnavailable', 'nodeFull', 'rateLimited', 'mediaServerUnavailable', 'mediaBackendError', 'internalError']);
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -89,6 +92,8 @@ export class RoomClient extends Emitter<Events> {
   private wake: (() => void) | undefined;
   private offline = false;
   private lookupIndex = 0;
+  /** Why this client closed its own connection, when it did so to start over. */
+  private lastCause: string | undefined;
   private readonly removeNetworkListeners: () => void;
 
   constructor(private readonly options: RoomClientOptions) {
@@ -254,7 +259,8 @@ export class RoomClient extends Emitter<Events> {
   private async reconnect(info: ClosedInfo): Promise<void> {
     const settings = this.options.reconnect === false ? {} : (this.options.reconnect ?? {});
     const maxAttempts = settings.maxAttempts ?? 30;
-    const cause = info.error?.code ?? 'closed';
+    const cause = info.error?.code ?? this.lastCause ?? 'closed';
+    this.lastCause = undefined;
     // The hints: a draining node says when (retryAfterMs, spread so a room does not come back at once), a
     // node that lost the room says where (nodeUrl; without one, look the room up again).
     let delay = 0;
@@ -274,7 +280,7 @@ export class RoomClient extends Emitter<Events> {
       } catch (error) {
         if (this.state !== 'reconnecting') return;
         // A refusal of the join itself (the room filled up meanwhile, the token expired) is final.
-        if (error instanceof SignalingError && error.code !== 'wrongNode' && error.code !== 'stateStoreUnavailable' && error.code !== 'nodeFull' && error.code !== 'rateLimited') {
+        if (error instanceof SignalingError && !TRANSIENT_CODES.has(error.code)) {
           this.end({ reason: error.code, error });
           return;
         }
@@ -339,6 +345,15 @@ export class RoomClient extends Emitter<Events> {
 
   private receive(connection: SignalingConnection, message: ServerMessage): void {
     if (connection !== this.connection) return;
+    if (message.id === 'error' && message.requestId === undefined && message.code === 'mediaServerUnavailable' && this.inRoom) {
+      // The media server lost the room: the server took this participant out (the connection stays open).
+      // Join again, with back-off, until the media server is back.
+      this.emit('message', message);
+      this.resumeToken = undefined;
+      this.lastCause = 'mediaServerUnavailable';
+      connection.close(4000, 'media server lost');
+      return;
+    }
     switch (message.id) {
       case 'newParticipantArrived':
         this.others.set(message.member.userId, message.member);

@@ -165,6 +165,23 @@ describe('RoomClient', () => {
     expect(second.ids()).toEqual(['resumeSession']);
   });
 
+  it('mediaServerUnavailable (the server took it out, connection open): joins again, retrying while the media server is still away', async () => {
+    const server = await start();
+    const c = client({ url: server.url });
+    await c.join();
+    let refusals = 1;
+    server.reply = (m, s) => {
+      if (m.id === 'joinRoom' && refusals-- > 0) send(s, { id: 'error', code: 'mediaServerUnavailable', message: 'janus is down', requestId: m.requestId });
+      else FakeServer.admit(m, s);
+    };
+    const causes: string[] = [];
+    c.on('reconnecting', (info) => causes.push(info.cause));
+    send(server.last, { id: 'error', code: 'mediaServerUnavailable', message: "the media server lost this room's media", details: { roomId: 'r1' } });
+    await until('joined again', () => c.state === 'joined' && server.ids().filter((id) => id === 'joinRoom').length === 3);
+    expect(causes).toEqual(['mediaServerUnavailable', 'mediaServerUnavailable']);
+    expect(server.ids()).not.toContain('resumeSession');
+  });
+
   it('sessionReplaced and kicked end the session: left, no reconnect', async () => {
     for (const code of ['sessionReplaced', 'kicked'] as const) {
       const server = await start();

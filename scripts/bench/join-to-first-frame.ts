@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, type } from 'node:os';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchDemoBrowser, type DemoBrowser } from '../../test/support/demo-browser';
+import { launchDemoBrowser, openDemo, type DemoBrowser } from '../../test/support/demo-browser';
 import { startJanus, type JanusFixture } from '../../test/support/janus-fixture';
 import { janusInfo } from '../../test/support/janus/janus-probe';
 import { startTestServer } from '../../test/support/start-server';
@@ -45,9 +45,7 @@ const FIRST_FRAME = `(async (timeoutMs) => {
 
 const openPage = async (browser: DemoBrowser, httpUrl: string, room: string, user: string): Promise<Page> => {
   const page = await browser.browser.newPage();
-  await page.goto(httpUrl);
-  await page.fill('#room', room);
-  await page.fill('#user', user);
+  await openDemo(page, httpUrl, room, user);
   return page;
 };
 

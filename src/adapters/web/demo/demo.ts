@@ -132,6 +132,7 @@ const renderMembers = (members: readonly Member[]): void => {
   }
   const count = members.length + 1;
   $('count').textContent = String(count);
+  $('tiles').dataset.count = String(count);
   $('count').setAttribute('aria-label', `${count} ${count === 1 ? 'participant' : 'participants'}`);
 };
 
@@ -208,7 +209,9 @@ const join = async (): Promise<void> => {
       announce(`${nameOf(m.member.userId)} joined`);
     } else if (m.id === 'participantLeft') announce(`${nameOf(m.userId)} left`);
     else if (m.id === 'participantReconnecting') announce(`${nameOf(m.userId)} is reconnecting…`);
-    else if (m.id === 'error') log(`${m.code}: ${m.message}`);
+    // An error with a requestId answers a request the library made and handled (a Janus subscription
+    // asked before the newcomer's media was up is retried when it is): only the others are news.
+    else if (m.id === 'error' && m.requestId === undefined) log(`${m.code}: ${m.message}`);
   });
   client.on('left', (info) => {
     if (state.client !== client) return;

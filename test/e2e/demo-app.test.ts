@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import { launchDemoBrowser, openDemo, waitForVideoFrom, framesDecoded, type DemoBrowser } from '../support/demo-browser';
+import { launchDemoBrowser, openDemo, waitForVideoFrom, type DemoBrowser } from '../support/demo-browser';
 import { artefact, audioPacketsFrom, demoStatic, denyCamera, tileState, waitForTile } from '../support/demo-app';
 import { startJanus, type JanusFixture } from '../support/janus-fixture';
 import { startNodeProcess, type NodeProcess } from '../support/node-process';
@@ -261,13 +261,14 @@ describe('demo app in Chromium, Janus newcomer', () => {
 
   it('an existing member sees a newcomer\'s first frame in under 400 ms (median of 5), with no subscribe errors shown', async () => {
     const samples: number[] = [];
+    const errorsShown: number[] = [];
     for (let run = 0; run < 6; run += 1) {
       const room = `janus-newcomer-${run}`;
       const member = await browser.openAndJoin(node.httpUrl, room, 'member');
       const newcomer = await browser.browser.newPage();
       await openDemo(newcomer, node.httpUrl, room, 'newcomer');
       await new Promise((r) => setTimeout(r, 500));
-      await member.evaluate(`window.__t = []; window.demo.client.on('message', (m) => window.__t.push([m.id + (m.code ? ':' + m.code : ''), performance.timeOrigin + performance.now()]))`);
+      await member.evaluate(`window.__t = []; window.demo.client?.on('message', (m) => window.__t.push([m.id + (m.code ? ':' + m.code : ''), performance.timeOrigin + performance.now()]))`);
       const firstFrame = member.evaluate(`${FIRST_FRAME_AT}({ from: 'newcomer', timeoutMs: 20000 })`) as Promise<number>;
       await newcomer.click('#join');
       const at = await firstFrame;
@@ -276,12 +277,13 @@ describe('demo app in Chromium, Janus newcomer', () => {
       if (run > 0) samples.push(Math.round(at - sentAt));
       const trace = (await member.evaluate('window.__t')) as [string, number][];
       process.stderr.write(`TRACE ${trace.map(([id, t]) => `${id}@${Math.round(t - sentAt)}`).join(' ')} frame@${Math.round(at - sentAt)}\n`);
-      expect(await member.textContent('#log')).not.toMatch(/not published/);
+      if (/not published/.test((await member.textContent('#log')) ?? '')) errorsShown.push(run);
       await Promise.all([member.close(), newcomer.close()]);
     }
     const median = [...samples].sort((a, b) => a - b)[2]!;
     process.stderr.write(`[demo-app] janus: newcomer's first frame at an existing member, from its join: ${samples.join(', ')} ms; median ${median} ms\n`);
-    expect(framesDecoded).toBeDefined();
     expect(median).toBeLessThan(400);
+    // Janus refusing a subscription before the newcomer's media is up is expected: the page does not show it.
+    expect(errorsShown).toEqual([]);
   });
 });

@@ -63,6 +63,8 @@ type Events = {
   /** In the room: after the first join, a resume (`resumed: true`), or a fresh join after a refused resume (`rejoined: true`). */
   joined: [Joined, { readonly resumed: boolean; readonly rejoined: boolean }];
   reconnecting: [ReconnectingInfo];
+  /** A `joinRoom` or `resumeSession` is being sent on an open connection (for latency measurements). */
+  sending: ['joinRoom' | 'resumeSession'];
   left: [LeftInfo];
   /** A member joined, resumed, left or changed its camera/microphone; `members` is the new list. */
   members: [readonly Member[]];
@@ -205,6 +207,7 @@ export class RoomClient extends Emitter<Events> {
       const token = this.resumeToken;
       this.resumeToken = undefined; // single-use, whatever the answer
       try {
+        this.emit('sending', 'resumeSession');
         joined = await connection.request({ id: 'resumeSession', resumeToken: token }, timeout);
         resumed = true;
       } catch (error) {
@@ -214,6 +217,7 @@ export class RoomClient extends Emitter<Events> {
         }
       }
     }
+    if (!joined) this.emit('sending', 'joinRoom');
     joined ??= await connection.request(
       {
         id: 'joinRoom',

@@ -188,7 +188,9 @@ const join = async (): Promise<void> => {
   state.media = media;
   state.names.clear();
   state.names.set(userId, name);
-  demo.joinSentAt = performance.now();
+  client.on('sending', (what) => {
+    if (what === 'joinRoom' && state.client === client) demo.joinSentAt = performance.now();
+  });
 
   client.on('state', (s) => {
     if (state.client !== client) return;
@@ -299,7 +301,7 @@ void openDevices();
 /** For tests and the curious. */
 const demo = {
   userId,
-  /** performance.now() when the last join was started, for join-to-first-frame measurements. */
+  /** performance.now() when the last joinRoom was sent, for join-to-first-frame measurements. */
   joinSentAt: undefined as number | undefined,
   get client() {
     return state.client;

@@ -6,7 +6,25 @@ import { candidate, displayName, flag, identifier, MAX_RESUME_TOKEN_LENGTH, MAX_
  * `leaveRoom`, `videoStateFrom`, `audioStateFrom`) and the backend-neutral flows added for backends where
  * the server or a peer offers. Extra fields are ignored, so clients may carry their own.
  */
-const message = <I extends string, S extends z.ZodRawShape>(id: I, shape: S) => z.object({ id: z.literal(id), requestId, ...shape });
+const message = <I extends string, S extends z.ZodRawShape>(id: I, shape: S) =>
+  z.object({ id: z.literal(id), requestId, ...shape }).meta({ title: id, description: DESCRIPTIONS[id] ?? id });
+
+/** For the generated documents (docs/asyncapi.yaml); the prose is docs/protocol.md. */
+const DESCRIPTIONS: Readonly<Record<string, string>> = {
+  joinRoom: 'Join a room. Reply: `existingParticipants` (or `error`: roomFull with `limitJoinAnswer`, wrongNode, unauthorized, ...).',
+  resumeSession: 'Take a held seat back from a new connection. Reply: `existingParticipants` with `resumed: true`, or `error resumeFailed`.',
+  receiveVideoFrom: 'Offer SDP: with one\'s own userId to publish, with another\'s to receive it (the seed\'s flow). Reply: `receiveVideoAnswer`.',
+  publish: 'Offer one\'s own media. Reply: `receiveVideoAnswer` with one\'s own userId.',
+  subscribe: 'Ask for a member\'s media; the server (SFU) or the publishing peer (mesh) offers: `subscribeOffer`.',
+  subscribeAnswer: 'Answer a `subscribeOffer`.',
+  onIceCandidate: 'A local ICE candidate for the link named by userId (one\'s own: publish; another\'s: receiving that member).',
+  peerOffer: 'Mesh: the publisher\'s offer on its link to subscriber userId (after `peerSubscribe`).',
+  peerAnswer: 'Mesh: the publisher\'s answer to a subscriber\'s offer (`peerOffer` received).',
+  peerIceCandidate: 'Mesh: a candidate of the publisher\'s link to subscriber userId.',
+  leaveRoom: 'Leave the room. The others get `participantLeft`.',
+  videoStateFrom: 'Camera on/off, told to the whole room as `videoStateAnswer`.',
+  audioStateFrom: 'Microphone on/off, told to the whole room as `audioStateAnswer`.',
+};
 
 export const InboundMessage = z.discriminatedUnion('id', [
   message('joinRoom', {

@@ -259,31 +259,51 @@ describe('demo app in Chromium, Janus newcomer', () => {
     throw new Error('no frame from ' + from + ' within ' + timeoutMs + ' ms');
   })`;
 
-  it('an existing member sees a newcomer\'s first frame in under 400 ms (median of 5), with no subscribe errors shown', async () => {
+  it('an existing member asks for a newcomer\'s media when told participantPublished (no polling, no error shown), and sees its first frame', async () => {
     const samples: number[] = [];
+    const reactions: number[] = [];
     const errorsShown: number[] = [];
     for (let run = 0; run < 6; run += 1) {
       const room = `janus-newcomer-${run}`;
       const member = await browser.openAndJoin(node.httpUrl, room, 'member');
+      // What the member's page sends and receives, in its own clock: subscribe requests and the server's word.
+      await member.evaluate(`(() => {
+        window.__t = [];
+        const note = (what) => window.__t.push([what, performance.timeOrigin + performance.now()]);
+        window.demo.client?.on('message', (m) => note(m.id + (m.code ? ':' + m.code : '')));
+        const send = WebSocket.prototype.send;
+        WebSocket.prototype.send = function (data) {
+          if (typeof data === 'string' && data.includes('"subscribe"') && data.includes('newcomer')) note('sent:subscribe');
+          return send.call(this, data);
+        };
+      })()`);
       const newcomer = await browser.browser.newPage();
       await openDemo(newcomer, node.httpUrl, room, 'newcomer');
-      await new Promise((r) => setTimeout(r, 500));
-      await member.evaluate(`window.__t = []; window.demo.client?.on('message', (m) => window.__t.push([m.id + (m.code ? ':' + m.code : ''), performance.timeOrigin + performance.now()]))`);
       const firstFrame = member.evaluate(`${FIRST_FRAME_AT}({ from: 'newcomer', timeoutMs: 20000 })`) as Promise<number>;
       await newcomer.click('#join');
       const at = await firstFrame;
       const sentAt = (await newcomer.evaluate('performance.timeOrigin + window.demo.joinSentAt')) as number;
-      // The first run warms codecs and connections up; it is not counted.
-      if (run > 0) samples.push(Math.round(at - sentAt));
       const trace = (await member.evaluate('window.__t')) as [string, number][];
-      process.stderr.write(`TRACE ${trace.map(([id, t]) => `${id}@${Math.round(t - sentAt)}`).join(' ')} frame@${Math.round(at - sentAt)}\n`);
+      const published = trace.find(([what]) => what === 'participantPublished')?.[1];
+      const asked = trace.find(([what, t]) => what === 'sent:subscribe' && published !== undefined && t >= published)?.[1];
+      // The first run warms codecs and connections up; it is not counted.
+      if (run > 0) {
+        samples.push(Math.round(at - sentAt));
+        reactions.push(published === undefined || asked === undefined ? Number.POSITIVE_INFINITY : Math.round(asked - published));
+      }
+      process.stderr.write(`[demo-app] janus newcomer run ${run}: ${trace.map(([what, t]) => `${what}@${Math.round(t - sentAt)}`).join(' ')} frame@${Math.round(at - sentAt)} (ms from its joinRoom)\n`);
       if (/not published/.test((await member.textContent('#log')) ?? '')) errorsShown.push(run);
       await Promise.all([member.close(), newcomer.close()]);
     }
-    const median = [...samples].sort((a, b) => a - b)[2]!;
-    process.stderr.write(`[demo-app] janus: newcomer's first frame at an existing member, from its join: ${samples.join(', ')} ms; median ${median} ms\n`);
-    expect(median).toBeLessThan(400);
+    const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    process.stderr.write(
+      `[demo-app] janus: newcomer's first frame at an existing member, from its joinRoom: ${samples.join(', ')} ms; median ${median(samples)} ms; participantPublished → subscribe sent: ${reactions.join(', ')} ms\n`,
+    );
+    // Asked in reaction to the event, not on a timer (the page before polled every 500 ms).
+    expect(median(reactions)).toBeLessThan(100);
     // Janus refusing a subscription before the newcomer's media is up is expected: the page does not show it.
     expect(errorsShown).toEqual([]);
+    // The first-frame figure itself is a benchmark (docs/benchmarks/join-to-first-frame.md), not a bound here.
+    expect(samples.every((ms) => ms > 0 && ms < 20_000)).toBe(true);
   });
 });

@@ -2,16 +2,10 @@ import WebSocket from 'ws';
 import { RoomClient, type ReconnectingInfo, type RoomClientOptions } from '../../../packages/client/src/room-client';
 import { oneRedis, sleep, startFaultCluster, type FaultCluster, type StateTarget } from '../../support/multi-node/fault-lab';
 import { eventually } from '../../support/redis/redis-node-harness';
+import { until } from '../../support/wait-until';
 
 jest.setTimeout(120_000);
 
-const until = async (what: string, predicate: () => boolean, timeoutMs = 15_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 /**
  * The client library against three node processes on one Redis: it looks rooms up, follows wrongNode,

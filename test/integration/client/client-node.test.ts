@@ -3,16 +3,10 @@ import { SignalingError } from '../../../packages/client/src/errors';
 import { RoomClient, type ConnectionState, type ReconnectingInfo, type RoomClientOptions } from '../../../packages/client/src/room-client';
 import { startNodeProcess, type NodeProcess } from '../../support/node-process';
 import { freePort } from '../../support/redis/free-port';
+import { until } from '../../support/wait-until';
 
 jest.setTimeout(60_000);
 
-const until = async (what: string, predicate: () => boolean, timeoutMs = 10_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 /** The client library against one real node process (in-memory state). */
 describe('client library against a node process', () => {

@@ -3,6 +3,7 @@ import { backoffDelay } from '../../../packages/client/src/backoff';
 import { ConnectionLostError, SignalingError } from '../../../packages/client/src/errors';
 import { RoomClient, type ConnectionState, type RoomClientOptions } from '../../../packages/client/src/room-client';
 import { FakeServer, type Wire } from './fake-server';
+import { until } from '../../support/wait-until';
 
 jest.setTimeout(15_000);
 
@@ -22,13 +23,6 @@ const states = (c: RoomClient): ConnectionState[] => {
   const seen: ConnectionState[] = [];
   c.on('state', (s) => seen.push(s));
   return seen;
-};
-const until = async (what: string, predicate: () => boolean, timeoutMs = 5_000): Promise<void> => {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 };
 const send = (socket: { send(data: string): void }, message: Wire): void => socket.send(JSON.stringify(message));
 

@@ -187,8 +187,11 @@ describe.each([['mesh'], ['janus']] as const)('demo app in Chromium, %s', (backe
     await erin.waitForSelector('#status[data-state="joined"]', { timeout: UI_TIMEOUT_MS });
     await waitForTile(erin, 'dave', {});
     await waitForTile(dave, 'erin', {});
+    // Arrivals are announced in the live region; the fake microphone's beeps light up a speaker's tile.
+    await dave.waitForFunction("/erin joined/i.test(document.getElementById('log').textContent)", undefined, { timeout: UI_TIMEOUT_MS });
+    await dave.waitForSelector('#tiles .tile[data-speaking="true"]', { state: 'attached', timeout: UI_TIMEOUT_MS });
     await dave.click('#copy-link');
-    expect(await dave.textContent('#announcer')).toMatch(/copied|erin joined/i);
+    expect(await dave.textContent('#announcer')).toMatch(/copied/i);
   });
 
   it('6. on a 390×844 phone the controls stay on screen and are touch-sized; screenshot written', async () => {
@@ -199,6 +202,10 @@ describe.each([['mesh'], ['janus']] as const)('demo app in Chromium, %s', (backe
       const phone = await context.newPage();
       await openDemo(phone, node.httpUrl, room, 'bob', 'Bob');
       await phone.screenshot({ path: artefact(`${backend}-prejoin-390x844.png`) });
+      // Device pickers list the (fake) camera and microphone, by name once permission was given.
+      expect(await phone.locator('#camera-select option').count()).toBeGreaterThanOrEqual(1);
+      expect(await phone.locator('#mic-select option').count()).toBeGreaterThanOrEqual(1);
+      expect(await phone.isEnabled('#camera-select')).toBe(true);
       const join = await phone.locator('#join').boundingBox();
       expect(join!.height).toBeGreaterThanOrEqual(44);
       await phone.click('#join');

@@ -1,4 +1,4 @@
-import { launchDemoBrowser, waitForVideoFrom, type DemoBrowser } from '../support/demo-browser';
+import { launchDemoBrowser, openDemo, waitForVideoFrom, type DemoBrowser } from '../support/demo-browser';
 import { startJanus, type JanusFixture } from '../support/janus-fixture';
 import { startTestServer } from '../support/start-server';
 import type { RunningNode } from '../../src/start-node';
@@ -48,6 +48,17 @@ describe('demo page in headless Chromium when Janus dies mid-session', () => {
       expect(await page.isVisible('#call')).toBe(true);
     }
     expect(Date.now() - killedAt).toBeLessThan(LOSS_NOTICE_BOUND_MS * 2);
+
+    // Someone joining meanwhile is refused and stays on the pre-join screen, told why in plain words.
+    const carol = await browser.browser.newPage();
+    await openDemo(carol, node.httpUrl, ROOM, 'carol');
+    await carol.click('#join');
+    // The node waits up to MEDIA_TIMEOUT_MS (10 s) for Janus before it refuses.
+    await carol.waitForSelector('#status[data-state="left"][data-code="mediaServerUnavailable"]', { timeout: 20_000 });
+    expect(await carol.textContent('#prejoin-message')).toMatch(/media server is not available/i);
+    expect(await carol.isVisible('#prejoin')).toBe(true);
+    expect(await carol.locator('#tiles .tile').count()).toBe(0);
+    await carol.close();
 
     // Janus comes back; the signaling node was never restarted, and nobody clicked anything.
     await janus.restart();

@@ -32,6 +32,7 @@ export interface RoomClientOptions {
   readonly resumable?: boolean;
   /** Reconnect automatically; `false` ends the session at the first drop. */
   readonly reconnect?: false | (BackoffOptions & { readonly maxAttempts?: number });
+  /** For a join or resume (and the socket to open). Default 15 s. */
   readonly requestTimeoutMs?: number;
   /** `WebSocket` by default; in Node 20 pass the `ws` package's. */
   readonly WebSocket?: WebSocketConstructor;
@@ -69,6 +70,12 @@ type Events = {
   /** A member joined, resumed, left or changed its camera/microphone; `members` is the new list. */
   members: [readonly Member[]];
 };
+
+/**
+ * Longer than the server's own deadline for the media server (MEDIA_TIMEOUT_MS, 10 s by default), so a
+ * join that waits on an unreachable media server ends with the server's typed answer, not a client timeout.
+ */
+const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
 /** Refusals of a rejoin that pass: another node, Redis or the media server back, the rate limit refilled. */
 const TRANSIENT_CODES: ReadonlySet<string> = new Set(['wrongNode', 'stateStoreUnavailable', 'nodeFull', 'rateLimited', 'mediaServerUnavailable', 'mediaBackendError', 'internalError']);
@@ -182,7 +189,7 @@ export class RoomClient extends Emitter<Events> {
     const maxRedirects = this.options.maxRedirects ?? 3;
     for (let redirects = 0; ; redirects += 1) {
       const url = await this.resolveUrl();
-      const connection = await SignalingConnection.open(url, this.webSocket(), this.options.requestTimeoutMs ?? 10_000);
+      const connection = await SignalingConnection.open(url, this.webSocket(), this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
       try {
         return await this.enter(connection, reconnecting);
       } catch (error) {
@@ -198,7 +205,7 @@ export class RoomClient extends Emitter<Events> {
   }
 
   private async enter(connection: SignalingConnection, reconnecting: boolean): Promise<Joined> {
-    const timeout = this.options.requestTimeoutMs ?? 10_000;
+    const timeout = this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     connection.onMessage = (message) => this.receive(connection, message);
     this.connection = connection;
     let resumed = false;
@@ -323,7 +330,7 @@ export class RoomClient extends Emitter<Events> {
 
   private async lookUp(base: string): Promise<string> {
     const doFetch = this.options.fetch ?? globalThis.fetch;
-    const timeout = this.options.requestTimeoutMs ?? 10_000;
+    const timeout = this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const response = await doFetch(new URL(`/v1/rooms/${encodeURIComponent(this.options.roomId)}/node`, base), {
       signal: AbortSignal.timeout(timeout),
     }).catch((error: unknown) => {

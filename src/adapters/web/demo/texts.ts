@@ -1,4 +1,4 @@
-import { ConnectionLostError, SignalingError } from '../../../../packages/client/src/index';
+import { ConnectionLostError, RequestTimeoutError, SignalingError } from '../../../../packages/client/src/index';
 
 /** A refusal or loss in plain words, for the pre-join screen. */
 export const explain = (error: unknown): string => {
@@ -27,5 +27,6 @@ export const explain = (error: unknown): string => {
     }
   }
   if (error instanceof ConnectionLostError) return 'Cannot reach the call server. Check your connection and try again.';
+  if (error instanceof RequestTimeoutError) return 'The call server did not answer in time. Please try again in a moment.';
   return `Something went wrong: ${String(error)}`;
 };

@@ -34,6 +34,20 @@ module.exports = {
       to: { path: '^src/(main|start-node|container|config)\\.ts$|^src/composition/' },
     },
     {
+      name: 'protocol-stands-alone',
+      comment: 'src/protocol (the wire schemas) is shared with the client library (packages/client): only zod and the pure identifier and error-code lists of the domain.',
+      severity: 'error',
+      from: { path: '^src/protocol/' },
+      to: { path: '^src/', pathNot: ['^src/protocol/', '^src/domain/(identifiers|error-code)\\.ts$'] },
+    },
+    {
+      name: 'server-does-not-import-the-client',
+      comment: 'The client library depends on the protocol; the server never on the client.',
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^packages/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -16,3 +16,4 @@ await build({
 });
 await cp(`${source}/index.html`, `${out}/index.html`);
 await cp(`${source}/demo.css`, `${out}/demo.css`);
+await cp(`${source}/favicon.svg`, `${out}/favicon.svg`);

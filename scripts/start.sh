@@ -9,7 +9,7 @@ bash scripts/node-packages.sh
 # no build yet.
 last=dist/public/demo.js
 if [ ! -f "$last" ] || [ ! -f dist/main.js ] \
-  || [ -n "$(find src scripts/build-demo.mjs tsconfig.json tsconfig.build.json package-lock.json -type f -newer "$last" -print -quit)" ]; then
+  || [ -n "$(find src packages/client/src scripts/build-demo.mjs tsconfig.json tsconfig.build.json package-lock.json -type f -newer "$last" -print -quit)" ]; then
   echo "building..."
   npm run --silent build
 fi

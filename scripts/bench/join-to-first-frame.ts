@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, type } from 'node:os';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { launchDemoBrowser, type DemoBrowser } from '../../test/support/demo-browser';
+import { launchDemoBrowser, openDemo, type DemoBrowser } from '../../test/support/demo-browser';
 import { startJanus, type JanusFixture } from '../../test/support/janus-fixture';
 import { janusInfo } from '../../test/support/janus/janus-probe';
 import { startTestServer } from '../../test/support/start-server';
@@ -19,12 +19,16 @@ const SETTLE_MS = 1_500;
 const FRAME_TIMEOUT_MS = 30_000;
 // Run from the repository root (the .mjs launcher does that).
 const OUT = resolve(process.cwd(), 'docs', 'benchmarks', 'join-to-first-frame.md');
-const STATIC_DIR = resolve(process.cwd(), 'dist', 'public');
+// DEMO_STATIC_DIR: another build of the demo page (to compare with an older one).
+const STATIC_DIR = process.env.DEMO_STATIC_DIR ?? resolve(process.cwd(), 'dist', 'public');
 
 type Backend = 'mesh' | 'janus';
 interface Result {
   readonly backend: Backend;
+  /** The newcomer's first frame from the member. */
   readonly samples: number[];
+  /** The member's first frame from the newcomer (both from the newcomer's joinRoom). */
+  readonly seenBy: number[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -43,25 +47,36 @@ const FIRST_FRAME = `(async (timeoutMs) => {
   throw new Error('no remote frame within ' + timeoutMs + ' ms');
 })`;
 
+/** Runs in the member's page: the epoch time of its first decoded frame from \`second\`. */
+const FIRST_FRAME_FROM_SECOND = `(async (timeoutMs) => {
+  const started = performance.now();
+  while (performance.now() - started < timeoutMs) {
+    const frames = await window.demo.framesDecoded();
+    if ((frames.second ?? 0) > 0) return performance.timeOrigin + performance.now();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('no frame from second within ' + timeoutMs + ' ms');
+})`;
+
 const openPage = async (browser: DemoBrowser, httpUrl: string, room: string, user: string): Promise<Page> => {
   const page = await browser.browser.newPage();
-  await page.goto(httpUrl);
-  await page.fill('#room', room);
-  await page.fill('#user', user);
+  await openDemo(page, httpUrl, room, user);
   return page;
 };
 
-const oneRun = async (browser: DemoBrowser, httpUrl: string, room: string): Promise<number> => {
+const oneRun = async (browser: DemoBrowser, httpUrl: string, room: string): Promise<[number, number]> => {
   const first = await browser.openAndJoin(httpUrl, room, 'first');
   await sleep(SETTLE_MS);
   const second = await openPage(browser, httpUrl, room, 'second');
+  const seen = first.evaluate(`${FIRST_FRAME_FROM_SECOND}(${FRAME_TIMEOUT_MS})`) as Promise<number>;
   await second.click('#join');
   const ms = (await second.evaluate(`${FIRST_FRAME}(${FRAME_TIMEOUT_MS})`)) as number;
+  const seenMs = (await seen) - ((await second.evaluate('performance.timeOrigin + window.demo.joinSentAt')) as number);
   await second.click('#leave');
   await first.click('#leave');
   await Promise.all([first.close(), second.close()]);
   await sleep(300);
-  return ms;
+  return [ms, seenMs];
 };
 
 const measure = async (backend: Backend, browser: DemoBrowser, janus: JanusFixture): Promise<Result> => {
@@ -73,12 +88,14 @@ const measure = async (backend: Backend, browser: DemoBrowser, janus: JanusFixtu
   try {
     await oneRun(browser, node.httpUrl, `c-bench-${backend}-warmup`); // codec and connection warm-up, not counted
     const samples: number[] = [];
+    const seenBy: number[] = [];
     for (let i = 0; i < RUNS; i += 1) {
-      const ms = await oneRun(browser, node.httpUrl, `c-bench-${backend}-${i}`);
+      const [ms, seenMs] = await oneRun(browser, node.httpUrl, `c-bench-${backend}-${i}`);
       samples.push(Math.round(ms));
-      process.stdout.write(`${backend} run ${i + 1}/${RUNS}: ${Math.round(ms)} ms\n`);
+      seenBy.push(Math.round(seenMs));
+      process.stdout.write(`${backend} run ${i + 1}/${RUNS}: ${Math.round(ms)} ms; the member saw the newcomer after ${Math.round(seenMs)} ms\n`);
     }
-    return { backend, samples };
+    return { backend, samples, seenBy };
   } finally {
     await node.stop();
   }
@@ -98,21 +115,24 @@ const main = async (): Promise<void> => {
     const info = (await janusInfo(janus.url)) as { version_string?: string };
     const results = [await measure('mesh', browser, janus), await measure('janus', browser, janus)];
     const cpu = cpus();
-    const rows = results.map(
-      (r) => `| ${r.backend} | ${median(r.samples)} | ${Math.min(...r.samples)} | ${Math.max(...r.samples)} | ${r.samples.join(', ')} |`,
-    );
+    const rows = results.flatMap((r) => [
+      `| ${r.backend} | newcomer sees the member | ${median(r.samples)} | ${Math.min(...r.samples)} | ${Math.max(...r.samples)} | ${r.samples.join(', ')} |`,
+      `| ${r.backend} | the member sees the newcomer | ${median(r.seenBy)} | ${Math.min(...r.seenBy)} | ${Math.max(...r.seenBy)} | ${r.seenBy.join(', ')} |`,
+    ]);
     const doc = `# Join to first remote frame
 
 Time from the moment a participant's page **sends \`joinRoom\`** to the **first decoded video frame** from
 another participant who is already in the room (\`framesDecoded > 0\` in that page's
-\`RTCPeerConnection.getStats()\`), for the mesh backend and for Janus (VideoRoom SFU).
+\`RTCPeerConnection.getStats()\`), for the mesh backend and for Janus (VideoRoom SFU); and, from the same
+moment, until the member already in the room decodes the newcomer's first frame (with Janus the member
+subscribes when the server says \`participantPublished\`).
 
 Measured ${new Date().toISOString().slice(0, 10)} with \`node scripts/bench/join-to-first-frame.mjs ${RUNS}\`.
 
 ## Results (milliseconds, ${RUNS} runs each after one warm-up run)
 
-| backend | median | min | max | all runs |
-|---|---|---|---|---|
+| backend | who sees whom | median | min | max | all runs |
+|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 ## Method
@@ -142,8 +162,12 @@ ${rows.join('\n')}
   (the machine was shared with other jobs, so absolute numbers carry noise; compare the two rows).
 - Node ${process.version}, Chromium ${browser.browser.version()}, Janus ${info.version_string ?? 'unknown'}.
 `;
-    writeFileSync(OUT, doc);
-    process.stdout.write(`${JSON.stringify(results.map((r) => ({ backend: r.backend, median: median(r.samples), samples: r.samples })))}\nwrote ${OUT}\n`);
+    process.stdout.write(`${JSON.stringify(results.map((r) => ({ backend: r.backend, median: median(r.samples), samples: r.samples, seenByMedian: median(r.seenBy), seenBy: r.seenBy })))}\n`);
+    // DEMO_STATIC_DIR measures another page: the figures are not the project's, so the document is left alone.
+    if (!process.env.DEMO_STATIC_DIR) {
+      writeFileSync(OUT, doc);
+      process.stdout.write(`wrote ${OUT}\n`);
+    }
   } finally {
     await browser.close();
     await janus.stop();

@@ -17,6 +17,8 @@ export interface Participant extends MediaState {
   readonly userId: UserId;
   readonly connectionId: ConnectionId;
   readonly joinedAt: number;
+  /** What the others show instead of the user id, when the client gave one (checked like an id). */
+  readonly displayName?: string;
   /** Present when the participant joined resumable: a dropped connection then holds its seat for a while. */
   readonly seat?: Seat;
   /**

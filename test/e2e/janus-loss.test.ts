@@ -1,5 +1,4 @@
-import type { Page } from 'playwright-core';
-import { launchDemoBrowser, waitForVideoFrom, type DemoBrowser } from '../support/demo-browser';
+import { launchDemoBrowser, openDemo, waitForVideoFrom, type DemoBrowser } from '../support/demo-browser';
 import { startJanus, type JanusFixture } from '../support/janus-fixture';
 import { startTestServer } from '../support/start-server';
 import type { RunningNode } from '../../src/start-node';
@@ -32,12 +31,7 @@ describe('demo page in headless Chromium when Janus dies mid-session', () => {
     await janus?.stop();
   });
 
-  const rejoin = async (page: Page): Promise<void> => {
-    await page.click('#join');
-    await page.waitForSelector('#status[data-state="joined"]', { timeout: 20_000 });
-  };
-
-  it('shows the typed error on every page, and a fresh join after Janus restarts gets video again', async () => {
+  it('shows the loss on every page (reconnecting banner), and the pages rejoin by themselves once Janus is back: video flows again', async () => {
     const alice = await browser.openAndJoin(node.httpUrl, ROOM, 'alice');
     const bob = await browser.openAndJoin(node.httpUrl, ROOM, 'bob');
     await waitForVideoFrom(alice, ['bob'], VIDEO_TIMEOUT_MS);
@@ -46,19 +40,29 @@ describe('demo page in headless Chromium when Janus dies mid-session', () => {
     const killedAt = Date.now();
     await janus.kill();
     for (const page of [alice, bob]) {
-      await page.waitForSelector('#status[data-state="error"][data-code="mediaServerUnavailable"]', { timeout: LOSS_NOTICE_BOUND_MS });
-      expect(await page.textContent('#status')).toMatch(/^mediaServerUnavailable: the media server lost this room's media/);
-      expect(await page.textContent('#log')).toContain('error mediaServerUnavailable');
-      // The page dropped its connections and remote tiles, and may join again.
-      expect(await page.locator('.tile').count()).toBe(0);
-      expect(await page.isEnabled('#join')).toBe(true);
+      // The server took everyone out with mediaServerUnavailable: the client library goes round again.
+      await page.waitForSelector('#status[data-state="reconnecting"]', { timeout: LOSS_NOTICE_BOUND_MS });
+      expect(await page.isVisible('#banner')).toBe(true);
+      expect(await page.textContent('#log')).toContain("mediaServerUnavailable: the media server lost this room's media");
+      // Still the call screen, not a half-joined page: the user waits for it to come back.
+      expect(await page.isVisible('#call')).toBe(true);
     }
     expect(Date.now() - killedAt).toBeLessThan(LOSS_NOTICE_BOUND_MS * 2);
 
-    // Janus comes back; the signaling node was never restarted.
+    // Someone joining meanwhile is refused and stays on the pre-join screen, told why in plain words.
+    const carol = await browser.browser.newPage();
+    await openDemo(carol, node.httpUrl, ROOM, 'carol');
+    await carol.click('#join');
+    // The node waits up to MEDIA_TIMEOUT_MS (10 s) for Janus before it refuses.
+    await carol.waitForSelector('#status[data-state="left"][data-code="mediaServerUnavailable"]', { timeout: 20_000 });
+    expect(await carol.textContent('#prejoin-message')).toMatch(/media server is not available/i);
+    expect(await carol.isVisible('#prejoin')).toBe(true);
+    expect(await carol.locator('#tiles .tile').count()).toBe(0);
+    await carol.close();
+
+    // Janus comes back; the signaling node was never restarted, and nobody clicked anything.
     await janus.restart();
-    await rejoin(alice);
-    await rejoin(bob);
+    for (const page of [alice, bob]) await page.waitForSelector('#status[data-state="joined"]', { timeout: VIDEO_TIMEOUT_MS });
     const frames = await Promise.all([waitForVideoFrom(alice, ['bob'], VIDEO_TIMEOUT_MS), waitForVideoFrom(bob, ['alice'], VIDEO_TIMEOUT_MS)]);
     expect(frames[0].bob).toBeGreaterThan(0);
     expect(frames[1].alice).toBeGreaterThan(0);

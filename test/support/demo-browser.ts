@@ -18,8 +18,11 @@ const FLAGS = [
 
 export interface DemoBrowser {
   readonly browser: Browser;
-  /** Opens the demo page and joins `roomId` as `userId`; resolves once the join reply arrived. */
-  openAndJoin(httpUrl: string, roomId: string, userId: string): Promise<Page>;
+  /**
+   * Opens the demo page and joins `roomId` as `userId` (`?user=` fixes the id the page would otherwise make
+   * up) under `displayName` (default: the user id); resolves once the join reply arrived.
+   */
+  openAndJoin(httpUrl: string, roomId: string, userId: string, displayName?: string): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -28,11 +31,9 @@ export const launchDemoBrowser = async (): Promise<DemoBrowser> => {
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
   return {
     browser,
-    async openAndJoin(httpUrl, roomId, userId) {
+    async openAndJoin(httpUrl, roomId, userId, displayName = userId) {
       const page = await browser.newPage();
-      await page.goto(httpUrl);
-      await page.fill('#room', roomId);
-      await page.fill('#user', userId);
+      await openDemo(page, httpUrl, roomId, userId, displayName);
       await page.click('#join');
       await page.waitForSelector('#status[data-state="joined"]', { timeout: 15_000 });
       return page;
@@ -41,6 +42,20 @@ export const launchDemoBrowser = async (): Promise<DemoBrowser> => {
       await browser.close();
     },
   };
+};
+
+/** Opens the demo's pre-join screen for `roomId` (its `?room=` link) as `userId`, with the name filled in. */
+export const openDemo = async (page: Page, httpUrl: string, roomId: string, userId: string, displayName = userId): Promise<void> => {
+  await page.goto(`${httpUrl}/?room=${encodeURIComponent(roomId)}&user=${encodeURIComponent(userId)}`);
+  if ((await page.locator('#name').count()) === 0) {
+    // The demo before issue 17 (DEMO_STATIC_DIR, to see the e2e tests fail on it): one field for the id and name.
+    await page.fill('#room', roomId);
+    await page.fill('#user', userId);
+    return;
+  }
+  await page.fill('#name', displayName);
+  // The camera preview is up (or the page settled for less): joining now sends the real device state.
+  await page.waitForSelector('#prejoin[data-devices="ready"]', { state: 'attached', timeout: 10_000 });
 };
 
 /** Decoded video frames per remote participant, read from the page's RTCPeerConnection stats. */

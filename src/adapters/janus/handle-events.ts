@@ -8,6 +8,8 @@ export interface HandleEventSink {
   candidate(candidate: IceCandidate): void;
   /** Janus detached the handle by itself (its session ended, or the plugin dropped it). */
   detached(): void;
+  /** The handle's PeerConnection is up (for a publisher: subscribers may join its feed now). */
+  webrtcUp?(): void;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -40,7 +42,13 @@ export const watchHandle = (handle: VideoRoomHandle, sink: HandleEventSink, logg
       if (candidate) sink.candidate(candidate);
     })(),
   );
-  handle.on(Janode.EVENT.HANDLE_WEBRTCUP, guard('webrtcup', () => logger.debug(fields, 'janus peer connection up')));
+  handle.on(
+    Janode.EVENT.HANDLE_WEBRTCUP,
+    guard('webrtcup', () => {
+      logger.debug(fields, 'janus peer connection up');
+      sink.webrtcUp?.();
+    }),
+  );
   handle.on(Janode.EVENT.HANDLE_HANGUP, (data: unknown) =>
     guard('hangup', () => logger.debug({ ...fields, reason: isRecord(data) ? data.reason : undefined }, 'janus peer connection hung up'))(),
   );

@@ -281,6 +281,9 @@ export class JanusMediaGateway implements MediaGateway {
       {
         candidate: (candidate) => this.emit({ type: 'candidate', roomId: room.roomId, to: userId, link, candidate }),
         detached: () => room.forget(handle),
+        // Janus admits subscribers to a feed only once its publisher's PeerConnection is up (428 before):
+        // saying so spares the others polling `subscribe`.
+        ...(link.kind === 'publish' ? { webrtcUp: () => this.emit({ type: 'published', roomId: room.roomId, userId }) } : {}),
       },
       this.logger,
       fields,

@@ -31,9 +31,10 @@ export class MessageDispatcher {
           audio: message.audio,
           video: message.video,
           resumable: message.resumable === true,
+          ...(message.displayName !== undefined ? { displayName: message.displayName } : {}),
         });
       case 'resumeSession':
-        return resumeSession.execute({ ...base, resumeToken: message.resumeToken });
+        return resumeSession.execute({ ...base, resumeToken: message.resumeToken, ...(message.displayName !== undefined ? { displayName: message.displayName } : {}) });
       case 'receiveVideoFrom': {
         const link = this.seedLink(connectionId, message.userId);
         ice?.renew(link);

@@ -53,6 +53,8 @@ export const encodeClientMessage = (message: ClientMessage): Wire => {
       return { id: 'participantReconnecting', userId: message.userId };
     case 'participantReconnected':
       return { id: 'participantReconnected', userId: message.userId };
+    case 'participantPublished':
+      return { id: 'participantPublished', userId: message.userId };
     case 'mediaStateChanged':
       return withRequestId(
         message.kind === 'video'

@@ -11,6 +11,7 @@ import type { MediaSignal } from './media-gateway';
 
 export interface MemberView extends MediaState {
   readonly userId: UserId;
+  readonly displayName?: string;
   /** Its connection dropped and its seat is held: it may come back (participantReconnected) or leave. */
   readonly reconnecting?: true;
 }
@@ -41,6 +42,8 @@ export type ClientMessage =
   | { readonly type: 'participantReconnecting'; readonly userId: UserId }
   /** A member resumed its seat from a new connection (its media links are being renegotiated). */
   | { readonly type: 'participantReconnected'; readonly userId: UserId }
+  /** SFU backends (Janus): a member's media is published; subscribing to it succeeds now. */
+  | { readonly type: 'participantPublished'; readonly userId: UserId }
   | { readonly type: 'mediaStateChanged'; readonly userId: UserId; readonly kind: 'audio' | 'video'; readonly enabled: boolean; readonly requestId?: string }
   | { readonly type: 'roomFull'; readonly roomId: RoomId; readonly requestId?: string }
   | { readonly type: 'signal'; readonly signal: MediaSignal }

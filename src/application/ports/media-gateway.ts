@@ -29,7 +29,17 @@ export interface MediaSessionLost {
   readonly reason: string;
 }
 
-export type MediaBackendEvent = MediaSignal | MediaSessionLost;
+/**
+ * SFU backends that admit subscribers only once a publisher's media is up (Janus): `userId`'s media is
+ * published now, so the others may subscribe to it (instead of retrying until they can).
+ */
+export interface MediaPublished {
+  readonly type: 'published';
+  readonly roomId: RoomId;
+  readonly userId: UserId;
+}
+
+export type MediaBackendEvent = MediaSignal | MediaSessionLost | MediaPublished;
 
 export interface OpenSessionOptions {
   /** The room's participant limit, for backends that size their rooms (Janus). */

@@ -31,6 +31,7 @@ export interface JoinRoomCommand {
   readonly requestId?: string;
   /** The client can resume its seat after a drop (`resumeSession`); the seed's clients never ask. */
   readonly resumable?: boolean;
+  readonly displayName?: string;
 }
 
 type Deps = Pick<
@@ -132,6 +133,7 @@ export class JoinRoom {
       audio: command.audio,
       video: command.video,
       joinedAt: clock.now(),
+      ...(command.displayName !== undefined ? { displayName: command.displayName } : {}),
       ...(resume ? { seat: { proof: resume.proof, ...(expiresAt !== undefined ? { notAfter: expiresAt } : {}) } } : {}),
     };
     let receipt: JoinReceipt;

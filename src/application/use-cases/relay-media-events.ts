@@ -1,5 +1,5 @@
 import type { CoreDependencies } from '../core-dependencies';
-import type { MediaBackendEvent, MediaSessionLost, MediaSignal } from '../ports';
+import type { MediaBackendEvent, MediaPublished, MediaSessionLost, MediaSignal } from '../ports';
 import type { RoomDeparture } from './room-departure';
 
 type Deps = Pick<CoreDependencies, 'registry' | 'locks' | 'media' | 'clients' | 'logger'>;
@@ -22,7 +22,20 @@ export class RelayMediaEvents {
       );
       return;
     }
+    if (event.type === 'published') {
+      this.published(event);
+      return;
+    }
     this.deliver(event);
+  }
+
+  /** Everyone else in the room may subscribe to that member's media now. */
+  private published(event: MediaPublished): void {
+    const room = this.deps.registry.room(event.roomId);
+    if (!room?.find(event.userId)) return;
+    for (const p of room.participants()) {
+      if (p.userId !== event.userId) this.deps.clients.send(p.connectionId, { type: 'participantPublished', userId: event.userId });
+    }
   }
 
   private deliver(signal: MediaSignal): void {

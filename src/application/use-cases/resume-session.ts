@@ -21,6 +21,8 @@ export interface ResumeSessionCommand {
   readonly connectionId: ConnectionId;
   readonly resumeToken: string;
   readonly requestId?: string;
+  /** The display name again: a room taken over from a dead host kept seats, not names. */
+  readonly displayName?: string;
 }
 
 type Deps = Pick<
@@ -164,7 +166,12 @@ export class ResumeSession {
     }
 
     const { seat: stored, ...member } = receipt.member;
-    const participant: Participant = { ...member, connectionId: command.connectionId, seat: keptSeat(next.proof, stored) };
+    const participant: Participant = {
+      ...member,
+      ...(command.displayName !== undefined ? { displayName: command.displayName } : {}),
+      connectionId: command.connectionId,
+      seat: keptSeat(next.proof, stored),
+    };
     room.admit(participant);
     if (receipt.held) this.seats.adoptLocked(room, receipt.held);
     registry.addRoom(room);

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { containerEngine, repoRoot } from '../../support/containers/engine-state.cjs';
 import { buildProjectImage, dockerEnv } from '../../support/containers/docker-cli';
 import { freePortRange } from '../../support/containers/udp-ports';
-import { launchDemoBrowser, waitForVideoFrom, type DemoBrowser } from '../../support/demo-browser';
+import { launchDemoBrowser, openDemo, waitForVideoFrom, type DemoBrowser } from '../../support/demo-browser';
 import { freePort } from '../../support/redis/free-port';
 import { SignalingClient } from '../../support/signaling-client';
 
@@ -188,9 +188,8 @@ const ROOM_CAPACITY = 2;
     const pages = [];
     for (const user of ['alice', 'bob']) {
       const page = await browser.browser.newPage();
-      await page.goto(`${httpUrl}/`);
-      await page.fill('#room', 'c-media');
-      await page.fill('#user', user);
+      await openDemo(page, httpUrl, 'c-media', user);
+      await page.click('#join-form details summary');
       await page.fill('#token', await token(user));
       await page.click('#join');
       await page.waitForSelector('#status[data-state="joined"]', { timeout: 15_000 });

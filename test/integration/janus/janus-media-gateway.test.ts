@@ -1,5 +1,5 @@
 import { PUBLISH, SignalingError, subscribeTo, type MediaSession } from '../../../src/domain';
-import type { MediaBackendEvent, MediaSignal } from '../../../src/application';
+import type { MediaBackendEvent, MediaPublished, MediaSignal } from '../../../src/application';
 import { launchDemoBrowser, type DemoBrowser } from '../../support/demo-browser';
 import { startJanus, type JanusFixture } from '../../support/janus-fixture';
 import { BrowserPeer, eventually } from '../../support/janus/browser-peer';
@@ -109,6 +109,26 @@ describe('JanusMediaGateway against a real Janus', () => {
     // Client candidates go to the publisher handle; Janus acknowledges them.
     await expect(h.gateway.addIceCandidate(session, 'alice', PUBLISH, loopbackCandidate('0'))).resolves.toBeUndefined();
     await expect(h.gateway.addIceCandidate(session, 'alice', PUBLISH, { candidate: '' })).resolves.toBeUndefined();
+    await h.gateway.closeSession(session);
+  });
+
+  it('says when a publisher\'s media is up (participantPublished): before, subscribing is refused; after, it is offered at once', async () => {
+    const session = await open('c-published');
+    const peer = await BrowserPeer.open(await browser.browser.newPage());
+    await h.gateway.addParticipant(session, 'alice');
+    await h.gateway.addParticipant(session, 'bob');
+    await h.gateway.offer(session, 'alice', PUBLISH, await peer.publishOffer('publish'));
+    const answer = await h.nextEvent(signal('answer', 'alice'));
+    // Janus answered, but the browser has not even seen the answer: no PeerConnection, no feed to subscribe to.
+    const early = await rejection(h.gateway.requestOffer(session, 'bob', subscribeTo('alice')));
+    expect(early).toMatchObject({ code: 'mediaBackendError', details: { userId: 'alice' } });
+    const published = h.nextEvent((e): e is MediaPublished => e.type === 'published' && e.userId === 'alice', 15_000);
+    await peer.setAnswer('publish', answer.sdp);
+    for (const c of await peer.takeCandidates('publish')) await h.gateway.addIceCandidate(session, 'alice', PUBLISH, c);
+    expect(await published).toEqual({ type: 'published', roomId: 'c-published', userId: 'alice' });
+    // Asked the moment it is said, the subscription is offered: no retry.
+    await h.gateway.requestOffer(session, 'bob', subscribeTo('alice'), 'sub-1');
+    expect(await h.nextEvent(signal('offer', 'bob'))).toMatchObject({ link: { kind: 'subscribe', publisher: 'alice' }, requestId: 'sub-1' });
     await h.gateway.closeSession(session);
   });
 

@@ -36,7 +36,7 @@ describe('npm start (scripts/start.sh)', () => {
   beforeAll(async () => {
     // A copy of the built checkout, so that a rebuild here never rewrites the dist/ other tests serve.
     dir = await mkdtemp(join(tmpdir(), 'rtc-start-'));
-    for (const entry of ['src', 'scripts', 'dist', 'package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'tsconfig.build.json']) {
+    for (const entry of ['src', 'packages', 'scripts', 'dist', 'package.json', 'package-lock.json', '.npmrc', 'tsconfig.json', 'tsconfig.build.json']) {
       await cp(join(root, entry), join(dir, entry), { recursive: true, preserveTimestamps: true });
     }
     await symlink(join(root, 'node_modules'), join(dir, 'node_modules'));

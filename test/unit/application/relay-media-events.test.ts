@@ -16,6 +16,24 @@ const threeInRoom = async (): Promise<CoreHarness> => {
 };
 
 describe('RelayMediaEvents', () => {
+  describe('published media', () => {
+    it('tells everyone else in the room (not the publisher, not other rooms) participantPublished', async () => {
+      const core = await threeInRoom();
+      core.media.emit({ type: 'published', roomId: 'room-1', userId: 'alice' });
+      expect(core.clients.sent).toEqual([
+        { connectionId: 'conn-bob', message: { type: 'participantPublished', userId: 'alice' } },
+        { connectionId: 'conn-carol', message: { type: 'participantPublished', userId: 'alice' } },
+      ]);
+    });
+
+    it('says nothing for a publisher who already left', async () => {
+      const core = await threeInRoom();
+      core.media.emit({ type: 'published', roomId: 'room-1', userId: 'zoe' });
+      core.media.emit({ type: 'published', roomId: 'no-such-room', userId: 'alice' });
+      expect(core.clients.sent).toEqual([]);
+    });
+  });
+
   describe('signals', () => {
     it('delivers each signal to the connection of the participant it is for', async () => {
       const core = await threeInRoom();

@@ -1,352 +1,320 @@
 /*
- * Demo client for the signaling server. It reads which flows the room's media backend supports from the
- * join reply and uses them: publish + server-offered subscriptions (Janus), publish + client-offered
- * subscriptions (Kurento), or one upstream connection per subscriber with the publisher offering (mesh).
+ * The demo video-room app, built on the client library (packages/client): a pre-join screen with preview,
+ * device pickers and a display name; the call with a control bar, live status, announcements, active
+ * speaker and automatic reconnect/resume. Everything about the protocol is the library's.
  */
-
-interface MediaCaps { backend: string; publish: boolean; clientOfferedSubscribe: boolean; serverOfferedSubscribe: boolean; peerToPeer: boolean }
-interface Member { userId: string; audio: boolean; video: boolean }
-type Msg = Record<string, unknown> & { id: string };
+import { CallMedia, RoomClient, type Member } from '../../../../packages/client/src/index';
+import { acquireLocalMedia, fillPicker, stopTracks, type LocalMedia } from './devices';
+import { ICONS, renderToggle } from './icons';
+import { explain } from './texts';
+import { Tiles } from './tiles';
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
-const rtcConfig: RTCConfiguration = { iceServers: [] };
+const params = new URLSearchParams(location.search);
+const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/rtc/websocket`;
 
-class PeerLink {
-  readonly pc = new RTCPeerConnection(rtcConfig);
-  private pending: RTCIceCandidateInit[] = [];
+/** A stable id for this tab (a reload comes back as the same user); `?user=` sets it, for tests and links. */
+const userId = ((): string => {
+  const given = params.get('user');
+  if (given) return given;
+  const stored = sessionStorage.getItem('demo-user-id');
+  if (stored) return stored;
+  const fresh = `u-${crypto.getRandomValues(new Uint32Array(2)).reduce((s, n) => s + n.toString(36), '')}`;
+  sessionStorage.setItem('demo-user-id', fresh);
+  return fresh;
+})();
 
-  async addRemoteCandidate(candidate: RTCIceCandidateInit): Promise<void> {
-    if (this.pc.remoteDescription) await this.pc.addIceCandidate(candidate);
-    else this.pending.push(candidate);
-  }
-
-  async setRemote(description: RTCSessionDescriptionInit): Promise<void> {
-    await this.pc.setRemoteDescription(description);
-    for (const c of this.pending.splice(0)) await this.pc.addIceCandidate(c);
-  }
-}
-
-class DemoClient {
-  private ws: WebSocket | undefined;
-  private self = '';
-  private caps: MediaCaps | undefined;
-  private local: MediaStream | undefined;
-  private publishLink: PeerLink | undefined;
-  private readonly subscriptions = new Map<string, PeerLink>();
-  private readonly upstreams = new Map<string, PeerLink>();
-  private readonly retries = new Map<string, number>();
-  private requestSeq = 0;
-  private readonly pendingRequests = new Map<string, () => void>();
-  readonly members = new Map<string, Member>();
-  readonly errors: Msg[] = [];
-  /** performance.now() when the last joinRoom was sent, for join-to-first-frame measurements. */
-  joinSentAt: number | undefined;
-  /** Called when the server ends the session on its own (media server lost, replaced, kicked). */
-  onEnded: () => void = () => undefined;
-
-  async join(roomId: string, userId: string, token: string): Promise<void> {
-    this.self = userId;
-    this.local ??= await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
-    this.addTile(userId, this.local, { userId, audio: true, video: true }, true);
-    const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/rtc/websocket`);
-    this.ws = ws;
-    ws.onmessage = (event) => void this.onMessage(JSON.parse(String(event.data)) as Msg).catch((e: unknown) => log(`handler failed: ${String(e)}`));
-    ws.onclose = (event) => {
-      // A socket closed by leave() or by a later join must not overwrite the newer state.
-      if (this.ws === ws) setStatus('closed', `connection closed (${event.code})`);
-    };
-    await new Promise<void>((resolve, reject) => {
-      ws.onopen = () => resolve();
-      ws.onerror = () => reject(new Error('cannot connect'));
-    });
-    this.joinSentAt = performance.now();
-    this.send({ id: 'joinRoom', userId, roomId, communityId: '0', video: true, audio: true, ...(token ? { token } : {}) });
-  }
-
-  leave(): void {
-    this.send({ id: 'leaveRoom' });
-    this.teardown();
-    setStatus('idle', 'left');
-  }
-
-  /** Closes every connection and tile; the camera stays open for the next join. */
-  private teardown(): void {
-    for (const userId of [...this.members.keys()]) this.removeParticipant(userId);
-    this.publishLink?.pc.close();
-    this.publishLink = undefined;
-    document.querySelector(`[data-user-id="${CSS.escape(this.self)}"]`)?.remove();
-    const ws = this.ws;
-    this.ws = undefined;
-    ws?.close();
-  }
-
-  toggle(kind: 'audio' | 'video'): boolean {
-    const tracks = kind === 'video' ? this.local?.getVideoTracks() : this.local?.getAudioTracks();
-    const enabled = !(tracks?.[0]?.enabled ?? false);
-    tracks?.forEach((t) => (t.enabled = enabled));
-    this.send(kind === 'video' ? { id: 'videoStateFrom', userId: this.self, video: enabled } : { id: 'audioStateFrom', userId: this.self, audio: enabled });
-    return enabled;
-  }
-
-  /** Decoded video frames per remote participant, for tests and for the curious. */
-  async framesDecoded(): Promise<Record<string, number>> {
-    const result: Record<string, number> = {};
-    for (const [userId, link] of this.subscriptions) {
-      const stats = await link.pc.getStats();
-      stats.forEach((s: { type: string; kind?: string; framesDecoded?: number }) => {
-        if (s.type === 'inbound-rtp' && s.kind === 'video') result[userId] = s.framesDecoded ?? 0;
-      });
-    }
-    return result;
-  }
-
-  private send(message: Record<string, unknown>, onError?: () => void): void {
-    const requestId = `q${(this.requestSeq += 1)}`;
-    if (onError) this.pendingRequests.set(requestId, onError);
-    this.ws?.send(JSON.stringify({ ...message, requestId }));
-  }
-
-  private async onMessage(m: Msg): Promise<void> {
-    switch (m.id) {
-      case 'existingParticipants': {
-        this.caps = m.media as MediaCaps;
-        setStatus('joined', `in ${String(m.roomId)} as ${this.self} (${this.caps.backend})`);
-        if (this.caps.publish) await this.publish();
-        for (const member of m.members as Member[]) {
-          this.members.set(member.userId, member);
-          this.addTile(member.userId, undefined, member, false);
-          await this.subscribe(member.userId);
-        }
-        return;
-      }
-      case 'newParticipantArrived': {
-        const member = m.member as Member;
-        this.members.set(member.userId, member);
-        this.addTile(member.userId, undefined, member, false);
-        await this.subscribe(member.userId);
-        return;
-      }
-      case 'participantLeft':
-        this.removeParticipant(String(m.userId));
-        return;
-      case 'receiveVideoAnswer': {
-        const link = m.userId === this.self ? this.publishLink : this.subscriptions.get(String(m.userId));
-        await link?.setRemote({ type: 'answer', sdp: String(m.sdpAnswer) });
-        return;
-      }
-      case 'subscribeOffer':
-        await this.answerSubscription(String(m.userId), String(m.sdpOffer));
-        return;
-      case 'iceCandidate': {
-        const link = m.userId === this.self ? this.publishLink : this.subscriptions.get(String(m.userId));
-        await link?.addRemoteCandidate(m.candidate as RTCIceCandidateInit);
-        return;
-      }
-      case 'peerSubscribe':
-        await this.offerUpstream(String(m.userId));
-        return;
-      case 'peerOffer':
-        await this.answerUpstream(String(m.userId), String(m.sdpOffer));
-        return;
-      case 'peerAnswer':
-        await this.upstreams.get(String(m.userId))?.setRemote({ type: 'answer', sdp: String(m.sdpAnswer) });
-        return;
-      case 'peerIceCandidate':
-        await this.upstreams.get(String(m.userId))?.addRemoteCandidate(m.candidate as RTCIceCandidateInit);
-        return;
-      case 'videoStateAnswer':
-      case 'audioStateAnswer':
-        this.updateState(String(m.userId), m.id === 'videoStateAnswer' ? { video: Boolean(m.video) } : { audio: Boolean(m.audio) });
-        return;
-      case 'limitJoinAnswer':
-        setStatus('full', `room ${String(m.roomId)} is full`);
-        return;
-      case 'error': {
-        this.errors.push(m);
-        log(`error ${String(m.code)}: ${String(m.message)}`);
-        if (m.requestId === undefined) {
-          // Not an answer to a request: the server ended our session (e.g. the media server was lost).
-          this.teardown();
-          setStatus('error', `${String(m.code)}: ${String(m.message)}`, String(m.code));
-          this.onEnded();
-          return;
-        }
-        const retry = this.pendingRequests.get(String(m.requestId));
-        this.pendingRequests.delete(String(m.requestId));
-        retry?.();
-        return;
-      }
-      default:
-        return;
-    }
-  }
-
-  private async publish(): Promise<void> {
-    const link = new PeerLink();
-    this.publishLink = link;
-    for (const track of this.local!.getTracks()) link.pc.addTransceiver(track, { direction: 'sendonly', streams: [this.local!] });
-    link.pc.onicecandidate = (e) => e.candidate && this.send({ id: 'onIceCandidate', userId: this.self, candidate: e.candidate.toJSON() });
-    await link.pc.setLocalDescription(await link.pc.createOffer());
-    this.send({ id: 'receiveVideoFrom', userId: this.self, sdpOffer: link.pc.localDescription!.sdp });
-  }
-
-  private async subscribe(publisher: string): Promise<void> {
-    const caps = this.caps!;
-    if (caps.serverOfferedSubscribe) {
-      // With an SFU the publisher may not have published yet when we hear of it: retry a few times.
-      this.send({ id: 'subscribe', userId: publisher }, () => this.retrySubscribe(publisher));
-      return;
-    }
-    const link = this.newSubscription(publisher);
-    link.pc.addTransceiver('audio', { direction: 'recvonly' });
-    link.pc.addTransceiver('video', { direction: 'recvonly' });
-    await link.pc.setLocalDescription(await link.pc.createOffer());
-    this.send({ id: 'receiveVideoFrom', userId: publisher, sdpOffer: link.pc.localDescription!.sdp });
-  }
-
-  private retrySubscribe(publisher: string): void {
-    const attempt = (this.retries.get(publisher) ?? 0) + 1;
-    this.retries.set(publisher, attempt);
-    if (attempt <= 20 && this.members.has(publisher)) setTimeout(() => void this.subscribe(publisher), 500);
-  }
-
-  private newSubscription(publisher: string): PeerLink {
-    this.subscriptions.get(publisher)?.pc.close();
-    const link = new PeerLink();
-    this.subscriptions.set(publisher, link);
-    link.pc.onicecandidate = (e) => e.candidate && this.send({ id: 'onIceCandidate', userId: publisher, candidate: e.candidate.toJSON() });
-    link.pc.ontrack = (e) => this.attachStream(publisher, e.streams[0] ?? new MediaStream([e.track]));
-    return link;
-  }
-
-  private async answerSubscription(publisher: string, sdpOffer: string): Promise<void> {
-    const link = this.newSubscription(publisher);
-    await link.setRemote({ type: 'offer', sdp: sdpOffer });
-    await link.pc.setLocalDescription(await link.pc.createAnswer());
-    this.send({ id: 'subscribeAnswer', userId: publisher, sdpAnswer: link.pc.localDescription!.sdp });
-  }
-
-  private newUpstream(subscriber: string): PeerLink {
-    this.upstreams.get(subscriber)?.pc.close();
-    const link = new PeerLink();
-    this.upstreams.set(subscriber, link);
-    link.pc.onicecandidate = (e) => e.candidate && this.send({ id: 'peerIceCandidate', userId: subscriber, candidate: e.candidate.toJSON() });
-    return link;
-  }
-
-  /** Mesh: a subscriber asked for our media; we offer it on a connection of its own. */
-  private async offerUpstream(subscriber: string): Promise<void> {
-    const link = this.newUpstream(subscriber);
-    for (const track of this.local!.getTracks()) link.pc.addTransceiver(track, { direction: 'sendonly', streams: [this.local!] });
-    await link.pc.setLocalDescription(await link.pc.createOffer());
-    this.send({ id: 'peerOffer', userId: subscriber, sdpOffer: link.pc.localDescription!.sdp });
-  }
-
-  /** Mesh, seed dialect: a subscriber offered to receive our media; we answer with our tracks. */
-  private async answerUpstream(subscriber: string, sdpOffer: string): Promise<void> {
-    const link = this.newUpstream(subscriber);
-    await link.setRemote({ type: 'offer', sdp: sdpOffer });
-    for (const track of this.local!.getTracks()) link.pc.addTrack(track, this.local!);
-    await link.pc.setLocalDescription(await link.pc.createAnswer());
-    this.send({ id: 'peerAnswer', userId: subscriber, sdpAnswer: link.pc.localDescription!.sdp });
-  }
-
-  private removeParticipant(userId: string): void {
-    this.members.delete(userId);
-    this.subscriptions.get(userId)?.pc.close();
-    this.subscriptions.delete(userId);
-    this.upstreams.get(userId)?.pc.close();
-    this.upstreams.delete(userId);
-    this.retries.delete(userId);
-    document.querySelector(`[data-user-id="${CSS.escape(userId)}"]`)?.remove();
-  }
-
-  private addTile(userId: string, stream: MediaStream | undefined, state: Member, muted: boolean): void {
-    if (document.querySelector(`[data-user-id="${CSS.escape(userId)}"]`)) return;
-    const tile = document.createElement('div');
-    tile.className = 'tile';
-    tile.dataset.userId = userId;
-    const video = document.createElement('video');
-    video.autoplay = true;
-    video.playsInline = true;
-    video.muted = muted;
-    if (stream) video.srcObject = stream;
-    const label = document.createElement('span');
-    label.className = 'label';
-    tile.append(video, label);
-    $('tiles').append(tile);
-    this.renderState(tile, state);
-  }
-
-  private attachStream(userId: string, stream: MediaStream): void {
-    const video = document.querySelector<HTMLVideoElement>(`[data-user-id="${CSS.escape(userId)}"] video`);
-    if (video && video.srcObject !== stream) video.srcObject = stream;
-  }
-
-  private updateState(userId: string, change: Partial<Member>): void {
-    const member = userId === this.self ? { userId, audio: true, video: true, ...readState(userId) } : this.members.get(userId);
-    if (!member) return;
-    const next = { ...member, ...change };
-    if (userId !== this.self) this.members.set(userId, next);
-    const tile = document.querySelector<HTMLElement>(`[data-user-id="${CSS.escape(userId)}"]`);
-    if (tile) this.renderState(tile, next);
-  }
-
-  private renderState(tile: HTMLElement, state: Member): void {
-    tile.dataset.video = String(state.video);
-    tile.dataset.audio = String(state.audio);
-    tile.querySelector('.label')!.textContent = `${state.userId}${state.userId === this.self ? ' (you)' : ''}${state.video ? '' : ' · camera off'}${state.audio ? '' : ' · muted'}`;
-  }
-}
-
-const readState = (userId: string): Partial<Member> => {
-  const tile = document.querySelector<HTMLElement>(`[data-user-id="${CSS.escape(userId)}"]`);
-  return tile ? { audio: tile.dataset.audio === 'true', video: tile.dataset.video === 'true' } : {};
+const state = {
+  local: { stream: undefined, hasVideo: false, hasAudio: false, note: '' } as LocalMedia,
+  /** What the user wants: kept across leaving and rejoining. */
+  camera: true,
+  mic: true,
+  client: undefined as RoomClient | undefined,
+  media: undefined as CallMedia | undefined,
+  names: new Map<string, string>(),
+  speakerTimer: undefined as ReturnType<typeof setInterval> | undefined,
 };
+
+const tiles = new Tiles($('tiles'), () => userId);
 
 const log = (line: string): void => {
-  $('log').textContent += `${new Date().toISOString().slice(11, 23)} ${line}\n`;
+  const box = $('log');
+  box.textContent = `${box.textContent ?? ''}${new Date().toISOString().slice(11, 23)} ${line}\n`.slice(-20_000);
 };
-
-const setStatus = (state: string, text: string, code?: string): void => {
+const setStatus = (s: string, text: string, code?: string): void => {
   const status = $('status');
-  status.dataset.state = state;
+  status.dataset.state = s;
   if (code) status.dataset.code = code;
   else delete status.dataset.code;
   status.textContent = text;
 };
+const announce = (text: string): void => {
+  $('announcer').textContent = text;
+  log(text);
+};
+const nameOf = (id: string): string => state.names.get(id) ?? id;
+const shareLink = (room: string): string => `${location.origin}${location.pathname}?room=${encodeURIComponent(room)}`;
 
-const client = new DemoClient();
-(window as unknown as { demo: DemoClient }).demo = client;
-$<HTMLInputElement>('user').value ||= `user-${Math.random().toString(36).slice(2, 7)}`;
+// ---- pre-join ----
+
+const showPreview = (): void => {
+  const preview = $<HTMLVideoElement>('preview');
+  preview.srcObject = state.local.stream ?? null;
+  const box = preview.closest<HTMLElement>('.tile')!;
+  box.dataset.video = String(state.local.hasVideo && state.camera);
+  $('preview-avatar').textContent = ($<HTMLInputElement>('name').value.trim()[0] ?? '?').toUpperCase();
+  renderToggle($('prejoin-camera'), 'camera', state.local.hasVideo && state.camera, state.local.hasVideo);
+  renderToggle($('prejoin-mic'), 'mic', state.local.hasAudio && state.mic, state.local.hasAudio);
+  $('device-note').textContent = state.local.note;
+};
+
+/** Applies what the user wants to the tracks (disabled tracks send nothing). */
+const applyTrackState = (): void => {
+  for (const t of state.local.stream?.getVideoTracks() ?? []) t.enabled = state.camera;
+  for (const t of state.local.stream?.getAudioTracks() ?? []) t.enabled = state.mic;
+};
+
+const openDevices = async (): Promise<void> => {
+  const previous = state.local.stream;
+  const cameraId = $<HTMLSelectElement>('camera-select').value || undefined;
+  const micId = $<HTMLSelectElement>('mic-select').value || undefined;
+  state.local = await acquireLocalMedia({ ...(cameraId ? { cameraId } : {}), ...(micId ? { micId } : {}) });
+  applyTrackState();
+  await state.media?.replaceStream(state.local.stream);
+  if (state.client?.inRoom) {
+    tiles.attach(userId, state.local.stream);
+    await publishState();
+  }
+  if (previous !== state.local.stream) stopTracks(previous);
+  await fillPicker($('camera-select'), 'videoinput', state.local.stream?.getVideoTracks()[0]);
+  await fillPicker($('mic-select'), 'audioinput', state.local.stream?.getAudioTracks()[0]);
+  showPreview();
+  $('prejoin').dataset.devices = 'ready';
+};
+
+const backToPrejoin = (message: string): void => {
+  $('call').hidden = true;
+  $('prejoin').hidden = false;
+  $('prejoin-message').textContent = message;
+  $<HTMLButtonElement>('join').disabled = false;
+  stopSpeakerWatch();
+  tiles.clear();
+  showPreview();
+};
+
+// ---- the call ----
+
+const publishState = async (only?: 'camera' | 'mic'): Promise<void> => {
+  const media = state.media;
+  if (!media) return;
+  if (only !== 'mic') await media.setEnabled('video', state.camera && state.local.hasVideo).catch((e: unknown) => log(`camera state: ${String(e)}`));
+  if (only !== 'camera') await media.setEnabled('audio', state.mic && state.local.hasAudio).catch((e: unknown) => log(`microphone state: ${String(e)}`));
+};
+
+const renderSelf = (): void => {
+  tiles.upsert(userId, { name: $<HTMLInputElement>('name').value.trim() || userId, video: state.camera && state.local.hasVideo, audio: state.mic && state.local.hasAudio });
+  tiles.attach(userId, state.local.stream);
+  renderToggle($('toggle-camera'), 'camera', state.camera && state.local.hasVideo, state.local.hasVideo);
+  renderToggle($('toggle-mic'), 'mic', state.mic && state.local.hasAudio, state.local.hasAudio);
+};
+
+const renderMembers = (members: readonly Member[]): void => {
+  const present = new Set(members.map((m) => m.userId));
+  for (const tile of document.querySelectorAll<HTMLElement>('#tiles .tile')) {
+    const id = tile.dataset.userId!;
+    if (id !== userId && !present.has(id)) tiles.remove(id);
+  }
+  for (const m of members) {
+    if (m.displayName) state.names.set(m.userId, m.displayName);
+    tiles.upsert(m.userId, { name: nameOf(m.userId), audio: m.audio, video: m.video, reconnecting: m.reconnecting === true });
+    const stream = state.media?.remoteStreams.get(m.userId);
+    if (stream) tiles.attach(m.userId, stream);
+  }
+  const count = members.length + 1;
+  $('count').textContent = String(count);
+  $('tiles').dataset.count = String(count);
+  $('count').setAttribute('aria-label', `${count} ${count === 1 ? 'participant' : 'participants'}`);
+};
+
+/** The loudest voice above a whisper gets the highlight (audio levels from the links' stats). */
+const watchSpeakers = (): void => {
+  stopSpeakerWatch();
+  state.speakerTimer = setInterval(() => {
+    void (async () => {
+      const media = state.media;
+      if (!media) return;
+      let best: { id: string; level: number } | undefined;
+      for (const [name, pc] of Object.entries(media.connections())) {
+        const id = name.startsWith('down:') ? name.slice(5) : userId;
+        if (id === userId && !state.mic) continue;
+        (await pc.getStats()).forEach((s: { type: string; kind?: string; audioLevel?: number }) => {
+          const isAudio = (s.type === 'inbound-rtp' && s.kind === 'audio' && name.startsWith('down:')) || (s.type === 'media-source' && s.kind === 'audio' && name.startsWith('up:'));
+          if (isAudio && (s.audioLevel ?? 0) > 0.02 && (s.audioLevel ?? 0) > (best?.level ?? 0)) best = { id, level: s.audioLevel ?? 0 };
+        });
+      }
+      tiles.speaking(best?.id);
+    })().catch(() => undefined);
+  }, 400);
+};
+const stopSpeakerWatch = (): void => {
+  if (state.speakerTimer !== undefined) clearInterval(state.speakerTimer);
+  state.speakerTimer = undefined;
+};
+
+const join = async (): Promise<void> => {
+  const room = $<HTMLInputElement>('room').value.trim();
+  const name = $<HTMLInputElement>('name').value.trim();
+  const message = $('prejoin-message');
+  if (!room || !name) {
+    message.textContent = !name ? 'Please enter your name.' : 'Please enter a room name.';
+    (!name ? $('name') : $('room')).focus();
+    return;
+  }
+  message.textContent = '';
+  $<HTMLButtonElement>('join').disabled = true;
+  const token = $<HTMLInputElement>('token').value.trim();
+  const client = new RoomClient({
+    url: wsUrl,
+    roomId: room,
+    userId,
+    displayName: name,
+    video: state.camera && state.local.hasVideo,
+    audio: state.mic && state.local.hasAudio,
+    ...(token ? { token } : {}),
+  });
+  const media = new CallMedia(client, state.local.stream ? { stream: state.local.stream } : {});
+  state.client?.dispose();
+  state.client = client;
+  state.media = media;
+  state.names.clear();
+  state.names.set(userId, name);
+  client.on('sending', (what) => {
+    if (what === 'joinRoom' && state.client === client) demo.joinSentAt = performance.now();
+  });
+
+  client.on('state', (s) => {
+    if (state.client !== client) return;
+    $('banner').hidden = s !== 'reconnecting';
+    if (s === 'connecting') setStatus('connecting', `Connecting to ${room}…`);
+    if (s === 'joined' || s === 'resumed') setStatus('joined', `In ${room} as ${name} (${client.media?.backend ?? '?'})`);
+    if (s === 'reconnecting') setStatus('reconnecting', 'Connection lost. Reconnecting…');
+  });
+  client.on('reconnecting', (info) => log(`reconnecting (attempt ${info.attempt}, ${info.cause}, in ${info.delayMs} ms)`));
+  client.on('joined', (_joined, how) => {
+    if (how.resumed) announce('Reconnected.');
+    else if (how.rejoined) announce('Reconnected (joined the room again).');
+  });
+  client.on('members', (members) => state.client === client && renderMembers(members));
+  client.on('message', (m) => {
+    if (m.id === 'newParticipantArrived') {
+      if (m.member.displayName) state.names.set(m.member.userId, m.member.displayName);
+      announce(`${nameOf(m.member.userId)} joined`);
+    } else if (m.id === 'participantLeft') announce(`${nameOf(m.userId)} left`);
+    else if (m.id === 'participantReconnecting') announce(`${nameOf(m.userId)} is reconnecting…`);
+    // An error with a requestId answers a request the library made and handled (a Janus subscription
+    // asked before the newcomer's media was up is retried when it is): only the others are news.
+    else if (m.id === 'error' && m.requestId === undefined) log(`${m.code}: ${m.message}`);
+  });
+  client.on('left', (info) => {
+    if (state.client !== client) return;
+    media.close();
+    if (info.reason === 'left') return;
+    setStatus('left', info.error ? explain(info.error) : 'You left the call.', info.reason);
+    backToPrejoin(info.error ? explain(info.error) : 'The call ended.');
+  });
+  media.on('remoteStream', (id, stream) => tiles.attach(id, stream));
+  media.on('remoteGone', (id) => tiles.attach(id, undefined));
+  media.on('media', (event) => event.type === 'error' && log(`media: ${event.error.message}`));
+
+  try {
+    await client.join();
+  } catch (error) {
+    if (state.client === client) {
+      setStatus('left', explain(error), error instanceof Error && 'code' in error ? String((error as { code: string }).code) : 'unreachable');
+      backToPrejoin(explain(error));
+    }
+    return;
+  }
+  history.replaceState(null, '', shareLink(room));
+  $('room-title').textContent = room;
+  $<HTMLInputElement>('share-link').value = shareLink(room);
+  $('prejoin').hidden = true;
+  $('call').hidden = false;
+  renderSelf();
+  renderMembers(client.members);
+  announce(`You joined ${room}`);
+  watchSpeakers();
+};
+
+const leave = async (): Promise<void> => {
+  const client = state.client;
+  await client?.leave();
+  state.media?.close();
+  client?.dispose();
+  setStatus('idle', 'You left the call.');
+  backToPrejoin('');
+  announce('You left the call');
+};
+
+// ---- controls ----
+
+const toggle = async (kind: 'camera' | 'mic'): Promise<void> => {
+  if (kind === 'camera') state.camera = !state.camera;
+  else state.mic = !state.mic;
+  applyTrackState();
+  showPreview();
+  if (state.client?.inRoom) {
+    renderSelf();
+    await publishState(kind);
+  }
+};
 
 $('join-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  const room = $<HTMLInputElement>('room').value;
-  const user = $<HTMLInputElement>('user').value;
-  $<HTMLButtonElement>('join').disabled = true;
-  client.join(room, user, $<HTMLInputElement>('token').value).then(
-    () => {
-      for (const id of ['leave', 'toggle-camera', 'toggle-mic']) $<HTMLButtonElement>(id).disabled = false;
-    },
-    (error: unknown) => {
-      log(`join failed: ${String(error)}`);
-      $<HTMLButtonElement>('join').disabled = false;
-    },
-  );
+  void join();
 });
-const showJoinable = (): void => {
-  for (const id of ['leave', 'toggle-camera', 'toggle-mic']) $<HTMLButtonElement>(id).disabled = true;
-  $<HTMLButtonElement>('join').disabled = false;
+$('leave').innerHTML = ICONS.leave;
+$('leave').addEventListener('click', () => void leave());
+for (const id of ['toggle-camera', 'prejoin-camera']) $(id).addEventListener('click', () => void toggle('camera'));
+for (const id of ['toggle-mic', 'prejoin-mic']) $(id).addEventListener('click', () => void toggle('mic'));
+$('camera-select').addEventListener('change', () => void openDevices());
+$('mic-select').addEventListener('change', () => void openDevices());
+$('name').addEventListener('input', showPreview);
+$('copy-link').addEventListener('click', () => {
+  const link = $<HTMLInputElement>('share-link').value;
+  const done = (): void => {
+    $('copy-link').textContent = 'Copied';
+    announce('Link copied');
+    setTimeout(() => ($('copy-link').textContent = 'Copy link'), 2_000);
+  };
+  if (navigator.clipboard) navigator.clipboard.writeText(link).then(done, () => $<HTMLInputElement>('share-link').select());
+  else $<HTMLInputElement>('share-link').select();
+});
+
+$<HTMLInputElement>('room').value = params.get('room') ?? `room-${Math.random().toString(36).slice(2, 7)}`;
+$<HTMLInputElement>('name').value = localStorage.getItem('demo-name') ?? '';
+$('name').addEventListener('change', () => localStorage.setItem('demo-name', $<HTMLInputElement>('name').value.trim()));
+renderToggle($('toggle-camera'), 'camera', true);
+renderToggle($('toggle-mic'), 'mic', true);
+void openDevices();
+
+/** For tests and the curious. */
+const demo = {
+  userId,
+  /** performance.now() when the last joinRoom was sent, for join-to-first-frame measurements. */
+  joinSentAt: undefined as number | undefined,
+  get client() {
+    return state.client;
+  },
+  get media() {
+    return state.media;
+  },
+  /** Decoded video frames per remote participant. */
+  framesDecoded: (): Promise<Record<string, number>> => state.media?.framesDecoded() ?? Promise.resolve({}),
+  /** Whether the local tracks are live and enabled, per kind. */
+  localTracks: () => ({
+    video: state.local.stream?.getVideoTracks().map((t) => t.enabled) ?? [],
+    audio: state.local.stream?.getAudioTracks().map((t) => t.enabled) ?? [],
+  }),
 };
-client.onEnded = showJoinable;
-$('leave').addEventListener('click', () => {
-  client.leave();
-  showJoinable();
-});
-$('toggle-camera').addEventListener('click', (e) => {
-  (e.target as HTMLButtonElement).textContent = client.toggle('video') ? 'Camera off' : 'Camera on';
-});
-$('toggle-mic').addEventListener('click', (e) => {
-  (e.target as HTMLButtonElement).textContent = client.toggle('audio') ? 'Mic off' : 'Mic on';
-});
+(window as unknown as { demo: typeof demo }).demo = demo;

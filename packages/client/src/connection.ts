@@ -1,0 +1,171 @@
+import { ConnectionLostError, RequestTimeoutError, SignalingError } from './errors';
+import type { ClientMessage, ClientMessageOf, ErrorMessage, ReplyTo, RequestId, ServerMessage, ServerMessageOf } from './protocol';
+
+/** What the client needs of a WebSocket: the browser's, or the `ws` package's in Node. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+/** `WebSocket` in browsers (and Node 22+), or `import WebSocket from 'ws'`. */
+export type WebSocketConstructor = new (url: string) => unknown;
+
+const OPEN = 1;
+
+export interface ClosedInfo {
+  readonly code: number;
+  readonly reason: string;
+  /** The `error` without a requestId the server sent just before closing (serverShuttingDown, roomMoved, ...). */
+  readonly error?: SignalingError;
+}
+
+interface Pending {
+  readonly expect: string;
+  readonly resolve: (message: ServerMessage) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * One signaling socket: typed messages in and out, and requests matched to their replies by `requestId`
+ * (an `error` with that requestId rejects with a typed SignalingError). Everything else goes to `onMessage`.
+ */
+export class SignalingConnection {
+  onMessage: (message: ServerMessage) => void = () => undefined;
+  onClose: (info: ClosedInfo) => void = () => undefined;
+  private readonly pending = new Map<string, Pending>();
+  private lastError: SignalingError | undefined;
+  private closed = false;
+  private static seq = 0;
+
+  private constructor(
+    private readonly socket: WebSocketLike,
+    readonly url: string,
+  ) {}
+
+  /** Opens a socket; rejects with ConnectionLostError when it cannot (refused, or not open within `timeoutMs`). */
+  static open(url: string, WebSocketImpl: WebSocketConstructor, timeoutMs: number): Promise<SignalingConnection> {
+    return new Promise((resolve, reject) => {
+      let socket: WebSocketLike;
+      try {
+        socket = new WebSocketImpl(url) as WebSocketLike;
+      } catch (error) {
+        reject(new ConnectionLostError(`cannot open ${url}: ${String(error)}`));
+        return;
+      }
+      const timer = setTimeout(() => {
+        socket.onclose = null;
+        socket.close();
+        reject(new ConnectionLostError(`${url} did not open within ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.onerror = () => undefined;
+      socket.onclose = (event) => {
+        clearTimeout(timer);
+        reject(new ConnectionLostError(`cannot connect to ${url} (${event.code})`, event.code));
+      };
+      socket.onopen = () => {
+        clearTimeout(timer);
+        resolve(new SignalingConnection(socket, url).wire());
+      };
+    });
+  }
+
+  get isOpen(): boolean {
+    return !this.closed && this.socket.readyState === OPEN;
+  }
+
+  /** Sends a message; returns false when the socket is not open (the message is dropped). */
+  send(message: ClientMessage & { requestId?: string }): boolean {
+    if (!this.isOpen) return false;
+    this.socket.send(JSON.stringify(message));
+    return true;
+  }
+
+  /** A fresh request id, unique within this page or process. */
+  static nextRequestId(): string {
+    return `c${(SignalingConnection.seq += 1)}`;
+  }
+
+  /** Sends a request and resolves with its reply (`ack` for those with no natural one). */
+  request<I extends RequestId>(message: ClientMessageOf<I>, timeoutMs = 10_000): Promise<ServerMessageOf<ReplyTo[I]>> {
+    const requestId = SignalingConnection.nextRequestId();
+    const id = (message as ClientMessage).id as RequestId;
+    const expect = REPLY_IDS[id];
+    return new Promise((resolve, reject) => {
+      if (!this.send({ ...message, requestId })) {
+        reject(new ConnectionLostError('not connected'));
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.pending.delete(requestId);
+        reject(new RequestTimeoutError(`${id}: no reply within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(requestId, { expect, resolve: resolve as (m: ServerMessage) => void, reject, timer });
+    });
+  }
+
+  close(code = 1000, reason = ''): void {
+    if (this.closed) return;
+    this.socket.close(code, reason);
+    this.finish({ code, reason });
+  }
+
+  private wire(): this {
+    this.socket.onmessage = (event) => this.receive(event.data);
+    this.socket.onclose = (event) => this.finish({ code: event.code, reason: event.reason });
+    this.socket.onerror = () => undefined;
+    return this;
+  }
+
+  private receive(data: unknown): void {
+    let message: ServerMessage;
+    try {
+      message = JSON.parse(String(data)) as ServerMessage;
+    } catch {
+      return;
+    }
+    if (typeof message !== 'object' || message === null || typeof message.id !== 'string') return;
+    const requestId = 'requestId' in message ? message.requestId : undefined;
+    const waiting = requestId === undefined ? undefined : this.pending.get(requestId);
+    if (waiting && (message.id === waiting.expect || message.id === 'error')) {
+      this.pending.delete(requestId!);
+      clearTimeout(waiting.timer);
+      if (message.id === 'error') waiting.reject(SignalingError.from(message));
+      else waiting.resolve(message);
+      // Replies also reach the listener, as notifications: a join reply carries the room's state.
+    }
+    if (message.id === 'error' && message.requestId === undefined) this.lastError = SignalingError.from(message as ErrorMessage);
+    this.onMessage(message);
+  }
+
+  private finish(info: { code: number; reason: string }): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.onmessage = null;
+    this.socket.onclose = null;
+    for (const [, waiting] of this.pending) {
+      clearTimeout(waiting.timer);
+      waiting.reject(new ConnectionLostError(`connection closed (${info.code})`, info.code));
+    }
+    this.pending.clear();
+    this.onClose({ ...info, ...(this.lastError ? { error: this.lastError } : {}) });
+  }
+}
+
+const REPLY_IDS: Readonly<Record<RequestId, string>> = {
+  joinRoom: 'existingParticipants',
+  resumeSession: 'existingParticipants',
+  receiveVideoFrom: 'receiveVideoAnswer',
+  publish: 'receiveVideoAnswer',
+  videoStateFrom: 'videoStateAnswer',
+  audioStateFrom: 'audioStateAnswer',
+  leaveRoom: 'ack',
+  subscribeAnswer: 'ack',
+  onIceCandidate: 'ack',
+  peerAnswer: 'ack',
+  peerIceCandidate: 'ack',
+};

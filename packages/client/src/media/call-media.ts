@@ -1,0 +1,411 @@
+import { SignalingConnection } from '../connection';
+import { Emitter } from '../emitter';
+import type { Joined, ServerMessage, WireCandidate } from '../protocol';
+import type { RoomClient } from '../room-client';
+import { PeerLink } from './peer-link';
+
+export interface CallMediaOptions {
+  /** The local camera/microphone; without one (or without a video track) the client watches only (or is audio-only). */
+  readonly stream?: MediaStream;
+  /** Merged over the ICE servers the server hands out (e.g. `iceTransportPolicy: 'relay'`). */
+  readonly rtcConfig?: RTCConfiguration;
+  /** For servers without `participantPublished`: how long to wait before asking an SFU again for a member's media. */
+  readonly subscribeRetryMs?: number;
+  readonly RTCPeerConnection?: typeof RTCPeerConnection;
+}
+
+/** What the media layer reports, for a UI and for tests. */
+export type MediaEvent =
+  | { readonly type: 'renegotiated'; readonly link: string }
+  | { readonly type: 'error'; readonly error: Error };
+
+type Events = {
+  /** A member's media arrived (or its stream changed). */
+  remoteStream: [userId: string, stream: MediaStream];
+  /** A member's link closed: it left, or its link is being replaced. */
+  remoteGone: [userId: string];
+  media: [MediaEvent];
+};
+
+const MAX_SUBSCRIBE_ATTEMPTS = 20;
+
+/**
+ * The peer connections of one participant, managed for whichever media backend the room has, chosen from
+ * `existingParticipants.media`:
+ * - SFU (Janus, Kurento): one publish link (`publish`, the client offers); one link per member it receives,
+ *   offered by the server (`subscribe` → `subscribeOffer`) — or offered by the client (`receiveVideoFrom`)
+ *   where the server cannot offer. Janus admits subscribers once a publisher is up: `participantPublished`
+ *   says when (a slow retry covers servers that do not send it).
+ * - mesh: one upstream link per subscriber (the publisher offers when asked: `peerSubscribe`), one
+ *   downstream link per publisher.
+ * After a resume every link is renegotiated as the backend allows (docs/protocol.md): ICE restarts on the
+ * same connections for mesh and Janus, new connections for Kurento.
+ */
+export class CallMedia extends Emitter<Events> {
+  /** Links this client publishes on: `self` (SFU), or one per subscriber (mesh). */
+  private readonly up = new Map<string, PeerLink>();
+  /** Links this client receives on, per publisher. */
+  private readonly down = new Map<string, PeerLink>();
+  private readonly members = new Set<string>();
+  private readonly pendingSubscribes = new Map<string, string>();
+  private readonly subscribeAttempts = new Map<string, number>();
+  private readonly retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Members the server said have published (`participantPublished`). */
+  private readonly published = new Set<string>();
+  private readonly streams = new Map<string, MediaStream>();
+  private inbox: Promise<void> = Promise.resolve();
+  private stream: MediaStream | undefined;
+  private readonly unsubscribe: (() => void)[];
+
+  constructor(
+    private readonly client: RoomClient,
+    private readonly options: CallMediaOptions = {},
+  ) {
+    super();
+    this.stream = options.stream;
+    this.unsubscribe = [
+      client.on('joined', (joined, how) => this.queue(() => (how.resumed ? this.resumed(joined) : this.entered(joined)))),
+      client.on('message', (message) => this.queue(async () => this.handle(message))),
+      client.on('left', () => this.queue(async () => this.closeLinks())),
+    ];
+  }
+
+  /** The local stream in use (undefined: watching only). */
+  get localStream(): MediaStream | undefined {
+    return this.stream;
+  }
+
+  /** Remote streams by member. */
+  get remoteStreams(): ReadonlyMap<string, MediaStream> {
+    return this.streams;
+  }
+
+  /**
+   * Turns the camera or microphone on or off: the local track (so no media flows) and the state the others
+   * see (so they show it), kept for a rejoin.
+   */
+  async setEnabled(kind: 'video' | 'audio', enabled: boolean): Promise<void> {
+    const tracks = kind === 'video' ? this.stream?.getVideoTracks() : this.stream?.getAudioTracks();
+    for (const track of tracks ?? []) track.enabled = enabled;
+    await this.client.setMediaState(kind, enabled && (tracks?.length ?? 0) > 0);
+  }
+
+  /**
+   * Swaps the local stream (another camera or microphone) without renegotiating: each sending link gets
+   * the new tracks (`replaceTrack`). A first stream after watching only is published.
+   */
+  async replaceStream(stream: MediaStream | undefined): Promise<void> {
+    const previous = this.stream;
+    this.stream = stream;
+    if (!previous && stream && this.client.inRoom) {
+      if (this.client.media?.publish) await this.queue(() => this.publish());
+      return;
+    }
+    for (const link of this.up.values()) {
+      for (const sender of link.pc.getSenders()) {
+        const kind = sender.track?.kind;
+        const next = kind === undefined ? undefined : stream?.getTracks().find((t) => t.kind === kind);
+        await sender.replaceTrack(next ?? null);
+      }
+    }
+  }
+
+  /** Decoded video frames per member, from the receiving links' stats. */
+  async framesDecoded(): Promise<Record<string, number>> {
+    const result: Record<string, number> = {};
+    for (const [publisher, link] of this.down) {
+      (await link.pc.getStats()).forEach((s: { type: string; kind?: string; framesDecoded?: number }) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video') result[publisher] = (result[publisher] ?? 0) + (s.framesDecoded ?? 0);
+      });
+    }
+    return result;
+  }
+
+  /** Each link's identity and ICE username fragment: a restarted link keeps its id and changes its ufrag. */
+  linkIdentities(): Record<string, { id: number; ufrag: string }> {
+    const out: Record<string, { id: number; ufrag: string }> = {};
+    const describe = (name: string, link: PeerLink): void => {
+      out[name] = { id: link.id, ufrag: /a=ice-ufrag:(\S+)/.exec(link.pc.localDescription?.sdp ?? '')?.[1] ?? '' };
+    };
+    for (const [name, link] of this.up) describe(`up:${name}`, link);
+    for (const [name, link] of this.down) describe(`down:${name}`, link);
+    return out;
+  }
+
+  /** Every link's RTCPeerConnection: `up:self` or `up:<subscriber>` (sending), `down:<publisher>` (receiving). */
+  connections(): Record<string, RTCPeerConnection> {
+    const out: Record<string, RTCPeerConnection> = {};
+    for (const [name, link] of this.up) out[`up:${name}`] = link.pc;
+    for (const [name, link] of this.down) out[`down:${name}`] = link.pc;
+    return out;
+  }
+
+  /** Every receiving link's RTCPeerConnection, by member (for stats, e.g. audio levels). */
+  receivers(): ReadonlyMap<string, RTCPeerConnection> {
+    return new Map([...this.down].map(([userId, link]) => [userId, link.pc]));
+  }
+
+  /** Closes every link and stops listening to the client. */
+  close(): void {
+    for (const off of this.unsubscribe) off();
+    this.closeLinks();
+  }
+
+  // ---- ordering ----
+
+  /** One thing at a time, in arrival order: an offer is applied before the candidates that follow it. */
+  private queue(work: () => Promise<void>): Promise<void> {
+    this.inbox = this.inbox.then(work).catch((error: unknown) => this.emit('media', { type: 'error', error: error instanceof Error ? error : new Error(String(error)) }));
+    return this.inbox;
+  }
+
+  private handle(m: ServerMessage): Promise<void> | void {
+    const self = this.client.userId;
+    switch (m.id) {
+      case 'newParticipantArrived':
+        this.members.add(m.member.userId);
+        return this.receiveFrom(m.member.userId);
+      case 'participantLeft':
+        return this.forget(m.userId);
+      case 'participantPublished':
+        return this.publishedNow(m.userId);
+      case 'receiveVideoAnswer': {
+        const name = m.userId === self ? 'self' : m.userId;
+        const link = m.userId === self ? this.up.get('self') : this.down.get(m.userId);
+        if (!link) return;
+        return link.answered(m.sdpAnswer).then(() => this.emit('media', { type: 'renegotiated', link: m.userId === self ? 'up:self' : `down:${name}` }));
+      }
+      case 'subscribeOffer':
+        return this.offered(m.userId, m.sdpOffer);
+      case 'iceCandidate': {
+        const link = m.userId === self ? this.up.get('self') : this.down.get(m.userId);
+        return link?.candidate(m.candidate as RTCIceCandidateInit);
+      }
+      case 'peerSubscribe':
+        return this.offerUpstream(m.userId);
+      case 'peerOffer':
+        return this.answerUpstream(m.userId, m.sdpOffer);
+      case 'peerAnswer': {
+        const link = this.up.get(m.userId);
+        if (!link) return;
+        return link.answered(m.sdpAnswer).then(() => this.emit('media', { type: 'renegotiated', link: `up:${m.userId}` }));
+      }
+      case 'peerIceCandidate':
+        return this.up.get(m.userId)?.candidate(m.candidate as RTCIceCandidateInit);
+      case 'error':
+        return this.refused(m.requestId);
+      default:
+        return;
+    }
+  }
+
+  // ---- joining and resuming ----
+
+  /** A fresh join (the first, or after a resume was refused): everything starts anew. */
+  private async entered(joined: Joined): Promise<void> {
+    this.closeLinks();
+    this.members.clear();
+    this.published.clear();
+    for (const member of joined.members) this.members.add(member.userId);
+    if (joined.media.publish) await this.publish();
+    for (const member of joined.members) await this.receiveFrom(member.userId);
+  }
+
+  /** A resume: who left meanwhile is gone, who arrived is new, and every link of ours is renegotiated. */
+  private async resumed(joined: Joined): Promise<void> {
+    const present = new Set(joined.members.map((m) => m.userId));
+    for (const userId of [...this.members]) if (!present.has(userId)) this.forget(userId);
+    const arrived = [...present].filter((userId) => !this.members.has(userId));
+    for (const userId of present) this.members.add(userId);
+    await this.renegotiate(joined);
+    for (const userId of arrived) await this.receiveFrom(userId);
+  }
+
+  private async renegotiate(joined: Joined): Promise<void> {
+    const caps = joined.media;
+    if (caps.peerToPeer) {
+      for (const [subscriber, link] of this.up) this.client.send({ id: 'peerOffer', userId: subscriber, sdpOffer: await link.offer({ iceRestart: true }) });
+      for (const publisher of this.down.keys()) this.askToReceive(publisher);
+      return;
+    }
+    if (caps.backend === 'kurento') {
+      // KMS negotiates an endpoint once: new links replace the old ones (the server feeds the others'
+      // existing subscriptions from the new publish endpoint).
+      const publishers = [...this.down.keys()];
+      this.closeLinks();
+      if (caps.publish) await this.publish();
+      for (const publisher of publishers) await this.receiveFrom(publisher);
+      return;
+    }
+    const own = this.up.get('self');
+    if (own) this.client.send({ id: 'publish', sdpOffer: await own.offer({ iceRestart: true }) });
+    else if (caps.publish) await this.publish();
+    for (const publisher of this.down.keys()) this.askToReceive(publisher);
+  }
+
+  // ---- links ----
+
+  private config(): RTCConfiguration {
+    return { iceServers: [...this.client.iceServers].map((s) => ({ ...s, urls: [...s.urls] })), ...this.options.rtcConfig };
+  }
+
+  private newLink(onCandidate: (candidate: WireCandidate) => void): PeerLink {
+    return new PeerLink(this.config(), onCandidate, this.options.RTCPeerConnection);
+  }
+
+  private async publish(): Promise<void> {
+    const stream = this.stream;
+    if (!stream || stream.getTracks().length === 0) return; // watching only
+    const self = this.client.userId;
+    this.up.get('self')?.close();
+    const link = this.newLink((candidate) => this.client.send({ id: 'onIceCandidate', userId: self, candidate }));
+    this.up.set('self', link);
+    for (const track of stream.getTracks()) link.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    this.client.send({ id: 'publish', sdpOffer: await link.offer() });
+  }
+
+  private async receiveFrom(publisher: string): Promise<void> {
+    const caps = this.client.media;
+    if (!caps) return;
+    if (caps.serverOfferedSubscribe) {
+      this.askToReceive(publisher);
+      return;
+    }
+    const link = this.downLink(publisher);
+    link.pc.addTransceiver('audio', { direction: 'recvonly' });
+    link.pc.addTransceiver('video', { direction: 'recvonly' });
+    this.client.send({ id: 'receiveVideoFrom', userId: publisher, sdpOffer: await link.offer() });
+  }
+
+  private askToReceive(publisher: string): void {
+    this.clearRetry(publisher);
+    const requestId = SignalingConnection.nextRequestId();
+    this.pendingSubscribes.set(requestId, publisher);
+    this.client.send({ id: 'subscribe', userId: publisher, requestId });
+  }
+
+  /**
+   * A subscription was refused: on an SFU, most often because the member has not published yet. Ask again
+   * when the server says it has (`participantPublished`), or after a while for servers that never say.
+   */
+  private refused(requestId: string | undefined): void {
+    const publisher = requestId === undefined ? undefined : this.pendingSubscribes.get(requestId);
+    if (publisher === undefined) return;
+    this.pendingSubscribes.delete(requestId!);
+    if (!this.members.has(publisher)) return;
+    const attempt = (this.subscribeAttempts.get(publisher) ?? 0) + 1;
+    this.subscribeAttempts.set(publisher, attempt);
+    if (attempt > MAX_SUBSCRIBE_ATTEMPTS) {
+      this.emit('media', { type: 'error', error: new Error(`could not receive ${publisher}'s media`) });
+      return;
+    }
+    if (this.published.has(publisher)) {
+      // Published meanwhile (the event overtook our refusal): at once.
+      this.askToReceive(publisher);
+      return;
+    }
+    this.retryTimers.set(
+      publisher,
+      setTimeout(() => {
+        this.retryTimers.delete(publisher);
+        if (this.members.has(publisher) && !this.down.get(publisher)?.negotiated) this.askToReceive(publisher);
+      }, this.options.subscribeRetryMs ?? 1_500),
+    );
+  }
+
+  private publishedNow(publisher: string): void {
+    this.published.add(publisher);
+    if (!this.members.has(publisher) || !this.retryTimers.has(publisher)) return;
+    // A refused subscription waits for this: ask again now.
+    this.askToReceive(publisher);
+  }
+
+  private clearRetry(publisher: string): void {
+    const timer = this.retryTimers.get(publisher);
+    if (timer !== undefined) clearTimeout(timer);
+    this.retryTimers.delete(publisher);
+  }
+
+  private downLink(publisher: string): PeerLink {
+    const previous = this.down.get(publisher);
+    if (previous) {
+      previous.close();
+      this.streams.delete(publisher);
+      this.emit('remoteGone', publisher);
+    }
+    const link = this.newLink((candidate) => this.client.send({ id: 'onIceCandidate', userId: publisher, candidate }));
+    link.pc.ontrack = (event) => {
+      const stream = event.streams[0] ?? this.streams.get(publisher) ?? new MediaStream();
+      if (!stream.getTracks().includes(event.track)) stream.addTrack(event.track);
+      this.streams.set(publisher, stream);
+      this.emit('remoteStream', publisher, stream);
+    };
+    this.down.set(publisher, link);
+    return link;
+  }
+
+  /** The server (or, in a mesh, the publisher) offers `publisher`'s media: on the link there is, if any. */
+  private async offered(publisher: string, sdp: string): Promise<void> {
+    const link = this.down.get(publisher) ?? this.downLink(publisher);
+    this.subscribeAttempts.delete(publisher);
+    this.clearRetry(publisher);
+    for (const [requestId, p] of this.pendingSubscribes) if (p === publisher) this.pendingSubscribes.delete(requestId);
+    this.client.send({ id: 'subscribeAnswer', userId: publisher, sdpAnswer: await link.answer(sdp) });
+    this.emit('media', { type: 'renegotiated', link: `down:${publisher}` });
+  }
+
+  /** Mesh: `subscriber` asks for this client's media; a link it already has is restarted, not replaced. */
+  private async offerUpstream(subscriber: string): Promise<void> {
+    const stream = this.stream;
+    let link = this.up.get(subscriber);
+    const restart = link !== undefined;
+    if (!link) {
+      if (!stream || stream.getTracks().length === 0) return; // watching only: nothing to offer
+      link = this.newLink((candidate) => this.client.send({ id: 'peerIceCandidate', userId: subscriber, candidate }));
+      this.up.set(subscriber, link);
+      for (const track of stream.getTracks()) link.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    }
+    this.client.send({ id: 'peerOffer', userId: subscriber, sdpOffer: await link.offer(restart ? { iceRestart: true } : {}) });
+  }
+
+  /** Mesh, seed dialect: a subscriber offered to receive this client's media; answer with its tracks. */
+  private async answerUpstream(subscriber: string, sdp: string): Promise<void> {
+    this.up.get(subscriber)?.close();
+    const link = this.newLink((candidate) => this.client.send({ id: 'peerIceCandidate', userId: subscriber, candidate }));
+    this.up.set(subscriber, link);
+    const stream = this.stream;
+    const sdpAnswer = await link.answer(sdp, () => {
+      for (const track of stream?.getTracks() ?? []) link.pc.addTrack(track, stream!);
+    });
+    this.client.send({ id: 'peerAnswer', userId: subscriber, sdpAnswer });
+  }
+
+  private forget(userId: string): void {
+    this.members.delete(userId);
+    this.published.delete(userId);
+    this.clearRetry(userId);
+    this.subscribeAttempts.delete(userId);
+    const down = this.down.get(userId);
+    down?.close();
+    this.down.delete(userId);
+    this.up.get(userId)?.close();
+    this.up.delete(userId);
+    if (down || this.streams.has(userId)) {
+      this.streams.delete(userId);
+      this.emit('remoteGone', userId);
+    }
+  }
+
+  private closeLinks(): void {
+    for (const link of [...this.up.values(), ...this.down.values()]) link.close();
+    for (const timer of this.retryTimers.values()) clearTimeout(timer);
+    this.retryTimers.clear();
+    this.pendingSubscribes.clear();
+    this.subscribeAttempts.clear();
+    const gone = [...this.down.keys()];
+    this.up.clear();
+    this.down.clear();
+    this.streams.clear();
+    for (const userId of gone) this.emit('remoteGone', userId);
+  }
+}

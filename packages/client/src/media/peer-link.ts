@@ -1,0 +1,65 @@
+import type { WireCandidate } from '../protocol';
+
+/** Counts links, so a test (or a UI) can tell a renegotiated connection from a replaced one. */
+let created = 0;
+
+/** One RTCPeerConnection and the remote candidates that arrived before they could be applied. */
+export class PeerLink {
+  readonly id = (created += 1);
+  readonly pc: RTCPeerConnection;
+  private waiting: RTCIceCandidateInit[] = [];
+  /** An offer of ours is out: candidates for the new ICE generation wait for its answer. */
+  private offering = false;
+
+  constructor(config: RTCConfiguration, onCandidate: (candidate: WireCandidate) => void, Peer: typeof RTCPeerConnection = RTCPeerConnection) {
+    this.pc = new Peer(config);
+    this.pc.onicecandidate = (event) => {
+      if (!event.candidate) return;
+      const c = event.candidate.toJSON();
+      onCandidate({ candidate: c.candidate ?? '', sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null });
+    };
+  }
+
+  async offer(options: RTCOfferOptions = {}): Promise<string> {
+    this.offering = true;
+    await this.pc.setLocalDescription(await this.pc.createOffer(options));
+    return this.pc.localDescription?.sdp ?? '';
+  }
+
+  async answered(sdp: string): Promise<void> {
+    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+    this.offering = false;
+    await this.flush();
+  }
+
+  /** Answers an offer, on this same connection when it had one before (a renegotiation). */
+  async answer(sdp: string, beforeAnswering?: () => void): Promise<string> {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp });
+    beforeAnswering?.();
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    await this.flush();
+    return this.pc.localDescription?.sdp ?? '';
+  }
+
+  async candidate(candidate: RTCIceCandidateInit): Promise<void> {
+    if (!this.pc.remoteDescription || this.offering) {
+      this.waiting.push(candidate);
+      return;
+    }
+    // A candidate of the previous ICE generation may trail a restart: nothing is lost by dropping it.
+    await this.pc.addIceCandidate(candidate).catch(() => undefined);
+  }
+
+  /** Whether an answer or offer from the other side was applied (the link carries, or will carry, media). */
+  get negotiated(): boolean {
+    return this.pc.remoteDescription !== null;
+  }
+
+  close(): void {
+    this.pc.close();
+  }
+
+  private async flush(): Promise<void> {
+    for (const candidate of this.waiting.splice(0)) await this.pc.addIceCandidate(candidate).catch(() => undefined);
+  }
+}

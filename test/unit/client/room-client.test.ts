@@ -1,0 +1,246 @@
+import WebSocket from 'ws';
+import { backoffDelay } from '../../../packages/client/src/backoff';
+import { ConnectionLostError, SignalingError } from '../../../packages/client/src/errors';
+import { RoomClient, type ConnectionState, type RoomClientOptions } from '../../../packages/client/src/room-client';
+import { FakeServer, type Wire } from './fake-server';
+import { until } from '../../support/wait-until';
+
+jest.setTimeout(15_000);
+
+const servers: FakeServer[] = [];
+const clients: RoomClient[] = [];
+const start = async (): Promise<FakeServer> => {
+  const server = await FakeServer.start();
+  servers.push(server);
+  return server;
+};
+const client = (options: Partial<RoomClientOptions> & { url?: string }): RoomClient => {
+  const c = new RoomClient({ roomId: 'r1', userId: 'me', WebSocket, reconnect: { baseMs: 20, maxMs: 100, maxAttempts: 5 }, ...options });
+  clients.push(c);
+  return c;
+};
+const states = (c: RoomClient): ConnectionState[] => {
+  const seen: ConnectionState[] = [];
+  c.on('state', (s) => seen.push(s));
+  return seen;
+};
+const send = (socket: { send(data: string): void }, message: Wire): void => socket.send(JSON.stringify(message));
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.leave().catch(() => undefined);
+  for (const s of servers.splice(0)) await s.close();
+});
+
+describe('RoomClient', () => {
+  it('joins with its media state and resumable, and resolves with the typed join reply', async () => {
+    const server = await start();
+    const c = client({ url: server.url, video: false, displayName: 'Alice Smith' });
+    const seen = states(c);
+    const joined = await c.join();
+    expect(joined.id).toBe('existingParticipants');
+    expect(c.state).toBe('joined');
+    expect(seen).toEqual(['connecting', 'joined']);
+    expect(server.received[0]).toMatchObject({ id: 'joinRoom', userId: 'me', roomId: 'r1', video: false, audio: true, resumable: true, displayName: 'Alice Smith' });
+    expect(typeof server.received[0]!.requestId).toBe('string');
+  });
+
+  it('a refused join rejects with the typed error (not at the limitJoinAnswer that precedes it) and leaves the client left', async () => {
+    const server = await start();
+    server.reply = (m, s) => {
+      send(s, { id: 'limitJoinAnswer', roomId: 'r1', requestId: m.requestId });
+      send(s, { id: 'error', code: 'roomFull', message: 'room r1 is full', details: { capacity: 2 }, requestId: m.requestId });
+    };
+    const c = client({ url: server.url });
+    const left: string[] = [];
+    c.on('left', (info) => left.push(info.reason));
+    const error = await c.join().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SignalingError);
+    expect(error).toMatchObject({ code: 'roomFull', details: { capacity: 2 } });
+    expect(c.state).toBe('left');
+    expect(left).toEqual(['roomFull']);
+    // No reconnect after a refusal.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.sockets).toHaveLength(1);
+  });
+
+  it('a server that is down rejects the join with ConnectionLostError', async () => {
+    const server = await start();
+    const url = server.url;
+    await server.close();
+    servers.splice(0);
+    const c = client({ url });
+    await expect(c.join()).rejects.toBeInstanceOf(ConnectionLostError);
+    expect(c.state).toBe('left');
+  });
+
+  it('follows wrongNode to the node that hosts the room', async () => {
+    const host = await start();
+    const other = await start();
+    other.reply = (m, s) => send(s, { id: 'error', code: 'wrongNode', message: 'elsewhere', details: { nodeId: 'n2', nodeUrl: host.url }, requestId: m.requestId });
+    const c = client({ url: other.url });
+    await c.join();
+    expect(other.ids()).toEqual(['joinRoom']);
+    expect(host.ids()).toEqual(['joinRoom']);
+    expect(c.state).toBe('joined');
+  });
+
+  it('looks the room up over HTTP when given lookupUrl', async () => {
+    const server = await start();
+    const asked: string[] = [];
+    const fetchStub = (async (input: string | URL) => {
+      asked.push(String(input));
+      return new Response(JSON.stringify({ roomId: 'r 1', nodeId: 'n1', url: server.url }), { status: 200 });
+    }) as typeof fetch;
+    const c = client({ lookupUrl: 'http://cluster.example', roomId: 'r 1', fetch: fetchStub });
+    await c.join();
+    expect(asked).toEqual(['http://cluster.example/v1/rooms/r%201/node']);
+    expect(server.ids()).toEqual(['joinRoom']);
+  });
+
+  it('after a drop: reconnecting, then resumeSession with the token it was given, then resumed', async () => {
+    const server = await start();
+    const c = client({ url: server.url });
+    const seen = states(c);
+    const first = await c.join();
+    const how: unknown[] = [];
+    c.on('joined', (_j, h) => how.push(h));
+    server.last.terminate();
+    await until('resumed', () => c.state === 'resumed');
+    expect(seen).toEqual(['connecting', 'joined', 'reconnecting', 'resumed']);
+    const resume = server.received.find((m) => m.id === 'resumeSession');
+    expect(resume?.resumeToken).toBe(first.session?.resumeToken);
+    expect(how).toEqual([{ resumed: true, rejoined: false }]);
+  });
+
+  it('after resumeFailed joins afresh on the same connection, announcing the camera and microphone as they are now', async () => {
+    const server = await start();
+    const c = client({ url: server.url });
+    await c.join();
+    await c.setMediaState('video', false);
+    expect(server.received.find((m) => m.id === 'videoStateFrom')).toMatchObject({ userId: 'me', video: false });
+    server.reply = (m, s) => {
+      if (m.id === 'resumeSession') send(s, { id: 'error', code: 'resumeFailed', message: 'gone', requestId: m.requestId });
+      else FakeServer.admit(m, s);
+    };
+    const how: unknown[] = [];
+    c.on('joined', (_j, h) => how.push(h));
+    server.last.terminate();
+    await until('joined again', () => how.length === 1);
+    expect(c.state).toBe('joined');
+    expect(how).toEqual([{ resumed: false, rejoined: true }]);
+    expect(server.ids().slice(-2)).toEqual(['resumeSession', 'joinRoom']);
+    expect(server.received.at(-1)).toMatchObject({ id: 'joinRoom', video: false, audio: true });
+    expect(server.sockets).toHaveLength(2);
+  });
+
+  it('serverShuttingDown: reconnects no earlier than its retryAfterMs hint, and rejoins', async () => {
+    const server = await start();
+    const c = client({ url: server.url });
+    await c.join();
+    const reconnecting: number[] = [];
+    c.on('reconnecting', (info) => reconnecting.push(info.delayMs));
+    const closedAt = Date.now();
+    send(server.last, { id: 'error', code: 'serverShuttingDown', message: 'restarting', details: { reconnect: true, retryAfterMs: 300 } });
+    server.last.close(1001);
+    await until('resumed', () => c.state === 'resumed');
+    const resumeAt = Date.now();
+    expect(reconnecting[0]).toBe(300);
+    expect(resumeAt - closedAt).toBeGreaterThanOrEqual(290);
+  });
+
+  it('roomMoved: reconnects to the node named in the error', async () => {
+    const first = await start();
+    const second = await start();
+    const c = client({ url: first.url });
+    await c.join();
+    send(first.last, { id: 'error', code: 'roomMoved', message: 'moved', details: { roomId: 'r1', nodeId: 'n2', nodeUrl: second.url } });
+    first.last.close(4409);
+    await until('resumed on the second node', () => c.state === 'resumed');
+    expect(second.ids()).toEqual(['resumeSession']);
+  });
+
+  it('mediaServerUnavailable (the server took it out, connection open): joins again, retrying while the media server is still away', async () => {
+    const server = await start();
+    const c = client({ url: server.url });
+    await c.join();
+    let refusals = 1;
+    server.reply = (m, s) => {
+      if (m.id === 'joinRoom' && refusals-- > 0) send(s, { id: 'error', code: 'mediaServerUnavailable', message: 'janus is down', requestId: m.requestId });
+      else FakeServer.admit(m, s);
+    };
+    const causes: string[] = [];
+    c.on('reconnecting', (info) => causes.push(info.cause));
+    send(server.last, { id: 'error', code: 'mediaServerUnavailable', message: "the media server lost this room's media", details: { roomId: 'r1' } });
+    await until('joined again', () => c.state === 'joined' && server.ids().filter((id) => id === 'joinRoom').length === 3);
+    expect(causes).toEqual(['mediaServerUnavailable', 'mediaServerUnavailable']);
+    expect(server.ids()).not.toContain('resumeSession');
+  });
+
+  it('sessionReplaced and kicked end the session: left, no reconnect', async () => {
+    for (const code of ['sessionReplaced', 'kicked'] as const) {
+      const server = await start();
+      const c = client({ url: server.url });
+      await c.join();
+      const left: string[] = [];
+      c.on('left', (info) => left.push(info.reason));
+      send(server.last, { id: 'error', code, message: 'bye' });
+      server.last.close(code === 'kicked' ? 4003 : 4001);
+      await until('left', () => c.state === 'left');
+      expect(left).toEqual([code]);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(server.sockets).toHaveLength(1);
+    }
+  });
+
+  it('gives up after maxAttempts with a jittered, capped back-off between them', async () => {
+    const server = await start();
+    const c = client({ url: server.url, reconnect: { baseMs: 10, maxMs: 40, maxAttempts: 4 }, random: () => 1 });
+    await c.join();
+    const delays: number[] = [];
+    c.on('reconnecting', (info) => delays.push(info.delayMs));
+    await server.close();
+    servers.splice(0);
+    await until('left', () => c.state === 'left', 5_000);
+    expect(delays).toEqual([0, 20, 40, 40]);
+  });
+
+  it('leave sends leaveRoom and never reconnects', async () => {
+    const server = await start();
+    const c = client({ url: server.url });
+    await c.join();
+    await c.leave();
+    expect(server.ids()).toEqual(['joinRoom', 'leaveRoom']);
+    expect(c.state).toBe('left');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(server.sockets).toHaveLength(1);
+  });
+
+  it('keeps the member list from the join reply and the room events', async () => {
+    const server = await start();
+    server.reply = (m, s) => {
+      if (m.id === 'joinRoom') send(s, FakeServer.joined(m, { members: [{ userId: 'bob', audio: true, video: true, displayName: 'Bob' }] }));
+      else FakeServer.admit(m, s);
+    };
+    const c = client({ url: server.url });
+    await c.join();
+    send(server.last, { id: 'newParticipantArrived', member: { userId: 'carol', audio: false, video: true } });
+    send(server.last, { id: 'videoStateAnswer', userId: 'bob', video: false });
+    send(server.last, { id: 'participantReconnecting', userId: 'carol' });
+    await until('three updates', () => c.members.length === 2 && c.members[1]!.reconnecting === true);
+    expect(c.members).toEqual([
+      { userId: 'bob', audio: true, video: false, displayName: 'Bob' },
+      { userId: 'carol', audio: false, video: true, reconnecting: true },
+    ]);
+    send(server.last, { id: 'participantLeft', userId: 'bob' });
+    await until('bob gone', () => c.members.length === 1);
+  });
+});
+
+describe('backoffDelay', () => {
+  it('grows exponentially from the base, is capped, and is jittered over [0, ceiling)', () => {
+    expect([0, 1, 2, 3, 4, 10].map((n) => backoffDelay(n, { baseMs: 100, maxMs: 1_000 }, () => 0.999))).toEqual([99, 199, 399, 799, 999, 999]);
+    expect(backoffDelay(5, { baseMs: 100, maxMs: 1_000 }, () => 0)).toBe(0);
+    const spread = new Set(Array.from({ length: 50 }, () => backoffDelay(3, { baseMs: 100, maxMs: 10_000 })));
+    expect(spread.size).toBeGreaterThan(10);
+  });
+});

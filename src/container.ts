@@ -16,6 +16,7 @@ import {
   ReportLostRoom,
   ResumeSession,
   SeatHolds,
+  SeedLinks,
   SetMediaState,
   Welcome,
   type ClientNotifier,
@@ -230,8 +231,8 @@ export const buildContainer = (config: Config, logger: Logger, extras: NodeExtra
           addIceCandidate: get(TOKENS.AddIceCandidate),
           setMediaState: get(TOKENS.SetMediaState),
           leaveRoom: get(TOKENS.LeaveRoom),
+          seedLinks: new SeedLinks(get(TOKENS.Registry)),
         },
-        get(TOKENS.Registry),
         get(TOKENS.ClientNotifier),
       ),
   );

@@ -20,3 +20,4 @@ export * from './use-cases/room-holds';
 export * from './use-cases/welcome';
 export * from './use-cases/seat-holds';
 export * from './use-cases/resume-session';
+export * from './use-cases/seed-links';

@@ -137,6 +137,7 @@ export class ConnectionSession {
   private async handle(text: string): Promise<void> {
     if (this.closed || this.refusing) return;
     let requestId: string | undefined;
+    let joining: string | undefined;
     try {
       const parsed = parseInbound(text, this.limits.maxMessageBytes);
       if (!parsed.ok) {
@@ -145,6 +146,7 @@ export class ConnectionSession {
       }
       const message = parsed.message;
       requestId = message.requestId;
+      if (message.id === 'joinRoom') joining = message.roomId;
       this.hub.received(message.id);
       // A resume costs what a join costs (a store read, perhaps a room taken over): the same budget.
       const entering = message.id === 'joinRoom' || message.id === 'resumeSession';
@@ -157,6 +159,10 @@ export class ConnectionSession {
       await this.dispatcher.dispatch(this.connection.id, message, this.iceBudget);
     } catch (error) {
       if (isSignalingError(error)) {
+        // The seed's clients know a full room by `limitJoinAnswer`; the typed error follows it.
+        if (error.code === 'roomFull' && joining !== undefined) {
+          this.hub.send(this.connection.id, { type: 'roomFull', roomId: joining, ...(requestId !== undefined ? { requestId } : {}) });
+        }
         this.reject(error, requestId);
       } else {
         this.logger.error({ err: error, connectionId: this.connection.id }, 'request failed');

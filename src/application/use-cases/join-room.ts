@@ -99,12 +99,8 @@ export class JoinRoom {
         `room ${room.id} belongs to community ${room.communityId}, not ${command.communityId}`,
       );
     }
-    try {
-      room.assertCanAdmit(command.userId);
-    } catch (error) {
-      clients.send(command.connectionId, { type: 'roomFull', roomId: room.id, requestId: command.requestId });
-      throw error;
-    }
+    // `roomFull` is thrown like any refusal; the inbound adapter answers it (the seed's limitJoinAnswer).
+    room.assertCanAdmit(command.userId);
 
     const previous = room.find(command.userId);
     if (previous) await this.takeOver(room, previous);
@@ -143,10 +139,7 @@ export class JoinRoom {
     } catch (error) {
       await media.removeParticipant(session, command.userId).catch(() => undefined);
       await this.abandonIfEmpty(room);
-      // The room a dead host left still holds seats for all its places.
-      if (error instanceof SignalingError && error.code === 'roomFull') {
-        clients.send(command.connectionId, { type: 'roomFull', roomId: room.id, requestId: command.requestId });
-      }
+      // `roomFull` here: the room a dead host left still holds seats for all its places.
       throw error instanceof SignalingError
         ? error
         : new SignalingError('stateStoreUnavailable', 'the state store did not record the join; try again');

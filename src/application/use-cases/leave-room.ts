@@ -3,7 +3,7 @@ import type { CoreDependencies } from '../core-dependencies';
 import type { RoomDeparture } from './room-departure';
 import type { SeatHolds } from './seat-holds';
 
-type Deps = Pick<CoreDependencies, 'registry' | 'locks' | 'clients'>;
+type Deps = Pick<CoreDependencies, 'registry' | 'locks'>;
 
 /** A participant leaves on purpose (`leaveRoom`), or its connection is gone, or an operator removes it. */
 export class LeaveRoom {
@@ -13,10 +13,10 @@ export class LeaveRoom {
     private readonly seats: SeatHolds,
   ) {}
 
-  async execute(command: { readonly connectionId: ConnectionId; readonly requestId?: string }): Promise<void> {
+  /** Resolves once the participant is gone; the inbound adapter acknowledges the request. */
+  async execute(command: { readonly connectionId: ConnectionId }): Promise<void> {
     const left = await this.remove(command.connectionId, 'left');
     if (!left) throw new SignalingError('notInRoom', 'this connection is not in a room');
-    if (command.requestId !== undefined) this.deps.clients.send(command.connectionId, { type: 'ack', requestId: command.requestId });
   }
 
   /**

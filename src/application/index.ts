@@ -1,5 +1,4 @@
 export * from './ports';
-export * from './core-dependencies';
 export * from './keyed-mutex';
 export * from './room-registry';
 export * from './signaling-settings';

@@ -1,14 +1,16 @@
 import { SignalingError, type ConnectionId, type DepartureReason } from '../../domain';
-import type { CoreDependencies } from '../core-dependencies';
 import type { RoomDeparture } from './room-departure';
 import type { SeatHolds } from './seat-holds';
+import type { KeyedMutex } from '../keyed-mutex';
+import type { RoomRegistry } from '../room-registry';
+import type { RoomId } from '../../domain';
 
-type Deps = Pick<CoreDependencies, 'registry' | 'locks'>;
 
 /** A participant leaves on purpose (`leaveRoom`), or its connection is gone, or an operator removes it. */
 export class LeaveRoom {
   constructor(
-    private readonly deps: Deps,
+    private readonly registry: RoomRegistry,
+    private readonly locks: KeyedMutex<RoomId>,
     private readonly departure: RoomDeparture,
     private readonly seats: SeatHolds,
   ) {}
@@ -24,10 +26,10 @@ export class LeaveRoom {
    * period; anyone else departs at once. Safe to call for connections that never joined.
    */
   async connectionLost(connectionId: ConnectionId): Promise<void> {
-    const membership = this.deps.registry.membership(connectionId);
+    const membership = this.registry.membership(connectionId);
     if (!membership) return;
-    await this.deps.locks.run(membership.roomId, async () => {
-      const room = this.deps.registry.room(membership.roomId);
+    await this.locks.run(membership.roomId, async () => {
+      const room = this.registry.room(membership.roomId);
       const participant = room?.find(membership.userId);
       if (!room || participant?.connectionId !== connectionId) return;
       if (this.seats.canHold(participant)) await this.seats.holdLocked(room, participant);
@@ -37,10 +39,10 @@ export class LeaveRoom {
 
   /** Removes whoever this connection is, for any reason; false if it was in no room. */
   async remove(connectionId: ConnectionId, reason: DepartureReason): Promise<boolean> {
-    const membership = this.deps.registry.membership(connectionId);
+    const membership = this.registry.membership(connectionId);
     if (!membership) return false;
-    return this.deps.locks.run(membership.roomId, async () => {
-      const room = this.deps.registry.room(membership.roomId);
+    return this.locks.run(membership.roomId, async () => {
+      const room = this.registry.room(membership.roomId);
       if (!room) return false;
       return this.departure.depart(room, membership.userId, connectionId, reason);
     });

@@ -1,0 +1,33 @@
+import { ContainerModule } from 'inversify';
+import { RoomRegistry } from '../../application';
+import { SignalingMetrics } from '../../adapters/metrics/signaling-metrics';
+import { TimedMediaGateway } from '../../adapters/metrics/timed-media-gateway';
+import { TimedRoomStateStore } from '../../adapters/metrics/timed-room-state-store';
+import { ConnectionHub } from '../../adapters/websocket/connection-hub';
+import type { Config } from '../../config';
+import { Ids } from '../service-ids';
+
+/**
+ * Prometheus metrics, and the media gateway and state store the core sees: the backend modules' ones,
+ * each call timed.
+ */
+export const metricsModule = (config: Config): ContainerModule =>
+  new ContainerModule(({ bind }) => {
+    // The live counts are read at each scrape: the hub and the presence backend are looked up then, as
+    // the hub itself counts its traffic into these metrics.
+    bind(SignalingMetrics).toDynamicValue(({ get }) => {
+      const extras = get(Ids.NodeExtras);
+      return new SignalingMetrics(
+        {
+          connections: () => get(ConnectionHub).size,
+          rooms: () => get(RoomRegistry).roomCount,
+          participants: () => get(RoomRegistry).participantCount,
+          presenceOutboxDepth: () => get(Ids.PresenceBackend).outboxDepth?.() ?? 0,
+          ...(extras.logLinesDropped ? { logLinesDropped: extras.logLinesDropped } : {}),
+        },
+        { node: config.nodeId },
+      );
+    });
+    bind(Ids.MediaGateway).toResolvedValue((media, metrics) => new TimedMediaGateway(media, metrics), [Ids.MediaBackend, SignalingMetrics]);
+    bind(Ids.RoomStateStore).toResolvedValue((state, metrics) => new TimedRoomStateStore(state.store, metrics), [Ids.StateBackend, SignalingMetrics]);
+  });

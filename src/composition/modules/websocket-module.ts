@@ -1,0 +1,69 @@
+import { ContainerModule } from 'inversify';
+import { AddIceCandidate, JoinRoom, LeaveRoom, NegotiateMedia, ResumeSession, SeedLinks, SetMediaState } from '../../application';
+import { SignalingMetrics } from '../../adapters/metrics/signaling-metrics';
+import { timedJoin } from '../../adapters/metrics/timed-join';
+import { TrafficCounter } from '../../adapters/metrics/traffic-counter';
+import { ConnectionHub } from '../../adapters/websocket/connection-hub';
+import { MessageDispatcher } from '../../adapters/websocket/message-dispatcher';
+import { SessionFactory } from '../../adapters/websocket/session-factory';
+import { SockJsTransport } from '../../adapters/websocket/sockjs-transport';
+import { WebSocketTransport } from '../../adapters/websocket/websocket-transport';
+import type { Config } from '../../config';
+import { Ids } from '../service-ids';
+
+export const WEBSOCKET_PATH = '/rtc/websocket';
+export const SOCKJS_PREFIX = '/rtc';
+
+/** The client-facing input: plain WebSocket and SockJS, one session per connection, the hub that reaches clients. */
+export const websocketModule = (config: Config): ContainerModule =>
+  new ContainerModule(({ bind }) => {
+    bind(ConnectionHub).toResolvedValue(
+      (metrics, limits, logger) => new ConnectionHub(new TrafficCounter(metrics), { maxBacklogBytes: limits.maxSendBacklogBytes, logger }),
+      [SignalingMetrics, Ids.Limits, Ids.Logger],
+    );
+    bind(Ids.ClientNotifier).toService(ConnectionHub);
+    bind(MessageDispatcher).toResolvedValue(
+      (joinRoom, resumeSession, negotiate, addIceCandidate, setMediaState, leaveRoom, seedLinks, clients, metrics) =>
+        new MessageDispatcher(
+          { joinRoom: timedJoin(joinRoom, metrics), resumeSession, negotiate, addIceCandidate, setMediaState, leaveRoom, seedLinks },
+          clients,
+        ),
+      [JoinRoom, ResumeSession, NegotiateMedia, AddIceCandidate, SetMediaState, LeaveRoom, SeedLinks, Ids.ClientNotifier, SignalingMetrics],
+    );
+    bind(SessionFactory).toResolvedValue(
+      (hub, dispatcher, leaveRoom, logger, limits) =>
+        new SessionFactory(hub, dispatcher, leaveRoom, logger, {
+          maxMessageBytes: config.MAX_MESSAGE_BYTES,
+          maxQueuedMessages: config.MAX_QUEUED_MESSAGES,
+          ...limits.session,
+        }),
+      [ConnectionHub, MessageDispatcher, LeaveRoom, Ids.Logger, Ids.Limits],
+    );
+    bind(WebSocketTransport).toResolvedValue(
+      (sessions, logger, limits) =>
+        new WebSocketTransport(sessions, logger, WEBSOCKET_PATH, {
+          // Four times the soft limit: a client a little over gets a typed error, a flood of bytes is cut off.
+          hardMaxFrameBytes: config.MAX_MESSAGE_BYTES * 4,
+          pingIntervalMs: config.PING_INTERVAL_MS,
+          guard: limits.guard,
+        }),
+      [SessionFactory, Ids.Logger, Ids.Limits],
+    );
+    bind(SockJsTransport).toResolvedValue(
+      (sessions, logger, limits) =>
+        new SockJsTransport(
+          sessions,
+          logger,
+          SOCKJS_PREFIX,
+          {
+            heartbeatMs: 25_000,
+            disconnectDelayMs: 5_000,
+            pingIntervalMs: config.PING_INTERVAL_MS,
+            // The same hard limit as a plain WebSocket frame, for a SockJS frame and an xhr_send body.
+            hardMaxFrameBytes: config.MAX_MESSAGE_BYTES * 4,
+          },
+          limits.guard,
+        ),
+      [SessionFactory, Ids.Logger, Ids.Limits],
+    );
+  });

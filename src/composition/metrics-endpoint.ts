@@ -3,7 +3,8 @@ import { BearerToken, requireBearer } from '../adapters/http/bearer-token';
 import type { HttpRoute } from '../adapters/http/http-route';
 import { metricsRoute } from '../adapters/metrics/metrics-route';
 import type { SignalingMetrics } from '../adapters/metrics/signaling-metrics';
-import { ConfigError, wholeNumber, type Config } from '../config';
+import { ConfigError, readEnv, whole } from '../adapters/shared/settings';
+import type { Config } from '../config';
 
 /**
  * Where `/metrics` is served. By default on the main port, open to anyone who reaches it; METRICS_PORT
@@ -11,7 +12,7 @@ import { ConfigError, wholeNumber, type Config } from '../config';
  * METRICS_TOKEN requires `Authorization: Bearer <token>` on it, wherever it is.
  */
 const MetricsEnv = z.object({
-  METRICS_PORT: wholeNumber(0, 65535).optional(),
+  METRICS_PORT: whole(0, 65535).optional(),
   /** Interface of the metrics port; HOST when unset. */
   METRICS_HOST: z.string().min(1).optional(),
   METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
@@ -25,12 +26,8 @@ export interface MetricsEndpoint {
 }
 
 export const readMetricsEndpoint = (config: Config): MetricsEndpoint => {
-  const parsed = MetricsEnv.safeParse(Object.fromEntries(Object.entries(config.env).filter(([k]) => k in MetricsEnv.shape)));
-  if (!parsed.success) {
-    // METRICS_TOKEN is a secret: the rule is named, the value never echoed.
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const env = parsed.data;
+  // Secrets among them: named, never echoed.
+  const env = readEnv(MetricsEnv, config.env, { secret: true });
   if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === config.PORT) {
     throw new ConfigError(['METRICS_PORT: must differ from PORT (unset it to serve /metrics on the main port)']);
   }

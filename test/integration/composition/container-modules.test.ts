@@ -1,5 +1,5 @@
 import pino from 'pino';
-import type { Container } from 'inversify';
+import type { Container, ServiceIdentifier } from 'inversify';
 import { AddIceCandidate, AdminModeration, DrainNode, JoinRoom, LeaveRoom, RelayMediaEvents, ReportLostRoom, ResumeSession, RoomHolds } from '../../../src/application';
 import { JanusMediaGateway } from '../../../src/adapters/janus/janus-media-gateway';
 import { KurentoMediaGateway } from '../../../src/adapters/kurento/kurento-media-gateway';
@@ -30,9 +30,8 @@ const resolveRoots = (container: Container): void => {
   container.get(Ids.HttpFront);
   if (container.isBound(Ids.MetricsFront)) container.get(Ids.MetricsFront);
   container.getAll(Ids.LifecycleParts);
-  for (const useCase of [JoinRoom, ResumeSession, LeaveRoom, AddIceCandidate, DrainNode, RelayMediaEvents, RoomHolds, ReportLostRoom, AdminModeration]) {
-    container.get(useCase);
-  }
+  const useCases: ServiceIdentifier<object>[] = [JoinRoom, ResumeSession, LeaveRoom, AddIceCandidate, DrainNode, RelayMediaEvents, RoomHolds, ReportLostRoom, AdminModeration];
+  for (const useCase of useCases) container.get(useCase);
 };
 
 describe('the container loads the modules the configuration selects', () => {

@@ -3,7 +3,7 @@ import VideoRoomPlugin, { type VideoRoomHandle } from 'janode/plugins/videoroom'
 import { SignalingError } from '../../domain';
 import type { Logger } from '../../application';
 import type { JanusSettings } from './janus-settings';
-import { reconnectDelay } from './reconnect-backoff';
+import { reconnectDelay } from '../shared/backoff';
 import { withTimeout } from './janus-timeout';
 import { toSignalingError } from './janus-errors';
 

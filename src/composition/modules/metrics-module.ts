@@ -1,8 +1,7 @@
 import { ContainerModule } from 'inversify';
 import { RoomRegistry } from '../../application';
 import { SignalingMetrics } from '../../adapters/metrics/signaling-metrics';
-import { TimedMediaGateway } from '../../adapters/metrics/timed-media-gateway';
-import { TimedRoomStateStore } from '../../adapters/metrics/timed-room-state-store';
+import { timedPort } from '../../adapters/metrics/timed-port';
 import { ConnectionHub } from '../../adapters/websocket/connection-hub';
 import type { Config } from '../../config';
 import { Ids } from '../service-ids';
@@ -28,6 +27,20 @@ export const metricsModule = (config: Config): ContainerModule =>
         { node: config.nodeId },
       );
     });
-    bind(Ids.MediaGateway).toResolvedValue((media, metrics) => new TimedMediaGateway(media, metrics), [Ids.MediaBackend, SignalingMetrics]);
-    bind(Ids.RoomStateStore).toResolvedValue((state, metrics) => new TimedRoomStateStore(state.store, metrics), [Ids.StateBackend, SignalingMetrics]);
+    bind(Ids.MediaGateway).toResolvedValue(
+      (media, metrics) =>
+        timedPort(media, metrics.mediaCallSeconds, [
+          'openSession', 'closeSession', 'addParticipant', 'removeParticipant', 'offer', 'answer', 'requestOffer', 'addIceCandidate',
+        ]),
+      [Ids.MediaBackend, SignalingMetrics],
+    );
+    // With Redis, this is the Redis latency the core sees.
+    bind(Ids.RoomStateStore).toResolvedValue(
+      (state, metrics) =>
+        timedPort(state.store, metrics.stateStoreSeconds, [
+          'recordJoin', 'recordLeave', 'recordMediaState', 'recordReconnecting', 'recordResume', 'recordRoomClosed', 'recordRoomAbandoned',
+          'getRoom', 'listRooms',
+        ]),
+      [Ids.StateBackend, SignalingMetrics],
+    );
   });

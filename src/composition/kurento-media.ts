@@ -1,27 +1,14 @@
-import { z } from 'zod';
 import type { Logger, MediaGateway } from '../application';
 import { KurentoMediaGateway } from '../adapters/kurento/kurento-media-gateway';
-import { ConfigError, ms, readEnv, whole } from '../adapters/shared/settings';
+import { KurentoEnv } from '../adapters/kurento/kurento-settings';
+import { ConfigError, readEnv } from '../adapters/shared/settings';
 import type { Config } from '../config';
-
-/** Optional tuning of the Kurento adapter; defaults in src/adapters/kurento/kurento-settings.ts. */
-const KurentoTuning = z.object({
-  KURENTO_CONNECT_TIMEOUT_MS: ms(1).optional(),
-  KURENTO_HEALTH_INTERVAL_MS: whole(100, 600_000).optional(),
-  KURENTO_HEALTH_TIMEOUT_MS: ms(1).optional(),
-  KURENTO_HEALTH_FAILURES: whole(1, 100).optional(),
-  KURENTO_RESUME_WINDOW_MS: whole(0, 600_000).optional(),
-  KURENTO_RECONNECT_MIN_MS: ms(1).optional(),
-  KURENTO_RECONNECT_MAX_MS: ms(1).optional(),
-  KURENTO_MAX_BUFFERED_CANDIDATES: whole(0, 10_000).optional(),
-  KURENTO_JOIN_WAIT_MS: whole(0, 600_000).optional(),
-});
 
 /** Builds the Kurento media gateway from KURENTO_URL (one or more, comma-separated) and MEDIA_TIMEOUT_MS. */
 export const createKurentoMedia = (config: Config, logger: Logger): MediaGateway => {
   const urls = config.KURENTO_URL;
   if (!urls || urls.length === 0) throw new ConfigError(['KURENTO_URL: required when MEDIA_BACKEND=kurento']);
-  const t = readEnv(KurentoTuning, config.env);
+  const t = readEnv(KurentoEnv, config.env);
   const gateway = new KurentoMediaGateway(
     {
       urls,

@@ -10,6 +10,9 @@ import { TokenBucket } from './token-bucket';
 
 export type { SessionLimits } from './session-limits';
 
+/** Opens the session of a new connection; both transports take one, so both behave the same. */
+export type OpenSession = (connection: ClientConnection) => ConnectionSession;
+
 /**
  * One client connection's conversation. Messages are handled one at a time in arrival order, so that a
  * `joinRoom` is done before the offer sent right after it is looked at.

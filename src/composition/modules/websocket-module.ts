@@ -1,15 +1,18 @@
-import { ContainerModule } from 'inversify';
+import { ContainerModule, type ServiceIdentifier } from 'inversify';
 import { AddIceCandidate, JoinRoom, LeaveRoom, NegotiateMedia, ResumeSession, SeedLinks, SetMediaState } from '../../application';
 import { SignalingMetrics } from '../../adapters/metrics/signaling-metrics';
 import { timedJoin } from '../../adapters/metrics/timed-join';
 import { TrafficCounter } from '../../adapters/metrics/traffic-counter';
 import { ConnectionHub } from '../../adapters/websocket/connection-hub';
 import { MessageDispatcher } from '../../adapters/websocket/message-dispatcher';
-import { SessionFactory } from '../../adapters/websocket/session-factory';
+import { ConnectionSession, type OpenSession } from '../../adapters/websocket/connection-session';
 import { SockJsTransport } from '../../adapters/websocket/sockjs-transport';
 import { WebSocketTransport } from '../../adapters/websocket/websocket-transport';
 import type { Config } from '../../config';
 import { Ids } from '../service-ids';
+
+/** Opens one connection's session: what both transports are given. */
+const OpenSessionId: ServiceIdentifier<OpenSession> = Symbol('OpenSession');
 
 export const WEBSOCKET_PATH = '/rtc/websocket';
 export const SOCKJS_PREFIX = '/rtc';
@@ -30,27 +33,28 @@ export const websocketModule = (config: Config): ContainerModule =>
         ),
       [JoinRoom, ResumeSession, NegotiateMedia, AddIceCandidate, SetMediaState, LeaveRoom, SeedLinks, Ids.ClientNotifier, SignalingMetrics],
     );
-    bind(SessionFactory).toResolvedValue(
-      (hub, dispatcher, leaveRoom, logger, limits) =>
-        new SessionFactory(hub, dispatcher, leaveRoom, logger, {
-          maxMessageBytes: config.MAX_MESSAGE_BYTES,
-          maxQueuedMessages: config.MAX_QUEUED_MESSAGES,
-          ...limits.session,
-        }),
+    bind(OpenSessionId).toResolvedValue(
+      (hub, dispatcher, leaveRoom, logger, limits): OpenSession => {
+        const sessionLimits = { maxMessageBytes: config.MAX_MESSAGE_BYTES, maxQueuedMessages: config.MAX_QUEUED_MESSAGES, ...limits.session };
+        return (connection) => {
+          logger.debug({ connectionId: connection.id, transport: connection.transport, remote: connection.remoteAddress }, 'client connected');
+          return new ConnectionSession(connection, hub, dispatcher, leaveRoom, logger, sessionLimits);
+        };
+      },
       [ConnectionHub, MessageDispatcher, LeaveRoom, Ids.Logger, Ids.Limits],
     );
     bind(WebSocketTransport).toResolvedValue(
-      (sessions, logger, limits) =>
+      (sessions: OpenSession, logger, limits) =>
         new WebSocketTransport(sessions, logger, WEBSOCKET_PATH, {
           // Four times the soft limit: a client a little over gets a typed error, a flood of bytes is cut off.
           hardMaxFrameBytes: config.MAX_MESSAGE_BYTES * 4,
           pingIntervalMs: config.PING_INTERVAL_MS,
           guard: limits.guard,
         }),
-      [SessionFactory, Ids.Logger, Ids.Limits],
+      [OpenSessionId, Ids.Logger, Ids.Limits],
     );
     bind(SockJsTransport).toResolvedValue(
-      (sessions, logger, limits) =>
+      (sessions: OpenSession, logger, limits) =>
         new SockJsTransport(
           sessions,
           logger,
@@ -64,6 +68,6 @@ export const websocketModule = (config: Config): ContainerModule =>
           },
           limits.guard,
         ),
-      [SessionFactory, Ids.Logger, Ids.Limits],
+      [OpenSessionId, Ids.Logger, Ids.Limits],
     );
   });

@@ -1,22 +1,9 @@
-import { z } from 'zod';
 import { BearerToken, requireBearer } from '../adapters/http/bearer-token';
 import type { HttpRoute } from '../adapters/http/http-route';
-import { metricsRoute } from '../adapters/metrics/metrics-route';
+import { MetricsEnv, metricsRoute } from '../adapters/metrics/metrics-route';
 import type { SignalingMetrics } from '../adapters/metrics/signaling-metrics';
-import { ConfigError, readEnv, whole } from '../adapters/shared/settings';
+import { ConfigError, readEnv } from '../adapters/shared/settings';
 import type { Config } from '../config';
-
-/**
- * Where `/metrics` is served. By default on the main port, open to anyone who reaches it; METRICS_PORT
- * moves it to a port of its own (and off the main port), to be bound where only the scraper reaches it;
- * METRICS_TOKEN requires `Authorization: Bearer <token>` on it, wherever it is.
- */
-const MetricsEnv = z.object({
-  METRICS_PORT: whole(0, 65535).optional(),
-  /** Interface of the metrics port; HOST when unset. */
-  METRICS_HOST: z.string().min(1).optional(),
-  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
-});
 
 export interface MetricsEndpoint {
   /** Undefined: on the main port. */

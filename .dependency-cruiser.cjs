@@ -21,10 +21,18 @@ module.exports = {
     },
     {
       name: 'adapters-do-not-know-each-other',
-      comment: 'An adapter may use the core and libraries, never another adapter: swapping one must not touch the others.',
+      comment:
+        'An adapter may use the core, libraries and the shared kit (src/adapters/shared), never another adapter: swapping one must not touch the others.',
       severity: 'error',
       from: { path: '^src/adapters/([^/]+)/' },
-      to: { path: '^src/adapters/([^/]+)/', pathNot: ['^src/adapters/$1/', '^src/adapters/http/http-route\\.ts$'] },
+      to: { path: '^src/adapters/([^/]+)/', pathNot: ['^src/adapters/$1/', '^src/adapters/shared/', '^src/adapters/http/http-route\\.ts$'] },
+    },
+    {
+      name: 'the-shared-kit-knows-no-adapter',
+      comment: 'The kit adapters share (back-off, deadlines, events, settings, timing) depends on no adapter and on no core: it is technology only.',
+      severity: 'error',
+      from: { path: '^src/adapters/shared/' },
+      to: { path: '^src/(adapters/(?!shared/)|application/|domain/)' },
     },
     {
       name: 'only-the-composition-root-knows-adapters',

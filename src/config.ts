@@ -1,21 +1,12 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { ConfigError, describeIssues, list, whole, type Environment } from './adapters/shared/settings';
 
-// Environment values are strings; Number() would also take " ", "0x1F" and "1e3", which nobody means.
-export const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, 'expected a whole number in decimal digits')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
-const port = wholeNumber(0, 65535);
+export { ConfigError, type Environment } from './adapters/shared/settings';
+
+const port = whole(0, 65535);
 const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port');
-const urlList = (schemes: readonly string[]) =>
-  z
-    .string()
-    .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
-    .pipe(z.array(z.url({ protocol: new RegExp(`^(${schemes.join('|')})$`) })).min(1));
+const urlList = (schemes: readonly string[]) => list.pipe(z.array(z.url({ protocol: new RegExp(`^(${schemes.join('|')})$`) })).min(1));
 
 /**
  * Every setting, from environment variables, checked once at start-up. Each bad value is named with
@@ -28,25 +19,25 @@ const ConfigSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     NODE_ID: z.string().regex(/^[\w.-]{1,64}$/).optional(),
     PUBLIC_URL: z.url({ protocol: /^wss?$/ }).optional(),
-    ROOM_CAPACITY: wholeNumber(1, 1000).default(25),
-    MAX_ROOMS_PER_NODE: wholeNumber(1).optional(),
-    MAX_MESSAGE_BYTES: wholeNumber(1024, 1024 * 1024).default(64 * 1024),
+    ROOM_CAPACITY: whole(1, 1000).default(25),
+    MAX_ROOMS_PER_NODE: whole(1).optional(),
+    MAX_MESSAGE_BYTES: whole(1024, 1024 * 1024).default(64 * 1024),
     // Above the default message burst (900 with ROOM_CAPACITY 25): a full-room join waits in the queue
     // behind its own offers; MAX_QUEUED_BYTES bounds what those messages may weigh.
-    MAX_QUEUED_MESSAGES: wholeNumber(1).default(1024),
-    PING_INTERVAL_MS: wholeNumber(1000).default(30_000),
+    MAX_QUEUED_MESSAGES: whole(1).default(1024),
+    PING_INTERVAL_MS: whole(1000).default(30_000),
     /** SIGTERM to exit: the drain's whole budget (a node still stopping then exits with status 1). */
-    DRAIN_DEADLINE_MS: wholeNumber(1000, 3_600_000).default(10_000),
+    DRAIN_DEADLINE_MS: whole(1000, 3_600_000).default(10_000),
     STATIC_DIR: z.string().optional(),
     MEDIA_BACKEND: z.enum(['mesh', 'kurento', 'janus']).default('mesh'),
     /** Mesh: SDP bytes one member may have relayed to one other at once (refilled at an eighth of it per second). */
-    MESH_SDP_BURST_BYTES: wholeNumber(64 * 1024).default(512 * 1024),
+    MESH_SDP_BURST_BYTES: whole(64 * 1024).default(512 * 1024),
     KURENTO_URL: urlList(['ws', 'wss']).optional(),
     JANUS_URL: z.url({ protocol: /^wss?$/ }).optional(),
-    MEDIA_TIMEOUT_MS: wholeNumber(1).default(10_000),
+    MEDIA_TIMEOUT_MS: whole(1).default(10_000),
     STATE_STORE: z.enum(['memory', 'redis']).default('memory'),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-    REDIS_CLUSTER_NODES: z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)).pipe(z.array(hostPort).min(1)).optional(),
+    REDIS_CLUSTER_NODES: list.pipe(z.array(hostPort).min(1)).optional(),
     REDIS_KEY_PREFIX: z.string().regex(/^[\w:.-]{0,64}$/).default('rtc:'),
     PRESENCE_TCP: z
       .string()
@@ -74,29 +65,15 @@ const companionProblems = (env: Readonly<Record<string, string>>): string[] => {
 };
 
 export type RawConfig = z.infer<typeof ConfigSchema>;
-export type Environment = Readonly<Record<string, string | undefined>>;
 /** `env` keeps the raw variables so each backend's composition file can read its own tuning knobs. */
 export type Config = RawConfig & { readonly nodeId: string; readonly env: Environment };
-
-export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
 
 export const loadConfig = (env: Environment): Config => {
   // An empty variable means "not set", as shells and compose files often leave them.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = ConfigSchema.safeParse(present);
   const problems = [
-    ...(parsed.success
-      ? []
-      : parsed.error.issues.map((issue) => {
-          const key = issue.path.join('.') || '(environment)';
-          const value = typeof issue.path[0] === 'string' ? present[issue.path[0]] : undefined;
-          return `${key}: ${issue.message}${value !== undefined ? ` (got ${JSON.stringify(value)})` : ''}`;
-        })),
+    ...(parsed.success ? [] : describeIssues(parsed.error.issues, present)),
     ...companionProblems(present as Record<string, string>),
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);

@@ -1,13 +1,8 @@
 import type pino from 'pino';
 import type { AddressInfo } from 'node:net';
-import type { DrainNode, Logger, MediaGateway, PresenceNotifier, RelayMediaEvents, ReportLostRoom, RoomHolds, RoomStateStore } from './application';
-import type { HttpFront } from './adapters/http/http-front';
-import type { SockJsTransport } from './adapters/websocket/sockjs-transport';
-import type { WebSocketTransport } from './adapters/websocket/websocket-transport';
-import { buildContainer, TOKENS, type DrainingFlag, type NodeExtras } from './container';
-import { readMetricsEndpoint } from './composition/metrics-endpoint';
-import type { LifecyclePart } from './composition/node-lifecycle';
-import type { StateBackend } from './composition/state-backend';
+import type { Logger } from './application';
+import { buildContainer, Ids, type NodeExtras } from './container';
+import { startNodeParts, stopNodeParts } from './composition/lifecycle';
 import type { Config } from './config';
 import type { BoundedLogSink } from './adapters/logging/bounded-log-sink';
 import { createPinoLogger, createStdoutLogger } from './adapters/logging/pino-logger';
@@ -48,24 +43,15 @@ export const startNode = async (config: Config, givenLogger?: Logger, givenExtra
   if (config.AUTH === 'none') {
     logger.warn({ auth: 'none' }, 'AUTH=none: user ids are taken from clients unchecked; never expose this node to the internet');
   }
-  const lifecycle = container.get<readonly LifecyclePart[]>(TOKENS.Lifecycle);
-  // Before anything starts: the first heartbeat may already reap a dead node's rooms.
-  const reportLostRoom = container.get<ReportLostRoom>(TOKENS.ReportLostRoom);
-  container.get<StateBackend>(TOKENS.StateBackend).onLostRoom?.((room) => reportLostRoom.execute(room));
-  for (const part of lifecycle) {
-    await part.start();
-    logger.debug({ part: part.name }, 'started');
-  }
-  container.get<RelayMediaEvents>(TOKENS.RelayMediaEvents).start();
-  container.get<RoomHolds>(TOKENS.RoomHolds).start();
-  const front = container.get<HttpFront>(TOKENS.HttpFront);
+  await startNodeParts(container);
+  const front = container.get(Ids.HttpFront);
   const address: AddressInfo = await front.listen(config.PORT, config.HOST);
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const metricsFront = container.isBound(TOKENS.MetricsFront) ? container.get<HttpFront>(TOKENS.MetricsFront) : undefined;
-  const metricsEndpoint = readMetricsEndpoint(config);
+  const metricsFront = container.isBound(Ids.MetricsFront) ? container.get(Ids.MetricsFront) : undefined;
+  const metricsEndpoint = container.get(Ids.MetricsEndpoint);
   const metricsAddress = metricsFront ? await metricsFront.listen(metricsEndpoint.port ?? 0, metricsEndpoint.host) : undefined;
   // With PORT=0 the state backend learns only now where clients reach this node (placement hands it out).
-  await container.get<StateBackend>(TOKENS.StateBackend).announceListening?.(`ws://${host}:${address.port}/rtc/websocket`);
+  await container.get(Ids.StateBackend).announceListening?.(`ws://${host}:${address.port}/rtc/websocket`);
   logger.info(
     {
       port: address.port,
@@ -80,26 +66,7 @@ export const startNode = async (config: Config, givenLogger?: Logger, givenExtra
   let stopping: Promise<void> | undefined;
   const stop = (deadlineMs = 10_000): Promise<void> => {
     stopping ??= (async () => {
-      container.get<DrainingFlag>(TOKENS.Draining).value = true;
-      await container
-        .get<StateBackend>(TOKENS.StateBackend)
-        .beginDrain?.()
-        .catch((error: unknown) => logger.warn({ err: error }, 'could not withdraw from placement; draining anyway'));
-      await container.get<DrainNode>(TOKENS.DrainNode).execute();
-      await Promise.all([
-        container.get<WebSocketTransport>(TOKENS.WebSocketTransport).close(),
-        container.get<SockJsTransport>(TOKENS.SockJsTransport).close(),
-      ]);
-      await front.close();
-      await metricsFront?.close();
-      await Promise.allSettled([
-        container.get<MediaGateway>(TOKENS.MediaGateway).shutdown(),
-        container.get<PresenceNotifier>(TOKENS.PresenceNotifier).shutdown(deadlineMs),
-      ]);
-      for (const part of [...lifecycle].reverse()) {
-        await part.stop().catch((error: unknown) => logger.warn({ err: error, part: part.name }, 'stop failed'));
-      }
-      await container.get<RoomStateStore>(TOKENS.RoomStateStore).shutdown();
+      await stopNodeParts(container, deadlineMs);
       logger.info({}, 'signaling node stopped');
     })();
     return stopping;

@@ -1,5 +1,4 @@
 export * from './ports';
-export * from './core-dependencies';
 export * from './keyed-mutex';
 export * from './room-registry';
 export * from './signaling-settings';
@@ -20,3 +19,4 @@ export * from './use-cases/room-holds';
 export * from './use-cases/welcome';
 export * from './use-cases/seat-holds';
 export * from './use-cases/resume-session';
+export * from './use-cases/seed-links';

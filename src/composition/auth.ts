@@ -1,46 +1,17 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Logger, TokenVerifier } from '../application';
 import { decodeJjwtBase64 } from '../adapters/auth/jjwt-base64';
 import { JoseTokenVerifier } from '../adapters/auth/jose-token-verifier';
-import type { JwtKeySource, JwtSettings } from '../adapters/auth/jwt-settings';
+import { ASYMMETRIC, AuthEnv, SYMMETRIC, type JwtKeySource, type JwtSettings } from '../adapters/auth/jwt-settings';
 import { TrustingTokenVerifier } from '../adapters/auth/trusting-token-verifier';
-import { ConfigError, type Config } from '../config';
+import { ConfigError, readEnv } from '../adapters/shared/settings';
+import type { Config } from '../config';
 
-const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
-const SYMMETRIC = ['HS256', 'HS384', 'HS512'] as const;
-const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
-
-/** The AUTH_* variables (AUTH itself is in src/config.ts) and ADMIN_TOKEN. */
-const AuthEnv = z.object({
-  AUTH_JWT_SECRET: z.string().min(32, 'at least 32 characters (256 bits) for HS256').optional(),
-  /** `base64`: the secret is Base64 text to be decoded into the key, as jjwt 0.9's `signWith(HS256, String)` does. */
-  AUTH_JWT_SECRET_ENCODING: z.enum(['utf8', 'base64']).default('utf8'),
-  /** PEM (SPKI or certificate); `\n` escapes are accepted because env files cannot hold line breaks. */
-  AUTH_JWT_PUBLIC_KEY: z.string().transform((s) => s.replace(/\\n/g, '\n')).optional(),
-  AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
-  AUTH_JWKS_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
-  AUTH_JWT_AUDIENCE: list.pipe(z.array(z.string().min(1)).min(1)).optional(),
-  AUTH_JWT_ISSUER: z.string().min(1).optional(),
-  AUTH_JWT_ALGORITHMS: list.pipe(z.array(z.enum([...SYMMETRIC, ...ASYMMETRIC])).min(1)).optional(),
-  AUTH_USER_CLAIM: z.string().regex(/^[\w.:-]{1,64}$/).default('sub'),
-  AUTH_ROOM_CLAIM: z.string().regex(/^[\w.:-]{1,64}$/).optional(),
-  AUTH_CLOCK_TOLERANCE_SECS: z.coerce.number().int().min(0).max(300).default(5),
-  /** `false` accepts tokens without `exp` (which never expire), with a warning at start-up. */
-  AUTH_JWT_REQUIRE_EXP: z.enum(['true', 'false']).default('true'),
-  /** Bearer token of the admin API; the API is off when unset. */
-  ADMIN_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
-});
 type AuthEnv = z.infer<typeof AuthEnv>;
 
-const readAuthEnv = (config: Config): AuthEnv => {
-  const parsed = AuthEnv.safeParse(Object.fromEntries(Object.entries(config.env).filter(([k]) => k in AuthEnv.shape)));
-  if (!parsed.success) {
-    // Values are secrets: name the variable and the rule, never echo what was given.
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  return parsed.data;
-};
+// Values are secrets: the variable and the rule are named, what was given never echoed.
+const readAuthEnv = (config: Config): AuthEnv => readEnv(AuthEnv, config.env, { secret: true });
 
 /** Default algorithms for a public key, from its type (an RSA key cannot verify ES256, and so on). */
 const algorithmsForKey = (key: KeyObject): string[] => {

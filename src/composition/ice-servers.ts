@@ -1,23 +1,7 @@
-import { z } from 'zod';
 import type { IceServerProvider } from '../application';
-import { TurnRestCredentials } from '../adapters/turn/turn-rest-credentials';
-import { ConfigError, wholeNumber, type Config } from '../config';
-
-const urls = (scheme: RegExp, what: string) =>
-  z
-    .string()
-    .transform((s) => s.split(',').map((u) => u.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(scheme, what)).min(1));
-
-/** The ICE server settings (RFC 7064/7065 URIs: `stun:host[:port]`, `turn:host[:port][?transport=udp|tcp]`, `turns:`). */
-const IceEnv = z.object({
-  STUN_URLS: urls(/^stuns?:[^\s,]+$/, 'expected stun: or stuns: URLs, comma-separated').optional(),
-  TURN_URLS: urls(/^turns?:[^\s,]+$/, 'expected turn: or turns: URLs, comma-separated').optional(),
-  /** coturn's static-auth-secret (use-auth-secret). */
-  TURN_SECRET: z.string().min(16, 'at least 16 characters').optional(),
-  /** Lifetime of a TURN credential; a day by default, as coturn's documentation suggests. */
-  TURN_TTL_S: wholeNumber(60, 7 * 86_400).default(86_400),
-});
+import { IceEnv, TurnRestCredentials } from '../adapters/turn/turn-rest-credentials';
+import { ConfigError, readEnv } from '../adapters/shared/settings';
+import type { Config } from '../config';
 
 /**
  * STUN and TURN servers for `existingParticipants.iceServers`. TURN entries need both TURN_URLS and
@@ -25,12 +9,8 @@ const IceEnv = z.object({
  * out without the secret.
  */
 export const createIceServers = (config: Config): IceServerProvider => {
-  const parsed = IceEnv.safeParse(Object.fromEntries(Object.entries(config.env).filter(([k]) => k in IceEnv.shape)));
-  if (!parsed.success) {
-    // The secret is never echoed.
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const env = parsed.data;
+  // Secrets among them: named, never echoed.
+  const env = readEnv(IceEnv, config.env, { secret: true });
   if ((env.TURN_URLS === undefined) !== (env.TURN_SECRET === undefined)) {
     throw new ConfigError(['TURN_URLS and TURN_SECRET: set both to hand out TURN credentials, or neither']);
   }

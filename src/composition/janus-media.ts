@@ -1,31 +1,13 @@
-import { z } from 'zod';
 import type { Logger, MediaGateway } from '../application';
 import { JanusConnection } from '../adapters/janus/janus-connection';
 import { JanusMediaGateway } from '../adapters/janus/janus-media-gateway';
-import type { JanusSettings } from '../adapters/janus/janus-settings';
-import { ConfigError, wholeNumber, type Config } from '../config';
-
-const ms = wholeNumber(1, 600_000);
-
-/** Janus tuning knobs beyond JANUS_URL and MEDIA_TIMEOUT_MS; all optional. */
-const JanusTuning = z.object({
-  JANUS_API_SECRET: z.string().min(1).optional(),
-  /** Janus drops a session after 60 s of silence by default; janode's keepalive must come well before. */
-  JANUS_KEEPALIVE_SECS: wholeNumber(1, 300).default(20),
-  JANUS_RECONNECT_MIN_MS: ms.default(250),
-  JANUS_RECONNECT_MAX_MS: ms.default(10_000),
-  JANUS_CONNECT_WAIT_MS: ms.optional(),
-  JANUS_PUBLISHER_BITRATE: wholeNumber(0, 100_000_000).default(0),
-  JANUS_CLIENT_LOG: z.enum(['none', 'error', 'warning']).default('none'),
-});
+import { JanusEnv, type JanusSettings } from '../adapters/janus/janus-settings';
+import { ConfigError, readEnv } from '../adapters/shared/settings';
+import type { Config } from '../config';
 
 export const janusSettings = (config: Config): JanusSettings => {
   if (!config.JANUS_URL) throw new ConfigError(['JANUS_URL: required when MEDIA_BACKEND=janus (e.g. ws://127.0.0.1:8188)']);
-  const parsed = JanusTuning.safeParse(config.env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(config.env[String(i.path[0])])})`));
-  }
-  const t = parsed.data;
+  const t = readEnv(JanusEnv, config.env);
   if (t.JANUS_RECONNECT_MIN_MS > t.JANUS_RECONNECT_MAX_MS) {
     throw new ConfigError([`JANUS_RECONNECT_MIN_MS (${t.JANUS_RECONNECT_MIN_MS}) must not exceed JANUS_RECONNECT_MAX_MS (${t.JANUS_RECONNECT_MAX_MS})`]);
   }

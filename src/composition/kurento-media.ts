@@ -1,32 +1,14 @@
-import { z } from 'zod';
 import type { Logger, MediaGateway } from '../application';
 import { KurentoMediaGateway } from '../adapters/kurento/kurento-media-gateway';
-import { ConfigError, wholeNumber, type Config } from '../config';
-
-const ms = wholeNumber(1, 600_000);
-
-/** Optional tuning of the Kurento adapter; defaults in src/adapters/kurento/kurento-settings.ts. */
-const KurentoTuning = z.object({
-  KURENTO_CONNECT_TIMEOUT_MS: ms.optional(),
-  KURENTO_HEALTH_INTERVAL_MS: wholeNumber(100, 600_000).optional(),
-  KURENTO_HEALTH_TIMEOUT_MS: ms.optional(),
-  KURENTO_HEALTH_FAILURES: wholeNumber(1, 100).optional(),
-  KURENTO_RESUME_WINDOW_MS: wholeNumber(0, 600_000).optional(),
-  KURENTO_RECONNECT_MIN_MS: ms.optional(),
-  KURENTO_RECONNECT_MAX_MS: ms.optional(),
-  KURENTO_MAX_BUFFERED_CANDIDATES: wholeNumber(0, 10_000).optional(),
-  KURENTO_JOIN_WAIT_MS: wholeNumber(0, 600_000).optional(),
-});
+import { KurentoEnv } from '../adapters/kurento/kurento-settings';
+import { ConfigError, readEnv } from '../adapters/shared/settings';
+import type { Config } from '../config';
 
 /** Builds the Kurento media gateway from KURENTO_URL (one or more, comma-separated) and MEDIA_TIMEOUT_MS. */
 export const createKurentoMedia = (config: Config, logger: Logger): MediaGateway => {
   const urls = config.KURENTO_URL;
   if (!urls || urls.length === 0) throw new ConfigError(['KURENTO_URL: required when MEDIA_BACKEND=kurento']);
-  const parsed = KurentoTuning.safeParse(Object.fromEntries(Object.entries(config.env).filter(([k]) => k.startsWith('KURENTO_') && k !== 'KURENTO_URL')));
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(config.env[String(i.path[0])])})`));
-  }
-  const t = parsed.data;
+  const t = readEnv(KurentoEnv, config.env);
   const gateway = new KurentoMediaGateway(
     {
       urls,

@@ -5,15 +5,8 @@ import { ConnectionGuard } from '../adapters/websocket/connection-guard';
 import { IpConnectionLimiter } from '../adapters/websocket/ip-connection-limiter';
 import { OriginPolicy } from '../adapters/websocket/origin-policy';
 import { burstForRoomOf, DEFAULT_SESSION_LIMITS, type SessionLimits } from '../adapters/websocket/session-limits';
-import { ConfigError, type Config } from '../config';
-
-const whole = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, 'expected a whole number in decimal digits')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+import { ConfigError, readEnv, whole } from '../adapters/shared/settings';
+import type { Config } from '../config';
 
 /**
  * The abuse limits of a node. MAX_MESSAGE_BYTES, MAX_QUEUED_MESSAGES, PING_INTERVAL_MS, ROOM_CAPACITY
@@ -92,11 +85,7 @@ const originPolicy = (raw: string | undefined): OriginPolicy => {
 
 /** Reads the limit variables from `config.env`; a bad value stops the node with a ConfigError. */
 export const readNodeLimits = (config: Config): NodeLimits => {
-  const parsed = LimitsEnv.safeParse(Object.fromEntries(Object.entries(config.env).filter(([k]) => k in LimitsEnv.shape)));
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(config.env[String(i.path[0])])})`));
-  }
-  const env = parsed.data;
+  const env = readEnv(LimitsEnv, config.env);
   if (env.HTTP_REQUEST_TIMEOUT_MS < env.HTTP_HEADERS_TIMEOUT_MS) {
     throw new ConfigError(['HTTP_REQUEST_TIMEOUT_MS: must not be shorter than HTTP_HEADERS_TIMEOUT_MS']);
   }

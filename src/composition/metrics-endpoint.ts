@@ -1,21 +1,9 @@
-import { z } from 'zod';
 import { BearerToken, requireBearer } from '../adapters/http/bearer-token';
 import type { HttpRoute } from '../adapters/http/http-route';
-import { metricsRoute } from '../adapters/metrics/metrics-route';
+import { MetricsEnv, metricsRoute } from '../adapters/metrics/metrics-route';
 import type { SignalingMetrics } from '../adapters/metrics/signaling-metrics';
-import { ConfigError, wholeNumber, type Config } from '../config';
-
-/**
- * Where `/metrics` is served. By default on the main port, open to anyone who reaches it; METRICS_PORT
- * moves it to a port of its own (and off the main port), to be bound where only the scraper reaches it;
- * METRICS_TOKEN requires `Authorization: Bearer <token>` on it, wherever it is.
- */
-const MetricsEnv = z.object({
-  METRICS_PORT: wholeNumber(0, 65535).optional(),
-  /** Interface of the metrics port; HOST when unset. */
-  METRICS_HOST: z.string().min(1).optional(),
-  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
-});
+import { ConfigError, readEnv } from '../adapters/shared/settings';
+import type { Config } from '../config';
 
 export interface MetricsEndpoint {
   /** Undefined: on the main port. */
@@ -25,12 +13,8 @@ export interface MetricsEndpoint {
 }
 
 export const readMetricsEndpoint = (config: Config): MetricsEndpoint => {
-  const parsed = MetricsEnv.safeParse(Object.fromEntries(Object.entries(config.env).filter(([k]) => k in MetricsEnv.shape)));
-  if (!parsed.success) {
-    // METRICS_TOKEN is a secret: the rule is named, the value never echoed.
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const env = parsed.data;
+  // Secrets among them: named, never echoed.
+  const env = readEnv(MetricsEnv, config.env, { secret: true });
   if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === config.PORT) {
     throw new ConfigError(['METRICS_PORT: must differ from PORT (unset it to serve /metrics on the main port)']);
   }

@@ -2,8 +2,8 @@ import type { Redis, Cluster } from 'ioredis';
 import type { Logger, PresenceNotifier } from '../application';
 import { createPresenceNotifier } from '../adapters/presence/create-presence-notifier';
 import type { PresenceStats } from '../adapters/presence/managed-presence-notifier';
-import { PresenceConfigError, readPresenceConfig, type PresenceConfig } from '../adapters/presence/presence-config';
-import { ConfigError, type Config } from '../config';
+import { readPresenceConfig, type PresenceConfig } from '../adapters/presence/presence-config';
+import type { Config } from '../config';
 import type { LifecyclePart } from './node-lifecycle';
 
 export interface PresenceBackend {
@@ -44,14 +44,8 @@ export interface PresenceReadiness {
 /** Used by the lifecycle stop when the node did not already shut presence down with its own deadline. */
 const STOP_DEADLINE_MS = 5_000;
 
-const presenceConfig = (config: Config): PresenceConfig => {
-  try {
-    return readPresenceConfig(config.env);
-  } catch (error) {
-    if (error instanceof PresenceConfigError) throw new ConfigError(error.problems);
-    throw error;
-  }
-};
+/** A PresenceConfigError is a ConfigError: a bad presence setting stops the node like any other. */
+const presenceConfig = (config: Config): PresenceConfig => readPresenceConfig(config.env);
 
 /**
  * Presence notifications: off unless PRESENCE_TCP is set. With `redis` (STATE_STORE=redis; a single

@@ -12,11 +12,10 @@ import {
   type ClusterSeed,
   type RedisState,
 } from '../adapters/redis';
-import { ConfigError, type Config } from '../config';
+import { ConfigError, ms, readEnv } from '../adapters/shared/settings';
+import type { Config } from '../config';
 import { listeningUrl, nodePublicUrl } from './public-url';
 import type { StateBackend } from './state-backend';
-
-const ms = (min: number) => z.coerce.number().int().min(min).max(600_000);
 
 /** Redis tuning beyond REDIS_URL / REDIS_CLUSTER_NODES / REDIS_KEY_PREFIX; all optional. */
 const RedisTuning = z.object({
@@ -30,11 +29,7 @@ const RedisTuning = z.object({
 export type RedisTuningSettings = z.infer<typeof RedisTuning>;
 
 export const redisTuning = (config: Config): RedisTuningSettings => {
-  const parsed = RedisTuning.safeParse(Object.fromEntries(Object.entries(config.env).filter(([k]) => k in RedisTuning.shape)));
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message} (got ${JSON.stringify(config.env[String(i.path[0])])})`));
-  }
-  const t = parsed.data;
+  const t = readEnv(RedisTuning, config.env);
   try {
     assertLiveness({ heartbeatMs: t.REDIS_HEARTBEAT_MS, expiryMs: t.REDIS_NODE_EXPIRY_MS });
   } catch (error) {

@@ -3,9 +3,10 @@ import VideoRoomPlugin, { type VideoRoomHandle } from 'janode/plugins/videoroom'
 import { SignalingError } from '../../domain';
 import type { Logger } from '../../application';
 import type { JanusSettings } from './janus-settings';
-import { reconnectDelay } from './reconnect-backoff';
+import { reconnectDelay } from '../shared/backoff';
 import { withTimeout } from './janus-timeout';
 import { toSignalingError } from './janus-errors';
+import { TypedEvents } from '../shared/typed-events';
 
 /** One live Janus API session; a new one (next generation) after every loss. */
 export interface JanusLink {
@@ -35,8 +36,9 @@ export class JanusConnection {
   private stopped = false;
   private wake: (() => void) | undefined;
   private readonly waiters = new Set<(link: JanusLink | undefined) => void>();
-  private readonly upListeners: UpListener[] = [];
-  private readonly lostListeners: LostListener[] = [];
+  private readonly events = new TypedEvents<{ up: Parameters<UpListener>; lost: Parameters<LostListener> }>((error) =>
+    this.logger.error({ err: error }, 'janus connection listener failed'),
+  );
 
   constructor(
     private readonly settings: JanusSettings,
@@ -61,11 +63,11 @@ export class JanusConnection {
   }
 
   onUp(listener: UpListener): void {
-    this.upListeners.push(listener);
+    this.events.on('up', listener);
   }
 
   onLost(listener: LostListener): void {
-    this.lostListeners.push(listener);
+    this.events.on('lost', listener);
   }
 
   /**
@@ -128,7 +130,7 @@ export class JanusConnection {
       this.link = opened.link;
       this.logger.info({ url: this.settings.url, generation: opened.link.generation }, 'connected to Janus');
       this.release(opened.link);
-      for (const listener of this.upListeners) this.safely(() => listener(opened.link));
+      this.events.emit('up', opened.link);
 
       const reason = await opened.lost;
       if (this.stopped) break;
@@ -139,7 +141,7 @@ export class JanusConnection {
       // The session may be gone while the socket lives (keepalive failure): close it to start clean.
       connection?.close().catch(ignore);
       this.logger.warn({ url: this.settings.url, generation: lostGeneration, reason }, 'lost Janus; its rooms are gone, reconnecting');
-      for (const listener of this.lostListeners) this.safely(() => listener(reason, lostGeneration));
+      this.events.emit('lost', reason, lostGeneration);
     }
   }
 
@@ -195,11 +197,4 @@ export class JanusConnection {
     this.waiters.clear();
   }
 
-  private safely(work: () => void): void {
-    try {
-      work();
-    } catch (error) {
-      this.logger.error({ err: error }, 'janus connection listener failed');
-    }
-  }
 }

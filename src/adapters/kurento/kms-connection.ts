@@ -2,7 +2,7 @@ import type { Logger } from '../../application';
 import { kmsTimedOut, kmsUnavailable } from './kms-errors';
 import { KmsRpcSocket, requestIds, type KmsEvent, type KmsRequestOptions, type KmsResult, type PendingRequest } from './kms-rpc-socket';
 import type { ResolvedKurentoSettings } from './kurento-settings';
-import { reconnectDelay } from './reconnect-backoff';
+import { reconnectDelay } from '../shared/backoff';
 
 /** `resuming`: the socket is gone but KMS may still hold the session; rooms are kept while it is tried. */
 export type KmsState = 'down' | 'connecting' | 'up' | 'resuming' | 'closed';

@@ -19,6 +19,7 @@ import { KmsPool } from './kms-pool';
 import { resolveKurentoSettings, type KurentoSettings, type ResolvedKurentoSettings } from './kurento-settings';
 import { linkKey, RoomMedia, type EndpointRecord } from './room-media';
 import { decodeSessionRef, encodeSessionRef } from './session-ref';
+import { TypedEvents } from '../shared/typed-events';
 
 const CAPABILITIES: MediaCapabilities = Object.freeze({
   backend: 'kurento',
@@ -50,7 +51,9 @@ export class KurentoMediaGateway implements MediaGateway {
   private readonly rooms = new Map<string, RoomMedia>();
   /** Endpoint id → its room and record, to route KMS events. */
   private readonly endpointRooms = new Map<string, { readonly ref: string; readonly record: EndpointRecord }>();
-  private readonly listeners: ((event: MediaBackendEvent) => void)[] = [];
+  private readonly events = new TypedEvents<{ media: [MediaBackendEvent] }>((error, _name, [event]) =>
+    this.logger.error({ err: errorText(error), type: event.type }, 'a media event listener threw'),
+  );
 
   constructor(
     settings: KurentoSettings,
@@ -167,7 +170,7 @@ export class KurentoMediaGateway implements MediaGateway {
   }
 
   onEvent(listener: (event: MediaBackendEvent) => void): void {
-    this.listeners.push(listener);
+    this.events.on('media', listener);
   }
 
   isAvailable(): boolean {
@@ -313,12 +316,6 @@ export class KurentoMediaGateway implements MediaGateway {
   }
 
   private emit(event: MediaBackendEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.logger.error({ err: errorText(error), type: event.type }, 'a media event listener threw');
-      }
-    }
+    this.events.emit('media', event);
   }
 }

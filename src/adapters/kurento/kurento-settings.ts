@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { ms, whole } from '../shared/settings';
+
 /** Tuning of the Kurento adapter. Every value but `urls` has a default that suits a production KMS. */
 export interface KurentoSettings {
   /** One or more KMS WebSocket URLs (`ws://host:8888/kurento`); new rooms go to the least loaded. */
@@ -40,3 +43,16 @@ export const resolveKurentoSettings = (s: KurentoSettings): ResolvedKurentoSetti
     joinWaitMs: s.joinWaitMs ?? 2_000,
   };
 };
+
+/** The KURENTO_* tuning variables (KURENTO_URL itself is in src/config.ts); unset ones take the defaults below. */
+export const KurentoEnv = z.object({
+  KURENTO_CONNECT_TIMEOUT_MS: ms(1).optional(),
+  KURENTO_HEALTH_INTERVAL_MS: whole(100, 600_000).optional(),
+  KURENTO_HEALTH_TIMEOUT_MS: ms(1).optional(),
+  KURENTO_HEALTH_FAILURES: whole(1, 100).optional(),
+  KURENTO_RESUME_WINDOW_MS: whole(0, 600_000).optional(),
+  KURENTO_RECONNECT_MIN_MS: ms(1).optional(),
+  KURENTO_RECONNECT_MAX_MS: ms(1).optional(),
+  KURENTO_MAX_BUFFERED_CANDIDATES: whole(0, 10_000).optional(),
+  KURENTO_JOIN_WAIT_MS: whole(0, 600_000).optional(),
+});

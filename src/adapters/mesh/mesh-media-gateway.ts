@@ -11,6 +11,7 @@ import {
   type UserId,
 } from '../../domain';
 import type { MediaBackendEvent, MediaGateway } from '../../application';
+import { TypedEvents } from '../shared/typed-events';
 import { RelayBudget } from './relay-budget';
 
 /**
@@ -35,7 +36,10 @@ const CAPABILITIES: MediaCapabilities = Object.freeze({
  * is the mirror of the link seen from the other: `subscribe(P)` at S is `upstream(S)` at P.
  */
 export class MeshMediaGateway implements MediaGateway {
-  private readonly listeners: ((event: MediaBackendEvent) => void)[] = [];
+  // No logger here: a listener that throws fails the emit, as it always did.
+  private readonly events = new TypedEvents<{ media: [MediaBackendEvent] }>((error) => {
+    throw error;
+  });
 
   private readonly budget: RelayBudget;
 
@@ -85,7 +89,7 @@ export class MeshMediaGateway implements MediaGateway {
   }
 
   onEvent(listener: (event: MediaBackendEvent) => void): void {
-    this.listeners.push(listener);
+    this.events.on('media', listener);
   }
 
   isAvailable(): boolean {
@@ -116,6 +120,6 @@ export class MeshMediaGateway implements MediaGateway {
   }
 
   private emit(event: MediaBackendEvent): void {
-    for (const listener of this.listeners) listener(event);
+    this.events.emit('media', event);
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError, readEnv, whole, type Environment } from '../shared/settings';
 
 /** Tuning of the TCP presence notifier; every field has a default (see `defaultPresenceTuning`). */
 export interface PresenceTuning {
@@ -34,28 +35,21 @@ export const defaultPresenceTuning: PresenceTuning = {
   outboxSweepMs: 15_000,
 };
 
-/** A tuning value: decimal digits only (no "1e3", "0x1F" or " "), positive, at most `max`. */
-const whole = (max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, 'expected a whole number in decimal digits')
-    .transform(Number)
-    .pipe(z.number().int().min(1).max(max))
-    .optional();
+/** A tuning value: positive, at most `max`. */
+const tuning = (max: number) => whole(1, max).optional();
 
 const HOUR_MS = 3_600_000;
 
 /** Environment variable per tuning field, with its upper bound. */
 const TuningSchema = z.object({
-  PRESENCE_REPLY_TIMEOUT_MS: whole(HOUR_MS),
-  PRESENCE_CONNECT_TIMEOUT_MS: whole(HOUR_MS),
-  PRESENCE_BACKOFF_BASE_MS: whole(HOUR_MS),
-  PRESENCE_BACKOFF_MAX_MS: whole(HOUR_MS),
-  PRESENCE_OUTBOX_MAX: whole(10_000_000),
-  PRESENCE_REDIS_TIMEOUT_MS: whole(HOUR_MS),
-  PRESENCE_OUTBOX_LIVENESS_MS: whole(HOUR_MS),
-  PRESENCE_OUTBOX_SWEEP_MS: whole(HOUR_MS),
+  PRESENCE_REPLY_TIMEOUT_MS: tuning(HOUR_MS),
+  PRESENCE_CONNECT_TIMEOUT_MS: tuning(HOUR_MS),
+  PRESENCE_BACKOFF_BASE_MS: tuning(HOUR_MS),
+  PRESENCE_BACKOFF_MAX_MS: tuning(HOUR_MS),
+  PRESENCE_OUTBOX_MAX: tuning(10_000_000),
+  PRESENCE_REDIS_TIMEOUT_MS: tuning(HOUR_MS),
+  PRESENCE_OUTBOX_LIVENESS_MS: tuning(HOUR_MS),
+  PRESENCE_OUTBOX_SWEEP_MS: tuning(HOUR_MS),
   PRESENCE_TCP: z
     .string()
     .trim()
@@ -68,9 +62,9 @@ const TuningSchema = z.object({
 });
 
 /** Every bad presence setting at once, each naming its variable. */
-export class PresenceConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(problems.join('; '));
+export class PresenceConfigError extends ConfigError {
+  constructor(problems: readonly string[]) {
+    super(problems);
     this.name = 'PresenceConfigError';
   }
 }
@@ -80,14 +74,15 @@ export class PresenceConfigError extends Error {
  * `PresenceConfigError` on a malformed value: a typo in configuration should stop the boot, not
  * silently disable presence or run with a default nobody chose.
  */
-export function readPresenceConfig(env: Readonly<Record<string, string | undefined>>): PresenceConfig {
-  // An empty variable means "not set", as shells and compose files often leave them.
-  const present = Object.fromEntries(Object.entries(env).filter(([name, value]) => name.startsWith('PRESENCE_') && value?.trim()));
-  const parsed = TuningSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new PresenceConfigError(parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`));
+export function readPresenceConfig(env: Environment): PresenceConfig {
+  // An empty or blank variable means "not set", as shells and compose files often leave them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value?.trim()));
+  let v: z.output<typeof TuningSchema>;
+  try {
+    v = readEnv(TuningSchema, present);
+  } catch (error) {
+    throw error instanceof ConfigError ? new PresenceConfigError(error.problems) : error;
   }
-  const v = parsed.data;
   const d = defaultPresenceTuning;
   const tuning: PresenceTuning = {
     replyTimeoutMs: v.PRESENCE_REPLY_TIMEOUT_MS ?? d.replyTimeoutMs,

@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../../application';
-import { Backoff } from './backoff';
+import { Backoff } from '../shared/backoff';
 import { BoundedQueue } from './bounded-queue';
 import { decodePresenceMessage, type PresenceMessage } from './presence-message';
 import type { OutboxEntry, PresenceOutbox } from './presence-outbox';
@@ -17,7 +17,11 @@ import {
   outboxKeys,
   type OutboxKeys,
 } from './redis-outbox-keys';
-import { sleep, untilAborted, withTimeout } from './with-timeout';
+import { sleep, untilAborted, withDeadline } from '../shared/deadline';
+
+/** Each Redis call of the outbox gives up after the tuned time and is retried. */
+const withTimeout = <T>(work: Promise<T>, ms: number, what: string): Promise<T> =>
+  withDeadline(work, ms, () => new Error(`${what} timed out after ${ms} ms`));
 
 /** `queued`: not in Redis yet; `writing`: XADD in flight; `stored`: in Redis as `streamId`; `gone`: delivered or dropped. */
 interface StreamEntry extends OutboxEntry {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../application';
 import type { RoomEvent } from '../../domain';
-import { Backoff } from './backoff';
+import { Backoff } from '../shared/backoff';
 import { LogThrottle } from './log-throttle';
 import type { ManagedPresenceNotifier, PresenceStats } from './managed-presence-notifier';
 import type { PresenceTuning } from './presence-config';
@@ -9,7 +9,7 @@ import { PresenceConnection } from './presence-connection';
 import { encodePresenceLine, toPresenceMessage } from './presence-message';
 import type { OutboxEntry, PresenceOutbox } from './presence-outbox';
 import { classifyReply } from './reply-classifier';
-import { sleep, untilAborted } from './with-timeout';
+import { sleep, untilAborted } from '../shared/deadline';
 
 export interface PresenceEndpoint {
   readonly host: string;

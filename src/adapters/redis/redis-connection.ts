@@ -2,6 +2,7 @@ import { Cluster, Redis } from 'ioredis';
 import { SignalingError } from '../../domain';
 import type { Logger } from '../../application';
 import type { RedisConnectionSettings } from './redis-settings';
+import { withDeadline } from '../shared/deadline';
 
 export type RedisClient = Redis | Cluster;
 
@@ -131,16 +132,8 @@ export class RedisConnection {
     return this.settings.commandTimeoutMs * 2 + 100;
   }
 
-  private async withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no reply within ${ms} ms`)), ms);
-    });
-    try {
-      return await Promise.race([work, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+    return withDeadline(work, ms, () => new Error(`no reply within ${ms} ms`));
   }
 
   /** PING every command timeout while healthy, every tenth of it while not. */

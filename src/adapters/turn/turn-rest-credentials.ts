@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { list, whole } from '../shared/settings';
 import { createHmac } from 'node:crypto';
 import type { IceServer, IceServerProvider } from '../../application';
 
@@ -41,3 +43,16 @@ export class TurnRestCredentials implements IceServerProvider {
 }
 
 export const turnPassword = (secret: string, username: string): string => createHmac('sha1', secret).update(username).digest('base64');
+
+const urls = (scheme: RegExp, what: string) =>
+  list.pipe(z.array(z.string().regex(scheme, what)).min(1));
+
+/** The ICE server settings (RFC 7064/7065 URIs: `stun:host[:port]`, `turn:host[:port][?transport=udp|tcp]`, `turns:`). */
+export const IceEnv = z.object({
+  STUN_URLS: urls(/^stuns?:[^\s,]+$/, 'expected stun: or stuns: URLs, comma-separated').optional(),
+  TURN_URLS: urls(/^turns?:[^\s,]+$/, 'expected turn: or turns: URLs, comma-separated').optional(),
+  /** coturn's static-auth-secret (use-auth-secret). */
+  TURN_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  /** Lifetime of a TURN credential; a day by default, as coturn's documentation suggests. */
+  TURN_TTL_S: whole(60, 7 * 86_400).default(86_400),
+});

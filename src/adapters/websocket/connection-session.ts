@@ -10,6 +10,9 @@ import { TokenBucket } from './token-bucket';
 
 export type { SessionLimits } from './session-limits';
 
+/** Opens the session of a new connection; both transports take one, so both behave the same. */
+export type OpenSession = (connection: ClientConnection) => ConnectionSession;
+
 /**
  * One client connection's conversation. Messages are handled one at a time in arrival order, so that a
  * `joinRoom` is done before the offer sent right after it is looked at.
@@ -141,6 +144,7 @@ export class ConnectionSession {
   private async handle(text: string): Promise<void> {
     if (this.closed || this.refusing) return;
     let requestId: string | undefined;
+    let joining: string | undefined;
     try {
       const parsed = parseInbound(text, this.limits.maxMessageBytes);
       if (!parsed.ok) {
@@ -149,6 +153,7 @@ export class ConnectionSession {
       }
       const message = parsed.message;
       requestId = message.requestId;
+      if (message.id === 'joinRoom') joining = message.roomId;
       this.hub.received(message.id);
       // A resume costs what a join costs (a store read, perhaps a room taken over): the same budget.
       const entering = message.id === 'joinRoom' || message.id === 'resumeSession';
@@ -161,6 +166,10 @@ export class ConnectionSession {
       await this.dispatcher.dispatch(this.connection.id, message, this.iceBudget);
     } catch (error) {
       if (isSignalingError(error)) {
+        // The seed's clients know a full room by `limitJoinAnswer`; the typed error follows it.
+        if (error.code === 'roomFull' && joining !== undefined) {
+          this.hub.send(this.connection.id, { type: 'roomFull', roomId: joining, ...(requestId !== undefined ? { requestId } : {}) });
+        }
         this.reject(error, requestId);
       } else {
         this.logger.error({ err: error, connectionId: this.connection.id }, 'request failed');

@@ -1,22 +1,21 @@
-import { PUBLISH, SignalingError, subscribeTo, upstreamTo, type ConnectionId, type MediaLink, type UserId } from '../../domain';
-import type { ClientNotifier, RoomRegistry } from '../../application';
+import { PUBLISH, SignalingError, subscribeTo, upstreamTo, type ConnectionId, type MediaLink } from '../../domain';
+import type { ClientNotifier } from '../../application';
 import type { IceCandidateBudget } from './ice-candidate-budget';
 import type { InboundMessage } from './inbound-messages';
 import type { SignalingUseCases } from './signaling-use-cases';
 
 /**
- * Maps each validated message to its use case. The seed names a link by whose media it carries, so
- * `userId` equal to the sender's own id means its publish link.
+ * Maps each validated message to its use case, and confirms with an `ack` the requests that have no
+ * answer of their own. Refusals are thrown back to the session, which answers them.
  */
 export class MessageDispatcher {
   constructor(
     private readonly useCases: SignalingUseCases,
-    private readonly registry: RoomRegistry,
     private readonly clients: ClientNotifier,
   ) {}
 
   async dispatch(connectionId: ConnectionId, message: InboundMessage, ice?: IceCandidateBudget): Promise<void> {
-    const { joinRoom, resumeSession, negotiate, addIceCandidate, setMediaState, leaveRoom } = this.useCases;
+    const { joinRoom, resumeSession, negotiate, addIceCandidate, setMediaState, leaveRoom, seedLinks } = this.useCases;
     const requestId = message.requestId;
     // Built without spreads: this runs for every relayed candidate.
     const base: { connectionId: ConnectionId; requestId?: string } = requestId !== undefined ? { connectionId, requestId } : { connectionId };
@@ -36,7 +35,7 @@ export class MessageDispatcher {
       case 'resumeSession':
         return resumeSession.execute({ ...base, resumeToken: message.resumeToken, ...(message.displayName !== undefined ? { displayName: message.displayName } : {}) });
       case 'receiveVideoFrom': {
-        const link = this.seedLink(connectionId, message.userId);
+        const link = seedLinks.linkFor(connectionId, message.userId);
         ice?.renew(link);
         return negotiate.offer({ ...base, link, sdp: message.sdpOffer });
       }
@@ -49,7 +48,7 @@ export class MessageDispatcher {
       case 'subscribeAnswer':
         return this.acknowledged(base, negotiate.answer({ ...base, link: subscribeTo(message.userId), sdp: message.sdpAnswer }));
       case 'onIceCandidate':
-        return this.acknowledged(base, this.candidate(connectionId, this.seedLink(connectionId, message.userId), message.candidate, ice));
+        return this.acknowledged(base, this.candidate(connectionId, seedLinks.linkFor(connectionId, message.userId), message.candidate, ice));
       case 'peerOffer':
         ice?.renew(upstreamTo(message.userId));
         return this.acknowledged(base, negotiate.offer({ ...base, link: upstreamTo(message.userId), sdp: message.sdpOffer }));
@@ -59,7 +58,7 @@ export class MessageDispatcher {
       case 'peerIceCandidate':
         return this.acknowledged(base, this.candidate(connectionId, upstreamTo(message.userId), message.candidate, ice));
       case 'leaveRoom':
-        return leaveRoom.execute(base);
+        return this.acknowledged(base, leaveRoom.execute({ connectionId }));
       case 'videoStateFrom':
         return setMediaState.execute({ ...base, userId: message.userId, kind: 'video', enabled: message.video });
       case 'audioStateFrom':
@@ -89,11 +88,5 @@ export class MessageDispatcher {
     // Trickled candidates usually carry no requestId: no extra promise for them on the relay's hot path.
     if (requestId === undefined) return work;
     return work.then(() => this.clients.send(base.connectionId, { type: 'ack', requestId }));
-  }
-
-  private seedLink(connectionId: ConnectionId, userId: UserId): MediaLink {
-    const self = this.registry.membership(connectionId)?.userId;
-    if (self === undefined) throw new SignalingError('notInRoom', 'join a room first (joinRoom)');
-    return userId === self ? PUBLISH : subscribeTo(userId);
   }
 }

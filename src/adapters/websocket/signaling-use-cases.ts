@@ -1,4 +1,4 @@
-import type { AddIceCandidate, JoinRoom, LeaveRoom, NegotiateMedia, ResumeSession, SetMediaState } from '../../application';
+import type { AddIceCandidate, JoinRoom, LeaveRoom, NegotiateMedia, ResumeSession, SeedLinks, SetMediaState } from '../../application';
 
 /** The use cases an inbound adapter drives; only their entry points, so the composition may decorate them. */
 export interface SignalingUseCases {
@@ -8,4 +8,5 @@ export interface SignalingUseCases {
   readonly addIceCandidate: Pick<AddIceCandidate, 'execute'>;
   readonly setMediaState: Pick<SetMediaState, 'execute'>;
   readonly leaveRoom: Pick<LeaveRoom, 'execute'>;
+  readonly seedLinks: Pick<SeedLinks, 'linkFor'>;
 }

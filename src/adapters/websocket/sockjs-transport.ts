@@ -5,7 +5,7 @@ import type { Logger } from '../../application';
 import { CLOSE_GRACE_MS, CloseCode, type ClientConnection } from './client-connection';
 import { peerAddressOf, refuseUpgrade, type ConnectionGuard } from './connection-guard';
 import type { ConnectionSession } from './connection-session';
-import type { SessionFactory } from './session-factory';
+import type { OpenSession } from './connection-session';
 import { SockJsServer } from './sockjs/sockjs-server';
 import type { SockJsSession } from './sockjs/session';
 
@@ -29,7 +29,7 @@ export class SockJsTransport {
   private readonly sessions = new Map<SockJsSession, ConnectionSession>();
 
   constructor(
-    private readonly factory: SessionFactory,
+    private readonly openSession: OpenSession,
     private readonly logger: Logger,
     private readonly prefix: string,
     options: SockJsTransportOptions,
@@ -100,7 +100,7 @@ export class SockJsTransport {
       close: (code, reason) => session.close(code, reason),
       abandon: (lastWords, code, reason) => session.abandon(lastWords, code, reason),
     };
-    const conversation = this.factory.open(connection);
+    const conversation = this.openSession(connection);
     this.sessions.set(session, conversation);
     session.listen({
       message: (text) => conversation.receive(text),

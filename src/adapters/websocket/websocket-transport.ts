@@ -5,7 +5,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '../../application';
 import { CLOSE_GRACE_MS, CloseCode, type ClientConnection } from './client-connection';
 import { refuseUpgrade, type ConnectionGuard } from './connection-guard';
-import type { SessionFactory } from './session-factory';
+import type { OpenSession } from './connection-session';
 import { WebSocketLiveness } from './websocket-liveness';
 import { serverOptions } from './ws-server-options';
 import { WriteCoalescer } from './write-coalescer';
@@ -29,7 +29,7 @@ export class WebSocketTransport {
   private readonly liveness: WebSocketLiveness;
 
   constructor(
-    private readonly sessions: SessionFactory,
+    private readonly openSession: OpenSession,
     private readonly logger: Logger,
     private readonly path: string,
     private readonly options: WebSocketTransportOptions,
@@ -97,7 +97,7 @@ export class WebSocketTransport {
         void session.closedByTransport();
       },
     };
-    const session = this.sessions.open(connection);
+    const session = this.openSession(connection);
     this.liveness.watch(socket, raw, () => session.stalled());
     socket.on('message', (data: RawData, isBinary: boolean) => {
       if (abandoned) return;

@@ -1,10 +1,10 @@
 import { SignalingError, type ConnectionId, type IceCandidate, type MediaLink } from '../../domain';
-import type { CoreDependencies } from '../core-dependencies';
 import { asMediaError } from '../media-errors';
 import { assertLinkPeer, resolveParticipant } from './participant-context';
 import type { RoomHolds } from './room-holds';
+import type { MediaGateway } from '../ports';
+import type { RoomRegistry } from '../room-registry';
 
-type Deps = Pick<CoreDependencies, 'registry' | 'media'>;
 
 export interface AddIceCandidateCommand {
   readonly connectionId: ConnectionId;
@@ -18,23 +18,24 @@ export interface AddIceCandidateCommand {
  */
 export class AddIceCandidate {
   constructor(
-    private readonly deps: Deps,
+    private readonly registry: RoomRegistry,
+    private readonly media: MediaGateway,
     private readonly holds: RoomHolds,
   ) {}
 
   async execute(command: AddIceCandidateCommand): Promise<void> {
-    let context = resolveParticipant(this.deps.registry, command.connectionId);
+    let context = resolveParticipant(this.registry, command.connectionId);
     const pending = this.holds.whenHeld(context.room.id);
     if (pending) {
       await pending;
-      context = resolveParticipant(this.deps.registry, command.connectionId);
+      context = resolveParticipant(this.registry, command.connectionId);
     }
     assertLinkPeer(context, command.link);
-    if (command.link.kind === 'upstream' && !this.deps.media.capabilities().peerToPeer) {
+    if (command.link.kind === 'upstream' && !this.media.capabilities().peerToPeer) {
       throw new SignalingError('unsupportedFlow', 'peer-to-peer links exist only with the mesh backend');
     }
     try {
-      await this.deps.media.addIceCandidate(context.session, context.userId, command.link, command.candidate);
+      await this.media.addIceCandidate(context.session, context.userId, command.link, command.candidate);
     } catch (error) {
       throw asMediaError(error);
     }

@@ -1,6 +1,8 @@
 import { isReconnecting, SignalingError, type CommunityId, type RoomId, type UserId } from '../../domain';
-import type { CoreDependencies } from '../core-dependencies';
 import type { RoomDeparture } from './room-departure';
+import type { ClientNotifier, Logger, RoomPlacement } from '../ports';
+import type { KeyedMutex } from '../keyed-mutex';
+import type { RoomRegistry } from '../room-registry';
 
 export interface AdminParticipantView {
   readonly userId: UserId;
@@ -23,7 +25,6 @@ export interface AdminRoomView {
   readonly participants: readonly AdminParticipantView[];
 }
 
-type Deps = Pick<CoreDependencies, 'registry' | 'locks' | 'clients' | 'placement' | 'logger'>;
 
 /**
  * What an operator may do to the rooms of this node: look at them, remove one participant, close a room.
@@ -32,18 +33,22 @@ type Deps = Pick<CoreDependencies, 'registry' | 'locks' | 'clients' | 'placement
  */
 export class AdminModeration {
   constructor(
-    private readonly deps: Deps,
+    private readonly registry: RoomRegistry,
+    private readonly locks: KeyedMutex<RoomId>,
+    private readonly clients: ClientNotifier,
+    private readonly placement: RoomPlacement,
+    private readonly logger: Logger,
     private readonly departure: RoomDeparture,
   ) {}
 
   listRooms(): readonly AdminRoomView[] {
-    return this.deps.registry
+    return this.registry
       .allRooms()
       .map((room) => ({
         roomId: room.id,
         communityId: room.communityId,
         capacity: room.capacity,
-        serving: this.deps.placement.isHoldConfirmed(room.id),
+        serving: this.placement.isHoldConfirmed(room.id),
         participants: room
           .participants()
           .map((p) => ({ userId: p.userId, audio: p.audio, video: p.video, joinedAt: p.joinedAt, reconnecting: isReconnecting(p) })),
@@ -53,7 +58,7 @@ export class AdminModeration {
 
   /** Throws `notInRoom` when the room or the user is not on this node. */
   async kick(roomId: RoomId, userId: UserId, reason = 'removed by an operator'): Promise<void> {
-    const { registry, locks, clients, logger } = this.deps;
+    const { registry, locks, clients, logger } = this;
     await locks.run(roomId, async () => {
       const room = registry.room(roomId);
       const participant = room?.find(userId);
@@ -66,7 +71,7 @@ export class AdminModeration {
 
   /** Removes everyone (each told `kicked`) and frees the room; returns how many were removed. */
   async closeRoom(roomId: RoomId, reason = 'the room was closed by an operator'): Promise<number> {
-    const { registry, locks, clients, logger } = this.deps;
+    const { registry, locks, clients, logger } = this;
     return locks.run(roomId, async () => {
       const room = registry.room(roomId);
       if (!room) throw new SignalingError('notInRoom', `room ${roomId} is not open on this node`);

@@ -1,9 +1,11 @@
-import type { CoreDependencies } from '../core-dependencies';
 import type { RoomDeparture } from './room-departure';
+import type { ClientNotifier, Logger } from '../ports';
+import type { KeyedMutex } from '../keyed-mutex';
+import type { RoomRegistry } from '../room-registry';
+import type { RoomId } from '../../domain';
 
 const RECONNECT_SPREAD_MS = 5_000;
 
-type Deps = Pick<CoreDependencies, 'registry' | 'locks' | 'clients' | 'logger'>;
 
 /**
  * Empties this node before it stops: every client is told to reconnect, and every participant departs
@@ -11,12 +13,15 @@ type Deps = Pick<CoreDependencies, 'registry' | 'locks' | 'clients' | 'logger'>;
  */
 export class DrainNode {
   constructor(
-    private readonly deps: Deps,
+    private readonly registry: RoomRegistry,
+    private readonly locks: KeyedMutex<RoomId>,
+    private readonly clients: ClientNotifier,
+    private readonly logger: Logger,
     private readonly departure: RoomDeparture,
   ) {}
 
   async execute(): Promise<number> {
-    const { registry, locks, clients, logger } = this.deps;
+    const { registry, locks, clients, logger } = this;
     let departed = 0;
     await Promise.all(
       registry.allRooms().map((snapshot) =>

@@ -8,7 +8,6 @@ import {
   type RoomId,
   type UserId,
 } from '../../domain';
-import type { CoreDependencies } from '../core-dependencies';
 import { asMediaError } from '../media-errors';
 import { memberView } from '../member-view';
 import type { IssuedResumeToken, JoinReceipt } from '../ports';
@@ -19,6 +18,8 @@ import type { RoomDeparture } from './room-departure';
 import type { RoomHolds } from './room-holds';
 import type { SeatHolds } from './seat-holds';
 import type { Welcome } from './welcome';
+import type { ClientNotifier, Clock, Logger, MediaGateway, PresenceNotifier, ResumeTokens, RoomPlacement, RoomStateStore, TokenVerifier } from '../ports';
+import type { KeyedMutex } from '../keyed-mutex';
 
 export interface JoinRoomCommand {
   readonly connectionId: ConnectionId;
@@ -34,10 +35,6 @@ export interface JoinRoomCommand {
   readonly displayName?: string;
 }
 
-type Deps = Pick<
-  CoreDependencies,
-  'registry' | 'locks' | 'media' | 'store' | 'placement' | 'clients' | 'presence' | 'tokens' | 'resumeTokens' | 'clock' | 'logger' | 'settings'
->;
 
 /** `nodeFull` when a join or resume would open one more room on a node that hosts its limit. */
 export const assertNodeHasRoomFor = (registry: RoomRegistry, settings: SignalingSettings, roomId: RoomId): void => {
@@ -53,7 +50,18 @@ export const assertNodeHasRoomFor = (registry: RoomRegistry, settings: Signaling
  */
 export class JoinRoom {
   constructor(
-    private readonly deps: Deps,
+    private readonly registry: RoomRegistry,
+    private readonly locks: KeyedMutex<RoomId>,
+    private readonly media: MediaGateway,
+    private readonly store: RoomStateStore,
+    private readonly placement: RoomPlacement,
+    private readonly clients: ClientNotifier,
+    private readonly presence: PresenceNotifier,
+    private readonly tokens: TokenVerifier,
+    private readonly resumeTokens: ResumeTokens,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly settings: SignalingSettings,
     private readonly departure: RoomDeparture,
     private readonly holds: RoomHolds,
     private readonly lostRooms: ReportLostRoom,
@@ -62,7 +70,7 @@ export class JoinRoom {
   ) {}
 
   async execute(command: JoinRoomCommand): Promise<void> {
-    const { registry, tokens, placement, locks } = this.deps;
+    const { registry, tokens, placement, locks } = this;
     const existing = registry.membership(command.connectionId);
     if (existing) {
       throw new SignalingError(
@@ -78,7 +86,7 @@ export class JoinRoom {
       // A room held here whose hold is in doubt (this node was paused) is checked first; if another node
       // took it meanwhile it is given up, and this join is then placed like any other.
       if (registry.room(command.roomId)) await this.holds.holdLocked(command.roomId);
-      assertNodeHasRoomFor(registry, this.deps.settings, command.roomId);
+      assertNodeHasRoomFor(registry, this.settings, command.roomId);
       const decision = await placement.claim(command.roomId);
       if (!decision.hostedHere) {
         throw new SignalingError('wrongNode', `room ${command.roomId} is hosted by node ${decision.nodeId}`, {
@@ -91,7 +99,7 @@ export class JoinRoom {
   }
 
   private async joinLocked(command: JoinRoomCommand, expiresAt: number | undefined): Promise<void> {
-    const { registry, media, store, clients, presence, resumeTokens, clock, logger, settings } = this.deps;
+    const { registry, media, store, clients, presence, resumeTokens, clock, logger, settings } = this;
     const known = registry.room(command.roomId);
     const room = known ?? new Room(command.roomId, command.communityId, settings.roomCapacity);
     if (room.communityId !== command.communityId) {
@@ -100,12 +108,8 @@ export class JoinRoom {
         `room ${room.id} belongs to community ${room.communityId}, not ${command.communityId}`,
       );
     }
-    try {
-      room.assertCanAdmit(command.userId);
-    } catch (error) {
-      clients.send(command.connectionId, { type: 'roomFull', roomId: room.id, requestId: command.requestId });
-      throw error;
-    }
+    // `roomFull` is thrown like any refusal; the inbound adapter answers it (the seed's limitJoinAnswer).
+    room.assertCanAdmit(command.userId);
 
     const previous = room.find(command.userId);
     if (previous) await this.takeOver(room, previous);
@@ -115,7 +119,7 @@ export class JoinRoom {
       session = await this.ensureMediaSession(room);
     } catch (error) {
       // A new room that never got its media session still holds this node's placement claim.
-      if (room.isEmpty) await this.deps.placement.release(room.id).catch(() => undefined);
+      if (room.isEmpty) await this.placement.release(room.id).catch(() => undefined);
       throw error;
     }
     try {
@@ -145,10 +149,7 @@ export class JoinRoom {
     } catch (error) {
       await media.removeParticipant(session, command.userId).catch(() => undefined);
       await this.abandonIfEmpty(room);
-      // The room a dead host left still holds seats for all its places.
-      if (error instanceof SignalingError && error.code === 'roomFull') {
-        clients.send(command.connectionId, { type: 'roomFull', roomId: room.id, requestId: command.requestId });
-      }
+      // `roomFull` here: the room a dead host left still holds seats for all its places.
       throw error instanceof SignalingError
         ? error
         : new SignalingError('stateStoreUnavailable', 'the state store did not record the join; try again');
@@ -178,14 +179,14 @@ export class JoinRoom {
   private async takeOver(room: Room, previous: Participant): Promise<void> {
     this.seats.cancel(room.id, previous.userId);
     await this.departure.depart(room, previous.userId, previous.connectionId, 'replaced', { keepRoomOpen: true });
-    this.deps.clients.disconnect(previous.connectionId, 'sessionReplaced', 'you joined this room again from another connection');
+    this.clients.disconnect(previous.connectionId, 'sessionReplaced', 'you joined this room again from another connection');
   }
 
   private async ensureMediaSession(room: Room): Promise<MediaSession> {
     const current = room.mediaSession;
     if (current) return current;
     try {
-      const session = await this.deps.media.openSession(room.id, { capacity: room.capacity });
+      const session = await this.media.openSession(room.id, { capacity: room.capacity });
       room.attachMedia(session);
       return session;
     } catch (error) {

@@ -1,22 +1,24 @@
 import { SignalingError, type ConnectionId, type DepartureReason } from '../../domain';
-import type { CoreDependencies } from '../core-dependencies';
 import type { RoomDeparture } from './room-departure';
 import type { SeatHolds } from './seat-holds';
+import type { KeyedMutex } from '../keyed-mutex';
+import type { RoomRegistry } from '../room-registry';
+import type { RoomId } from '../../domain';
 
-type Deps = Pick<CoreDependencies, 'registry' | 'locks' | 'clients'>;
 
 /** A participant leaves on purpose (`leaveRoom`), or its connection is gone, or an operator removes it. */
 export class LeaveRoom {
   constructor(
-    private readonly deps: Deps,
+    private readonly registry: RoomRegistry,
+    private readonly locks: KeyedMutex<RoomId>,
     private readonly departure: RoomDeparture,
     private readonly seats: SeatHolds,
   ) {}
 
-  async execute(command: { readonly connectionId: ConnectionId; readonly requestId?: string }): Promise<void> {
+  /** Resolves once the participant is gone; the inbound adapter acknowledges the request. */
+  async execute(command: { readonly connectionId: ConnectionId }): Promise<void> {
     const left = await this.remove(command.connectionId, 'left');
     if (!left) throw new SignalingError('notInRoom', 'this connection is not in a room');
-    if (command.requestId !== undefined) this.deps.clients.send(command.connectionId, { type: 'ack', requestId: command.requestId });
   }
 
   /**
@@ -25,10 +27,10 @@ export class LeaveRoom {
    * once. Safe to call for connections that never joined. True when the seat is now held.
    */
   async connectionLost(connectionId: ConnectionId, options: { readonly mayHoldSeat?: boolean } = {}): Promise<boolean> {
-    const membership = this.deps.registry.membership(connectionId);
+    const membership = this.registry.membership(connectionId);
     if (!membership) return false;
-    return this.deps.locks.run(membership.roomId, async () => {
-      const room = this.deps.registry.room(membership.roomId);
+    return this.locks.run(membership.roomId, async () => {
+      const room = this.registry.room(membership.roomId);
       const participant = room?.find(membership.userId);
       if (!room || participant?.connectionId !== connectionId) return false;
       if (options.mayHoldSeat !== false && this.seats.canHold(participant)) {
@@ -42,10 +44,10 @@ export class LeaveRoom {
 
   /** Removes whoever this connection is, for any reason; false if it was in no room. */
   async remove(connectionId: ConnectionId, reason: DepartureReason): Promise<boolean> {
-    const membership = this.deps.registry.membership(connectionId);
+    const membership = this.registry.membership(connectionId);
     if (!membership) return false;
-    return this.deps.locks.run(membership.roomId, async () => {
-      const room = this.deps.registry.room(membership.roomId);
+    return this.locks.run(membership.roomId, async () => {
+      const room = this.registry.room(membership.roomId);
       if (!room) return false;
       return this.departure.depart(room, membership.userId, connectionId, reason);
     });

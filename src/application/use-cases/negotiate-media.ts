@@ -1,10 +1,12 @@
 import { SignalingError, type ConnectionId, type MediaCapabilities, type MediaLink } from '../../domain';
-import type { CoreDependencies } from '../core-dependencies';
 import { asMediaError } from '../media-errors';
 import { assertLinkPeer, resolveParticipant, type ParticipantContext } from './participant-context';
 import type { RoomHolds } from './room-holds';
+import type { MediaGateway } from '../ports';
+import type { KeyedMutex } from '../keyed-mutex';
+import type { RoomRegistry } from '../room-registry';
+import type { RoomId } from '../../domain';
 
-type Deps = Pick<CoreDependencies, 'registry' | 'locks' | 'media'>;
 
 export interface NegotiationCommand {
   readonly connectionId: ConnectionId;
@@ -20,30 +22,32 @@ type Action = 'offer' | 'answer' | 'requestOffer';
  */
 export class NegotiateMedia {
   constructor(
-    private readonly deps: Deps,
+    private readonly registry: RoomRegistry,
+    private readonly locks: KeyedMutex<RoomId>,
+    private readonly media: MediaGateway,
     private readonly holds: RoomHolds,
   ) {}
 
   offer(command: NegotiationCommand & { readonly sdp: string }): Promise<void> {
-    return this.run(command, 'offer', (c) => this.deps.media.offer(c.session, c.userId, command.link, command.sdp, command.requestId));
+    return this.run(command, 'offer', (c) => this.media.offer(c.session, c.userId, command.link, command.sdp, command.requestId));
   }
 
   answer(command: NegotiationCommand & { readonly sdp: string }): Promise<void> {
-    return this.run(command, 'answer', (c) => this.deps.media.answer(c.session, c.userId, command.link, command.sdp));
+    return this.run(command, 'answer', (c) => this.media.answer(c.session, c.userId, command.link, command.sdp));
   }
 
   requestOffer(command: NegotiationCommand): Promise<void> {
-    return this.run(command, 'requestOffer', (c) => this.deps.media.requestOffer(c.session, c.userId, command.link, command.requestId));
+    return this.run(command, 'requestOffer', (c) => this.media.requestOffer(c.session, c.userId, command.link, command.requestId));
   }
 
   private async run(command: NegotiationCommand, action: Action, work: (c: ParticipantContext) => Promise<void>): Promise<void> {
-    const roomId = resolveParticipant(this.deps.registry, command.connectionId).room.id;
-    await this.deps.locks.run(roomId, async () => {
+    const roomId = resolveParticipant(this.registry, command.connectionId).room.id;
+    await this.locks.run(roomId, async () => {
       await this.holds.ensureHeldLocked(roomId);
       // Resolved again under the lock: the participant may have left while this request waited.
-      const context = resolveParticipant(this.deps.registry, command.connectionId);
+      const context = resolveParticipant(this.registry, command.connectionId);
       assertLinkPeer(context, command.link);
-      assertFlowSupported(this.deps.media.capabilities(), action, command.link);
+      assertFlowSupported(this.media.capabilities(), action, command.link);
       try {
         await work(context);
       } catch (error) {

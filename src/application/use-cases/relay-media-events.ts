@@ -1,24 +1,28 @@
-import type { CoreDependencies } from '../core-dependencies';
-import type { MediaBackendEvent, MediaPublished, MediaSessionLost, MediaSignal } from '../ports';
+import type { ClientNotifier, Logger, MediaBackendEvent, MediaGateway, MediaPublished, MediaSessionLost, MediaSignal } from '../ports';
 import type { RoomDeparture } from './room-departure';
-
-type Deps = Pick<CoreDependencies, 'registry' | 'locks' | 'media' | 'clients' | 'logger'>;
+import type { KeyedMutex } from '../keyed-mutex';
+import type { RoomRegistry } from '../room-registry';
+import type { RoomId } from '../../domain';
 
 /** Delivers what the media backend says to the right client, and clears rooms whose media was lost. */
 export class RelayMediaEvents {
   constructor(
-    private readonly deps: Deps,
+    private readonly registry: RoomRegistry,
+    private readonly locks: KeyedMutex<RoomId>,
+    private readonly media: MediaGateway,
+    private readonly clients: ClientNotifier,
+    private readonly logger: Logger,
     private readonly departure: RoomDeparture,
   ) {}
 
   start(): void {
-    this.deps.media.onEvent((event) => this.handle(event));
+    this.media.onEvent((event) => this.handle(event));
   }
 
   handle(event: MediaBackendEvent): void {
     if (event.type === 'sessionLost') {
       this.sessionLost(event).catch((error: unknown) =>
-        this.deps.logger.error({ err: error, roomId: event.roomId }, 'clearing a room after media loss failed'),
+        this.logger.error({ err: error, roomId: event.roomId }, 'clearing a room after media loss failed'),
       );
       return;
     }
@@ -31,21 +35,21 @@ export class RelayMediaEvents {
 
   /** Everyone else in the room may subscribe to that member's media now. */
   private published(event: MediaPublished): void {
-    const room = this.deps.registry.room(event.roomId);
+    const room = this.registry.room(event.roomId);
     if (!room?.find(event.userId)) return;
     for (const p of room.participants()) {
-      if (p.userId !== event.userId) this.deps.clients.send(p.connectionId, { type: 'participantPublished', userId: event.userId });
+      if (p.userId !== event.userId) this.clients.send(p.connectionId, { type: 'participantPublished', userId: event.userId });
     }
   }
 
   private deliver(signal: MediaSignal): void {
-    const recipient = this.deps.registry.room(signal.roomId)?.find(signal.to);
+    const recipient = this.registry.room(signal.roomId)?.find(signal.to);
     if (!recipient) {
       // Candidates routinely trail a departure; nothing is lost by dropping them.
-      this.deps.logger.debug({ roomId: signal.roomId, to: signal.to, type: signal.type }, 'media signal for a participant who is gone');
+      this.logger.debug({ roomId: signal.roomId, to: signal.to, type: signal.type }, 'media signal for a participant who is gone');
       return;
     }
-    this.deps.clients.send(recipient.connectionId, { type: 'signal', signal });
+    this.clients.send(recipient.connectionId, { type: 'signal', signal });
   }
 
   /**
@@ -53,7 +57,7 @@ export class RelayMediaEvents {
    * opens a new media session once the backend is back) is the only way to get media again.
    */
   private async sessionLost(event: MediaSessionLost): Promise<void> {
-    const { registry, locks, clients, logger } = this.deps;
+    const { registry, locks, clients, logger } = this;
     await locks.run(event.roomId, async () => {
       const room = registry.room(event.roomId);
       if (!room || room.mediaSession?.ref !== event.ref) return;

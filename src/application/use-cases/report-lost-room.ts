@@ -1,7 +1,7 @@
-import type { CoreDependencies } from '../core-dependencies';
 import type { DepartedRoom } from '../ports';
+import type { Logger, PresenceNotifier } from '../ports';
+import type { SignalingSettings } from '../signaling-settings';
 
-type Deps = Pick<CoreDependencies, 'presence' | 'logger' | 'settings'>;
 
 /**
  * A room freed because the node hosting it died: its members' connections died with that node, and no
@@ -10,10 +10,14 @@ type Deps = Pick<CoreDependencies, 'presence' | 'logger' | 'settings'>;
  * removal, so a member who rejoins right away is reported gone before its new arrival.
  */
 export class ReportLostRoom {
-  constructor(private readonly deps: Deps) {}
+  constructor(
+    private readonly presence: PresenceNotifier,
+    private readonly logger: Logger,
+    private readonly settings: SignalingSettings,
+  ) {}
 
   execute(departed: DepartedRoom): void {
-    const { presence, logger, settings } = this.deps;
+    const { presence, logger, settings } = this;
     const { record: room, at } = departed;
     for (const member of room.members) {
       presence.notify({ type: 'participantDeparted', roomId: room.roomId, communityId: room.communityId, userId: member.userId, reason: 'nodeLost', at });

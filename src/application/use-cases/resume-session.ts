@@ -7,7 +7,6 @@ import {
   type Participant,
   type Seat,
 } from '../../domain';
-import type { CoreDependencies } from '../core-dependencies';
 import { asMediaError } from '../media-errors';
 import type { PresentedResumeToken, ResumeReceipt, RoomHeader, SeatRecord } from '../ports';
 import { assertNodeHasRoomFor } from './join-room';
@@ -16,6 +15,11 @@ import type { RoomDeparture } from './room-departure';
 import type { RoomHolds } from './room-holds';
 import type { SeatHolds } from './seat-holds';
 import type { Welcome } from './welcome';
+import type { ClientNotifier, Clock, Logger, MediaGateway, ResumeTokens, RoomPlacement, RoomStateStore } from '../ports';
+import type { KeyedMutex } from '../keyed-mutex';
+import type { RoomRegistry } from '../room-registry';
+import type { SignalingSettings } from '../signaling-settings';
+import type { RoomId } from '../../domain';
 
 export interface ResumeSessionCommand {
   readonly connectionId: ConnectionId;
@@ -25,10 +29,6 @@ export interface ResumeSessionCommand {
   readonly displayName?: string;
 }
 
-type Deps = Pick<
-  CoreDependencies,
-  'registry' | 'locks' | 'media' | 'store' | 'placement' | 'clients' | 'resumeTokens' | 'clock' | 'logger' | 'settings'
->;
 
 /** One message for every refusal, so that a client cannot tell a forged token from a used or expired one. */
 const failed = (): SignalingError =>
@@ -53,7 +53,16 @@ const keptSeat = (proof: string, previous: { readonly notAfter?: number } | unde
  */
 export class ResumeSession {
   constructor(
-    private readonly deps: Deps,
+    private readonly registry: RoomRegistry,
+    private readonly locks: KeyedMutex<RoomId>,
+    private readonly media: MediaGateway,
+    private readonly store: RoomStateStore,
+    private readonly placement: RoomPlacement,
+    private readonly clients: ClientNotifier,
+    private readonly resumeTokens: ResumeTokens,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly settings: SignalingSettings,
     private readonly departure: RoomDeparture,
     private readonly holds: RoomHolds,
     private readonly lostRooms: ReportLostRoom,
@@ -62,7 +71,7 @@ export class ResumeSession {
   ) {}
 
   async execute(command: ResumeSessionCommand): Promise<void> {
-    const { registry, resumeTokens, locks } = this.deps;
+    const { registry, resumeTokens, locks } = this;
     const existing = registry.membership(command.connectionId);
     if (existing) {
       throw new SignalingError('alreadyInRoom', `this connection is already in room ${existing.roomId} as ${existing.userId}`, {
@@ -81,7 +90,7 @@ export class ResumeSession {
 
   /** The room lives on this node: the seat is checked here, then the token swapped in the store. */
   private async resumeHere(room: Room, presented: PresentedResumeToken, command: ResumeSessionCommand): Promise<void> {
-    const { registry, store, clients, resumeTokens, clock, logger } = this.deps;
+    const { registry, store, clients, resumeTokens, clock, logger } = this;
     const now = clock.now();
     const previous = room.find(presented.userId);
     if (!previous?.seat || previous.seat.proof !== presented.proof || !notExpired(previous.seat, now)) throw failed();
@@ -117,7 +126,7 @@ export class ResumeSession {
    * when it takes the record over.
    */
   private async resumeTakingOver(presented: PresentedResumeToken, command: ResumeSessionCommand): Promise<void> {
-    const { registry, media, store, placement, resumeTokens, clock, logger, settings } = this.deps;
+    const { registry, media, store, placement, resumeTokens, clock, logger, settings } = this;
     const record = await this.storeResume(store.getRoom(presented.roomId));
     const seat: SeatRecord | undefined = record?.members.find((m) => m.userId === presented.userId)?.seat;
     const now = clock.now();

@@ -1,8 +1,8 @@
 import type { ConnectionId, DepartureReason, Room, UserId } from '../../domain';
-import type { CoreDependencies } from '../core-dependencies';
 import type { LeaveReceipt } from '../ports';
+import type { ClientNotifier, Clock, Logger, MediaGateway, PresenceNotifier, RoomPlacement, RoomStateStore } from '../ports';
+import type { RoomRegistry } from '../room-registry';
 
-type Deps = Pick<CoreDependencies, 'registry' | 'media' | 'store' | 'placement' | 'clients' | 'presence' | 'clock' | 'logger'>;
 
 /**
  * Takes a participant out of a room and frees what it held, whatever the reason. Shared by leave, drop,
@@ -10,7 +10,16 @@ type Deps = Pick<CoreDependencies, 'registry' | 'media' | 'store' | 'placement' 
  * presence and the room itself). Callers hold the room's lock.
  */
 export class RoomDeparture {
-  constructor(private readonly deps: Deps) {}
+  constructor(
+    private readonly registry: RoomRegistry,
+    private readonly media: MediaGateway,
+    private readonly store: RoomStateStore,
+    private readonly placement: RoomPlacement,
+    private readonly clients: ClientNotifier,
+    private readonly presence: PresenceNotifier,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
 
   async depart(
     room: Room,
@@ -19,7 +28,7 @@ export class RoomDeparture {
     reason: DepartureReason,
     options: { keepRoomOpen?: boolean } = {},
   ): Promise<boolean> {
-    const { registry, media, store, clients, presence, clock, logger } = this.deps;
+    const { registry, media, store, clients, presence, clock, logger } = this;
     const participant = room.remove(userId, connectionId);
     if (!participant) return false;
     registry.unbind(connectionId);
@@ -53,7 +62,7 @@ export class RoomDeparture {
 
   /** Frees an empty room's media session, shared record and placement. */
   async closeRoom(room: Room): Promise<void> {
-    const { registry, media, store, placement, logger } = this.deps;
+    const { registry, media, store, placement, logger } = this;
     registry.removeRoom(room.id);
     const session = room.detachMedia();
     const steps: Promise<unknown>[] = [

@@ -1,8 +1,9 @@
 import { SignalingError, type RoomId } from '../../domain';
-import type { CoreDependencies } from '../core-dependencies';
 import type { DepartedRoom, HoldCheck, RoomLocation } from '../ports';
+import type { ClientNotifier, Logger, MediaGateway, PresenceNotifier, RoomPlacement, RoomStateStore } from '../ports';
+import type { KeyedMutex } from '../keyed-mutex';
+import type { RoomRegistry } from '../room-registry';
 
-type Deps = Pick<CoreDependencies, 'registry' | 'locks' | 'placement' | 'media' | 'store' | 'clients' | 'presence' | 'logger'>;
 
 const HELD: HoldCheck = { held: true };
 
@@ -27,13 +28,22 @@ export class RoomHolds {
   /** One check per room at a time: a burst of requests after a pause asks the store once. */
   private readonly checks = new Map<RoomId, Promise<HoldCheck>>();
 
-  constructor(private readonly deps: Deps) {}
+  constructor(
+    private readonly registry: RoomRegistry,
+    private readonly locks: KeyedMutex<RoomId>,
+    private readonly placement: RoomPlacement,
+    private readonly media: MediaGateway,
+    private readonly store: RoomStateStore,
+    private readonly clients: ClientNotifier,
+    private readonly presence: PresenceNotifier,
+    private readonly logger: Logger,
+  ) {}
 
   /** The adapter may find a room lost by itself (a heartbeat, a refused write): give it up then too. */
   start(): void {
-    this.deps.placement.onHoldLost((roomId, host) => {
-      this.deps.locks.run(roomId, () => this.evictLocked(roomId, host)).catch((error: unknown) =>
-        this.deps.logger.error({ err: error, roomId }, 'giving up a room another node holds failed'),
+    this.placement.onHoldLost((roomId, host) => {
+      this.locks.run(roomId, () => this.evictLocked(roomId, host)).catch((error: unknown) =>
+        this.logger.error({ err: error, roomId }, 'giving up a room another node holds failed'),
       );
     });
   }
@@ -44,10 +54,10 @@ export class RoomHolds {
    * after giving the room up (or `stateStoreUnavailable` when the store cannot be asked).
    */
   whenHeld(roomId: RoomId): Promise<void> | undefined {
-    if (this.deps.placement.isHoldConfirmed(roomId)) return undefined;
+    if (this.placement.isHoldConfirmed(roomId)) return undefined;
     return this.check(roomId).then(async (check) => {
       if (check.held) return;
-      await this.deps.locks.run(roomId, () => this.evictLocked(roomId, check.host));
+      await this.locks.run(roomId, () => this.evictLocked(roomId, check.host));
       throw movedError(roomId, check.host);
     });
   }
@@ -63,7 +73,7 @@ export class RoomHolds {
    * the room is given up when the check says another node holds it.
    */
   async holdLocked(roomId: RoomId): Promise<HoldCheck> {
-    if (this.deps.placement.isHoldConfirmed(roomId)) return HELD;
+    if (this.placement.isHoldConfirmed(roomId)) return HELD;
     const check = await this.check(roomId);
     if (!check.held) await this.evictLocked(roomId, check.host);
     return check;
@@ -72,7 +82,7 @@ export class RoomHolds {
   private check(roomId: RoomId): Promise<HoldCheck> {
     let pending = this.checks.get(roomId);
     if (!pending) {
-      pending = this.deps.placement.confirmHold(roomId).finally(() => this.checks.delete(roomId));
+      pending = this.placement.confirmHold(roomId).finally(() => this.checks.delete(roomId));
       this.checks.set(roomId, pending);
     }
     return pending;
@@ -80,7 +90,7 @@ export class RoomHolds {
 
   /** Caller holds the room's lock. Idempotent: a room already given up is not here any more. */
   private async evictLocked(roomId: RoomId, host: RoomLocation | undefined): Promise<void> {
-    const { registry, media, store, clients, logger } = this.deps;
+    const { registry, media, store, clients, logger } = this;
     const room = registry.room(roomId);
     if (!room) return;
     const error = movedError(roomId, host);
@@ -110,7 +120,7 @@ export class RoomHolds {
   private reportGone(departed: DepartedRoom): void {
     const { record, at } = departed;
     for (const member of record.members) {
-      this.deps.presence.notify({
+      this.presence.notify({
         type: 'participantDeparted',
         roomId: record.roomId,
         communityId: record.communityId,

@@ -1,9 +1,11 @@
 import { isReconnecting, type Participant, type Room, type RoomId, type UserId } from '../../domain';
-import type { CoreDependencies } from '../core-dependencies';
 import type { MemberRecord, ScheduledTask } from '../ports';
 import type { RoomDeparture } from './room-departure';
+import type { ClientNotifier, Clock, Logger, RoomStateStore, Scheduler } from '../ports';
+import type { KeyedMutex } from '../keyed-mutex';
+import type { RoomRegistry } from '../room-registry';
+import type { SignalingSettings } from '../signaling-settings';
 
-type Deps = Pick<CoreDependencies, 'registry' | 'locks' | 'store' | 'clients' | 'scheduler' | 'clock' | 'logger' | 'settings'>;
 
 const timerKey = (roomId: RoomId, userId: UserId): string => JSON.stringify([roomId, userId]);
 
@@ -17,19 +19,26 @@ export class SeatHolds {
   private readonly timers = new Map<string, ScheduledTask>();
 
   constructor(
-    private readonly deps: Deps,
+    private readonly registry: RoomRegistry,
+    private readonly locks: KeyedMutex<RoomId>,
+    private readonly store: RoomStateStore,
+    private readonly clients: ClientNotifier,
+    private readonly scheduler: Scheduler,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly settings: SignalingSettings,
     private readonly departure: RoomDeparture,
   ) {}
 
   /** Whether a dropped connection holds this participant's seat rather than ending its stay. */
   canHold(participant: Participant): boolean {
-    const { settings, clock } = this.deps;
+    const { settings, clock } = this;
     return settings.resumeGraceMs > 0 && participant.seat !== undefined && (participant.seat.notAfter ?? Number.POSITIVE_INFINITY) > clock.now();
   }
 
   /** Caller holds the room's lock. The participant's connection is gone: its seat is held from now. */
   async holdLocked(room: Room, participant: Participant): Promise<void> {
-    const { registry, store, clients, clock, logger, settings } = this.deps;
+    const { registry, store, clients, clock, logger, settings } = this;
     const now = clock.now();
     const until = Math.min(now + settings.resumeGraceMs, participant.seat?.notAfter ?? Number.POSITIVE_INFINITY);
     const held = room.holdSeat(participant.userId, participant.connectionId, until);
@@ -50,7 +59,7 @@ export class SeatHolds {
    * (its host died): they join the room here as reconnecting members, each for what is left of its grace.
    */
   adoptLocked(room: Room, held: readonly MemberRecord[]): void {
-    const now = this.deps.clock.now();
+    const now = this.clock.now();
     for (const record of held) {
       if (!record.seat || room.has(record.userId)) continue;
       const { seat, ...member } = record;
@@ -59,7 +68,7 @@ export class SeatHolds {
       try {
         room.admit(participant);
       } catch (error) {
-        this.deps.logger.warn({ err: error, roomId: room.id, userId: record.userId }, 'a held seat did not fit the room taken over');
+        this.logger.warn({ err: error, roomId: room.id, userId: record.userId }, 'a held seat did not fit the room taken over');
         continue;
       }
       this.expireAt(room, participant);
@@ -79,7 +88,7 @@ export class SeatHolds {
   }
 
   private expireAt(room: Room, held: Participant): void {
-    const { registry, locks, scheduler, clock, logger } = this.deps;
+    const { registry, locks, scheduler, clock, logger } = this;
     const key = timerKey(room.id, held.userId);
     this.timers.get(key)?.cancel();
     const delay = Math.max(0, (held.reconnectingUntil ?? 0) - clock.now());

@@ -1,8 +1,8 @@
 import { SignalingError, type ConnectionId, type UserId } from '../../domain';
-import type { CoreDependencies } from '../core-dependencies';
 import type { RoomHolds } from './room-holds';
+import type { ClientNotifier, Logger, RoomStateStore } from '../ports';
+import type { RoomRegistry } from '../room-registry';
 
-type Deps = Pick<CoreDependencies, 'registry' | 'store' | 'clients' | 'logger'>;
 
 export interface SetMediaStateCommand {
   readonly connectionId: ConnectionId;
@@ -16,12 +16,15 @@ export interface SetMediaStateCommand {
 /** Camera or microphone on/off, told to the whole room (the sender included, as the seed did). */
 export class SetMediaState {
   constructor(
-    private readonly deps: Deps,
+    private readonly registry: RoomRegistry,
+    private readonly store: RoomStateStore,
+    private readonly clients: ClientNotifier,
+    private readonly logger: Logger,
     private readonly holds: RoomHolds,
   ) {}
 
   async execute(command: SetMediaStateCommand): Promise<void> {
-    const { registry, store, clients, logger } = this.deps;
+    const { registry, store, clients, logger } = this;
     const heldRoom = registry.membership(command.connectionId)?.roomId;
     const pending = heldRoom === undefined ? undefined : this.holds.whenHeld(heldRoom);
     if (pending) await pending;

@@ -1,8 +1,8 @@
 import type { Participant, Room } from '../../domain';
-import type { CoreDependencies } from '../core-dependencies';
 import { memberView } from '../member-view';
+import type { ClientNotifier, IceServerProvider, MediaGateway } from '../ports';
+import type { SignalingSettings } from '../signaling-settings';
 
-type Deps = Pick<CoreDependencies, 'clients' | 'media' | 'iceServers' | 'settings'>;
 
 export interface WelcomeOptions {
   readonly requestId?: string;
@@ -17,10 +17,15 @@ export interface WelcomeOptions {
  * reconnecting), what the media backend can do, the ICE servers to use, and a fresh resume token.
  */
 export class Welcome {
-  constructor(private readonly deps: Deps) {}
+  constructor(
+    private readonly clients: ClientNotifier,
+    private readonly media: MediaGateway,
+    private readonly iceServers: IceServerProvider,
+    private readonly settings: SignalingSettings,
+  ) {}
 
   send(room: Room, participant: Participant, options: WelcomeOptions): void {
-    const { clients, media, iceServers, settings } = this.deps;
+    const { clients, media, iceServers, settings } = this;
     const servers = iceServers.iceServersFor(participant.userId);
     clients.send(participant.connectionId, {
       type: 'joined',

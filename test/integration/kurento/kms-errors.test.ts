@@ -1,33 +1,17 @@
-import { sampleOffer, type KurentoEmulator } from '../../support/kurento-emulator';
+import { sampleOffer } from '../../support/kurento-emulator';
 import type { SignalingClient } from '../../support/signaling-client';
-import type { RunningNode } from '../../../src/start-node';
-import { closeAll, connectClients, eventually, publish, receiveFrom, startEmulator, startKurentoNode } from './kurento-test-kit';
+import { closeAll, connectClients, eventually, publish, receiveFrom, kurentoRig } from './kurento-test-kit';
 
 jest.setTimeout(60_000);
 
 const MEDIA_TIMEOUT_MS = 1_500;
 
 describe('Kurento backend: KMS errors and silence reach the client as typed errors', () => {
-  let kms: KurentoEmulator;
-  let node: RunningNode;
-  const open: SignalingClient[] = [];
-
-  beforeAll(async () => {
-    kms = await startEmulator();
-    node = await startKurentoNode([kms.url], { MEDIA_TIMEOUT_MS: String(MEDIA_TIMEOUT_MS) });
-  });
-  afterEach(async () => {
-    kms.clearFaults();
-    await closeAll(open.splice(0));
-    await eventually(() => expect(kms.liveObjectCount()).toBe(0));
-  });
-  afterAll(async () => {
-    await node.stop();
-    await kms.stop();
-  });
+  const rig = kurentoRig('all', { env: { MEDIA_TIMEOUT_MS: String(MEDIA_TIMEOUT_MS) }, beforeCleanup: (r) => r.kms.clearFaults(), leavesNothing: true });
+  const { open } = rig;
 
   const clients = async (n: number): Promise<SignalingClient[]> => {
-    const made = await connectClients(node, n);
+    const made = await connectClients(rig.node, n);
     open.push(...made);
     return made;
   };
@@ -36,7 +20,7 @@ describe('Kurento backend: KMS errors and silence reach the client as typed erro
     const [alice, bob] = await clients(2);
     await alice!.join({ userId: 'alice', roomId: 'c-err' });
     await bob!.join({ userId: 'bob', roomId: 'c-err' });
-    kms.failNext('processOffer', { code: 40205, type: 'SDP_END_POINT_PROCESS_OFFER_ERROR', message: 'Error processing offer' });
+    rig.kms.failNext('processOffer', { code: 40205, type: 'SDP_END_POINT_PROCESS_OFFER_ERROR', message: 'Error processing offer' });
     alice!.send({ id: 'receiveVideoFrom', userId: 'alice', sdpOffer: sampleOffer(), requestId: 'pub-1' });
     const error = await alice!.next('error');
     expect(error).toMatchObject({ id: 'error', code: 'mediaBackendError', requestId: 'pub-1' });
@@ -46,20 +30,20 @@ describe('Kurento backend: KMS errors and silence reach the client as typed erro
     // Same room, same connection: publishing again works, and so does receiving.
     expect(await publish(alice!, 'alice')).toMatchObject({ userId: 'alice' });
     expect(await receiveFrom(bob!, 'alice')).toMatchObject({ userId: 'alice' });
-    expect(kms.pipelines()).toHaveLength(1);
+    expect(rig.kms.pipelines()).toHaveLength(1);
   });
 
   it('reports a KMS refusal on join and leaves nothing behind; the next join works', async () => {
     const [alice] = await clients(1);
-    kms.failNext('create:WebRtcEndpoint', { code: 40003, type: 'NOT_ENOUGH_RESOURCES', message: 'Too many endpoints' });
+    rig.kms.failNext('create:WebRtcEndpoint', { code: 40003, type: 'NOT_ENOUGH_RESOURCES', message: 'Too many endpoints' });
     alice!.send({ id: 'joinRoom', userId: 'alice', roomId: 'c-join-err', communityId: '1', video: true, audio: true, requestId: 'j-1' });
     const error = await alice!.next('error');
     expect(error).toMatchObject({ code: 'mediaBackendError', requestId: 'j-1' });
     expect(String(error.message)).toContain('NOT_ENOUGH_RESOURCES');
-    await eventually(() => expect(kms.liveObjectCount()).toBe(0)); // the room's pipeline was given back
+    await eventually(() => expect(rig.kms.liveObjectCount()).toBe(0)); // the room's pipeline was given back
 
     expect(await alice!.join({ userId: 'alice', roomId: 'c-join-err' })).toMatchObject({ members: [] });
-    expect(kms.pipelines()).toHaveLength(1);
+    expect(rig.kms.pipelines()).toHaveLength(1);
   });
 
   it('releases a half-built incoming endpoint when connecting it fails', async () => {
@@ -67,17 +51,17 @@ describe('Kurento backend: KMS errors and silence reach the client as typed erro
     await alice!.join({ userId: 'alice', roomId: 'c-connect-err' });
     await bob!.join({ userId: 'bob', roomId: 'c-connect-err' });
     await publish(alice!, 'alice');
-    kms.failNext('connect', { code: 40107, type: 'MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', message: 'Cannot connect' });
+    rig.kms.failNext('connect', { code: 40107, type: 'MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', message: 'Cannot connect' });
     bob!.send({ id: 'receiveVideoFrom', userId: 'alice', sdpOffer: sampleOffer('recvonly'), requestId: 'sub-1' });
     expect(await bob!.next('error')).toMatchObject({ code: 'mediaBackendError', requestId: 'sub-1' });
-    await eventually(() => expect(kms.endpoints()).toHaveLength(2)); // the two outgoing endpoints only
+    await eventually(() => expect(rig.kms.endpoints()).toHaveLength(2)); // the two outgoing endpoints only
     expect(await receiveFrom(bob!, 'alice')).toMatchObject({ userId: 'alice' });
   });
 
   it('turns a KMS call that is never answered into a typed error after MEDIA_TIMEOUT_MS', async () => {
     const [alice] = await clients(1);
     await alice!.join({ userId: 'alice', roomId: 'c-hang' });
-    kms.hangNext('processOffer');
+    rig.kms.hangNext('processOffer');
     const sent = Date.now();
     alice!.send({ id: 'receiveVideoFrom', userId: 'alice', sdpOffer: sampleOffer(), requestId: 'slow-1' });
     const error = await alice!.next('error', () => true, 10_000);
@@ -93,20 +77,20 @@ describe('Kurento backend: KMS errors and silence reach the client as typed erro
   it('releases an endpoint that KMS creates after the call already timed out', async () => {
     const [alice, bob] = await clients(2);
     await alice!.join({ userId: 'alice', roomId: 'c-late' });
-    const logStart = kms.requests().length;
-    const since = () => kms.requests().slice(logStart);
-    kms.delayNext('create:WebRtcEndpoint', MEDIA_TIMEOUT_MS + 500);
+    const logStart = rig.kms.requests().length;
+    const since = () => rig.kms.requests().slice(logStart);
+    rig.kms.delayNext('create:WebRtcEndpoint', MEDIA_TIMEOUT_MS + 500);
     bob!.send({ id: 'joinRoom', userId: 'bob', roomId: 'c-late', communityId: '1', requestId: 'j-late' });
     expect(await bob!.next('error', () => true, 10_000)).toMatchObject({ code: 'mediaBackendError', requestId: 'j-late' });
     // KMS creates it at last; the node notices the late answer and frees it: only alice's endpoint remains.
     await eventually(() => expect(since().filter((r) => r.method === 'create' && r.detail === 'WebRtcEndpoint' && r.outcome === 'ok')).toHaveLength(1), 5_000);
-    await eventually(() => expect(kms.endpoints()).toHaveLength(1), 5_000);
+    await eventually(() => expect(rig.kms.endpoints()).toHaveLength(1), 5_000);
     expect(since().filter((r) => r.method === 'release' && r.objectId?.endsWith('_kurento.WebRtcEndpoint'))).toHaveLength(1);
   });
 
   it('times out a pipeline creation that is never answered and refuses the join with a typed error', async () => {
     const [alice, bob] = await clients(2);
-    kms.hangNext('create:MediaPipeline');
+    rig.kms.hangNext('create:MediaPipeline');
     alice!.send({ id: 'joinRoom', userId: 'alice', roomId: 'c-hang-join', communityId: '1', requestId: 'j-slow' });
     expect(await alice!.next('error', () => true, 10_000)).toMatchObject({ code: 'mediaBackendError', requestId: 'j-slow' });
     expect(await bob!.join({ userId: 'bob', roomId: 'c-hang-join' })).toMatchObject({ members: [] });

@@ -1,7 +1,5 @@
-import type { KurentoEmulator } from '../../support/kurento-emulator';
 import type { SignalingClient } from '../../support/signaling-client';
-import type { RunningNode } from '../../../src/start-node';
-import { closeAll, connectClients, eventually, publish, receiveFrom, startEmulator, startKurentoNode } from './kurento-test-kit';
+import { closeAll, connectClients, eventually, publish, receiveFrom, kurentoRig } from './kurento-test-kit';
 
 jest.setTimeout(60_000);
 
@@ -13,28 +11,17 @@ const SOCKET_LOSS_BOUND_MS = 3_000;
 const HANG_LOSS_BOUND_MS = 6_000;
 
 describe('Kurento backend: losing the media server and getting it back', () => {
-  let kms: KurentoEmulator;
-  let node: RunningNode;
-  const open: SignalingClient[] = [];
-
-  beforeEach(async () => {
-    kms = await startEmulator();
-    node = await startKurentoNode([kms.url]);
-  });
-  afterEach(async () => {
-    await closeAll(open.splice(0));
-    await node.stop();
-    await kms.stop();
-  });
+  const rig = kurentoRig('each');
+  const { open } = rig;
 
   const clients = async (n: number): Promise<SignalingClient[]> => {
-    const made = await connectClients(node, n);
+    const made = await connectClients(rig.node, n);
     open.push(...made);
     return made;
   };
 
   const readiness = async (): Promise<{ status: number; mediaBackend: unknown }> => {
-    const res = await fetch(`${node.httpUrl}/readyz`);
+    const res = await fetch(`${rig.node.httpUrl}/readyz`);
     const body = (await res.json()) as { checks: Record<string, unknown> };
     return { status: res.status, mediaBackend: body.checks.mediaBackend };
   };
@@ -61,7 +48,7 @@ describe('Kurento backend: losing the media server and getting it back', () => {
     const [alice, bob] = await roomInCall('c-lost');
     expect(await readiness()).toEqual({ status: 200, mediaBackend: true });
     const stoppedAt = Date.now();
-    await kms.stop();
+    await rig.kms.stop();
     await expectLossReported([alice!, bob!], stoppedAt, SOCKET_LOSS_BOUND_MS);
     // A load balancer stops sending new clients here while no KMS is reachable.
     expect(await readiness()).toEqual({ status: 503, mediaBackend: false });
@@ -72,7 +59,7 @@ describe('Kurento backend: losing the media server and getting it back', () => {
     expect(await alice!.next('error', () => true, 10_000)).toMatchObject({ code: 'mediaServerUnavailable', requestId: 'down-1' });
     expect(Date.now() - refusedAt).toBeLessThan(6_000);
 
-    await kms.restart();
+    await rig.kms.restart();
     for (const deadline = Date.now() + 10_000; (await readiness()).status !== 200; ) {
       if (Date.now() > deadline) throw new Error('/readyz did not return to 200 after KMS came back');
       await new Promise((r) => setTimeout(r, 50));
@@ -83,42 +70,42 @@ describe('Kurento backend: losing the media server and getting it back', () => {
     await bob!.join({ userId: 'bob', roomId: 'c-lost' });
     await publish(alice!, 'alice');
     expect(await receiveFrom(bob!, 'alice')).toMatchObject({ userId: 'alice' });
-    expect(kms.pipelines()).toHaveLength(1);
-    expect(kms.endpoints()).toHaveLength(3);
+    expect(rig.kms.pipelines()).toHaveLength(1);
+    expect(rig.kms.endpoints()).toHaveLength(3);
   });
 
   it('notices a crashed KMS (no close frame) the same way', async () => {
     const [alice, bob] = await roomInCall('c-crash');
     const killedAt = Date.now();
-    await kms.kill();
+    await rig.kms.kill();
     await expectLossReported([alice!, bob!], killedAt, SOCKET_LOSS_BOUND_MS);
-    await kms.restart();
-    await eventually(() => expect(kms.connectionCount()).toBe(1));
+    await rig.kms.restart();
+    await eventually(() => expect(rig.kms.connectionCount()).toBe(1));
     expect(await alice!.join({ userId: 'alice', roomId: 'c-crash' })).toMatchObject({ members: [] });
   });
 
   it('notices a KMS that stops answering while its socket stays open, by its health pings', async () => {
     const [alice, bob] = await roomInCall('c-hung');
     const hungAt = Date.now();
-    kms.freeze();
+    rig.kms.freeze();
     await expectLossReported([alice!, bob!], hungAt, HANG_LOSS_BOUND_MS);
     // The node gave that session up; once KMS answers again, a fresh connection serves new joins.
-    kms.unfreeze();
+    rig.kms.unfreeze();
     expect(await alice!.join({ userId: 'alice', roomId: 'c-hung' })).toMatchObject({ members: [] });
     await publish(alice!, 'alice');
     // The first session's pipeline survived on this KMS (it never restarted); the node released it.
-    await eventually(() => expect(kms.pipelines()).toHaveLength(1));
+    await eventually(() => expect(rig.kms.pipelines()).toHaveLength(1));
   });
 
   it('frees the pipelines of a session it gave up while KMS lived on (out of reach for longer than the resume window)', async () => {
     const [alice, bob] = await roomInCall('c-away');
-    expect(kms.pipelines()).toHaveLength(1);
+    expect(rig.kms.pipelines()).toHaveLength(1);
     const awayAt = Date.now();
-    kms.freeze();
-    kms.dropConnections();
+    rig.kms.freeze();
+    rig.kms.dropConnections();
     await expectLossReported([alice!, bob!], awayAt, HANG_LOSS_BOUND_MS);
-    kms.unfreeze();
+    rig.kms.unfreeze();
     // Connected again with a fresh session, the node releases what the old one left behind.
-    await eventually(() => expect(kms.liveObjectCount()).toBe(0));
+    await eventually(() => expect(rig.kms.liveObjectCount()).toBe(0));
   });
 });

@@ -74,3 +74,60 @@ export const sinksOf = (endpoints: readonly EndpointView[], source: string): End
 export const closeAll = async (clients: readonly SignalingClient[]): Promise<void> => {
   await Promise.all(clients.map((c) => c.close()));
 };
+
+/** A KMS emulator and a signaling node on it; the clients a test opens go into `open`. */
+export interface KurentoRig {
+  readonly kms: KurentoEmulator;
+  readonly node: RunningNode;
+  readonly open: SignalingClient[];
+}
+
+export interface KurentoRigOptions {
+  /** Variables for the node besides FAST_KMS_ENV. */
+  readonly env?: Record<string, string>;
+  /** Before the test's clients are closed (e.g. clear the faults it injected, so closing is not refused). */
+  readonly beforeCleanup?: (rig: KurentoRig) => void;
+  /** After each test, KMS must be left with no object: everything a room made was released. */
+  readonly leavesNothing?: boolean;
+}
+
+/**
+ * The set-up the Kurento integration tests share: one emulator and one node for the whole file (`all`)
+ * or fresh ones for each test (`each`), the test's clients closed after it.
+ */
+export const kurentoRig = (scope: 'all' | 'each', options: KurentoRigOptions = {}): KurentoRig => {
+  let kms: KurentoEmulator | undefined;
+  let node: RunningNode | undefined;
+  const open: SignalingClient[] = [];
+  const rig: KurentoRig = {
+    get kms() {
+      if (!kms) throw new Error('the KMS emulator is not running');
+      return kms;
+    },
+    get node() {
+      if (!node) throw new Error('the signaling node is not running');
+      return node;
+    },
+    open,
+  };
+  const start = async (): Promise<void> => {
+    kms = await startEmulator();
+    node = await startKurentoNode([kms.url], options.env);
+  };
+  const stop = async (): Promise<void> => {
+    await node?.stop();
+    await kms?.stop();
+    node = undefined;
+    kms = undefined;
+  };
+  if (scope === 'all') beforeAll(start);
+  else beforeEach(start);
+  afterEach(async () => {
+    options.beforeCleanup?.(rig);
+    await closeAll(open.splice(0));
+    if (options.leavesNothing) await eventually(() => expect(rig.kms.liveObjectCount()).toBe(0));
+    if (scope === 'each') await stop();
+  });
+  if (scope === 'all') afterAll(stop);
+  return rig;
+};

@@ -1,37 +1,21 @@
-import type { KurentoEmulator } from '../../support/kurento-emulator';
 import { sampleOffer } from '../../support/kurento-emulator';
 import type { SignalingClient } from '../../support/signaling-client';
-import type { RunningNode } from '../../../src/start-node';
-import { candidate, closeAll, connectClients, endpointMarked as markedIn, eventually, marker, publish, receiveFrom, startEmulator, startKurentoNode } from './kurento-test-kit';
+import { candidate, closeAll, connectClients, endpointMarked as markedIn, eventually, marker, publish, receiveFrom, kurentoRig } from './kurento-test-kit';
 
 jest.setTimeout(60_000);
 
 
 describe('Kurento backend: the seed client flow against the KMS emulator', () => {
-  let kms: KurentoEmulator;
-  let node: RunningNode;
-  const open: SignalingClient[] = [];
-
-  beforeAll(async () => {
-    kms = await startEmulator();
-    node = await startKurentoNode([kms.url]);
-  });
-  afterEach(async () => {
-    await closeAll(open.splice(0));
-    await eventually(() => expect(kms.liveObjectCount()).toBe(0));
-  });
-  afterAll(async () => {
-    await node.stop();
-    await kms.stop();
-  });
+  const rig = kurentoRig('all', { leavesNothing: true });
+  const { open } = rig;
 
   const clients = async (n: number): Promise<SignalingClient[]> => {
-    const made = await connectClients(node, n);
+    const made = await connectClients(rig.node, n);
     open.push(...made);
     return made;
   };
 
-  const endpointMarked = (label: string) => markedIn(kms, label);
+  const endpointMarked = (label: string) => markedIn(rig.kms, label);
 
   /** Joins, publishes, receives everyone, and marks every link with a candidate. */
   const fullMesh = async (room: string, users: readonly string[]): Promise<SignalingClient[]> => {
@@ -70,8 +54,8 @@ describe('Kurento backend: the seed client flow against the KMS emulator', () =>
     expect(await alice!.next('newParticipantArrived')).toMatchObject({ member: { userId: 'bob' } });
 
     await eventually(() => {
-      expect(kms.pipelines()).toHaveLength(1);
-      expect(kms.endpoints()).toHaveLength(3 + 3 * 2);
+      expect(rig.kms.pipelines()).toHaveLength(1);
+      expect(rig.kms.endpoints()).toHaveLength(3 + 3 * 2);
       for (const r of users) {
         const out = endpointMarked(`${r}-pub`);
         expect(out.source).toBeUndefined();
@@ -84,7 +68,7 @@ describe('Kurento backend: the seed client flow against the KMS emulator', () =>
           expect(inc.negotiation).toBe('offerProcessed');
         }
       }
-      for (const e of kms.endpoints()) expect(e.pipelineId).toBe(kms.pipelines()[0]!.id);
+      for (const e of rig.kms.endpoints()) expect(e.pipelineId).toBe(rig.kms.pipelines()[0]!.id);
     });
   });
 
@@ -114,57 +98,57 @@ describe('Kurento backend: the seed client flow against the KMS emulator', () =>
     bob!.send({ id: 'onIceCandidate', userId: 'alice', candidate: marker('early-1'), requestId: 'e1' });
     bob!.send({ id: 'onIceCandidate', userId: 'alice', candidate: marker('early-2'), requestId: 'e2' });
     expect(await bob!.next('ack', (m) => m.requestId === 'e2')).toEqual({ id: 'ack', requestId: 'e2' });
-    expect(kms.endpoints()).toHaveLength(2); // nothing to receive alice's media yet
+    expect(rig.kms.endpoints()).toHaveLength(2); // nothing to receive alice's media yet
     await receiveFrom(bob!, 'alice');
     await eventually(() => {
       const inc = endpointMarked('early-1');
       expect(inc.remoteCandidates.map((c) => c.candidate.split(' ').pop())).toEqual(['early-1', 'early-2']);
-      expect(inc.source).toBe(kms.endpoints().find((e) => e.sinks.includes(inc.id))!.id);
+      expect(inc.source).toBe(rig.kms.endpoints().find((e) => e.sinks.includes(inc.id))!.id);
     });
   });
 
   it('leaveRoom releases exactly the leaver\'s endpoints and those fed by it; the others keep theirs', async () => {
     const users = ['ann', 'ben', 'cat'];
     const [ann, ben, cat] = await fullMesh('c-leave', users);
-    await eventually(() => expect(kms.endpoints()).toHaveLength(9));
+    await eventually(() => expect(rig.kms.endpoints()).toHaveLength(9));
     const benIds = new Set([
       endpointMarked('ben-pub').id, endpointMarked('ben-from-ann').id, endpointMarked('ben-from-cat').id,
       endpointMarked('ann-from-ben').id, endpointMarked('cat-from-ben').id,
     ]);
-    const keep = kms.endpoints().map((e) => e.id).filter((id) => !benIds.has(id));
-    const releasesBefore = kms.requests().filter((r) => r.method === 'release').length;
+    const keep = rig.kms.endpoints().map((e) => e.id).filter((id) => !benIds.has(id));
+    const releasesBefore = rig.kms.requests().filter((r) => r.method === 'release').length;
 
     ben!.send({ id: 'leaveRoom' });
     expect(await ann!.next('participantLeft')).toEqual({ id: 'participantLeft', userId: 'ben' });
     expect(await cat!.next('participantLeft')).toEqual({ id: 'participantLeft', userId: 'ben' });
-    await eventually(() => expect(kms.endpoints().map((e) => e.id).sort()).toEqual([...keep].sort()));
-    const released = kms.requests().filter((r) => r.method === 'release').slice(releasesBefore).map((r) => r.objectId);
+    await eventually(() => expect(rig.kms.endpoints().map((e) => e.id).sort()).toEqual([...keep].sort()));
+    const released = rig.kms.requests().filter((r) => r.method === 'release').slice(releasesBefore).map((r) => r.objectId);
     expect(new Set(released)).toEqual(benIds);
-    expect(kms.pipelines()).toHaveLength(1);
+    expect(rig.kms.pipelines()).toHaveLength(1);
     expect(endpointMarked('ann-from-cat').source).toBe(endpointMarked('cat-pub').id);
 
     // The socket drop of the next one frees its share the same way.
     await cat!.close();
     expect(await ann!.next('participantLeft')).toEqual({ id: 'participantLeft', userId: 'cat' });
-    await eventually(() => expect(kms.endpoints().map((e) => e.id)).toEqual([endpointMarked('ann-pub').id]));
+    await eventually(() => expect(rig.kms.endpoints().map((e) => e.id)).toEqual([endpointMarked('ann-pub').id]));
 
     // The last one out takes the pipeline with it.
-    const pipelineId = kms.pipelines()[0]!.id;
+    const pipelineId = rig.kms.pipelines()[0]!.id;
     ann!.send({ id: 'leaveRoom' });
-    await eventually(() => expect(kms.liveObjectCount()).toBe(0));
-    expect(kms.requests().some((r) => r.method === 'release' && r.objectId === pipelineId)).toBe(true);
+    await eventually(() => expect(rig.kms.liveObjectCount()).toBe(0));
+    expect(rig.kms.requests().some((r) => r.method === 'release' && r.objectId === pipelineId)).toBe(true);
   });
 
   it('creates one pipeline when two first joins of a room race', async () => {
     const [a, b] = await clients(2);
-    const pipelineCreates = () => kms.requests().filter((r) => r.method === 'create' && r.detail === 'MediaPipeline').length;
-    const before = kms.pipelines().length;
+    const pipelineCreates = () => rig.kms.requests().filter((r) => r.method === 'create' && r.detail === 'MediaPipeline').length;
+    const before = rig.kms.pipelines().length;
     const createsBefore = pipelineCreates();
     const [ja, jb] = await Promise.all([a!.join({ userId: 'racer-a', roomId: 'c-race' }), b!.join({ userId: 'racer-b', roomId: 'c-race' })]);
     expect([ja.members, jb.members].map((m) => (m as unknown[]).length).sort()).toEqual([0, 1]);
-    expect(kms.pipelines()).toHaveLength(before + 1);
+    expect(rig.kms.pipelines()).toHaveLength(before + 1);
     expect(pipelineCreates()).toBe(createsBefore + 1);
-    expect(kms.endpoints().filter((e) => e.pipelineId === kms.pipelines()[before]!.id)).toHaveLength(2);
+    expect(rig.kms.endpoints().filter((e) => e.pipelineId === rig.kms.pipelines()[before]!.id)).toHaveLength(2);
   });
 
   it('lets the server offer a subscription (subscribe → subscribeOffer → subscribeAnswer)', async () => {
@@ -183,11 +167,11 @@ describe('Kurento backend: the seed client flow against the KMS emulator', () =>
     expect(await bob!.next('iceCandidate', (m) => m.userId === 'alice')).toMatchObject({ userId: 'alice' });
 
     await eventually(() => {
-      const incoming = kms.endpoints().find((e) => e.source !== undefined)!;
+      const incoming = rig.kms.endpoints().find((e) => e.source !== undefined)!;
       expect(incoming.source).toBe(endpointMarked('so-alice-pub').id);
       expect(incoming.negotiation).toBe('answerProcessed');
     });
-    const ops = kms.sdpCalls().slice(-2).map((c) => c.operation);
+    const ops = rig.kms.sdpCalls().slice(-2).map((c) => c.operation);
     expect(ops).toEqual(['generateOffer', 'processAnswer']);
 
     // An answer with no pending offer is a typed refusal, not a crash.

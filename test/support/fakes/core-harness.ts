@@ -14,10 +14,13 @@ import {
   RoomHolds,
   RoomRegistry,
   SetMediaState,
-  type CoreDependencies,
   type IceServer,
   type JoinRoomCommand,
+  type SignalingSettings,
 } from '../../../src/application';
+import { Container, ContainerModule, type ServiceIdentifier } from 'inversify';
+import { coreModule } from '../../../src/composition/modules/core-module';
+import { Ids } from '../../../src/composition/service-ids';
 import { RandomResumeTokens } from '../../../src/adapters/resume/random-resume-tokens';
 import type { MediaCapabilities, RoomId } from '../../../src/domain';
 import { FakeMediaGateway, SFU_CAPABILITIES } from './fake-media-gateway';
@@ -37,10 +40,10 @@ export interface CoreHarnessOptions {
   readonly resumeGraceMs?: number;
 }
 
-/** The application core wired to in-memory fakes of every port, the way src/container.ts wires it. */
+/** The application core (its container module, as src/container.ts loads it) wired to in-memory fakes of every port. */
 export class CoreHarness {
-  readonly registry = new RoomRegistry();
-  readonly locks = new KeyedMutex<RoomId>();
+  readonly registry: RoomRegistry;
+  readonly locks: KeyedMutex<RoomId>;
   readonly media: FakeMediaGateway;
   readonly clock = new ManualClock();
   readonly store = new FaultyRoomStateStore('node-test', () => this.clock.now());
@@ -52,7 +55,8 @@ export class CoreHarness {
   readonly resumeTokens = new RandomResumeTokens();
   /** What the ICE server provider hands out (to everyone). */
   iceServerList: readonly IceServer[] = [];
-  readonly deps: CoreDependencies;
+  readonly settings: SignalingSettings;
+  private readonly container = new Container({ defaultScope: 'Singleton' });
 
   readonly departure: RoomDeparture;
   readonly holds: RoomHolds;
@@ -70,42 +74,49 @@ export class CoreHarness {
 
   constructor(options: CoreHarnessOptions = {}) {
     this.media = new FakeMediaGateway(options.capabilities ?? SFU_CAPABILITIES);
-    this.deps = {
-      registry: this.registry,
-      locks: this.locks,
-      media: this.media,
-      store: this.store,
-      placement: this.placement,
-      clients: this.clients,
-      presence: this.presence,
-      tokens: this.tokens,
-      resumeTokens: this.resumeTokens,
-      iceServers: { iceServersFor: () => this.iceServerList },
-      clock: this.clock,
-      scheduler: this.clock,
-      logger: this.logger,
-      settings: {
-        roomCapacity: options.roomCapacity ?? 25,
-        nodeId: 'node-test',
-        resumeGraceMs: options.resumeGraceMs ?? 15_000,
-        ...(options.maxRoomsPerNode !== undefined ? { maxRoomsPerNode: options.maxRoomsPerNode } : {}),
-      },
+    this.settings = {
+      roomCapacity: options.roomCapacity ?? 25,
+      nodeId: 'node-test',
+      resumeGraceMs: options.resumeGraceMs ?? 15_000,
+      ...(options.maxRoomsPerNode !== undefined ? { maxRoomsPerNode: options.maxRoomsPerNode } : {}),
     };
-    this.departure = new RoomDeparture(this.deps);
-    this.holds = new RoomHolds(this.deps);
-    this.lostRooms = new ReportLostRoom(this.deps);
-    this.seats = new SeatHolds(this.deps, this.departure);
-    this.welcome = new Welcome(this.deps);
-    this.joinRoom = new JoinRoom(this.deps, this.departure, this.holds, this.lostRooms, this.seats, this.welcome);
-    this.resume = new ResumeSession(this.deps, this.departure, this.holds, this.lostRooms, this.seats, this.welcome);
-    this.leaveRoom = new LeaveRoom(this.deps, this.departure, this.seats);
-    this.setMediaState = new SetMediaState(this.deps, this.holds);
-    this.negotiate = new NegotiateMedia(this.deps, this.holds);
-    this.addIceCandidate = new AddIceCandidate(this.deps, this.holds);
-    this.relay = new RelayMediaEvents(this.deps, this.departure);
-    this.drain = new DrainNode(this.deps, this.departure);
+    const fakes = new ContainerModule(({ bind }) => {
+      bind(Ids.MediaGateway).toConstantValue(this.media);
+      bind(Ids.RoomStateStore).toConstantValue(this.store);
+      bind(Ids.RoomPlacement).toConstantValue(this.placement);
+      bind(Ids.ClientNotifier).toConstantValue(this.clients);
+      bind(Ids.PresenceNotifier).toConstantValue(this.presence);
+      bind(Ids.TokenVerifier).toConstantValue(this.tokens);
+      bind(Ids.ResumeTokens).toConstantValue(this.resumeTokens);
+      bind(Ids.IceServers).toConstantValue({ iceServersFor: () => this.iceServerList });
+      bind(Ids.Clock).toConstantValue(this.clock);
+      bind(Ids.Scheduler).toConstantValue(this.clock);
+      bind(Ids.Logger).toConstantValue(this.logger);
+      bind(Ids.Settings).toConstantValue(this.settings);
+    });
+    this.container.load(coreModule(), fakes);
+    this.registry = this.get(RoomRegistry);
+    this.locks = this.get(Ids.Locks);
+    this.departure = this.get(RoomDeparture);
+    this.holds = this.get(RoomHolds);
+    this.lostRooms = this.get(ReportLostRoom);
+    this.seats = this.get(SeatHolds);
+    this.welcome = this.get(Welcome);
+    this.joinRoom = this.get(JoinRoom);
+    this.resume = this.get(ResumeSession);
+    this.leaveRoom = this.get(LeaveRoom);
+    this.setMediaState = this.get(SetMediaState);
+    this.negotiate = this.get(NegotiateMedia);
+    this.addIceCandidate = this.get(AddIceCandidate);
+    this.relay = this.get(RelayMediaEvents);
+    this.drain = this.get(DrainNode);
     this.relay.start();
     this.holds.start();
+  }
+
+  /** Any part of the core, as the container built it. */
+  get<T>(id: ServiceIdentifier<T>): T {
+    return this.container.get(id);
   }
 
   /** Joins `userId` into `roomId` from connection `conn-<userId>` unless told otherwise. */

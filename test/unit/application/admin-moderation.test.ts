@@ -8,7 +8,7 @@ const setup = async (): Promise<{ core: CoreHarness; admin: AdminModeration }> =
   await core.join('bob', 'room-1');
   await core.join('carol', 'room-2');
   core.clients.clear();
-  return { core, admin: new AdminModeration(core.deps, core.departure) };
+  return { core, admin: core.get(AdminModeration) };
 };
 
 const codeOf = async (work: Promise<unknown>): Promise<string> => {

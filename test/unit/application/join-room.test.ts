@@ -94,8 +94,9 @@ describe('JoinRoom', () => {
       const error = await signalingRejection(core.join('u26', 'room-1', { requestId: 'full-1' }));
 
       expect(error.code).toBe('roomFull');
-      expect(core.clients.to('conn-u26')).toEqual([{ type: 'roomFull', roomId: 'room-1', requestId: 'full-1' }]);
-      expect(core.clients.sent).toHaveLength(1);
+      expect(error.details).toMatchObject({ roomId: 'room-1' });
+      // The refusal is thrown, not sent: the inbound adapter answers it (limitJoinAnswer, then the error).
+      expect(core.clients.sent).toEqual([]);
       expect(core.registry.membership('conn-u26')).toBeUndefined();
       expect(core.registry.room('room-1')?.size).toBe(25);
       expect(core.registry.room('room-1')?.has('u26')).toBe(false);

@@ -32,12 +32,11 @@ describe('LeaveRoom', () => {
     expect(core.placement.releases).toEqual([]);
   });
 
-  it('acknowledges a leave that carried a requestId, and only then', async () => {
+  it('tells the leaver nothing: the inbound adapter owns the ack (message-dispatcher.test.ts)', async () => {
     const core = await threeInRoom();
-    await core.leaveRoom.execute({ connectionId: 'conn-bob', requestId: 'bye' });
-    expect(core.clients.to('conn-bob')).toEqual([{ type: 'ack', requestId: 'bye' }]);
-    await core.leaveRoom.execute({ connectionId: 'conn-carol' });
-    expect(core.clients.ofType('conn-carol', 'ack')).toEqual([]);
+    await core.leaveRoom.execute({ connectionId: 'conn-bob' });
+    expect(core.clients.to('conn-bob')).toEqual([]);
+    expect(core.clients.ofType('conn-bob', 'ack')).toEqual([]);
   });
 
   it('the last one out closes the media session, releases the placement and removes the record', async () => {
@@ -59,7 +58,7 @@ describe('LeaveRoom', () => {
 
   it('a connection in no room gets notInRoom and no ack', async () => {
     const core = await threeInRoom();
-    const error = await signalingRejection(core.leaveRoom.execute({ connectionId: 'stranger', requestId: 'x' }));
+    const error = await signalingRejection(core.leaveRoom.execute({ connectionId: 'stranger' }));
     expect(error.code).toBe('notInRoom');
     expect(core.clients.sent).toEqual([]);
     expect(core.registry.room('room-1')?.size).toBe(3);

@@ -21,7 +21,7 @@ describe('ReportLostRoom', () => {
     const core = new CoreHarness();
     core.clock.advance(5_000);
 
-    new ReportLostRoom(core.deps).execute(lostRoom);
+    core.get(ReportLostRoom).execute(lostRoom);
 
     // Not this node's clock: the store's time orders the departure before a rejoin stamped by the store.
     expect(core.presence.departures()).toEqual([
@@ -35,7 +35,7 @@ describe('ReportLostRoom', () => {
 
   it('touches nothing this node holds: no room, no client, no media call', () => {
     const core = new CoreHarness();
-    new ReportLostRoom(core.deps).execute(lostRoom);
+    core.get(ReportLostRoom).execute(lostRoom);
     expect(core.registry.roomCount).toBe(0);
     expect(core.clients.sent).toHaveLength(0);
     expect(core.media.calls).toHaveLength(0);

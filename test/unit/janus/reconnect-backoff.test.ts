@@ -1,4 +1,4 @@
-import { reconnectDelay } from '../../../src/adapters/janus/reconnect-backoff';
+import { reconnectDelay } from '../../../src/adapters/shared/backoff';
 
 describe('reconnectDelay', () => {
   const mid = () => 0.5;

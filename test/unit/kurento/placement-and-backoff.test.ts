@@ -1,5 +1,5 @@
 import { byLoad } from '../../../src/adapters/kurento/least-loaded';
-import { reconnectDelay } from '../../../src/adapters/kurento/reconnect-backoff';
+import { reconnectDelay } from '../../../src/adapters/shared/backoff';
 import { decodeSessionRef, encodeSessionRef } from '../../../src/adapters/kurento/session-ref';
 
 describe('least-loaded KMS order', () => {

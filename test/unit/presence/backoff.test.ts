@@ -1,4 +1,4 @@
-import { Backoff } from '../../../src/adapters/presence/backoff';
+import { Backoff } from '../../../src/adapters/shared/backoff';
 
 describe('Backoff', () => {
   it('doubles from the base up to the cap, each delay between half and all of its ceiling', () => {

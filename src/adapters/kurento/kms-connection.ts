@@ -280,12 +280,8 @@ export class KmsConnection {
   /**
    * A KMS that hangs while its socket stays open is only noticed by asking it something. KMS answers one
    * connection's requests in order, so a ping waits behind every slow request sent before it: a ping
-   * unanswered in time counts as a failure only if KMS answered nothing else meanwhile and no request
-   * sent before the ping still waits within its own deadline. A busy KMS keeps answering; one slow call
-   * (a processOffer on a loaded machine) holds the ping until it is answered or times out; a hung one
-   * answers nothing, and its requests time out first. Dropping the socket over one slow call was worse
-   * than waiting: the call was sent again on the resumed session while KMS still ran the first copy (its
-   * request cache only knows answered requests), and the client got SDP_END_POINT_ALREADY_NEGOTIATED.
+   * unanswered in time counts as a failure only if KMS answered nothing else meanwhile. A busy KMS keeps
+   * answering; a hung one answers nothing.
    */
   private async probe(): Promise<void> {
     const socket = this.socket;
@@ -295,7 +291,7 @@ export class KmsConnection {
       await socket.request('ping', {}, this.settings.healthTimeoutMs);
       this.healthFailures = 0;
     } catch (error) {
-      if (socket.lastAnswerAt >= sentAt || socket.waitingSince(sentAt)) {
+      if (socket.lastAnswerAt >= sentAt) {
         this.healthFailures = 0;
         this.logger.debug({ kms: this.url }, 'KMS is busy: the health ping waits behind other requests, which it keeps answering');
       } else {

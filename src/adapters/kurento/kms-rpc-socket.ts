@@ -91,15 +91,6 @@ export class KmsRpcSocket {
     return this.lastAnswer;
   }
 
-  /**
-   * Whether a request sent before `time` still waits for its answer (within its own deadline). KMS
-   * answers a connection's requests in order, so anything sent after it waits behind it.
-   */
-  waitingSince(time: number): boolean {
-    for (const entry of this.pending.values()) if (entry.deadline - entry.timeoutMs < time) return true;
-    return false;
-  }
-
   /** Opens the WebSocket; rejects with `mediaServerUnavailable` on refusal or after `timeoutMs`. */
   open(timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {

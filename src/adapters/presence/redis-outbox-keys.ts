@@ -1,3 +1,4 @@
+import { LuaScript } from '../shared/lua-script';
 /** The state store's default key prefix (REDIS_KEY_PREFIX), so presence keys sit next to the room keys. */
 export const DEFAULT_OUTBOX_KEY_PREFIX = 'rtc:';
 
@@ -52,17 +53,17 @@ redis.call('SET', EPOCH, epoch, 'PX', TTL)
 `;
 
 /** KEYS: epoch. ARGV: ttl. Takes the stream for this process with a new epoch, which it returns. */
-export const CLAIM_OUTBOX_SCRIPT = `
+export const CLAIM_OUTBOX_SCRIPT = new LuaScript('rtc-outbox-claim', `
 local EPOCH, TTL = KEYS[1], ARGV[1]
 ${NEXT_EPOCH}
 return epoch
-`;
+`);
 
 /**
  * The owner's liveness, refused (0) once another node took the stream over. KEYS: epoch, alive, owners,
  * stream. ARGV: epoch, livenessMs, ttl, nodeId, alive value.
  */
-export const OUTBOX_HEARTBEAT_SCRIPT = `
+export const OUTBOX_HEARTBEAT_SCRIPT = new LuaScript('rtc-outbox-heartbeat', `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[2], ARGV[5], 'PX', ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[4])
@@ -70,22 +71,22 @@ redis.call('PEXPIRE', KEYS[3], ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[4], ARGV[3])
 return 1
-`;
+`);
 
 /** Appends messages; refused (false) once another node took the stream over. KEYS: epoch, stream. ARGV: epoch, ttl, field, json... */
-export const OUTBOX_APPEND_SCRIPT = `
+export const OUTBOX_APPEND_SCRIPT = new LuaScript('rtc-outbox-append', `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
 local ids = {}
 for i = 4, #ARGV do ids[#ids + 1] = redis.call('XADD', KEYS[2], '*', ARGV[3], ARGV[i]) end
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return ids
-`;
+`);
 
 /** Deletes delivered messages; refused (-1) once another node took the stream over. KEYS: epoch, stream. ARGV: epoch, ids... */
-export const OUTBOX_DELETE_SCRIPT = `
+export const OUTBOX_DELETE_SCRIPT = new LuaScript('rtc-outbox-delete', `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 return redis.call('XDEL', KEYS[2], unpack(ARGV, 2))
-`;
+`);
 
 /**
  * Moves every entry of a dead node's stream (KEYS[1]) to the end of ours (KEYS[2]), oldest first, deletes
@@ -96,7 +97,7 @@ return redis.call('XDEL', KEYS[2], unpack(ARGV, 2))
  * epoch (KEYS[5]) so that, if it was only paused, its next write is refused.
  * ARGV: [1] message field, [2] the dead node id, [3] the keys' TTL.
  */
-export const ADOPT_OUTBOX_SCRIPT = `
+export const ADOPT_OUTBOX_SCRIPT = new LuaScript('rtc-outbox-adopt', `
 if redis.call('EXISTS', KEYS[3]) == 1 then
   return {'${OWNER_ALIVE}'}
 end
@@ -118,4 +119,4 @@ redis.call('DEL', KEYS[1])
 redis.call('SREM', KEYS[4], ARGV[2])
 if #moved > 1 then redis.call('PEXPIRE', KEYS[2], TTL) end
 return moved
-`;
+`);

@@ -1,4 +1,3 @@
-import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../../application';
 import { Backoff } from '../shared/backoff';
 import { BoundedQueue } from './bounded-queue';
@@ -18,6 +17,7 @@ import {
   type OutboxKeys,
 } from './redis-outbox-keys';
 import { sleep, untilAborted, withDeadline } from '../shared/deadline';
+import type { ScriptClient } from '../shared/lua-script';
 
 /** Each Redis call of the outbox gives up after the tuned time and is retried. */
 const withTimeout = <T>(work: Promise<T>, ms: number, what: string): Promise<T> =>
@@ -30,7 +30,7 @@ interface StreamEntry extends OutboxEntry {
 }
 
 /** A single Redis or a Cluster: every outbox key shares one hash slot, so both work the same. */
-export type PresenceRedisClient = Redis | Cluster;
+export type PresenceRedisClient = ScriptClient;
 
 export interface RedisPresenceOutboxOptions {
   readonly nodeId: string;
@@ -166,20 +166,11 @@ export class RedisPresenceOutbox implements PresenceOutbox {
   async adopt(deadNodeId: string): Promise<number> {
     if (deadNodeId === this.options.nodeId) return 0;
     const deadKey = this.keys.stream(deadNodeId);
-    const moving = this.redis
-      .eval(
-        ADOPT_OUTBOX_SCRIPT,
-        5,
-        deadKey,
-        this.key,
-        this.keys.alive(deadNodeId),
-        this.keys.owners,
-        this.keys.epoch(deadNodeId),
-        MESSAGE_FIELD,
-        deadNodeId,
-        OUTBOX_TTL_MS,
-      )
-      .then((reply) => this.mergeAdopted(reply, deadKey));
+    const moving = ADOPT_OUTBOX_SCRIPT.run(
+      this.redis,
+      [deadKey, this.key, this.keys.alive(deadNodeId), this.keys.owners, this.keys.epoch(deadNodeId)],
+      [MESSAGE_FIELD, deadNodeId, OUTBOX_TTL_MS],
+    ).then((reply) => this.mergeAdopted(reply, deadKey));
     // Merged whenever it lands, even after the caller stopped waiting.
     moving.catch(() => undefined);
     return withTimeout(moving, this.options.timeoutMs, `adopting ${deadKey}`);
@@ -246,7 +237,7 @@ export class RedisPresenceOutbox implements PresenceOutbox {
 
   private async claimEpoch(): Promise<void> {
     const epoch = await withTimeout(
-      this.redis.eval(CLAIM_OUTBOX_SCRIPT, 1, this.keys.epoch(this.options.nodeId), OUTBOX_TTL_MS),
+      CLAIM_OUTBOX_SCRIPT.run(this.redis, [this.keys.epoch(this.options.nodeId)], [OUTBOX_TTL_MS]),
       this.options.timeoutMs,
       'presence outbox epoch',
     );
@@ -257,18 +248,10 @@ export class RedisPresenceOutbox implements PresenceOutbox {
   private async heartbeat(): Promise<void> {
     const nodeId = this.options.nodeId;
     const kept = await withTimeout(
-      this.redis.eval(
-        OUTBOX_HEARTBEAT_SCRIPT,
-        4,
-        this.keys.epoch(nodeId),
-        this.keys.alive(nodeId),
-        this.keys.owners,
-        this.key,
-        this.epoch ?? '',
-        this.livenessMs,
-        OUTBOX_TTL_MS,
-        nodeId,
-        String(Date.now()),
+      OUTBOX_HEARTBEAT_SCRIPT.run(
+        this.redis,
+        [this.keys.epoch(nodeId), this.keys.alive(nodeId), this.keys.owners, this.key],
+        [this.epoch ?? '', this.livenessMs, OUTBOX_TTL_MS, nodeId, String(Date.now())],
       ),
       this.options.timeoutMs,
       'presence liveness',
@@ -374,15 +357,10 @@ export class RedisPresenceOutbox implements PresenceOutbox {
     const batch = this.unwritten.splice(0, WRITE_BATCH).filter((e) => e.state === 'queued');
     if (batch.length === 0) return true;
     for (const entry of batch) entry.state = 'writing';
-    const attempt = this.redis.eval(
-      OUTBOX_APPEND_SCRIPT,
-      2,
-      this.keys.epoch(this.options.nodeId),
-      this.key,
-      this.epoch ?? '',
-      OUTBOX_TTL_MS,
-      MESSAGE_FIELD,
-      ...batch.map((entry) => JSON.stringify(entry.message)),
+    const attempt = OUTBOX_APPEND_SCRIPT.run(
+      this.redis,
+      [this.keys.epoch(this.options.nodeId), this.key],
+      [this.epoch ?? '', OUTBOX_TTL_MS, MESSAGE_FIELD, ...batch.map((entry) => JSON.stringify(entry.message))],
     );
     let reply: unknown;
     try {
@@ -418,7 +396,7 @@ export class RedisPresenceOutbox implements PresenceOutbox {
     if (ids.length === 0) return true;
     try {
       const deleted = await withTimeout(
-        this.redis.eval(OUTBOX_DELETE_SCRIPT, 2, this.keys.epoch(this.options.nodeId), this.key, this.epoch ?? '', ...ids),
+        OUTBOX_DELETE_SCRIPT.run(this.redis, [this.keys.epoch(this.options.nodeId), this.key], [this.epoch ?? '', ...ids]),
         this.options.timeoutMs,
         `XDEL ${this.key}`,
       );

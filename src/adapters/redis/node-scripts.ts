@@ -1,4 +1,4 @@
-import { LuaScript } from './lua-script';
+import { LuaScript } from '../shared/lua-script';
 
 /*
  * Scripts on the node registry. Every key carries the hash tag {nodes}, so each script runs in one slot.

@@ -2,9 +2,8 @@ import type { DepartedRoom, MemberRecord } from '../../../src/application';
 import { fenceTtl, RedisConnection, RedisKeys, RedisRoomStateStore, registryTtl, RoomLeases } from '../../../src/adapters/redis';
 import { CLAIM_ROOM_SCRIPT } from '../../../src/adapters/redis/room-scripts';
 import { RecordingLogger } from '../../support/fakes/recording-logger';
-import { startRedis, type RedisFixture } from '../../support/redis-fixture';
-import { RedisInspector } from '../../support/redis/redis-inspector';
-import { eventually, standaloneStore, startTestNode, uniquePrefix, type TestNode } from '../../support/redis/redis-node-harness';
+import { redisNodeScope } from '../../support/redis/redis-node-scope';
+import { eventually, standaloneStore, startTestNode, type TestNode } from '../../support/redis/redis-node-harness';
 import { keysWithoutTtl } from '../../support/multi-node/fault-lab';
 
 jest.setTimeout(60_000);
@@ -27,15 +26,12 @@ const plain = (userId: string): MemberRecord => ({ userId, connectionId: `conn-$
  * several nodes (in this process). What is reported gone, by whom, and when.
  */
 describe('held seats across a lost node, on a real redis-server', () => {
-  let redis: RedisFixture;
-  let prefix: string;
-  let inspector: RedisInspector;
-  const nodes: TestNode[] = [];
+  const scope = redisNodeScope();
   const connections: RedisConnection[] = [];
 
   const start = async (nodeId: string): Promise<TestNode> => {
-    const node = await startTestNode({ url: redis.url }, { nodeId, prefix, ...TIMING });
-    nodes.push(node);
+    const node = await startTestNode({ url: scope.redis.url }, { nodeId, prefix: scope.prefix, ...TIMING });
+    scope.nodes.push(node);
     return node;
   };
 
@@ -60,20 +56,8 @@ describe('held seats across a lost node, on a real redis-server', () => {
     return dying;
   };
 
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis.stop();
-  });
-  beforeEach(() => {
-    prefix = uniquePrefix();
-    inspector = new RedisInspector(redis.url, prefix);
-  });
   afterEach(async () => {
-    await Promise.all(nodes.splice(0).map((n) => n.close({ deregister: false })));
     await Promise.all(connections.splice(0).map((c) => c.close()));
-    inspector.close();
   });
 
   it('the reaper reports only members whose seats are not held; the held seats are reported once, when their grace ran out', async () => {
@@ -84,21 +68,21 @@ describe('held seats across a lost node, on a real redis-server', () => {
     await eventually(() => reported.length > 0, 5_000, 20);
     const reapedAt = Date.now();
     expect(reported).toEqual(['r1:carol']);
-    expect([...((await inspector.room('r1'))?.members.keys() ?? [])].sort()).toEqual(['alice', 'bob']);
-    expect(await inspector.client.zscore(`${prefix}{nodes}:orphans`, 'r1')).not.toBeNull();
+    expect([...((await scope.inspector.room('r1'))?.members.keys() ?? [])].sort()).toEqual(['alice', 'bob']);
+    expect(await scope.inspector.client.zscore(`${scope.prefix}{nodes}:orphans`, 'r1')).not.toBeNull();
     // The dead node itself is forgotten; its room is revisited through the orphans set.
-    await eventually(async () => !(await inspector.registeredNodes()).includes('node-dead'), 3_000, 20);
+    await eventually(async () => !(await scope.inspector.registeredNodes()).includes('node-dead'), 3_000, 20);
 
     await eventually(() => reported.length > 1, GRACE_MS + 3_000, 20);
     const heldFor = Date.now() - reapedAt;
     expect(heldFor).toBeGreaterThanOrEqual(GRACE_MS - 200);
     expect(reported).toEqual(['r1:carol', 'r1:alice,bob']);
-    expect(await inspector.room('r1')).toBeUndefined();
-    await eventually(async () => (await inspector.client.zscore(`${prefix}{nodes}:orphans`, 'r1')) === null, 2_000, 20);
+    expect(await scope.inspector.room('r1')).toBeUndefined();
+    await eventually(async () => (await scope.inspector.client.zscore(`${scope.prefix}{nodes}:orphans`, 'r1')) === null, 2_000, 20);
     // Nothing is reported twice, and nothing is left without an expiry.
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(reported).toHaveLength(2);
-    expect(await keysWithoutTtl([{ host: '127.0.0.1', port: redis.port }], prefix)).toEqual([]);
+    expect(await keysWithoutTtl([{ host: '127.0.0.1', port: scope.redis.port }], scope.prefix)).toEqual([]);
   });
 
   it('a resume reaching a new host takes the room over with the other held seats, and nobody else reports them', async () => {
@@ -119,7 +103,7 @@ describe('held seats across a lost node, on a real redis-server', () => {
     expect(receipt.held?.[0]?.seat?.heldForMs).toBeGreaterThan(0);
     expect(receipt.held?.[0]?.seat?.heldForMs).toBeLessThanOrEqual(GRACE_MS);
     expect(receipt.replaced?.record.members ?? []).toEqual([]);
-    const room = await inspector.room('r2');
+    const room = await scope.inspector.room('r2');
     expect(room?.nodeId).toBe('node-live');
     expect(room?.host).toBe('node-live');
 
@@ -135,29 +119,29 @@ describe('held seats across a lost node, on a real redis-server', () => {
   });
 
   it('a join into the dead host\'s room before any reaper keeps the held seats and reports only the others', async () => {
-    const connection = new RedisConnection({ url: redis.url, commandTimeoutMs: 1_000, connectTimeoutMs: 1_000 }, new RecordingLogger());
+    const connection = new RedisConnection({ url: scope.redis.url, commandTimeoutMs: 1_000, connectTimeoutMs: 1_000 }, new RecordingLogger());
     connections.push(connection);
     await connection.open();
-    const store = standaloneStore(connection, 'node-new', { prefix, roomTtlMs: TIMING.expiryMs });
+    const store = standaloneStore(connection, 'node-new', { prefix: scope.prefix, roomTtlMs: TIMING.expiryMs });
     await roomOnDyingNode('r3');
     // No live registry: nothing reaps. The dead node's lease lapses after one expiry (its record lives two).
-    await eventually(async () => (await inspector.room('r3'))?.host === null, 3_000, 5);
+    await eventually(async () => (await scope.inspector.room('r3'))?.host === null, 3_000, 5);
 
     await expect(store.recordJoin({ roomId: 'r3', communityId: '1', capacity: 2 }, plain('dave'))).rejects.toMatchObject({ code: 'roomFull' });
-    expect([...((await inspector.room('r3'))?.members.keys() ?? [])].sort()).toEqual(['alice', 'bob', 'carol']);
+    expect([...((await scope.inspector.room('r3'))?.members.keys() ?? [])].sort()).toEqual(['alice', 'bob', 'carol']);
 
     const receipt = await store.recordJoin({ roomId: 'r3', communityId: '1', capacity: 3, resumeGraceMs: GRACE_MS }, plain('dave'));
     expect(receipt.replaced?.record.members.map((m) => m.userId)).toEqual(['carol']);
     expect(receipt.held?.map((m) => m.userId).sort()).toEqual(['alice', 'bob']);
     expect(receipt.replaced!.at).toBeLessThan(receipt.at);
-    expect([...((await inspector.room('r3'))?.members.keys() ?? [])].sort()).toEqual(['alice', 'bob', 'dave']);
+    expect([...((await scope.inspector.room('r3'))?.members.keys() ?? [])].sort()).toEqual(['alice', 'bob', 'dave']);
   });
 
   it("a claim released without a join (a failed first join) leaves the dead host's record for the reaper to report", async () => {
-    const connection = new RedisConnection({ url: redis.url, commandTimeoutMs: 1_000, connectTimeoutMs: 1_000 }, new RecordingLogger());
+    const connection = new RedisConnection({ url: scope.redis.url, commandTimeoutMs: 1_000, connectTimeoutMs: 1_000 }, new RecordingLogger());
     connections.push(connection);
     await connection.open();
-    const keys = new RedisKeys(prefix);
+    const keys = new RedisKeys(scope.prefix);
     const leases = new RoomLeases({ leaseMs: TIMING.expiryMs, heartbeatMs: TIMING.heartbeatMs });
     const store = new RedisRoomStateStore({
       connection,
@@ -171,22 +155,22 @@ describe('held seats across a lost node, on a real redis-server', () => {
     });
     await roomOnDyingNode('r5');
     // Nothing reaps yet. The dead host's lease lapses; this node claims the room for a join that then fails.
-    await eventually(async () => (await inspector.room('r5'))?.host === null, 3_000, 5);
+    await eventually(async () => (await scope.inspector.room('r5'))?.host === null, 3_000, 5);
     const [holder, epoch] = (await connection.call('claim', (client) =>
       CLAIM_ROOM_SCRIPT.run(client, keys.roomKeyList('r5'), ['', 'node-claimer', TIMING.expiryMs, TIMING.expiryMs]),
     )) as string[];
     expect(holder).toBe('node-claimer');
     leases.grant('r5', epoch!, leases.clock());
     await store.releaseHold('r5');
-    expect((await inspector.room('r5'))?.host).toBeNull();
-    expect([...((await inspector.room('r5'))?.members.keys() ?? [])].sort()).toEqual(['alice', 'bob', 'carol']);
+    expect((await scope.inspector.room('r5'))?.host).toBeNull();
+    expect([...((await scope.inspector.room('r5'))?.members.keys() ?? [])].sort()).toEqual(['alice', 'bob', 'carol']);
 
     // The record is still there for a reaper, which reports its non-resumable member once.
     const reported: string[] = [];
-    nodes.push(
+    scope.nodes.push(
       await startTestNode(
-        { url: redis.url },
-        { nodeId: 'node-reaper', prefix, ...TIMING, onRoomReaped: ({ record }) => reported.push(`${record.roomId}:${record.members.map((m) => m.userId).join(',')}`) },
+        { url: scope.redis.url },
+        { nodeId: 'node-reaper', prefix: scope.prefix, ...TIMING, onRoomReaped: ({ record }) => reported.push(`${record.roomId}:${record.members.map((m) => m.userId).join(',')}`) },
       ),
     );
     await eventually(() => reported.length > 0, 5_000, 20);
@@ -196,12 +180,12 @@ describe('held seats across a lost node, on a real redis-server', () => {
   it('a node restarted with the same id keeps the held seats of its earlier run and reports the others', async () => {
     const restarted: DepartedRoom[] = [];
     await roomOnDyingNode('r4');
-    const again = await startTestNode({ url: redis.url }, { nodeId: 'node-dead', prefix, ...TIMING, onStaleRecordDropped: (room) => restarted.push(room) });
-    nodes.push(again);
+    const again = await startTestNode({ url: scope.redis.url }, { nodeId: 'node-dead', prefix: scope.prefix, ...TIMING, onStaleRecordDropped: (room) => restarted.push(room) });
+    scope.nodes.push(again);
     // Its start re-asserts its rooms: the earlier run's record loses carol, keeps the seats, booked for a revisit.
-    await eventually(async () => (await inspector.room('r4'))?.members.size === 2, 3_000, 20);
-    expect([...((await inspector.room('r4'))?.members.keys() ?? [])].sort()).toEqual(['alice', 'bob']);
-    expect(await inspector.client.zscore(`${prefix}{nodes}:orphans`, 'r4')).not.toBeNull();
+    await eventually(async () => (await scope.inspector.room('r4'))?.members.size === 2, 3_000, 20);
+    expect([...((await scope.inspector.room('r4'))?.members.keys() ?? [])].sort()).toEqual(['alice', 'bob']);
+    expect(await scope.inspector.client.zscore(`${scope.prefix}{nodes}:orphans`, 'r4')).not.toBeNull();
     // What it removed it reports (as members of a node that died: nodeLost), the held seats once they ran out.
     await eventually(() => restarted.length > 0, 3_000, 20);
     expect(restarted.map((r) => r.record.members.map((m) => m.userId))).toEqual([['carol']]);

@@ -1,7 +1,7 @@
 import type { MemberRecord, DepartedRoom, JoinReceipt } from '../../../src/application';
-import { startRedis, type RedisFixture } from '../../support/redis-fixture';
-import { RedisInspector, membersOf } from '../../support/redis/redis-inspector';
-import { eventually, startTestNode, uniquePrefix, type TestNode } from '../../support/redis/redis-node-harness';
+import { membersOf } from '../../support/redis/redis-inspector';
+import { redisNodeScope } from '../../support/redis/redis-node-scope';
+import { eventually, startTestNode, type TestNode } from '../../support/redis/redis-node-harness';
 
 jest.setTimeout(60_000);
 
@@ -14,48 +14,30 @@ const member = (userId: string, connectionId = `conn-${userId}`): MemberRecord =
 });
 
 describe('node registry on a real redis-server: heartbeat, expiry, reaping', () => {
-  let redis: RedisFixture;
-  let prefix: string;
-  let inspector: RedisInspector;
-  const nodes: TestNode[] = [];
+  const scope = redisNodeScope();
 
   const start = async (nodeId: string, options: { heartbeatMs: number; expiryMs: number; load?: number }): Promise<TestNode> => {
-    const node = await startTestNode({ url: redis.url }, { nodeId, prefix, ...options });
-    nodes.push(node);
+    const node = await startTestNode({ url: scope.redis.url }, { nodeId, prefix: scope.prefix, ...options });
+    scope.nodes.push(node);
     return node;
   };
 
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis.stop();
-  });
-  beforeEach(() => {
-    prefix = uniquePrefix();
-    inspector = new RedisInspector(redis.url, prefix);
-  });
-  afterEach(async () => {
-    await Promise.all(nodes.splice(0).map((n) => n.close({ deregister: false })));
-    inspector.close();
-  });
-
   it('registers id, URL and load with a heartbeat key that expires once the node falls silent', async () => {
     const a = await start('node-a', { heartbeatMs: 100, expiryMs: 500, load: 7 });
-    expect(await inspector.liveNodes()).toEqual(['node-a']);
-    expect(await inspector.registeredNodes()).toEqual(['node-a']);
-    expect(await inspector.client.hget(`${prefix}{nodes}:urls`, 'node-a')).toBe(a.url);
-    expect(await inspector.client.hget(`${prefix}{nodes}:loads`, 'node-a')).toBe('7');
-    const ttl = await inspector.client.pttl(`${prefix}{nodes}:alive:node-a`);
+    expect(await scope.inspector.liveNodes()).toEqual(['node-a']);
+    expect(await scope.inspector.registeredNodes()).toEqual(['node-a']);
+    expect(await scope.inspector.client.hget(`${scope.prefix}{nodes}:urls`, 'node-a')).toBe(a.url);
+    expect(await scope.inspector.client.hget(`${scope.prefix}{nodes}:loads`, 'node-a')).toBe('7');
+    const ttl = await scope.inspector.client.pttl(`${scope.prefix}{nodes}:alive:node-a`);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(500);
 
     // Still alive well past one expiry: the heartbeat renews it.
     await new Promise((r) => setTimeout(r, 1_200));
-    expect(await inspector.liveNodes()).toEqual(['node-a']);
+    expect(await scope.inspector.liveNodes()).toEqual(['node-a']);
 
     await a.close({ deregister: false });
-    const silentFor = await eventually(async () => (await inspector.liveNodes()).length === 0, 3_000, 20);
+    const silentFor = await eventually(async () => (await scope.inspector.liveNodes()).length === 0, 3_000, 20);
     expect(silentFor).toBeLessThanOrEqual(600);
   });
 
@@ -68,34 +50,34 @@ describe('node registry on a real redis-server: heartbeat, expiry, reaping', () 
     // a falls silent (the test beats for it below).
     await a.registry.stop({ deregister: false });
     // Redis stops answering long enough for b's calls to time out (a frozen or overloaded Redis)...
-    await inspector.client.call('CLIENT', 'PAUSE', '600', 'ALL');
+    await scope.inspector.client.call('CLIENT', 'PAUSE', '600', 'ALL');
     await b.placement.locate('any-room').catch(() => undefined);
     await eventually(() => b.connection.isAvailable(), 5_000, 20);
     // ...and meanwhile a's liveness lapsed, as every node's does during such an outage.
-    await inspector.client.del(`${prefix}{nodes}:alive:node-a`);
+    await scope.inspector.client.del(`${scope.prefix}{nodes}:alive:node-a`);
 
     expect(await b.registry.reapDeadNodes()).toBe(0);
-    expect(membersOf(await inspector.room('a-room'))).toEqual({ ann: 'conn-ann' });
+    expect(membersOf(await scope.inspector.room('a-room'))).toEqual({ ann: 'conn-ann' });
     // a renews in time: nothing happened to it.
     await a.registry.beat();
-    expect(await inspector.liveNodes()).toEqual(['node-a', 'node-b']);
+    expect(await scope.inspector.liveNodes()).toEqual(['node-a', 'node-b']);
 
     // A node that really stays silent is still reaped, by b's own heartbeat, once b's trouble is an expiry old.
-    await inspector.client.del(`${prefix}{nodes}:alive:node-a`);
+    await scope.inspector.client.del(`${scope.prefix}{nodes}:alive:node-a`);
     // The reaper removes the rooms first (in slices), then forgets the node: wait for both.
-    await eventually(async () => (await inspector.rooms()).size === 0 && (await inspector.registeredNodes()).length === 1, 5_000, 50).catch(() => undefined);
-    expect(await inspector.rooms()).toEqual(new Map());
-    expect(await inspector.registeredNodes()).toEqual(['node-b']);
+    await eventually(async () => (await scope.inspector.rooms()).size === 0 && (await scope.inspector.registeredNodes()).length === 1, 5_000, 50).catch(() => undefined);
+    expect(await scope.inspector.rooms()).toEqual(new Map());
+    expect(await scope.inspector.registeredNodes()).toEqual(['node-b']);
   });
 
   it('a graceful stop removes the node and the rooms it still records', async () => {
     const a = await start('node-a', { heartbeatMs: 100, expiryMs: 500 });
     await a.store.recordJoin({ roomId: 'r1', communityId: '1' }, member('alice'));
-    expect(membersOf(await inspector.room('r1'))).toEqual({ alice: 'conn-alice' });
+    expect(membersOf(await scope.inspector.room('r1'))).toEqual({ alice: 'conn-alice' });
     await a.close({ deregister: true });
-    expect(await inspector.rooms()).toEqual(new Map());
-    expect(await inspector.registeredNodes()).toEqual([]);
-    expect(await inspector.liveNodes()).toEqual([]);
+    expect(await scope.inspector.rooms()).toEqual(new Map());
+    expect(await scope.inspector.registeredNodes()).toEqual([]);
+    expect(await scope.inspector.liveNodes()).toEqual([]);
   });
 
   /** Rooms the given nodes report freed, as "reaper:room:user,user" (members in join order). */
@@ -120,17 +102,17 @@ describe('node registry on a real redis-server: heartbeat, expiry, reaping', () 
       await dead.store.recordJoin({ roomId, communityId: '1' }, member(`${roomId}-u1`));
       await dead.store.recordJoin({ roomId, communityId: '1' }, member(`${roomId}-u2`));
     }
-    expect([...(await inspector.rooms()).keys()]).toEqual(['c1', 'c2', 'c3', 'kept']);
+    expect([...(await scope.inspector.rooms()).keys()]).toEqual(['c1', 'c2', 'c3', 'kept']);
 
     await dead.close({ deregister: false });
     const took = await eventually(async () => {
-      const rooms = await inspector.rooms();
-      return rooms.size === 1 && (await inspector.registeredNodes()).join() === 'node-a,node-b';
+      const rooms = await scope.inspector.rooms();
+      return rooms.size === 1 && (await scope.inspector.registeredNodes()).join() === 'node-a,node-b';
     }, 5_000, 20);
     // Dead after at most one expiry, noticed at the next heartbeat of a live node; margin for a busy machine.
     expect(took).toBeLessThan(timing.expiryMs + timing.heartbeatMs + 1_000);
-    expect(membersOf(await inspector.room('kept'))).toEqual({ ann: 'conn-ann' });
-    expect(await inspector.roomIndex('node-c')).toEqual([]);
+    expect(membersOf(await scope.inspector.room('kept'))).toEqual({ ann: 'conn-ann' });
+    expect(await scope.inspector.roomIndex('node-c')).toEqual([]);
     const reapLogs = [...a.logger.messages('warn'), ...b.logger.messages('warn')].filter((m) => m === 'reaped a dead signaling node');
     expect(reapLogs.length).toBeGreaterThanOrEqual(1);
     expect([...a.logger.messages('error'), ...b.logger.messages('error')]).toEqual([]);
@@ -147,7 +129,7 @@ describe('node registry on a real redis-server: heartbeat, expiry, reaping', () 
     const reported = recordReaped(a);
     await a.store.recordJoin({ roomId: 'r1', communityId: '1' }, member('alice'));
     await a.close({ deregister: true });
-    expect(await inspector.rooms()).toEqual(new Map());
+    expect(await scope.inspector.rooms()).toEqual(new Map());
     expect(reported).toEqual([]);
   });
 
@@ -163,8 +145,8 @@ describe('node registry on a real redis-server: heartbeat, expiry, reaping', () 
     await dead.registry.beat();
     await dead.close({ deregister: false });
     // Its heartbeat key runs out (here at once) while its room keys would live on for a while.
-    await inspector.client.del(`${prefix}{nodes}:alive:node-d`);
-    expect(membersOf(await inspector.room('moved'))).toEqual({ m1: 'conn-m1', m2: 'conn-m2' });
+    await scope.inspector.client.del(`${scope.prefix}{nodes}:alive:node-d`);
+    expect(membersOf(await scope.inspector.room('moved'))).toEqual({ m1: 'conn-m1', m2: 'conn-m2' });
 
     // The room's claim still names the dead node; node-a (least loaded) takes it over and a member joins.
     const replaced: string[] = [];
@@ -174,7 +156,7 @@ describe('node registry on a real redis-server: heartbeat, expiry, reaping', () 
     expect(await a.placement.locate('moved')).toEqual({ nodeId: 'node-a', nodeUrl: a.url });
     noteReplaced(await a.store.recordJoin({ roomId: 'moved', communityId: '1' }, member('newcomer')));
     // The dead node's members did not survive the takeover, and the join that took it over returns them.
-    expect(membersOf(await inspector.room('moved'))).toEqual({ newcomer: 'conn-newcomer' });
+    expect(membersOf(await scope.inspector.room('moved'))).toEqual({ newcomer: 'conn-newcomer' });
     expect(replaced).toEqual(['moved:node-d:m1,m2']);
     noteReplaced(await a.store.recordJoin({ roomId: 'moved', communityId: '1' }, member('second')));
     expect(replaced).toHaveLength(1);
@@ -184,9 +166,9 @@ describe('node registry on a real redis-server: heartbeat, expiry, reaping', () 
     expect(byA + byB).toBe(1);
     // Only the room that was still the dead node's is reported; the taken-over one belongs to node-a now.
     expect(reported.map((r) => r.slice(r.indexOf(':') + 1))).toEqual(['gone:node-d:g1']);
-    expect([...(await inspector.rooms()).keys()]).toEqual(['moved']);
-    expect(await inspector.room('moved')).toMatchObject({ nodeId: 'node-a', host: 'node-a' });
-    expect(await inspector.registeredNodes()).toEqual(['node-a', 'node-b']);
+    expect([...(await scope.inspector.rooms()).keys()]).toEqual(['moved']);
+    expect(await scope.inspector.room('moved')).toMatchObject({ nodeId: 'node-a', host: 'node-a' });
+    expect(await scope.inspector.registeredNodes()).toEqual(['node-a', 'node-b']);
   });
 
   it('a reaper that fails half-way lets go of its lock, so the next attempt need not wait it out', async () => {
@@ -196,18 +178,18 @@ describe('node registry on a real redis-server: heartbeat, expiry, reaping', () 
     await dead.store.recordJoin({ roomId: 'stuck', communityId: '1' }, member('s1'));
     await dead.registry.beat();
     await dead.close({ deregister: false });
-    await inspector.client.del(`${prefix}{nodes}:alive:node-e`);
+    await scope.inspector.client.del(`${scope.prefix}{nodes}:alive:node-e`);
     // The dead node's room index is unreadable (wrong type): the reaper's second call fails.
-    const index = `${prefix}{nodes}:rooms:node-e`;
-    await inspector.client.del(index);
-    await inspector.client.set(index, 'not a set');
+    const index = `${scope.prefix}{nodes}:rooms:node-e`;
+    await scope.inspector.client.del(index);
+    await scope.inspector.client.set(index, 'not a set');
 
     await expect(a.registry.reapDeadNodes()).rejects.toThrow(/WRONGTYPE/);
-    expect(await inspector.client.exists(`${prefix}{nodes}:reaping:node-e`)).toBe(0);
+    expect(await scope.inspector.client.exists(`${scope.prefix}{nodes}:reaping:node-e`)).toBe(0);
 
-    await inspector.client.del(index);
-    await inspector.client.sadd(index, 'stuck');
+    await scope.inspector.client.del(index);
+    await scope.inspector.client.sadd(index, 'stuck');
     expect(await a.registry.reapDeadNodes()).toBe(1);
-    expect(await inspector.room('stuck')).toBeUndefined();
+    expect(await scope.inspector.room('stuck')).toBeUndefined();
   });
 });

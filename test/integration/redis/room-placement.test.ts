@@ -1,45 +1,27 @@
 import type { MemberRecord } from '../../../src/application';
 import { isSignalingError } from '../../../src/domain';
-import { startRedis, type RedisFixture } from '../../support/redis-fixture';
-import { RedisInspector, membersOf } from '../../support/redis/redis-inspector';
-import { eventually, startTestNode, uniquePrefix, type TestNode } from '../../support/redis/redis-node-harness';
+import { membersOf } from '../../support/redis/redis-inspector';
+import { redisNodeScope } from '../../support/redis/redis-node-scope';
+import { eventually, startTestNode, type TestNode } from '../../support/redis/redis-node-harness';
 
 jest.setTimeout(60_000);
 
 const member = (userId: string): MemberRecord => ({ userId, connectionId: `conn-${userId}`, audio: true, video: true, joinedAt: Date.now() });
 
 describe('room placement on a real redis-server', () => {
-  let redis: RedisFixture;
-  let prefix: string;
-  let inspector: RedisInspector;
-  const nodes: TestNode[] = [];
+  const scope = redisNodeScope();
 
   /** Three nodes that know each other (each heartbeat lists the registered nodes). */
   const startThree = async (loads: [number?, number?, number?] = [], timing = { heartbeatMs: 100, expiryMs: 600 }): Promise<TestNode[]> => {
     const started: TestNode[] = [];
     for (const [i, id] of ['node-a', 'node-b', 'node-c'].entries()) {
       const load = loads[i];
-      started.push(await startTestNode({ url: redis.url }, { nodeId: id, prefix, ...timing, ...(load !== undefined ? { load } : {}) }));
+      started.push(await startTestNode({ url: scope.redis.url }, { nodeId: id, prefix: scope.prefix, ...timing, ...(load !== undefined ? { load } : {}) }));
     }
-    nodes.push(...started);
+    scope.nodes.push(...started);
     await Promise.all(started.map((n) => n.registry.beat()));
     return started;
   };
-
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis.stop();
-  });
-  beforeEach(() => {
-    prefix = uniquePrefix();
-    inspector = new RedisInspector(redis.url, prefix);
-  });
-  afterEach(async () => {
-    await Promise.all(nodes.splice(0).map((n) => n.close({ deregister: false })));
-    inspector.close();
-  });
 
   it('gives every asker of a new room the same node, however many ask at once', async () => {
     const [a, b, c] = await startThree();
@@ -47,7 +29,7 @@ describe('room placement on a real redis-server', () => {
       const roomId = `race-${r}`;
       const answers = await Promise.all([a!, b!, c!, a!, b!, c!].map((n) => n.placement.locate(roomId)));
       expect(new Set(answers.map((x) => x.nodeId)).size).toBe(1);
-      expect(await inspector.client.get(`${prefix}{room:${roomId}}:host`)).toBe(answers[0]!.nodeId);
+      expect(await scope.inspector.client.get(`${scope.prefix}{room:${roomId}}:host`)).toBe(answers[0]!.nodeId);
     }
   });
 
@@ -56,13 +38,13 @@ describe('room placement on a real redis-server', () => {
     const asked = Array.from({ length: 2_000 }, (_, i) => `nobody-${i}`);
     for (let i = 0; i < asked.length; i += 100) await Promise.all(asked.slice(i, i + 100).map((roomId) => a!.placement.locate(roomId)));
     const bookedAt = Date.now();
-    const roomKeys = async (): Promise<string[]> => (await inspector.client.keys(`${prefix}{room:*`)).sort();
+    const roomKeys = async (): Promise<string[]> => (await scope.inspector.client.keys(`${scope.prefix}{room:*`)).sort();
     expect((await roomKeys()).length).toBeGreaterThan(0);
     // Nor does the node that answered keep anything of them in memory.
     expect(a!.leases.heldRoomIds()).toEqual([]);
 
     const bookings = async (): Promise<number> => {
-      const counts = await Promise.all(['node-a', 'node-b', 'node-c'].map((n) => inspector.client.zcard(`${prefix}{nodes}:claims:${n}`)));
+      const counts = await Promise.all(['node-a', 'node-b', 'node-c'].map((n) => scope.inspector.client.zcard(`${scope.prefix}{nodes}:claims:${n}`)));
       return counts.reduce((sum, n) => sum + n, 0);
     };
     // After the lookup's claim time (a heartbeat) nothing of them is left: no lease, no fence, and the next
@@ -98,7 +80,7 @@ describe('room placement on a real redis-server', () => {
     const [a, b] = await startThree();
     for (let u = 0; u < 5; u += 1) await a!.store.recordJoin({ roomId: 'busy', communityId: '1' }, member(`u${u}`));
     await a!.registry.beat();
-    expect(await inspector.client.hget(`${prefix}{nodes}:loads`, 'node-a')).toBe('5');
+    expect(await scope.inspector.client.hget(`${scope.prefix}{nodes}:loads`, 'node-a')).toBe('5');
     const answers = await Promise.all(['n1', 'n2', 'n3', 'n4'].map((roomId) => b!.placement.locate(roomId)));
     expect(answers.map((x) => x.nodeId).sort()).toEqual(['node-b', 'node-b', 'node-c', 'node-c']);
   });
@@ -107,7 +89,7 @@ describe('room placement on a real redis-server', () => {
     const [a, b, c] = await startThree([5, 1, 3]);
     // The client was sent to node-a by a lookup whose claim has since expired, or never asked at all.
     expect(await a!.placement.claim('direct')).toEqual({ hostedHere: true });
-    expect(await inspector.client.get(`${prefix}{room:direct}:host`)).toBe('node-a');
+    expect(await scope.inspector.client.get(`${scope.prefix}{room:direct}:host`)).toBe('node-a');
     // Everyone else is sent to node-a from then on.
     expect(await b!.placement.claim('direct')).toEqual({ hostedHere: false, nodeId: 'node-a', nodeUrl: a!.url });
     expect(await c!.placement.locate('direct')).toEqual({ nodeId: 'node-a', nodeUrl: a!.url });
@@ -119,7 +101,7 @@ describe('room placement on a real redis-server', () => {
       const roomId = `both-${r}`;
       const [fromA, fromB] = await Promise.all([a!.placement.claim(roomId), b!.placement.claim(roomId)]);
       expect([fromA.hostedHere, fromB.hostedHere].filter(Boolean)).toHaveLength(1);
-      const host = await inspector.client.get(`${prefix}{room:${roomId}}:host`);
+      const host = await scope.inspector.client.get(`${scope.prefix}{room:${roomId}}:host`);
       const loser = fromA.hostedHere ? fromB : fromA;
       expect(loser).toMatchObject({ hostedHere: false, nodeId: host });
     }
@@ -147,7 +129,7 @@ describe('room placement on a real redis-server', () => {
     const refused = await b!.store.recordJoin({ roomId: 'hosted', communityId: '1' }, member('mallory')).catch((e: unknown) => e);
     expect(isSignalingError(refused) && refused.code).toBe('wrongNode');
     expect(isSignalingError(refused) && refused.details).toEqual({ nodeId: 'node-a', nodeUrl: a!.url });
-    expect(membersOf(await inspector.room('hosted'))).toEqual({ alice: 'conn-alice' });
+    expect(membersOf(await scope.inspector.room('hosted'))).toEqual({ alice: 'conn-alice' });
     expect(b!.store.hostedRoomIds()).toEqual([]);
   });
 
@@ -167,11 +149,11 @@ describe('room placement on a real redis-server', () => {
     const [a, b] = await startThree([0, 5, 5]);
     expect((await b!.placement.locate('short')).nodeId).toBe('node-a');
     await b!.placement.release('short');
-    expect(await inspector.client.get(`${prefix}{room:short}:host`)).toBe('node-a');
+    expect(await scope.inspector.client.get(`${scope.prefix}{room:short}:host`)).toBe('node-a');
     // node-a learns the lease is its own when the join arrives there (the claim at join time), as in a
     // join whose media session then fails to open.
     expect(await a!.placement.claim('short')).toEqual({ hostedHere: true });
     await a!.placement.release('short');
-    expect(await inspector.client.get(`${prefix}{room:short}:host`)).toBeNull();
+    expect(await scope.inspector.client.get(`${scope.prefix}{room:short}:host`)).toBeNull();
   });
 });

@@ -10,6 +10,8 @@ jest.setTimeout(60_000);
 
 const GRACE_MS = 2_000;
 const TIMING = { heartbeatMs: 100, expiryMs: 500 };
+/** For a test that must act between a lease's lapse and its record's expiry: a wider window. */
+const SLOW = { heartbeatMs: 300, expiryMs: 1_500 };
 
 const seated = (userId: string, proof: string): MemberRecord => ({
   userId,
@@ -29,8 +31,8 @@ describe('held seats across a lost node, on a real redis-server', () => {
   const scope = redisNodeScope();
   const connections: RedisConnection[] = [];
 
-  const start = async (nodeId: string): Promise<TestNode> => {
-    const node = await startTestNode({ url: scope.redis.url }, { nodeId, prefix: scope.prefix, ...TIMING });
+  const start = async (nodeId: string, timing = TIMING): Promise<TestNode> => {
+    const node = await startTestNode({ url: scope.redis.url }, { nodeId, prefix: scope.prefix, ...timing });
     scope.nodes.push(node);
     return node;
   };
@@ -45,8 +47,8 @@ describe('held seats across a lost node, on a real redis-server', () => {
   };
 
   /** The room of three a node that then dies held: alice and bob resumable, carol not. */
-  const roomOnDyingNode = async (roomId: string): Promise<TestNode> => {
-    const dying = await start('node-dead');
+  const roomOnDyingNode = async (roomId: string, timing = TIMING): Promise<TestNode> => {
+    const dying = await start('node-dead', timing);
     const header = { roomId, communityId: '1', resumeGraceMs: GRACE_MS };
     await dying.store.recordJoin(header, seated('alice', 'proof-alice'));
     await dying.store.recordJoin(header, seated('bob', 'proof-bob'));
@@ -122,10 +124,11 @@ describe('held seats across a lost node, on a real redis-server', () => {
     const connection = new RedisConnection({ url: scope.redis.url, commandTimeoutMs: 1_000, connectTimeoutMs: 1_000 }, new RecordingLogger());
     connections.push(connection);
     await connection.open();
-    const store = standaloneStore(connection, 'node-new', { prefix: scope.prefix, roomTtlMs: TIMING.expiryMs });
-    await roomOnDyingNode('r3');
-    // No live registry: nothing reaps. The dead node's lease lapses after one expiry (its record lives two).
-    await eventually(async () => (await scope.inspector.room('r3'))?.host === null, 3_000, 5);
+    const store = standaloneStore(connection, 'node-new', { prefix: scope.prefix, roomTtlMs: SLOW.expiryMs });
+    await roomOnDyingNode('r3', SLOW);
+    // No live registry: nothing reaps. The dead node's lease lapses after one expiry (its record lives two:
+    // the join below must come between the two, a window of one expiry, 1.5 s here so a loaded run fits).
+    await eventually(async () => (await scope.inspector.room('r3'))?.host === null, 5_000, 5);
 
     await expect(store.recordJoin({ roomId: 'r3', communityId: '1', capacity: 2 }, plain('dave'))).rejects.toMatchObject({ code: 'roomFull' });
     expect([...((await scope.inspector.room('r3'))?.members.keys() ?? [])].sort()).toEqual(['alice', 'bob', 'carol']);

@@ -105,6 +105,9 @@ describe('RedisRoomStateStore through Redis outages (real redis-server)', () => 
     expect(outcome).toBe('stateStoreUnavailable');
     // Redis runs the paused script once the pause ends: the member the node refused is now in Redis.
     await eventually(async () => membersOf(await inspector.room('r3'))?.ghost !== undefined, 5_000, 20);
+    // After its timeout the node refuses Redis work until a PING answers (probed every command timeout):
+    // the repair runs on the first heartbeat after that, not on one that is still refused.
+    await eventually(() => a.connection.isAvailable(), 5_000, 20);
 
     await a.registry.beat();
     expect(membersOf(await inspector.room('r3'))).toEqual({ alice: 'conn-alice' });

@@ -191,6 +191,8 @@ describe.each([['mesh'], ['janus']] as const)('demo app in Chromium, %s', (backe
     await dave.waitForFunction("/erin joined/i.test(document.getElementById('log').textContent)", undefined, { timeout: UI_TIMEOUT_MS });
     await dave.waitForSelector('#tiles .tile[data-speaking="true"]', { state: 'attached', timeout: UI_TIMEOUT_MS });
     await dave.click('#copy-link');
+    // The clipboard write resolves asynchronously; the page announces the copy once it has.
+    await dave.waitForFunction("/copied/i.test(document.getElementById('announcer').textContent)", undefined, { timeout: UI_TIMEOUT_MS });
     expect(await dave.textContent('#announcer')).toMatch(/copied/i);
   });
 

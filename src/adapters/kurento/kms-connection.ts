@@ -84,10 +84,14 @@ export class KmsConnection {
    */
   async request(method: string, params: Record<string, unknown>, operation: string = method, options: KmsRequestOptions = {}): Promise<KmsResult> {
     const started = Date.now();
-    if (this.stateValue === 'resuming') await this.waitUntilUp(Math.min(this.settings.requestTimeoutMs, Math.max(0, this.resumeDeadline - started)));
+    const waits = this.stateValue === 'resuming';
+    if (waits) await this.waitUntilUp(Math.min(this.settings.requestTimeoutMs, Math.max(0, this.resumeDeadline - started)));
     const socket = this.socket;
     if (this.stateValue !== 'up' || !socket) throw kmsUnavailable(this.url, this.stateValue === 'resuming' ? 'reconnecting' : 'not connected');
-    return socket.request(method, params, Math.max(1, this.settings.requestTimeoutMs - (Date.now() - started)), operation, options);
+    // The whole deadline when nothing was waited for (a timeout then names MEDIA_TIMEOUT_MS, not a
+    // millisecond less); what is left of it after waiting for a resume.
+    const timeoutMs = waits ? Math.max(1, this.settings.requestTimeoutMs - (Date.now() - started)) : this.settings.requestTimeoutMs;
+    return socket.request(method, params, timeoutMs, operation, options);
   }
 
   /** Resolves true once connected, false when `timeoutMs` passes first or the connection is closed. */

@@ -80,6 +80,16 @@ describe('three signaling node processes on one Redis: placement', () => {
 
   it('200 concurrent joins to 20 rooms leave exactly the right membership in Redis', async () => {
     const via = cluster.nodes;
+    // Placement weighs each node's participants at its last heartbeat: start from nodes that all report
+    // none, not while one still reports the clients an earlier test just closed (then the least-loaded
+    // rule rightly keeps new rooms off it, and the spread below depends on heartbeat timing).
+    const loads = async (): Promise<string[]> => Object.values(await inspector.client.hgetall(`${inspector.prefix}{nodes}:loads`));
+    for (const until = Date.now() + 10_000; Date.now() < until; ) {
+      const reported = await loads();
+      if (reported.length === 3 && reported.every((l) => l === '0')) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await loads()).toEqual(['0', '0', '0']);
     const users = Array.from({ length: 200 }, (_, i) => ({ userId: `user-${i}`, roomId: `crowd-${i % 20}` }));
     const joins = await Promise.all(users.map((u, i) => cluster.joinViaPlacement(u.userId, u.roomId, via[i % 3]!)));
 

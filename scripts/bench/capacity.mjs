@@ -289,14 +289,16 @@ const main = async () => {
       }
       await sleep(5_000);
       await Promise.all(nodes.map(scrape)); // resets the lag maximum
-      const before = {
+      // What a level's window is measured from; taken again when the window is measured again.
+      const startOfWindow = async () => ({
         at: performance.now(),
         cpu: nodes.map((n) => cpuSeconds(n.pid)),
         redisCpu: redis ? cpuSeconds(redis.pid) : 0,
         commands: redisClient ? await commandStats(redisClient) : {},
         presence: presence?.lines() ?? 0,
         load: loadavg()[0],
-      };
+      });
+      const before = await startOfWindow();
       let samples;
       let churned;
       let otherCpu;
@@ -316,14 +318,7 @@ const main = async () => {
         if (otherCpu <= Number(args['max-other-cpu']) || attempt >= 4) break;
         log(`  other jobs used ${otherCpu} of a core during the window: measuring level ${level} again`);
         await Promise.all(nodes.map(scrape));
-        Object.assign(before, {
-          at: performance.now(),
-          cpu: nodes.map((n) => cpuSeconds(n.pid)),
-          redisCpu: redis ? cpuSeconds(redis.pid) : 0,
-          commands: redisClient ? await commandStats(redisClient) : {},
-          presence: presence?.lines() ?? 0,
-          load: loadavg()[0],
-        });
+        Object.assign(before, await startOfWindow());
       }
       const seconds = (performance.now() - before.at) / 1000;
       const after = {

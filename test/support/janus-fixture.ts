@@ -34,6 +34,9 @@ export interface JanusFixtureOptions {
   readonly sessionTimeoutSecs?: number;
   /** Janus log level 0-7; 4 (info) by default, JANUS_DEBUG_LEVEL overrides. */
   readonly debugLevel?: number;
+  /** Extra Janus settings (see JanusConfigOptions). */
+  readonly nat?: Readonly<Record<string, string | number | boolean>>;
+  readonly media?: Readonly<Record<string, string | number | boolean>>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -50,6 +53,8 @@ export const startJanus = async (options: JanusFixtureOptions = {}): Promise<Jan
     sessionTimeoutSecs: options.sessionTimeoutSecs ?? 60,
     debugLevel: Number(process.env.JANUS_DEBUG_LEVEL ?? options.debugLevel ?? 4),
     iceEnforceList: iceEnforceList(),
+    ...(options.nat ? { nat: options.nat } : {}),
+    ...(options.media ? { media: options.media } : {}),
   });
   const url = `ws://127.0.0.1:${port}`;
   const output: string[] = [];

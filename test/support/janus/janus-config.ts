@@ -10,7 +10,15 @@ export interface JanusConfigOptions {
   readonly sessionTimeoutSecs: number;
   readonly debugLevel: number;
   readonly iceEnforceList: string;
+  /** More `nat`/`media` settings (e.g. `{ full_trickle: true }`), for benchmarks comparing Janus settings. */
+  readonly nat?: Readonly<Record<string, string | number | boolean>>;
+  readonly media?: Readonly<Record<string, string | number | boolean>>;
 }
+
+const lines = (settings: Readonly<Record<string, string | number | boolean>> = {}): string =>
+  Object.entries(settings)
+    .map(([key, value]) => `\n  ${key} = ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`)
+    .join('');
 
 /** Every module file in a Janus folder except the ones to keep, for the `disable` directives. */
 const allBut = (folder: string, keep: readonly string[]): string =>
@@ -64,13 +72,10 @@ certificates: {
 }
 media: {
   ipv6 = false
-  rtp_port_range = "20000-40000"
+  rtp_port_range = "20000-40000"${lines(options.media)}
 }
 nat: {
-  ice_enforce_list = "${options.iceEnforceList}"
-  full_trickle = false
-  ice_lite = false
-  ignore_mdns = true
+  ice_enforce_list = "${options.iceEnforceList}"${lines({ full_trickle: false, ice_lite: false, ignore_mdns: true, ...options.nat })}
 }
 plugins: {
   disable = "${allBut('plugins', ['libjanus_videoroom.so'])}"

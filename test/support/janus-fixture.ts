@@ -15,6 +15,8 @@ export interface JanusFixture {
   /** WebSocket API URL, e.g. ws://127.0.0.1:40123 */
   readonly url: string;
   readonly port: number;
+  /** The Admin API's WebSocket URL, with `adminApi: true`. */
+  readonly adminUrl?: string;
   /** The last lines Janus logged, for failure messages. */
   readonly output: readonly string[];
   /** Abrupt death (SIGKILL): its sessions, handles and rooms are gone. */
@@ -37,6 +39,8 @@ export interface JanusFixtureOptions {
   /** Extra Janus settings (see JanusConfigOptions). */
   readonly nat?: Readonly<Record<string, string | number | boolean>>;
   readonly media?: Readonly<Record<string, string | number | boolean>>;
+  /** Opens Janus's Admin API on another loopback port (adminUrl), e.g. to count handles. */
+  readonly adminApi?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -47,6 +51,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export const startJanus = async (options: JanusFixtureOptions = {}): Promise<JanusFixture> => {
   const port = await freeLoopbackPort();
+  let adminPort: number | undefined;
+  while (options.adminApi && (adminPort === undefined || adminPort === port)) adminPort = await freeLoopbackPort();
   const dir = mkdtempSync(join(tmpdir(), 'janus-fixture-'));
   writeJanusConfig(dir, {
     port,
@@ -55,6 +61,7 @@ export const startJanus = async (options: JanusFixtureOptions = {}): Promise<Jan
     iceEnforceList: iceEnforceList(),
     ...(options.nat ? { nat: options.nat } : {}),
     ...(options.media ? { media: options.media } : {}),
+    ...(adminPort !== undefined ? { adminPort } : {}),
   });
   const url = `ws://127.0.0.1:${port}`;
   const output: string[] = [];
@@ -118,6 +125,7 @@ export const startJanus = async (options: JanusFixtureOptions = {}): Promise<Jan
   return {
     url,
     port,
+    ...(adminPort !== undefined ? { adminUrl: `ws://127.0.0.1:${adminPort}` } : {}),
     output,
     kill: () => halt('SIGKILL'),
     restart: async () => {

@@ -13,6 +13,8 @@ export interface JanusConfigOptions {
   /** More `nat`/`media` settings (e.g. `{ full_trickle: true }`), for benchmarks comparing Janus settings. */
   readonly nat?: Readonly<Record<string, string | number | boolean>>;
   readonly media?: Readonly<Record<string, string | number | boolean>>;
+  /** A port for Janus's Admin API over WebSocket (loopback, no secret), for tests that count handles. */
+  readonly adminPort?: number;
 }
 
 const lines = (settings: Readonly<Record<string, string | number | boolean>> = {}): string =>
@@ -49,7 +51,7 @@ export const ownAddresses = (): string[] =>
     .map((a) => a.address);
 
 /**
- * Writes a config folder of Janus's own: only the WebSocket transport (loopback, no admin API), only the
+ * Writes a config folder of Janus's own: only the WebSocket transport (loopback; its Admin API only when a port is given), only the
  * VideoRoom plugin with no preconfigured rooms, no event handlers or loggers, ICE on one local address
  * (see iceEnforceList), IPv4 only, no STUN/TURN and no 1:1 NAT, so the test opens no listening port beyond
  * the one it asked for and talks to nothing outside this machine.
@@ -102,7 +104,7 @@ events: {
   wss = false
 }
 admin: {
-  admin_ws = false
+  admin_ws = ${options.adminPort !== undefined}${options.adminPort !== undefined ? `\n  admin_ws_port = ${options.adminPort}\n  admin_ws_ip = "127.0.0.1"` : ''}
   admin_wss = false
 }
 `,

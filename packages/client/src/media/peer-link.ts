@@ -20,9 +20,25 @@ export class PeerLink {
     };
   }
 
+  /** An offer created ahead by prepareOffer(), not applied yet. */
+  private early: Promise<RTCSessionDescriptionInit> | undefined;
+
+  /**
+   * Creates the offer now (the costly part; no ICE gathering starts before it is applied), for offer()
+   * to apply later: a client can do this while its join is on the way. The configuration may still change
+   * (setConfiguration, e.g. the ICE servers the join reply brings) until then.
+   */
+  prepareOffer(): Promise<unknown> {
+    this.early ??= this.pc.createOffer();
+    return this.early.catch(() => undefined);
+  }
+
   async offer(options: RTCOfferOptions = {}): Promise<string> {
     this.offering = true;
-    await this.pc.setLocalDescription(await this.pc.createOffer(options));
+    const early = this.early;
+    this.early = undefined;
+    const description = early !== undefined && !options.iceRestart ? await early.catch(() => this.pc.createOffer(options)) : await this.pc.createOffer(options);
+    await this.pc.setLocalDescription(description);
     return this.pc.localDescription?.sdp ?? '';
   }
 

@@ -406,7 +406,13 @@ export class CallMedia extends Emitter<Events> {
     this.subscribeAttempts.delete(publisher);
     this.clearRetry(publisher);
     for (const [requestId, p] of this.pendingSubscribes) if (p === publisher) this.pendingSubscribes.delete(requestId);
-    this.client.send({ id: 'subscribeAnswer', userId: publisher, sdpAnswer: await link.answer(sdp) });
+    // Janus drops DTLS packets that reach it before it starts its own handshake, which it does once its
+    // ICE is up (dtls.c, "Handshake not started yet"). As the DTLS client (a=setup:active, what browsers
+    // answer) a browser's ClientHello usually gets there first, after the browser's ICE but before
+    // Janus's, and the handshake waits for the browser's retransmission. As the server (passive), the
+    // browser lets Janus start the handshake when Janus is ready.
+    const dtlsPassive = this.client.media?.backend === 'janus';
+    this.client.send({ id: 'subscribeAnswer', userId: publisher, sdpAnswer: await link.answer(sdp, undefined, { dtlsPassive }) });
     this.emit('media', { type: 'renegotiated', link: `down:${publisher}` });
   }
 

@@ -48,11 +48,20 @@ export class PeerLink {
     await this.flush();
   }
 
-  /** Answers an offer, on this same connection when it had one before (a renegotiation). */
-  async answer(sdp: string, beforeAnswering?: () => void): Promise<string> {
+  /**
+   * Answers an offer, on this same connection when it had one before (a renegotiation). `dtlsPassive`: on
+   * a first answer, take the DTLS server role (`a=setup:passive`) so that the other side starts the
+   * handshake once its ICE is up (see CallMedia.offered); a browser that refuses the change answers as it
+   * would have.
+   */
+  async answer(sdp: string, beforeAnswering?: () => void, options: { dtlsPassive?: boolean } = {}): Promise<string> {
+    const first = this.pc.localDescription === null;
     await this.pc.setRemoteDescription({ type: 'offer', sdp });
     beforeAnswering?.();
-    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    const answer = await this.pc.createAnswer();
+    const passive = options.dtlsPassive && first && answer.sdp?.includes('a=setup:active') ? answer.sdp.replace(/a=setup:active/g, 'a=setup:passive') : undefined;
+    if (passive === undefined) await this.pc.setLocalDescription(answer);
+    else await this.pc.setLocalDescription({ type: 'answer', sdp: passive }).catch(() => this.pc.setLocalDescription(answer));
     await this.flush();
     return this.pc.localDescription?.sdp ?? '';
   }

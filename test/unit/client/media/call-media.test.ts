@@ -42,7 +42,8 @@ class FakePeer {
   }
   async createAnswer(): Promise<RTCSessionDescriptionInit> {
     this.calls.push('createAnswer');
-    return { type: 'answer', sdp: `answer-of-${this.id}` };
+    // The role a browser picks when answering an offer of actpass; kept on a renegotiation.
+    return { type: 'answer', sdp: `answer-of-${this.id}\r\na=setup:${this.localDescription?.sdp?.match(/a=setup:(\w+)/)?.[1] ?? 'active'}\r\n` };
   }
   async setLocalDescription(description: RTCSessionDescriptionInit): Promise<void> {
     this.calls.push(`setLocalDescription:${description.type}`);
@@ -132,7 +133,34 @@ describe('CallMedia', () => {
     expect(receiving.remoteDescription).toBeNull();
     server.last.send(JSON.stringify({ id: 'subscribeOffer', userId: 'alice', sdpOffer: 'v=0 from janus' }));
     await server.waitFor(() => sent(server, 'subscribeAnswer').length === 1, 'subscribeAnswer');
-    expect(sent(server, 'subscribeAnswer')[0]).toMatchObject({ userId: 'alice', sdpAnswer: `answer-of-${receiving.id}` });
+    expect(sent(server, 'subscribeAnswer')[0]).toMatchObject({ userId: 'alice', sdpAnswer: expect.stringContaining(`answer-of-${receiving.id}`) });
     expect(FakePeer.all).toHaveLength(2);
+  });
+
+  it('Janus: answers a subscription as the DTLS server (a=setup:passive), so Janus starts the handshake once its ICE is up; a renegotiation keeps the role', async () => {
+    const { server, client, release } = await heldJoin({ media: JANUS, members: [{ userId: 'alice', audio: true, video: true }] });
+    const joining = client.join();
+    release();
+    await joining;
+    await server.waitFor(() => sent(server, 'subscribe').length === 1, 'subscribe');
+    server.last.send(JSON.stringify({ id: 'subscribeOffer', userId: 'alice', sdpOffer: 'v=0 from janus' }));
+    await server.waitFor(() => sent(server, 'subscribeAnswer').length === 1, 'subscribeAnswer');
+    expect(sent(server, 'subscribeAnswer')[0]!.sdpAnswer).toMatch(/a=setup:passive/);
+    expect(sent(server, 'subscribeAnswer')[0]!.sdpAnswer).not.toMatch(/a=setup:active/);
+    // An ICE restart offer (after a resume) is answered on the same connection, in the same role.
+    server.last.send(JSON.stringify({ id: 'subscribeOffer', userId: 'alice', sdpOffer: 'v=0 restart from janus' }));
+    await server.waitFor(() => sent(server, 'subscribeAnswer').length === 2, 'the second subscribeAnswer');
+    expect(sent(server, 'subscribeAnswer')[1]!.sdpAnswer).toMatch(/a=setup:passive/);
+  });
+
+  it('mesh: answers as browsers do (the DTLS role is left to the browser)', async () => {
+    const { server, client, release } = await heldJoin({ media: MESH, members: [{ userId: 'alice', audio: true, video: true }] });
+    const joining = client.join();
+    release();
+    await joining;
+    // Alice's offer of her media (after this client's subscribe reached her as peerSubscribe).
+    server.last.send(JSON.stringify({ id: 'subscribeOffer', userId: 'alice', sdpOffer: 'v=0 from alice' }));
+    await server.waitFor(() => sent(server, 'subscribeAnswer').length === 1, 'subscribeAnswer');
+    expect(sent(server, 'subscribeAnswer')[0]!.sdpAnswer).toMatch(/a=setup:active/);
   });
 });

@@ -90,6 +90,14 @@ const heldJoin = async (extra: Record<string, unknown>) => {
   return { server, client, media, release };
 };
 
+/** A client joined (at once) to a room where alice is. */
+const joinedWithAlice = async (media: typeof JANUS | typeof MESH): Promise<FakeServer> => {
+  const { server, client, release } = await heldJoin({ media, members: [{ userId: 'alice', audio: true, video: true }] });
+  release();
+  await client.join();
+  return server;
+};
+
 const sent = (server: FakeServer, id: string): Wire[] => server.received.filter((m) => m.id === id);
 
 describe('CallMedia', () => {
@@ -122,10 +130,7 @@ describe('CallMedia', () => {
   });
 
   it('SFU: makes the connection that receives a member before the server offers it, and answers the offer on it', async () => {
-    const { server, client, release } = await heldJoin({ media: JANUS, members: [{ userId: 'alice', audio: true, video: true }] });
-    const joining = client.join();
-    release();
-    await joining;
+    const server = await joinedWithAlice(JANUS);
     await server.waitFor(() => sent(server, 'subscribe').length === 1, 'subscribe');
     // publish + the receiving connection for alice, made before any offer for it.
     await server.waitFor(() => FakePeer.all.length === 2, 'the receiving connection');
@@ -138,10 +143,7 @@ describe('CallMedia', () => {
   });
 
   it('Janus: answers a subscription as the DTLS server (a=setup:passive), so Janus starts the handshake once its ICE is up; a renegotiation keeps the role', async () => {
-    const { server, client, release } = await heldJoin({ media: JANUS, members: [{ userId: 'alice', audio: true, video: true }] });
-    const joining = client.join();
-    release();
-    await joining;
+    const server = await joinedWithAlice(JANUS);
     await server.waitFor(() => sent(server, 'subscribe').length === 1, 'subscribe');
     server.last.send(JSON.stringify({ id: 'subscribeOffer', userId: 'alice', sdpOffer: 'v=0 from janus' }));
     await server.waitFor(() => sent(server, 'subscribeAnswer').length === 1, 'subscribeAnswer');
@@ -154,10 +156,7 @@ describe('CallMedia', () => {
   });
 
   it('mesh: answers as browsers do (the DTLS role is left to the browser)', async () => {
-    const { server, client, release } = await heldJoin({ media: MESH, members: [{ userId: 'alice', audio: true, video: true }] });
-    const joining = client.join();
-    release();
-    await joining;
+    const server = await joinedWithAlice(MESH);
     // Alice's offer of her media (after this client's subscribe reached her as peerSubscribe).
     server.last.send(JSON.stringify({ id: 'subscribeOffer', userId: 'alice', sdpOffer: 'v=0 from alice' }));
     await server.waitFor(() => sent(server, 'subscribeAnswer').length === 1, 'subscribeAnswer');

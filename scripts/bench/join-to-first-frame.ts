@@ -148,7 +148,10 @@ ${rows.join('\n')}
 - Mesh: page 2 asks page 1 for an upstream (\`subscribe\` → \`peerSubscribe\`), page 1 offers, page 2 answers,
   ICE and DTLS run between the two pages. Janus: page 2 publishes (its offer, Janus's answer) and subscribes
   (\`subscribe\` → Janus's offer → \`subscribeAnswer\` → \`start\`), ICE and DTLS run to Janus, which forwards
-  page 1's stream after asking page 1 for a key frame.
+  page 1's stream after asking page 1 for a key frame. The member subscribes to the newcomer when told
+  \`participantPublished\` (Janus's webrtcup of the newcomer's publisher).
+- Where the member's time goes, step by step, and what each change bought: [first-frame-timeline.md](first-frame-timeline.md)
+  (\`node scripts/bench/first-frame-trace.mjs\`).
 - Resolution is the 10 ms poll plus one \`getStats()\` call.
 - Reading the numbers: everything runs on one host, so there is no network latency for the SFU hop to
   add. Mesh needs a signaling round trip through the other page (it must be asked, build an offer and gather

@@ -272,6 +272,7 @@ describe('demo app in Chromium, Janus newcomer', () => {
     const samples: number[] = [];
     const reactions: number[] = [];
     const errorsShown: number[] = [];
+    const roles: string[] = [];
     for (let run = 0; run < 6; run += 1) {
       const room = `janus-newcomer-${run}`;
       const member = await browser.openAndJoin(node.httpUrl, room, 'member');
@@ -293,6 +294,8 @@ describe('demo app in Chromium, Janus newcomer', () => {
       const at = await firstFrame;
       const sentAt = (await newcomer.evaluate('performance.timeOrigin + window.demo.joinSentAt')) as number;
       const trace = (await member.evaluate('window.__t')) as [string, number][];
+      // The member answered Janus's subscription offer as the DTLS server, and Chromium took that answer.
+      roles.push((await member.evaluate(`/a=setup:(\\w+)/.exec(window.demo.media.connections()['down:newcomer'].localDescription.sdp)[1]`)) as string);
       const published = trace.find(([what]) => what === 'participantPublished')?.[1];
       const asked = trace.find(([what, t]) => what === 'sent:subscribe' && published !== undefined && t >= published)?.[1];
       // The first run warms codecs and connections up; it is not counted.
@@ -312,6 +315,7 @@ describe('demo app in Chromium, Janus newcomer', () => {
     expect(median(reactions)).toBeLessThan(100);
     // Janus refusing a subscription before the newcomer's media is up is expected: the page does not show it.
     expect(errorsShown).toEqual([]);
+    expect(roles).toEqual(Array(6).fill('passive'));
     // The first-frame figure itself is a benchmark (docs/benchmarks/join-to-first-frame.md), not a bound here.
     expect(samples.every((ms) => ms > 0 && ms < 20_000)).toBe(true);
   });

@@ -15,6 +15,8 @@ export interface JanusFixture {
   /** WebSocket API URL, e.g. ws://127.0.0.1:40123 */
   readonly url: string;
   readonly port: number;
+  /** The Admin API's WebSocket URL, with `adminApi: true`. */
+  readonly adminUrl?: string;
   /** The last lines Janus logged, for failure messages. */
   readonly output: readonly string[];
   /** Abrupt death (SIGKILL): its sessions, handles and rooms are gone. */
@@ -34,6 +36,11 @@ export interface JanusFixtureOptions {
   readonly sessionTimeoutSecs?: number;
   /** Janus log level 0-7; 4 (info) by default, JANUS_DEBUG_LEVEL overrides. */
   readonly debugLevel?: number;
+  /** Extra Janus settings (see JanusConfigOptions). */
+  readonly nat?: Readonly<Record<string, string | number | boolean>>;
+  readonly media?: Readonly<Record<string, string | number | boolean>>;
+  /** Opens Janus's Admin API on another loopback port (adminUrl), e.g. to count handles. */
+  readonly adminApi?: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -44,12 +51,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export const startJanus = async (options: JanusFixtureOptions = {}): Promise<JanusFixture> => {
   const port = await freeLoopbackPort();
+  let adminPort: number | undefined;
+  while (options.adminApi && (adminPort === undefined || adminPort === port)) adminPort = await freeLoopbackPort();
   const dir = mkdtempSync(join(tmpdir(), 'janus-fixture-'));
   writeJanusConfig(dir, {
     port,
     sessionTimeoutSecs: options.sessionTimeoutSecs ?? 60,
     debugLevel: Number(process.env.JANUS_DEBUG_LEVEL ?? options.debugLevel ?? 4),
     iceEnforceList: iceEnforceList(),
+    ...(options.nat ? { nat: options.nat } : {}),
+    ...(options.media ? { media: options.media } : {}),
+    ...(adminPort !== undefined ? { adminPort } : {}),
   });
   const url = `ws://127.0.0.1:${port}`;
   const output: string[] = [];
@@ -113,6 +125,7 @@ export const startJanus = async (options: JanusFixtureOptions = {}): Promise<Jan
   return {
     url,
     port,
+    ...(adminPort !== undefined ? { adminUrl: `ws://127.0.0.1:${adminPort}` } : {}),
     output,
     kill: () => halt('SIGKILL'),
     restart: async () => {

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import VideoRoomPlugin, { type VideoRoomHandle } from 'janode/plugins/videoroom';
 import type { JanodeJsep } from 'janode';
 import {
+  PUBLISH,
   SignalingError,
   subscribeTo,
   type IceCandidate,
@@ -14,7 +15,7 @@ import {
 import type { Logger, MediaBackendEvent, MediaGateway, OpenSessionOptions } from '../../application';
 import type { JanusConnection, JanusLink } from './janus-connection';
 import { isAlreadyGone, toSignalingError } from './janus-errors';
-import { JanusRoom, linkKey, type SubscriberEntry } from './janus-room';
+import { JanusRoom, linkKey, type SpareHandle, type SubscriberEntry } from './janus-room';
 import type { JanusSettings } from './janus-settings';
 import { withTimeout } from './janus-timeout';
 import { watchHandle } from './handle-events';
@@ -33,6 +34,20 @@ const CREATE_ATTEMPTS = 3;
 const SUBSCRIBE_HINT = 'subscriptions are offered by Janus; send subscribe {userId} and answer its subscribeOffer with subscribeAnswer';
 
 const ignore = (): void => undefined;
+
+/**
+ * Where a handle's events go. A spare subscriber handle is attached before it has a subscription: its
+ * link (and the fields it logs with) are filled in when a subscription takes it.
+ */
+interface HandleRoute {
+  link?: MediaLink;
+  readonly fields: Record<string, unknown>;
+}
+
+const routeFor = (room: JanusRoom, userId: UserId, link?: MediaLink): HandleRoute => ({
+  ...(link ? { link } : {}),
+  fields: { roomId: room.roomId, userId, link: link?.kind ?? 'spare', ...(link?.kind === 'subscribe' ? { publisher: link.publisher } : {}) },
+});
 
 /** Janus has no media from that publisher yet; clients retry the subscription a little later. */
 const notPublished = (publisher: UserId): SignalingError =>
@@ -56,6 +71,8 @@ export class JanusMediaGateway implements MediaGateway {
   /** VideoRoom rooms left behind by a lost connection; destroyed if the same Janus is still there. */
   private readonly orphans = new Set<number>();
   private readonly listeners: ((event: MediaBackendEvent) => void)[] = [];
+  /** The routes of spare handles, until a subscription takes them. */
+  private readonly routes = new WeakMap<VideoRoomHandle, HandleRoute>();
 
   constructor(
     private readonly connection: JanusConnection,
@@ -119,6 +136,7 @@ export class JanusMediaGateway implements MediaGateway {
       return;
     }
     this.rooms.delete(session.ref);
+    this.discardSpares(room, room.removeSpares());
     await this.detachAll(room.removeAll(), room.roomId);
     const link = this.connection.current();
     if (!link || link.generation !== room.generation) {
@@ -140,15 +158,18 @@ export class JanusMediaGateway implements MediaGateway {
     const room = this.room(session);
     // A participant that joins again (takeover) was removed first; anything left is stale.
     await this.detachAll(room.removeParticipant(userId), room.roomId);
-    const handle = await this.attach(room, userId, { kind: 'publish' });
+    this.discardSpares(room, room.removeSpares(userId));
+    const handle = await this.attach(room, userId, routeFor(room, userId, PUBLISH));
     room.publishers.set(userId, { handle });
-    await this.flushCandidates(room, userId, { kind: 'publish' }, handle);
+    this.prepareSpare(room, userId);
+    await this.flushCandidates(room, userId, PUBLISH, handle);
   }
 
   async removeParticipant(session: MediaSession, userId: UserId): Promise<void> {
     const room = this.rooms.get(session.ref);
     if (!room) return;
     await this.detachAll(room.removeParticipant(userId), room.roomId);
+    this.discardSpares(room, room.removeSpares(userId));
   }
 
   async offer(session: MediaSession, from: UserId, link: MediaLink, sdp: string, requestId?: string): Promise<void> {
@@ -156,7 +177,7 @@ export class JanusMediaGateway implements MediaGateway {
     const room = this.room(session);
     let entry = room.publishers.get(from);
     if (!entry) {
-      const handle = await this.attach(room, from, link);
+      const handle = await this.attach(room, from, routeFor(room, from, link));
       entry = { handle };
       room.publishers.set(from, entry);
     }
@@ -190,7 +211,7 @@ export class JanusMediaGateway implements MediaGateway {
       room.subscribers.delete(key);
       await this.detachAll([previous.handle], room.roomId);
     }
-    const handle = await this.attach(room, from, link);
+    const handle = await this.subscriberHandle(room, from, link);
     room.subscribers.set(key, { handle, publisher: link.publisher });
     try {
       const joined = await this.call('subscribe', handle.joinSubscriber({ room: room.janusRoom, feed })).catch((error: unknown) => {
@@ -259,6 +280,7 @@ export class JanusMediaGateway implements MediaGateway {
     this.rooms.clear();
     await Promise.allSettled(
       rooms.map(async (room) => {
+        this.discardSpares(room, room.removeSpares());
         await this.detachAll(room.removeAll(), room.roomId);
         if (link && link.generation === room.generation) await this.call('destroy room', link.manager.destroy({ room: room.janusRoom }));
       }),
@@ -272,23 +294,80 @@ export class JanusMediaGateway implements MediaGateway {
     return room;
   }
 
-  private async attach(room: JanusRoom, userId: UserId, link: MediaLink): Promise<VideoRoomHandle> {
+  private async attach(room: JanusRoom, userId: UserId, route: HandleRoute): Promise<VideoRoomHandle> {
     const janus = this.liveLink(room);
     const handle = await this.call('attach', janus.session.attach(VideoRoomPlugin), (late) => void late.detach().catch(ignore));
-    const fields = { roomId: room.roomId, userId, link: link.kind, ...(link.kind === 'subscribe' ? { publisher: link.publisher } : {}) };
+    const publisher = route.link?.kind === 'publish';
     watchHandle(
       handle,
       {
-        candidate: (candidate) => this.emit({ type: 'candidate', roomId: room.roomId, to: userId, link, candidate }),
+        candidate: (candidate) => {
+          if (route.link) this.emit({ type: 'candidate', roomId: room.roomId, to: userId, link: route.link, candidate });
+        },
         detached: () => room.forget(handle),
         // Janus admits subscribers to a feed only once its publisher's PeerConnection is up (428 before):
         // saying so spares the others polling `subscribe`.
-        ...(link.kind === 'publish' ? { webrtcUp: () => this.emit({ type: 'published', roomId: room.roomId, userId }) } : {}),
+        ...(publisher ? { webrtcUp: () => this.emit({ type: 'published', roomId: room.roomId, userId }) } : {}),
       },
       this.logger,
-      fields,
+      route.fields,
     );
     return handle;
+  }
+
+  /**
+   * A subscriber handle for `from`'s subscription on `link`: its spare when it has one (attached at join,
+   * or still attaching), else a new one; a new spare is then attached for its next subscription.
+   */
+  private async subscriberHandle(room: JanusRoom, from: UserId, link: Extract<MediaLink, { kind: 'subscribe' }>): Promise<VideoRoomHandle> {
+    const spare = room.takeSpare(from);
+    const handle = spare ? await spare.ready : undefined;
+    this.prepareSpare(room, from);
+    if (!handle) return this.attach(room, from, routeFor(room, from, link));
+    const route = this.routes.get(handle);
+    this.routes.delete(handle);
+    if (route) {
+      route.link = link;
+      Object.assign(route.fields, routeFor(room, from, link).fields);
+    }
+    return handle;
+  }
+
+  /**
+   * Attaches a spare subscriber handle for `userId` in the background (one at most), so its next
+   * subscription needs only Janus's join. A spare that fails to attach is simply not there.
+   */
+  private prepareSpare(room: JanusRoom, userId: UserId): void {
+    if (room.spares.has(userId) || this.rooms.get(room.ref) !== room || !room.publishers.has(userId)) return;
+    const link = this.connection.current();
+    if (!link || link.generation !== room.generation) return;
+    const route = routeFor(room, userId);
+    const spare: SpareHandle = {
+      ready: this.attach(room, userId, route).then(
+        (handle) => {
+          spare.handle = handle;
+          this.routes.set(handle, route);
+          return handle;
+        },
+        (error: unknown) => {
+          this.logger.debug({ roomId: room.roomId, userId, err: String(error) }, 'janus could not attach a spare subscriber handle');
+          if (room.spares.get(userId) === spare) room.spares.delete(userId);
+          return undefined;
+        },
+      ),
+    };
+    room.spares.set(userId, spare);
+  }
+
+  /** Detaches spare handles that were taken out of a room, once their attach is done. */
+  private discardSpares(room: JanusRoom, spares: readonly SpareHandle[]): void {
+    for (const spare of spares) {
+      void spare.ready.then(async (handle) => {
+        if (!handle) return;
+        this.routes.delete(handle);
+        await this.detachAll([handle], room.roomId);
+      });
+    }
   }
 
   /** The session the room lives in; a room from before a reconnect has no media any more. */

@@ -14,6 +14,17 @@ export interface SubscriberEntry {
   started?: boolean;
 }
 
+/**
+ * A subscriber handle attached ahead of the participant's next subscription, so that a subscription (most
+ * urgently the one made when a newcomer's media comes up) costs Janus one request, the join, not two.
+ */
+export interface SpareHandle {
+  /** The attached handle, or undefined when the attach failed. */
+  readonly ready: Promise<VideoRoomHandle | undefined>;
+  /** Set once attached, so a handle Janus detaches by itself can be recognised. */
+  handle?: VideoRoomHandle;
+}
+
 /** Client candidates that arrived before the handle of their link existed; bounded so a client cannot grow it. */
 const MAX_PENDING_CANDIDATES = 64;
 
@@ -30,6 +41,8 @@ export class JanusRoom {
   readonly publishers = new Map<UserId, PublisherEntry>();
   /** Keyed by linkKey(subscriber, subscribe(publisher)). */
   readonly subscribers = new Map<string, SubscriberEntry>();
+  /** At most one spare subscriber handle per participant. */
+  readonly spares = new Map<UserId, SpareHandle>();
   private readonly pending = new Map<string, IceCandidate[]>();
 
   constructor(
@@ -83,6 +96,21 @@ export class JanusRoom {
     return handles;
   }
 
+  /** Takes the participant's spare subscriber handle, if it has one (being attached or attached). */
+  takeSpare(user: UserId): SpareHandle | undefined {
+    const spare = this.spares.get(user);
+    this.spares.delete(user);
+    return spare;
+  }
+
+  /** Removes the spare handles of one participant (or of everyone), for detaching once attached. */
+  removeSpares(user?: UserId): SpareHandle[] {
+    const removed = user === undefined ? [...this.spares.values()] : [this.spares.get(user)].filter((s): s is SpareHandle => s !== undefined);
+    if (user === undefined) this.spares.clear();
+    else this.spares.delete(user);
+    return removed;
+  }
+
   /** Every handle, for closing the room. */
   removeAll(): VideoRoomHandle[] {
     const handles = [...[...this.publishers.values()].map((p) => p.handle), ...[...this.subscribers.values()].map((s) => s.handle)];
@@ -96,5 +124,6 @@ export class JanusRoom {
   forget(handle: VideoRoomHandle): void {
     for (const [user, entry] of this.publishers) if (entry.handle === handle) this.publishers.delete(user);
     for (const [key, entry] of this.subscribers) if (entry.handle === handle) this.subscribers.delete(key);
+    for (const [user, spare] of this.spares) if (spare.handle === handle) this.spares.delete(user);
   }
 }

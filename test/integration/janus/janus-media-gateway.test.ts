@@ -5,7 +5,7 @@ import { startJanus, type JanusFixture } from '../../support/janus-fixture';
 import { BrowserPeer, eventually } from '../../support/janus/browser-peer';
 import { startGateway, type GatewayHarness } from '../../support/janus/gateway-harness';
 import { ownAddresses } from '../../support/janus/janus-config';
-import { listParticipants } from '../../support/janus/janus-probe';
+import { countJanusHandles, listParticipants } from '../../support/janus/janus-probe';
 import { loopbackCandidate, publishOffer } from '../../support/janus/sample-sdp';
 
 jest.setTimeout(60_000);
@@ -32,7 +32,7 @@ describe('JanusMediaGateway against a real Janus', () => {
   let browser: DemoBrowser;
 
   beforeAll(async () => {
-    janus = await startJanus();
+    janus = await startJanus({ adminApi: true });
     h = startGateway(janus.url);
     browser = await launchDemoBrowser();
   });
@@ -216,6 +216,58 @@ describe('JanusMediaGateway against a real Janus', () => {
     await h.gateway.closeSession(session);
     expect((await janus.listRooms()).map((r) => r.room)).not.toContain(janusRoom);
     await alice.close();
+  });
+
+  /**
+   * Janus's own count of handles (Admin API) settles at `rooms'` plus the gateway's one handle for managing
+   * rooms (detaches finish in the background).
+   */
+  const handlesSettleAt = async (rooms: number, what: string): Promise<void> => {
+    const expected = rooms + 1;
+    let last = -1;
+    await eventually(`${what}: ${expected} handles in Janus (last count ${String(last)})`, async () => (last = await countJanusHandles(janus.adminUrl!)) === expected, 10_000).catch(() => {
+      throw new Error(`${what}: Janus holds ${last} handles, expected ${expected} (the manager handle and ${rooms})`);
+    });
+  };
+
+  it('attaches one spare subscriber handle per participant, subscribes on it, and leaves no handle behind when participants leave', async () => {
+    await handlesSettleAt(0, 'before');
+    const session = await open('c-spares');
+    const alice = await livePublisher(session, 'alice');
+    // Alice: her publisher handle and a spare for her first subscription.
+    await handlesSettleAt(2, 'alice joined');
+    await h.gateway.addParticipant(session, 'bob');
+    await handlesSettleAt(4, 'bob joined');
+    const bob = await BrowserPeer.open(await browser.browser.newPage());
+    await h.gateway.requestOffer(session, 'bob', subscribeTo('alice'), 'sub-1');
+    const offer = await h.nextEvent(signal('offer', 'bob'));
+    await h.gateway.answer(session, 'bob', subscribeTo('alice'), await bob.answerOffer('alice', offer.sdp));
+    await eventually('video from alice at bob, on the spare handle', async () => {
+      for (const c of await bob.takeCandidates('alice')) await h.gateway.addIceCandidate(session, 'bob', subscribeTo('alice'), c);
+      return (await bob.framesDecoded('alice')) > 0;
+    });
+    // The spare became bob's subscription, and a new spare was attached for his next one: one more handle.
+    await handlesSettleAt(5, 'bob subscribed');
+    // Alice leaves: her publisher, her spare and bob's subscription to her go.
+    await h.gateway.removeParticipant(session, 'alice');
+    await handlesSettleAt(2, 'alice left');
+    await h.gateway.removeParticipant(session, 'bob');
+    await handlesSettleAt(0, 'bob left');
+    await h.gateway.closeSession(session);
+    await alice.close();
+    await bob.close();
+  });
+
+  it('detaches a spare whose attach was still under way when its participant left or the room closed', async () => {
+    await handlesSettleAt(0, 'before');
+    const session = await open('c-spare-race');
+    // Not awaited in between: the spare's attach (started by addParticipant) is in flight when each goes.
+    await h.gateway.addParticipant(session, 'carol');
+    await h.gateway.removeParticipant(session, 'carol');
+    await h.gateway.addParticipant(session, 'dave');
+    await h.gateway.addParticipant(session, 'erin');
+    await h.gateway.closeSession(session);
+    await handlesSettleAt(0, 'after');
   });
 
   it('turns Janus refusals into mediaBackendError with Janus\'s code', async () => {

@@ -10,7 +10,17 @@ export interface JanusConfigOptions {
   readonly sessionTimeoutSecs: number;
   readonly debugLevel: number;
   readonly iceEnforceList: string;
+  /** More `nat`/`media` settings (e.g. `{ full_trickle: true }`), for benchmarks comparing Janus settings. */
+  readonly nat?: Readonly<Record<string, string | number | boolean>>;
+  readonly media?: Readonly<Record<string, string | number | boolean>>;
+  /** A port for Janus's Admin API over WebSocket (loopback, no secret), for tests that count handles. */
+  readonly adminPort?: number;
 }
+
+const lines = (settings: Readonly<Record<string, string | number | boolean>> = {}): string =>
+  Object.entries(settings)
+    .map(([key, value]) => `\n  ${key} = ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`)
+    .join('');
 
 /** Every module file in a Janus folder except the ones to keep, for the `disable` directives. */
 const allBut = (folder: string, keep: readonly string[]): string =>
@@ -41,7 +51,7 @@ export const ownAddresses = (): string[] =>
     .map((a) => a.address);
 
 /**
- * Writes a config folder of Janus's own: only the WebSocket transport (loopback, no admin API), only the
+ * Writes a config folder of Janus's own: only the WebSocket transport (loopback; its Admin API only when a port is given), only the
  * VideoRoom plugin with no preconfigured rooms, no event handlers or loggers, ICE on one local address
  * (see iceEnforceList), IPv4 only, no STUN/TURN and no 1:1 NAT, so the test opens no listening port beyond
  * the one it asked for and talks to nothing outside this machine.
@@ -64,13 +74,10 @@ certificates: {
 }
 media: {
   ipv6 = false
-  rtp_port_range = "20000-40000"
+  rtp_port_range = "20000-40000"${lines(options.media)}
 }
 nat: {
-  ice_enforce_list = "${options.iceEnforceList}"
-  full_trickle = false
-  ice_lite = false
-  ignore_mdns = true
+  ice_enforce_list = "${options.iceEnforceList}"${lines({ full_trickle: false, ice_lite: false, ignore_mdns: true, ...options.nat })}
 }
 plugins: {
   disable = "${allBut('plugins', ['libjanus_videoroom.so'])}"
@@ -97,7 +104,7 @@ events: {
   wss = false
 }
 admin: {
-  admin_ws = false
+  admin_ws = ${options.adminPort !== undefined}${options.adminPort !== undefined ? `\n  admin_ws_port = ${options.adminPort}\n  admin_ws_ip = "127.0.0.1"` : ''}
   admin_wss = false
 }
 `,

@@ -21,9 +21,9 @@ export class JanusProbe {
     });
   }
 
-  static open(url: string, timeoutMs = 3_000): Promise<JanusProbe> {
+  static open(url: string, timeoutMs = 3_000, protocol = 'janus-protocol'): Promise<JanusProbe> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, 'janus-protocol', { handshakeTimeout: timeoutMs });
+      const ws = new WebSocket(url, protocol, { handshakeTimeout: timeoutMs });
       ws.once('open', () => resolve(new JanusProbe(ws)));
       ws.once('error', reject);
     });
@@ -111,4 +111,25 @@ export interface VideoRoomParticipant {
 export const listParticipants = async (url: string, room: number): Promise<VideoRoomParticipant[]> => {
   const data = await videoRoomRequest(url, { request: 'listparticipants', room });
   return Array.isArray(data.participants) ? (data.participants as VideoRoomParticipant[]) : [];
+};
+
+/**
+ * Every handle Janus holds, counted over its Admin API (`list_sessions`, then `list_handles` per session):
+ * what Janus itself has attached, whatever the gateway believes.
+ */
+export const countJanusHandles = async (adminUrl: string): Promise<number> => {
+  const probe = await JanusProbe.open(adminUrl, 3_000, 'janus-admin-protocol');
+  try {
+    const sessions = await probe.request({ janus: 'list_sessions' });
+    if (sessions.janus !== 'success' || !Array.isArray(sessions.sessions)) throw new Error(`list_sessions: ${JSON.stringify(sessions)}`);
+    let count = 0;
+    for (const sessionId of sessions.sessions as number[]) {
+      const handles = await probe.request({ janus: 'list_handles', session_id: sessionId });
+      // A session that ended between the two requests has no handles any more.
+      if (handles.janus === 'success' && Array.isArray(handles.handles)) count += handles.handles.length;
+    }
+    return count;
+  } finally {
+    probe.close();
+  }
 };

@@ -53,6 +53,8 @@ export class CallMedia extends Emitter<Events> {
   /** Members the server said have published (`participantPublished`). */
   private readonly published = new Set<string>();
   private readonly streams = new Map<string, MediaStream>();
+  /** The publish connection made ahead during a join, with its offer being created (see preparePublish). */
+  private early: PeerLink | undefined;
   private inbox: Promise<void> = Promise.resolve();
   private stream: MediaStream | undefined;
   private readonly unsubscribe: (() => void)[];
@@ -67,6 +69,14 @@ export class CallMedia extends Emitter<Events> {
       client.on('joined', (joined, how) => this.queue(() => (how.resumed ? this.resumed(joined) : this.entered(joined)))),
       client.on('message', (message) => this.queue(async () => this.handle(message))),
       client.on('left', () => this.queue(async () => this.closeLinks())),
+      // A fresh join (not a resume): the publish connection and its offer are made while the join is on
+      // its way, so that the offer goes out as soon as the reply says the backend takes one.
+      client.on('state', (state) => {
+        if (state === 'connecting') this.preparePublish();
+      }),
+      client.on('sending', (what) => {
+        if (what === 'joinRoom') this.preparePublish();
+      }),
     ];
   }
 
@@ -203,7 +213,10 @@ export class CallMedia extends Emitter<Events> {
 
   /** A fresh join (the first, or after a resume was refused): everything starts anew. */
   private async entered(joined: Joined): Promise<void> {
+    const early = this.early;
+    this.early = undefined;
     this.closeLinks();
+    this.early = joined.media.publish ? early : (early?.close(), undefined);
     this.members.clear();
     this.published.clear();
     for (const member of joined.members) this.members.add(member.userId);
@@ -256,18 +269,61 @@ export class CallMedia extends Emitter<Events> {
   private async publish(): Promise<void> {
     const stream = this.stream;
     if (!stream || stream.getTracks().length === 0) return; // watching only
-    const self = this.client.userId;
     this.up.get('self')?.close();
-    const link = this.newLink((candidate) => this.client.send({ id: 'onIceCandidate', userId: self, candidate }));
+    const link = this.takeEarly(stream) ?? this.publishLink(stream);
     this.up.set('self', link);
-    for (const track of stream.getTracks()) link.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
     this.client.send({ id: 'publish', sdpOffer: await link.offer() });
+  }
+
+  private publishLink(stream: MediaStream): PeerLink {
+    const self = this.client.userId;
+    const link = this.newLink((candidate) => this.client.send({ id: 'onIceCandidate', userId: self, candidate }));
+    for (const track of stream.getTracks()) link.pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
+    return link;
+  }
+
+  /**
+   * Makes the publish connection and starts creating its offer while a join is on its way (building a
+   * connection and an offer takes the browser tens of milliseconds, on the path to everyone's first frame
+   * of this participant). Unused when the backend takes no publish offer (mesh) or the join fails.
+   */
+  private preparePublish(): void {
+    const stream = this.stream;
+    if (this.early || this.client.inRoom || !stream || stream.getTracks().length === 0) return;
+    if (this.client.media && !this.client.media.publish) return; // rejoining a room known to be peer-to-peer
+    this.early = this.publishLink(stream);
+    void this.early.prepareOffer();
+  }
+
+  /** The connection preparePublish made, if it sends this same stream; its ICE servers are the join reply's. */
+  private takeEarly(stream: MediaStream): PeerLink | undefined {
+    const early = this.early;
+    this.early = undefined;
+    if (!early) return undefined;
+    const tracks = stream.getTracks();
+    const sent = early.pc.getSenders().map((s) => s.track);
+    try {
+      if (sent.length !== tracks.length || !tracks.every((t) => sent.includes(t))) throw new Error('the stream changed');
+      early.pc.setConfiguration({ ...early.pc.getConfiguration(), ...this.config() });
+      return early;
+    } catch {
+      early.close();
+      return undefined;
+    }
+  }
+
+  private dropEarly(): void {
+    this.early?.close();
+    this.early = undefined;
   }
 
   private async receiveFrom(publisher: string): Promise<void> {
     const caps = this.client.media;
     if (!caps) return;
     if (caps.serverOfferedSubscribe) {
+      // The connection is made now, before the server's offer: building one (its DTLS certificate, its
+      // transports) then no longer delays the answer, which is on the path to the member's first frame.
+      if (!this.down.has(publisher)) this.downLink(publisher);
       this.askToReceive(publisher);
       return;
     }
@@ -350,7 +406,13 @@ export class CallMedia extends Emitter<Events> {
     this.subscribeAttempts.delete(publisher);
     this.clearRetry(publisher);
     for (const [requestId, p] of this.pendingSubscribes) if (p === publisher) this.pendingSubscribes.delete(requestId);
-    this.client.send({ id: 'subscribeAnswer', userId: publisher, sdpAnswer: await link.answer(sdp) });
+    // Janus drops DTLS packets that reach it before it starts its own handshake, which it does once its
+    // ICE is up (dtls.c, "Handshake not started yet"). As the DTLS client (a=setup:active, what browsers
+    // answer) a browser's ClientHello usually gets there first, after the browser's ICE but before
+    // Janus's, and the handshake waits for the browser's retransmission. As the server (passive), the
+    // browser lets Janus start the handshake when Janus is ready.
+    const dtlsPassive = this.client.media?.backend === 'janus';
+    this.client.send({ id: 'subscribeAnswer', userId: publisher, sdpAnswer: await link.answer(sdp, undefined, { dtlsPassive }) });
     this.emit('media', { type: 'renegotiated', link: `down:${publisher}` });
   }
 
@@ -397,6 +459,7 @@ export class CallMedia extends Emitter<Events> {
   }
 
   private closeLinks(): void {
+    this.dropEarly();
     for (const link of [...this.up.values(), ...this.down.values()]) link.close();
     for (const timer of this.retryTimers.values()) clearTimeout(timer);
     this.retryTimers.clear();

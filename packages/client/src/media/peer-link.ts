@@ -20,9 +20,25 @@ export class PeerLink {
     };
   }
 
+  /** An offer created ahead by prepareOffer(), not applied yet. */
+  private early: Promise<RTCSessionDescriptionInit> | undefined;
+
+  /**
+   * Creates the offer now (the costly part; no ICE gathering starts before it is applied), for offer()
+   * to apply later: a client can do this while its join is on the way. The configuration may still change
+   * (setConfiguration, e.g. the ICE servers the join reply brings) until then.
+   */
+  prepareOffer(): Promise<unknown> {
+    this.early ??= this.pc.createOffer();
+    return this.early.catch(() => undefined);
+  }
+
   async offer(options: RTCOfferOptions = {}): Promise<string> {
     this.offering = true;
-    await this.pc.setLocalDescription(await this.pc.createOffer(options));
+    const early = this.early;
+    this.early = undefined;
+    const description = early !== undefined && !options.iceRestart ? await early.catch(() => this.pc.createOffer(options)) : await this.pc.createOffer(options);
+    await this.pc.setLocalDescription(description);
     return this.pc.localDescription?.sdp ?? '';
   }
 
@@ -32,11 +48,20 @@ export class PeerLink {
     await this.flush();
   }
 
-  /** Answers an offer, on this same connection when it had one before (a renegotiation). */
-  async answer(sdp: string, beforeAnswering?: () => void): Promise<string> {
+  /**
+   * Answers an offer, on this same connection when it had one before (a renegotiation). `dtlsPassive`: on
+   * a first answer, take the DTLS server role (`a=setup:passive`) so that the other side starts the
+   * handshake once its ICE is up (see CallMedia.offered); a browser that refuses the change answers as it
+   * would have.
+   */
+  async answer(sdp: string, beforeAnswering?: () => void, options: { dtlsPassive?: boolean } = {}): Promise<string> {
+    const first = this.pc.localDescription === null;
     await this.pc.setRemoteDescription({ type: 'offer', sdp });
     beforeAnswering?.();
-    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    const answer = await this.pc.createAnswer();
+    const passive = options.dtlsPassive && first && answer.sdp?.includes('a=setup:active') ? answer.sdp.replace(/a=setup:active/g, 'a=setup:passive') : undefined;
+    if (passive === undefined) await this.pc.setLocalDescription(answer);
+    else await this.pc.setLocalDescription({ type: 'answer', sdp: passive }).catch(() => this.pc.setLocalDescription(answer));
     await this.flush();
     return this.pc.localDescription?.sdp ?? '';
   }

@@ -1,0 +1,165 @@
+import WebSocket from 'ws';
+import { CallMedia } from '../../../../packages/client/src/media/call-media';
+import { RoomClient } from '../../../../packages/client/src/room-client';
+import { FakeServer, type Wire } from '../fake-server';
+
+jest.setTimeout(15_000);
+
+/** A stand-in RTCPeerConnection that records what the media layer does with it. */
+class FakePeer {
+  static all: FakePeer[] = [];
+  readonly id: number;
+  readonly calls: string[] = [];
+  readonly configs: RTCConfiguration[] = [];
+  readonly senders: { track: unknown }[] = [];
+  localDescription: RTCSessionDescriptionInit | null = null;
+  remoteDescription: RTCSessionDescriptionInit | null = null;
+  onicecandidate: unknown = null;
+  ontrack: unknown = null;
+  closed = false;
+
+  constructor(config: RTCConfiguration) {
+    this.id = FakePeer.all.push(this);
+    this.configs.push(config);
+  }
+  addTransceiver(trackOrKind: unknown): void {
+    this.calls.push('addTransceiver');
+    this.senders.push({ track: typeof trackOrKind === 'string' ? null : trackOrKind });
+  }
+  getSenders(): { track: unknown }[] {
+    return this.senders;
+  }
+  getConfiguration(): RTCConfiguration {
+    return this.configs[this.configs.length - 1]!;
+  }
+  setConfiguration(config: RTCConfiguration): void {
+    this.calls.push('setConfiguration');
+    this.configs.push(config);
+  }
+  async createOffer(): Promise<RTCSessionDescriptionInit> {
+    this.calls.push('createOffer');
+    return { type: 'offer', sdp: `offer-of-${this.id}` };
+  }
+  async createAnswer(): Promise<RTCSessionDescriptionInit> {
+    this.calls.push('createAnswer');
+    // The role a browser picks when answering an offer of actpass; kept on a renegotiation.
+    return { type: 'answer', sdp: `answer-of-${this.id}\r\na=setup:${this.localDescription?.sdp?.match(/a=setup:(\w+)/)?.[1] ?? 'active'}\r\n` };
+  }
+  async setLocalDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    this.calls.push(`setLocalDescription:${description.type}`);
+    this.localDescription = description;
+  }
+  async setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
+    this.calls.push(`setRemoteDescription:${description.type}`);
+    this.remoteDescription = description;
+  }
+  async addIceCandidate(): Promise<void> {}
+  close(): void {
+    this.closed = true;
+  }
+}
+
+const JANUS = { backend: 'janus', publish: true, clientOfferedSubscribe: false, serverOfferedSubscribe: true, peerToPeer: false };
+const MESH = { backend: 'mesh', publish: false, clientOfferedSubscribe: true, serverOfferedSubscribe: true, peerToPeer: true };
+const ICE = [{ urls: ['stun:stun.example.org:3478'] }];
+const camera = { kind: 'video', enabled: true };
+const microphone = { kind: 'audio', enabled: true };
+const stream = { getTracks: () => [camera, microphone], getVideoTracks: () => [camera], getAudioTracks: () => [microphone] } as unknown as MediaStream;
+
+const servers: FakeServer[] = [];
+const clients: RoomClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) await c.leave().catch(() => undefined);
+  for (const s of servers.splice(0)) await s.close();
+  FakePeer.all = [];
+});
+
+/** A server that holds the join reply until `release` is called, then admits with `extra`. */
+const heldJoin = async (extra: Record<string, unknown>) => {
+  const server = await FakeServer.start();
+  servers.push(server);
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  server.reply = (m, socket) => {
+    if (m.id === 'joinRoom') void released.then(() => socket.send(JSON.stringify(FakeServer.joined(m, extra))));
+    else FakeServer.admit(m, socket);
+  };
+  const client = new RoomClient({ url: server.url, roomId: 'r1', userId: 'me', WebSocket, reconnect: { baseMs: 20, maxMs: 100, maxAttempts: 2 } });
+  clients.push(client);
+  const media = new CallMedia(client, { stream, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection });
+  return { server, client, media, release };
+};
+
+/** A client joined (at once) to a room where alice is. */
+const joinedWithAlice = async (media: typeof JANUS | typeof MESH): Promise<FakeServer> => {
+  const { server, client, release } = await heldJoin({ media, members: [{ userId: 'alice', audio: true, video: true }] });
+  release();
+  await client.join();
+  return server;
+};
+
+const sent = (server: FakeServer, id: string): Wire[] => server.received.filter((m) => m.id === id);
+
+describe('CallMedia', () => {
+  it('makes the publish connection and its offer while the join is on its way, and sends that offer once the reply admits a publish', async () => {
+    const { server, client, release } = await heldJoin({ media: JANUS, iceServers: ICE });
+    const joining = client.join();
+    await server.waitFor(() => sent(server, 'joinRoom').length === 1, 'joinRoom');
+    // Before any reply: one connection, carrying both tracks, its offer created but not applied (no ICE yet).
+    await server.waitFor(() => FakePeer.all[0]?.calls.includes('createOffer') === true, 'the early offer');
+    const early = FakePeer.all[0]!;
+    expect(early.calls).toEqual(['addTransceiver', 'addTransceiver', 'createOffer']);
+    release();
+    await joining;
+    await server.waitFor(() => sent(server, 'publish').length === 1, 'publish');
+    expect(sent(server, 'publish')[0]).toMatchObject({ sdpOffer: `offer-of-${early.id}` });
+    expect(FakePeer.all).toHaveLength(1);
+    // The ICE servers of the join reply are set before the offer is applied (gathering starts there).
+    expect(early.calls.slice(3)).toEqual(['setConfiguration', 'setLocalDescription:offer']);
+    expect(early.getConfiguration().iceServers).toEqual(ICE);
+  });
+
+  it('closes the early publish connection unused when the room is peer-to-peer', async () => {
+    const { server, client, release } = await heldJoin({ media: MESH });
+    const joining = client.join();
+    await server.waitFor(() => FakePeer.all.length === 1, 'the early connection');
+    release();
+    await joining;
+    await server.waitFor(() => FakePeer.all[0]!.closed, 'the early connection closed');
+    expect(sent(server, 'publish')).toHaveLength(0);
+  });
+
+  it('SFU: makes the connection that receives a member before the server offers it, and answers the offer on it', async () => {
+    const server = await joinedWithAlice(JANUS);
+    await server.waitFor(() => sent(server, 'subscribe').length === 1, 'subscribe');
+    // publish + the receiving connection for alice, made before any offer for it.
+    await server.waitFor(() => FakePeer.all.length === 2, 'the receiving connection');
+    const receiving = FakePeer.all[1]!;
+    expect(receiving.remoteDescription).toBeNull();
+    server.last.send(JSON.stringify({ id: 'subscribeOffer', userId: 'alice', sdpOffer: 'v=0 from janus' }));
+    await server.waitFor(() => sent(server, 'subscribeAnswer').length === 1, 'subscribeAnswer');
+    expect(sent(server, 'subscribeAnswer')[0]).toMatchObject({ userId: 'alice', sdpAnswer: expect.stringContaining(`answer-of-${receiving.id}`) });
+    expect(FakePeer.all).toHaveLength(2);
+  });
+
+  it('Janus: answers a subscription as the DTLS server (a=setup:passive), so Janus starts the handshake once its ICE is up; a renegotiation keeps the role', async () => {
+    const server = await joinedWithAlice(JANUS);
+    await server.waitFor(() => sent(server, 'subscribe').length === 1, 'subscribe');
+    server.last.send(JSON.stringify({ id: 'subscribeOffer', userId: 'alice', sdpOffer: 'v=0 from janus' }));
+    await server.waitFor(() => sent(server, 'subscribeAnswer').length === 1, 'subscribeAnswer');
+    expect(sent(server, 'subscribeAnswer')[0]!.sdpAnswer).toMatch(/a=setup:passive/);
+    expect(sent(server, 'subscribeAnswer')[0]!.sdpAnswer).not.toMatch(/a=setup:active/);
+    // An ICE restart offer (after a resume) is answered on the same connection, in the same role.
+    server.last.send(JSON.stringify({ id: 'subscribeOffer', userId: 'alice', sdpOffer: 'v=0 restart from janus' }));
+    await server.waitFor(() => sent(server, 'subscribeAnswer').length === 2, 'the second subscribeAnswer');
+    expect(sent(server, 'subscribeAnswer')[1]!.sdpAnswer).toMatch(/a=setup:passive/);
+  });
+
+  it('mesh: answers as browsers do (the DTLS role is left to the browser)', async () => {
+    const server = await joinedWithAlice(MESH);
+    // Alice's offer of her media (after this client's subscribe reached her as peerSubscribe).
+    server.last.send(JSON.stringify({ id: 'subscribeOffer', userId: 'alice', sdpOffer: 'v=0 from alice' }));
+    await server.waitFor(() => sent(server, 'subscribeAnswer').length === 1, 'subscribeAnswer');
+    expect(sent(server, 'subscribeAnswer')[0]!.sdpAnswer).toMatch(/a=setup:active/);
+  });
+});

@@ -1,4 +1,4 @@
-import { LuaScript } from '../shared/lua-script';
+import { LuaScript } from '../shared/redis/lua-script';
 
 /*
  * Scripts on one room. KEYS are always the room's meta, members, host and fence keys

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { defaultPresenceTuning, type PresenceTuning } from '../../../src/adapters/presence/presence-config';
 import { RedisPresenceOutbox } from '../../../src/adapters/presence/redis-presence-outbox';
 import { TcpPresenceNotifier } from '../../../src/adapters/presence/tcp-presence-notifier';
-import type { RedisConnection } from '../../../src/adapters/shared/redis';
+import { RedisUnavailableError, type RedisConnection } from '../../../src/adapters/shared/redis';
 import { TestPresenceServer } from '../../support/presence-server';
 import { burstEvents } from '../../support/presence/presence-events';
 import { RecordingLogger } from '../../support/fakes/recording-logger';
@@ -61,7 +61,7 @@ describe('the presence outbox on the shared Redis connection', () => {
         (error: unknown) => error,
       );
       const elapsed = performance.now() - started;
-      expect(refusal).toBeInstanceOf(Error);
+      expect(refusal).toBeInstanceOf(RedisUnavailableError);
       expect((refusal as Error).message).toContain('Redis is not answering');
       // A tenth of the timeout the old outbox waited for every call; fails at once, not at the deadline.
       expect(elapsed).toBeLessThan(TIMEOUT_MS / 10);

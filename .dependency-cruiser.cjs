@@ -29,7 +29,7 @@ module.exports = {
     },
     {
       name: 'the-shared-kit-knows-no-adapter',
-      comment: 'The kit adapters share (back-off, deadlines, events, settings, timing) depends on no adapter and on no core: it is technology only.',
+      comment: 'The kit adapters share (back-off, deadlines, events, settings, the Redis connection and scripts) depends on no adapter and on no core: it is technology only.',
       severity: 'error',
       from: { path: '^src/adapters/shared/' },
       to: { path: '^src/(adapters/(?!shared/)|application/|domain/)' },

@@ -1,7 +1,7 @@
-import type { Redis, Cluster } from 'ioredis';
 import type { Logger, PresenceNotifier } from '../application';
 import { createPresenceNotifier } from '../adapters/presence/create-presence-notifier';
 import type { PresenceStats } from '../adapters/presence/managed-presence-notifier';
+import type { RedisConnection } from '../adapters/shared/redis';
 import { readPresenceConfig, type PresenceConfig } from '../adapters/presence/presence-config';
 import type { Config } from '../config';
 import type { LifecyclePart } from './node-lifecycle';
@@ -54,7 +54,7 @@ const presenceConfig = (config: Config): PresenceConfig => readPresenceConfig(co
  * liveness key lapsed, delivers what a crash left behind. NODE_ID must therefore be stable per node
  * (the hostname-pid default changes on every restart: the outbox is then only taken over by the sweep).
  */
-export const createPresence = (config: Config, logger: Logger, redis?: Redis | Cluster): PresenceBackend => {
+export const createPresence = (config: Config, logger: Logger, redis?: RedisConnection): PresenceBackend => {
   const settings = presenceConfig(config);
   const notifier = createPresenceNotifier(settings, {
     logger,

@@ -77,7 +77,7 @@ export const createRedisState = (config: Config, logger: Logger): RedisStateBack
   return {
     store: state.store,
     placement: state.placement,
-    redis: state.connection.client,
+    redis: state.connection,
     routes: [roomNodeRoute(state.placement, logger)],
     lifecycle: [{ name: 'redis-state', start: () => state.start(), stop: () => state.stop() }],
     adapters: state,

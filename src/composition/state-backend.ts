@@ -1,6 +1,6 @@
-import type { Redis, Cluster } from 'ioredis';
 import type { DepartedRoom, RoomPlacement, RoomStateStore } from '../application';
 import type { HttpRoute } from '../adapters/http/http-route';
+import type { RedisConnection } from '../adapters/shared/redis';
 import type { LifecyclePart } from './node-lifecycle';
 
 /** Everything the configured state store brings to the node. */
@@ -8,7 +8,7 @@ export interface StateBackend {
   readonly store: RoomStateStore;
   readonly placement: RoomPlacement;
   /** The store's Redis connection, shared with the presence outbox when Redis is the store. */
-  readonly redis?: Redis | Cluster;
+  readonly redis?: RedisConnection;
   /** Extra HTTP routes, such as the room placement lookup. */
   readonly routes: readonly HttpRoute[];
   readonly lifecycle: readonly LifecyclePart[];

@@ -1,4 +1,4 @@
-import { LuaScript } from '../shared/lua-script';
+import { LuaScript } from '../shared/redis/lua-script';
 /** The state store's default key prefix (REDIS_KEY_PREFIX), so presence keys sit next to the room keys. */
 export const DEFAULT_OUTBOX_KEY_PREFIX = 'rtc:';
 

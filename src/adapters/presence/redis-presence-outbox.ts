@@ -16,12 +16,8 @@ import {
   outboxKeys,
   type OutboxKeys,
 } from './redis-outbox-keys';
-import { sleep, untilAborted, withDeadline } from '../shared/deadline';
-import type { ScriptClient } from '../shared/lua-script';
-
-/** Each Redis call of the outbox gives up after the tuned time and is retried. */
-const withTimeout = <T>(work: Promise<T>, ms: number, what: string): Promise<T> =>
-  withDeadline(work, ms, () => new Error(`${what} timed out after ${ms} ms`));
+import { sleep, untilAborted } from '../shared/deadline';
+import type { RedisClient, RedisConnection } from '../shared/redis';
 
 /** `queued`: not in Redis yet; `writing`: XADD in flight; `stored`: in Redis as `streamId`; `gone`: delivered or dropped. */
 interface StreamEntry extends OutboxEntry {
@@ -29,13 +25,17 @@ interface StreamEntry extends OutboxEntry {
   streamId?: string;
 }
 
-/** A single Redis or a Cluster: every outbox key shares one hash slot, so both work the same. */
-export type PresenceRedisClient = ScriptClient;
+/**
+ * The shared Redis connection (the state store's): a single Redis or a Cluster, every outbox key shares
+ * one hash slot, so both work the same. While the connection knows Redis does not answer, every outbox
+ * call fails at once (and is retried after a back-off) instead of waiting out its timeout.
+ */
+export type PresenceRedisClient = RedisConnection;
 
 export interface RedisPresenceOutboxOptions {
   readonly nodeId: string;
   readonly max: number;
-  /** Each Redis call is reported as failed after this long. */
+  /** Each Redis call is reported as failed after this long (the connection's command timeout also applies). */
   readonly timeoutMs: number;
   readonly retryBaseMs?: number;
   readonly retryMaxMs?: number;
@@ -166,14 +166,14 @@ export class RedisPresenceOutbox implements PresenceOutbox {
   async adopt(deadNodeId: string): Promise<number> {
     if (deadNodeId === this.options.nodeId) return 0;
     const deadKey = this.keys.stream(deadNodeId);
-    const moving = ADOPT_OUTBOX_SCRIPT.run(
-      this.redis,
-      [deadKey, this.key, this.keys.alive(deadNodeId), this.keys.owners, this.keys.epoch(deadNodeId)],
-      [MESSAGE_FIELD, deadNodeId, OUTBOX_TTL_MS],
-    ).then((reply) => this.mergeAdopted(reply, deadKey));
-    // Merged whenever it lands, even after the caller stopped waiting.
-    moving.catch(() => undefined);
-    return withTimeout(moving, this.options.timeoutMs, `adopting ${deadKey}`);
+    // Merged whenever it lands, even after the caller stopped waiting (the deadline does not cancel it).
+    return this.call(`adopting ${deadKey}`, (client) =>
+      ADOPT_OUTBOX_SCRIPT.run(
+        client,
+        [deadKey, this.key, this.keys.alive(deadNodeId), this.keys.owners, this.keys.epoch(deadNodeId)],
+        [MESSAGE_FIELD, deadNodeId, OUTBOX_TTL_MS],
+      ).then((reply) => this.mergeAdopted(reply, deadKey)),
+    );
   }
 
   /**
@@ -181,7 +181,7 @@ export class RedisPresenceOutbox implements PresenceOutbox {
    * moved. The sweep runs by itself every `sweepIntervalMs`; rejects on a Redis error or timeout.
    */
   async sweepDeadNodes(): Promise<number> {
-    const owners = await withTimeout(this.redis.smembers(this.keys.owners), this.options.timeoutMs, `SMEMBERS ${this.keys.owners}`);
+    const owners = await this.call(`SMEMBERS ${this.keys.owners}`, (client) => client.smembers(this.keys.owners));
     let moved = 0;
     for (const nodeId of owners) {
       if (nodeId !== this.options.nodeId && !this.stop.signal.aborted) moved += await this.adopt(nodeId);
@@ -204,7 +204,7 @@ export class RedisPresenceOutbox implements PresenceOutbox {
     this.stop.abort();
     // A clean stop need not wait out the TTL: a node still holding entries hands them over at once.
     if (this.loaded) {
-      await withTimeout(this.redis.del(this.keys.alive(this.options.nodeId)), this.options.timeoutMs, 'DEL liveness').catch((error: unknown) =>
+      await this.call('DEL liveness', (client) => client.del(this.keys.alive(this.options.nodeId))).catch((error: unknown) =>
         this.logger.warn({ err: error, key: this.key }, 'presence outbox: could not clear the liveness key; other nodes wait for it to expire'),
       );
     }
@@ -212,11 +212,16 @@ export class RedisPresenceOutbox implements PresenceOutbox {
     if (unpersisted > 0) this.logger.error({ key: this.key, unpersisted }, 'presence outbox: closed with notifications not yet in Redis; they are lost');
   }
 
+  /** One Redis call through the shared connection, given up after the outbox's own timeout. */
+  private call<T>(operation: string, work: (client: RedisClient) => Promise<T>): Promise<T> {
+    return this.redis.call(operation, work, this.options.timeoutMs);
+  }
+
   private async loadStream(): Promise<StreamEntry[]> {
     const entries: StreamEntry[] = [];
     let from = '-';
     for (;;) {
-      const page = await withTimeout(this.redis.xrange(this.key, from, '+', 'COUNT', LOAD_PAGE), this.options.timeoutMs, `XRANGE ${this.key}`);
+      const page = await this.call(`XRANGE ${this.key}`, (client) => client.xrange(this.key, from, '+', 'COUNT', LOAD_PAGE));
       for (const [id, fields] of page) {
         const message = this.decodeFields(fields);
         if (message) entries.push({ message, state: 'stored', streamId: id });
@@ -236,10 +241,8 @@ export class RedisPresenceOutbox implements PresenceOutbox {
   }
 
   private async claimEpoch(): Promise<void> {
-    const epoch = await withTimeout(
-      CLAIM_OUTBOX_SCRIPT.run(this.redis, [this.keys.epoch(this.options.nodeId)], [OUTBOX_TTL_MS]),
-      this.options.timeoutMs,
-      'presence outbox epoch',
+    const epoch = await this.call('presence outbox epoch', (client) =>
+      CLAIM_OUTBOX_SCRIPT.run(client, [this.keys.epoch(this.options.nodeId)], [OUTBOX_TTL_MS]),
     );
     this.epoch = String(epoch);
   }
@@ -247,14 +250,12 @@ export class RedisPresenceOutbox implements PresenceOutbox {
   /** Says this node is alive (and may own an outbox) for the next `livenessMs`. */
   private async heartbeat(): Promise<void> {
     const nodeId = this.options.nodeId;
-    const kept = await withTimeout(
+    const kept = await this.call('presence liveness', (client) =>
       OUTBOX_HEARTBEAT_SCRIPT.run(
-        this.redis,
+        client,
         [this.keys.epoch(nodeId), this.keys.alive(nodeId), this.keys.owners, this.key],
         [this.epoch ?? '', this.livenessMs, OUTBOX_TTL_MS, nodeId, String(Date.now())],
       ),
-      this.options.timeoutMs,
-      'presence liveness',
     );
     if (Number(kept) !== 1) await this.takenOver();
   }
@@ -357,18 +358,22 @@ export class RedisPresenceOutbox implements PresenceOutbox {
     const batch = this.unwritten.splice(0, WRITE_BATCH).filter((e) => e.state === 'queued');
     if (batch.length === 0) return true;
     for (const entry of batch) entry.state = 'writing';
-    const attempt = OUTBOX_APPEND_SCRIPT.run(
-      this.redis,
-      [this.keys.epoch(this.options.nodeId), this.key],
-      [this.epoch ?? '', OUTBOX_TTL_MS, MESSAGE_FIELD, ...batch.map((entry) => JSON.stringify(entry.message))],
-    );
+    // Unset when the connection refused the call without sending it (Redis known not to answer).
+    let attempt: Promise<unknown> | undefined;
     let reply: unknown;
     try {
-      reply = await withTimeout(attempt, this.options.timeoutMs, `XADD ${this.key}`);
+      reply = await this.call(`XADD ${this.key}`, (client) => {
+        attempt = OUTBOX_APPEND_SCRIPT.run(
+          client,
+          [this.keys.epoch(this.options.nodeId), this.key],
+          [this.epoch ?? '', OUTBOX_TTL_MS, MESSAGE_FIELD, ...batch.map((entry) => JSON.stringify(entry.message))],
+        );
+        return attempt;
+      });
     } catch (error) {
       this.logger.warn({ err: error, key: this.key, entries: batch.length }, 'presence outbox: Redis did not store notifications yet');
       // Never write again while this attempt may still land: wait for its real outcome.
-      reply = await attempt.catch(() => undefined);
+      reply = attempt ? await attempt.catch(() => undefined) : undefined;
     }
     const ids = Array.isArray(reply) ? reply : undefined;
     const failed: StreamEntry[] = [];
@@ -395,10 +400,8 @@ export class RedisPresenceOutbox implements PresenceOutbox {
     const ids = this.unDeleted.splice(0, DELETE_BATCH);
     if (ids.length === 0) return true;
     try {
-      const deleted = await withTimeout(
-        OUTBOX_DELETE_SCRIPT.run(this.redis, [this.keys.epoch(this.options.nodeId), this.key], [this.epoch ?? '', ...ids]),
-        this.options.timeoutMs,
-        `XDEL ${this.key}`,
+      const deleted = await this.call(`XDEL ${this.key}`, (client) =>
+        OUTBOX_DELETE_SCRIPT.run(client, [this.keys.epoch(this.options.nodeId), this.key], [this.epoch ?? '', ...ids]),
       );
       // Refused: the stream these ids were in moved to another node with its entries.
       if (Number(deleted) === -1) await this.takenOver();

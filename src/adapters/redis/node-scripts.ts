@@ -1,4 +1,4 @@
-import { LuaScript } from '../shared/lua-script';
+import { LuaScript } from '../shared/redis/lua-script';
 
 /*
  * Scripts on the node registry. Every key carries the hash tag {nodes}, so each script runs in one slot.

@@ -67,8 +67,15 @@ export interface HostedRooms {
   releaseHold(roomId: RoomId): Promise<void>;
 }
 
-/** A refused write: another node held the room after this node's lease. */
-const REFUSED = -2;
+/**
+ * The writes of a room are fenced here, not decided: placement (RedisRoomPlacement.claim) alone decides
+ * which node hosts a room. Each write names the lease epoch this node was given (`fenceArgs`) and the
+ * script applies it only while that lease is still the room's, so a node that lost the room can never
+ * write to it. FENCED: the epoch is no longer the room's (another node held it since); nothing written.
+ * A join's script also answers -1, another live node holds the lease, when this node wrote without an
+ * epoch; both become a redirect (`wrongNode`) or, for a room this node served, `roomMoved`.
+ */
+const FENCED = -2;
 /** A join refused because the record a dead host left holds seats for every place. */
 const FULL_OF_HELD_SEATS = -3;
 /** A resume refused: no such seat, another proof, or the seat no longer held. */
@@ -132,7 +139,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
       const [joined] = await Promise.all([
         this.connection.call('recordJoin', (client) =>
           JOIN_SCRIPT.run(client, this.keys.roomKeyList(roomId), [
-            ...this.leaseArgs(roomId),
+            ...this.fenceArgs(roomId),
             room.communityId,
             ...mediaRefArgs(room),
             this.mirror.resumeGraceMs(roomId),
@@ -150,13 +157,13 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     }
     const status = asInteger(reply[0]);
     if (status < 0) {
-      // Refused, nothing written: another node holds the room, or the seats held there fill it.
+      // Fenced (another node holds the room), or the seats held there fill it: nothing written.
       this.mirror.leave(roomId, member.userId, member.connectionId);
       if (status === FULL_OF_HELD_SEATS) {
         throw new SignalingError('roomFull', `room ${roomId} is full: its seats are held for members coming back`, { roomId });
       }
       const host = typeof reply[1] === 'string' ? reply[1] : '';
-      if (status === REFUSED && !firstHere) {
+      if (status === FENCED && !firstHere) {
         this.leases.markLost(roomId);
         throw await this.movedError(roomId, host);
       }
@@ -190,10 +197,10 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
       if (this.leases.epochOf(roomId) === undefined || this.leases.isLost(roomId)) return;
       const reply = asReply(
         await this.write(roomId, 'recordReconnecting', (client) =>
-          RECONNECTING_SCRIPT.run(client, this.keys.roomKeyList(roomId), [...this.leaseArgs(roomId), userId, connectionId, Math.max(1, Math.round(heldForMs))]),
+          RECONNECTING_SCRIPT.run(client, this.keys.roomKeyList(roomId), [...this.fenceArgs(roomId), userId, connectionId, Math.max(1, Math.round(heldForMs))]),
         ),
       );
-      if (asInteger(reply[0]) === REFUSED) this.leases.markLost(roomId);
+      if (asInteger(reply[0]) === FENCED) this.leases.markLost(roomId);
     });
   }
 
@@ -210,7 +217,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
       reply = asReply(
         await this.connection.call('recordResume', (client) =>
           RESUME_SCRIPT.run(client, this.keys.roomKeyList(roomId), [
-            ...this.leaseArgs(roomId),
+            ...this.fenceArgs(roomId),
             room.communityId,
             ...mediaRefArgs(room),
             room.resumeGraceMs ?? 0,
@@ -235,7 +242,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     if (status === SEAT_REFUSED) return { outcome: 'refused' };
     if (status < 0) {
       const host = typeof reply[1] === 'string' ? reply[1] : '';
-      if (status === REFUSED && hostedHere) {
+      if (status === FENCED && hostedHere) {
         this.leases.markLost(roomId);
         throw await this.movedError(roomId, host);
       }
@@ -264,14 +271,14 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
       try {
         reply = asReply(
           await this.connection.call('recordLeave', (client) =>
-            LEAVE_SCRIPT.run(client, this.keys.roomKeyList(roomId), [...this.leaseArgs(roomId), userId, connectionId]),
+            LEAVE_SCRIPT.run(client, this.keys.roomKeyList(roomId), [...this.fenceArgs(roomId), userId, connectionId]),
           ),
         );
       } catch {
         this.markDirty(roomId);
         return { at: this.localStamp(roomId), outcome: 'deferred' };
       }
-      if (asInteger(reply[0]) === REFUSED) {
+      if (asInteger(reply[0]) === FENCED) {
         this.leases.markLost(roomId);
         return { at: this.localStamp(roomId), outcome: 'notHeld' };
       }
@@ -285,10 +292,10 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
       if (this.leases.epochOf(roomId) === undefined || this.leases.isLost(roomId)) return;
       const reply = asReply(
         await this.write(roomId, 'recordMediaState', (client) =>
-          MEDIA_STATE_SCRIPT.run(client, this.keys.roomKeyList(roomId), [...this.leaseArgs(roomId), userId, encodeMedia(state)]),
+          MEDIA_STATE_SCRIPT.run(client, this.keys.roomKeyList(roomId), [...this.fenceArgs(roomId), userId, encodeMedia(state)]),
         ),
       );
-      if (asInteger(reply[0]) === REFUSED) this.leases.markLost(roomId);
+      if (asInteger(reply[0]) === FENCED) this.leases.markLost(roomId);
     });
   }
 
@@ -314,7 +321,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
       this.forgetRoom(roomId);
       return;
     }
-    await this.write(roomId, operation, (client) => CLOSE_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), this.leaseArgs(roomId)));
+    await this.write(roomId, operation, (client) => CLOSE_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), this.fenceArgs(roomId)));
     this.forgetRoom(roomId);
   }
 
@@ -402,11 +409,11 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     const sentAt = this.leases.clock();
     const reply = asReply(
       await this.connection.call('refreshRoom', (client) =>
-        REFRESH_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), this.leaseArgs(roomId)),
+        REFRESH_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), this.fenceArgs(roomId)),
       ),
     );
     const status = asInteger(reply[0]);
-    if (status === REFUSED) {
+    if (status === FENCED) {
       this.leases.markLost(roomId);
       return 'lost';
     }
@@ -471,7 +478,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     const reply = asReply(
       await this.connection.call('repair/rewrite', (client) =>
         REASSERT_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), [
-          ...this.leaseArgs(roomId),
+          ...this.fenceArgs(roomId),
           this.stamps.get(roomId) ?? 0,
           room.communityId,
           ...mediaRefArgs(room),
@@ -480,7 +487,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
         ]),
       ),
     );
-    if (asInteger(reply[0]) === REFUSED) {
+    if (asInteger(reply[0]) === FENCED) {
       this.leases.markLost(roomId);
       return 'lost';
     }
@@ -489,7 +496,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
   }
 
   /** node, epoch ('' before this node has one), lease TTL, fence TTL: the first ARGV of every fenced script. */
-  private leaseArgs(roomId: RoomId): (string | number)[] {
+  private fenceArgs(roomId: RoomId): (string | number)[] {
     return [this.nodeId, this.leases.epochOf(roomId) ?? '', this.options.roomTtlMs, this.options.fenceTtlMs];
   }
 

@@ -1,19 +1,7 @@
-/** Where Redis is and how patient to be with it. Parsed from the environment by the lead's config. */
-export interface RedisConnectionSettings {
-  /** `redis://host:port[/db]`; ignored when `clusterNodes` is given. */
-  readonly url?: string;
-  /** Seed nodes of a Redis Cluster (`REDIS_CLUSTER_NODES=host:port,...`); selects `Redis.Cluster`. */
-  readonly clusterNodes?: readonly ClusterSeed[];
-  /** A command without a reply after this long fails with `stateStoreUnavailable`. */
-  readonly commandTimeoutMs: number;
-  /** A connection attempt that takes longer than this is abandoned and retried. */
-  readonly connectTimeoutMs: number;
-}
+import type { ClusterSeed } from '../shared/redis';
 
-export interface ClusterSeed {
-  readonly host: string;
-  readonly port: number;
-}
+/** Where Redis is and how patient to be with it; declared in the shared kit, which opens the connection. */
+export type { ClusterSeed, RedisConnectionSettings } from '../shared/redis';
 
 /** How this node announces itself and how quickly a silent node is declared dead. */
 export interface NodeLivenessSettings {

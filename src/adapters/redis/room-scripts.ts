@@ -1,4 +1,4 @@
-import { LuaScript } from '../shared/lua-script';
+import { LuaScript } from '../shared/redis/lua-script';
 
 /*
  * Scripts on one room. KEYS are always the room's meta, members, host and fence keys
@@ -21,6 +21,11 @@ import { LuaScript } from '../shared/lua-script';
  * a reaper revoking a dead holder's lease), and every write of a holder names the epoch it was given: a
  * node that was paused and missed its renewal finds its writes refused once anyone else held the room.
  * A holder whose lease lapsed with nobody after it (every node lost Redis at once) takes it back.
+ *
+ * These scripts are fences, never placement decisions: which node hosts a room is decided in one place,
+ * RedisRoomPlacement.claim (the live holder, else the least-loaded live node, by compare-and-set). A
+ * script only checks that the node writing is the one that claim settled on, and refuses otherwise; it
+ * never chooses or moves a host.
  *
  * The room's record (meta, members) lives twice as long as the lease: when the host dies, the lease
  * lapses after one expiry and placement moves on, while the record is still there for the node that reaps
@@ -84,7 +89,7 @@ local function keep_record(leaseTtl)
   redis.call('PEXPIRE', META, tonumber(leaseTtl) * 2)
   redis.call('PEXPIRE', MEMBERS, tonumber(leaseTtl) * 2)
 end
-local function refused() return { -2, redis.call('GET', HOST) or '' } end
+local function fenced() return { -2, redis.call('GET', HOST) or '' } end
 local MEMBER_FIELDS = { 'conn:', 'media:', 'joined:', 'seat:', 'exp:', 'until:' }
 local function forget_member(user)
   redis.call('HDEL', MEMBERS, 'conn:' .. user, 'media:' .. user, 'joined:' .. user, 'seat:' .. user, 'exp:' .. user, 'until:' .. user)
@@ -171,12 +176,17 @@ end
 `;
 
 /**
- * A join. ARGV: node, epoch ('' when this node has no lease on the room yet), leaseTtl, fenceTtl,
+ * A join, fenced by the placement's claim (see the top of this file): it never picks the host. With an
+ * epoch it writes only while that lease is still the room's. Without one (the claim found the room this
+ * node's from its record, or from a lookup's claim whose fence lapsed) it writes only if no other node
+ * holds the lease, and takes it for this node: the compare-and-set that keeps the claim's decision when
+ * its lease expired during a slow media set-up, refusing if another node claimed the room meanwhile.
+ * ARGV: node, epoch ('' when this node has no lease on the room yet), leaseTtl, fenceTtl,
  * communityId, mediaRefMode (set|clear|keep), mediaRef, graceMs, capacity ('' = unchecked), then the
  * member: userId, connectionId, media, joinedAt, proof, exp, heldForMs ('' = none).
  * Replies:
- * - `{ -1, host }`: another node holds the lease (nothing written);
- * - `{ -2, host }`: `epoch` is no longer the room's (this node lost it; nothing written);
+ * - `{ -1, host }`: fenced, another node holds the lease (nothing written);
+ * - `{ -2, host }`: fenced, `epoch` is no longer the room's (this node lost it; nothing written);
  * - `{ -3 }`: the record a dead host left holds seats for every place (nothing written);
  * - `{ isNew, epoch, stamp }` joined (isNew 1 when the record was created), or
  *   `{ isNew, epoch, stamp, meta, removed, replacedStamp, held, now }` when it took over a record some other
@@ -193,7 +203,7 @@ if epoch == '' then
   if host and host ~= node then return { -1, host } end
   epoch = host and redis.call('HGET', FENCE, 'epoch') or new_epoch()
 elseif not holds(node, epoch) then
-  return refused()
+  return fenced()
 end
 local now = now_ms()
 local takeover = nil
@@ -237,7 +247,7 @@ local host = redis.call('GET', HOST)
 if epoch == '' then
   if host and host ~= node then return { -1, host } end
 elseif not holds(node, epoch) then
-  return refused()
+  return fenced()
 end
 local owner = redis.call('HMGET', META, 'nodeId', 'epoch')
 if not owner[1] or redis.call('HGET', MEMBERS, 'seat:' .. user) ~= proof then return { -4 } end
@@ -282,7 +292,7 @@ export const RECONNECTING_SCRIPT = new LuaScript(
   'rtc-reconnecting',
   `${ROOM_LIB}
 local user = ARGV[5]
-if not holds(ARGV[1], ARGV[2]) then return refused() end
+if not holds(ARGV[1], ARGV[2]) then return fenced() end
 if redis.call('HGET', MEMBERS, 'conn:' .. user) ~= ARGV[6] or redis.call('HEXISTS', MEMBERS, 'seat:' .. user) == 0 then return { 0 } end
 local deadline = now_ms() + tonumber(ARGV[7])
 local exp = tonumber(redis.call('HGET', MEMBERS, 'exp:' .. user))
@@ -301,7 +311,7 @@ export const LEAVE_SCRIPT = new LuaScript(
   `${ROOM_LIB}
 local node, epoch, user = ARGV[1], ARGV[2], ARGV[5]
 FENCE_TTL = ARGV[4]
-if not holds(node, epoch) then return refused() end
+if not holds(node, epoch) then return fenced() end
 local stamp = next_stamp()
 if redis.call('HGET', MEMBERS, 'conn:' .. user) ~= ARGV[6] then return { 0, stamp } end
 forget_member(user)
@@ -317,7 +327,7 @@ return { 1, stamp }
 export const MEDIA_STATE_SCRIPT = new LuaScript(
   'rtc-media-state',
   `${ROOM_LIB}
-if not holds(ARGV[1], ARGV[2]) then return refused() end
+if not holds(ARGV[1], ARGV[2]) then return fenced() end
 if redis.call('HEXISTS', MEMBERS, 'conn:' .. ARGV[5]) == 0 then return { 0 } end
 redis.call('HSET', MEMBERS, 'media:' .. ARGV[5], ARGV[6])
 return { 1 }
@@ -349,7 +359,7 @@ export const REASSERT_ROOM_SCRIPT = new LuaScript(
   `${ROOM_LIB}
 local node, epoch, leaseTtl = ARGV[1], ARGV[2], ARGV[3]
 FENCE_TTL = ARGV[4]
-if not holds(node, epoch) then return refused() end
+if not holds(node, epoch) then return fenced() end
 renew(node, epoch, leaseTtl)
 redis.call('HSET', FENCE, 'stamp', fmt(math.max(tonumber(redis.call('HGET', FENCE, 'stamp')) or 0, tonumber(ARGV[5]))))
 redis.call('DEL', META, MEMBERS)
@@ -371,7 +381,7 @@ export const REFRESH_ROOM_SCRIPT = new LuaScript(
   `${ROOM_LIB}
 local node, epoch, leaseTtl = ARGV[1], ARGV[2], ARGV[3]
 FENCE_TTL = ARGV[4]
-if not holds(node, epoch) then return refused() end
+if not holds(node, epoch) then return fenced() end
 renew(node, epoch, leaseTtl)
 local owner = redis.call('HMGET', META, 'nodeId', 'epoch')
 if owner[1] ~= node or owner[2] ~= epoch then return { 0 } end
@@ -389,7 +399,7 @@ return { 1 }
 export const CLOSE_ROOM_SCRIPT = new LuaScript(
   'rtc-close-room',
   `${ROOM_LIB}
-if not holds(ARGV[1], ARGV[2]) then return refused() end
+if not holds(ARGV[1], ARGV[2]) then return fenced() end
 local owner = redis.call('HMGET', META, 'nodeId', 'epoch')
 if not owner[1] or (owner[1] == ARGV[1] and owner[2] == ARGV[2]) then redis.call('DEL', META, MEMBERS) end
 redis.call('DEL', HOST)

@@ -1,12 +1,13 @@
 import { PUBLISH, SignalingError, subscribeTo, upstreamTo, type ConnectionId, type MediaLink } from '../../domain';
-import type { ClientNotifier } from '../../application';
+import type { ClientMessage, ClientNotifier } from '../../application';
 import type { IceCandidateBudget } from './ice-candidate-budget';
 import type { InboundMessage } from './inbound-messages';
 import type { SignalingUseCases } from './signaling-use-cases';
 
 /**
- * Maps each validated message to its use case, and confirms with an `ack` the requests that have no
- * answer of their own. Refusals are thrown back to the session, which answers them.
+ * Maps each validated message to its use case, sends the reply a use case returns, and confirms with an
+ * `ack` the requests that have no answer of their own. Refusals are thrown back to the session, which
+ * answers them.
  */
 export class MessageDispatcher {
   constructor(
@@ -60,9 +61,9 @@ export class MessageDispatcher {
       case 'leaveRoom':
         return this.acknowledged(base, leaveRoom.execute({ connectionId }));
       case 'videoStateFrom':
-        return setMediaState.execute({ ...base, userId: message.userId, kind: 'video', enabled: message.video });
+        return this.replied(connectionId, setMediaState.execute({ ...base, userId: message.userId, kind: 'video', enabled: message.video }));
       case 'audioStateFrom':
-        return setMediaState.execute({ ...base, userId: message.userId, kind: 'audio', enabled: message.audio });
+        return this.replied(connectionId, setMediaState.execute({ ...base, userId: message.userId, kind: 'audio', enabled: message.audio }));
     }
   }
 
@@ -80,6 +81,11 @@ export class MessageDispatcher {
     }
     await this.useCases.addIceCandidate.execute({ connectionId, link, candidate });
     ice?.spend(link);
+  }
+
+  /** Requests whose use case returns the reply (the sender's `videoStateAnswer` / `audioStateAnswer`). */
+  private async replied(connectionId: ConnectionId, work: Promise<ClientMessage>): Promise<void> {
+    this.clients.send(connectionId, await work);
   }
 
   /** Requests whose answer comes from elsewhere (a peer) or not at all still confirm a requestId. */

@@ -14,7 +14,11 @@ export type HoldCheck = { readonly held: true } | { readonly held: false; readon
  * keep renewing: a node that paused longer than the lease allows may find the room taken by another.
  */
 export interface RoomPlacement {
-  /** Claims the room for this node if no live node hosts it; otherwise says who does. Atomic. */
+  /**
+   * Claims the room for this node if no live node hosts it; otherwise says who does. Atomic. The only
+   * place that decides who hosts a room: the store's writes are fenced by the claim (refused once another
+   * node holds the room), never a second decision.
+   */
   claim(roomId: RoomId): Promise<PlacementDecision>;
   release(roomId: RoomId): Promise<void>;
   /**

@@ -107,7 +107,8 @@ export interface LeaveReceipt {
  * The shared record of rooms and members, for other nodes, placement and recovery. Each hosting node
  * keeps the live rooms in memory and mirrors every change here; every method is one atomic step, so a
  * crash between two calls never leaves half a join. A write for a room this node no longer holds is
- * refused (`roomMoved`), never applied.
+ * refused (`roomMoved`), never applied: the store fences writes by the placement's claim
+ * (`RoomPlacement.claim` decides who hosts a room), it does not decide a host itself.
  */
 export interface RoomStateStore {
   /** Rejects with `stateStoreUnavailable`, `wrongNode` or `roomMoved`; nothing is recorded then. */

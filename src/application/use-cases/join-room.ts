@@ -87,6 +87,8 @@ export class JoinRoom {
       // took it meanwhile it is given up, and this join is then placed like any other.
       if (registry.room(command.roomId)) await this.holds.holdLocked(command.roomId);
       assertNodeHasRoomFor(registry, this.settings, command.roomId);
+      // The one decision of who hosts the room. The store's write below is fenced by it (it carries the
+      // lease this claim gave and is refused if another node held the room since); it never decides again.
       const decision = await placement.claim(command.roomId);
       if (!decision.hostedHere) {
         throw new SignalingError('wrongNode', `room ${command.roomId} is hosted by node ${decision.nodeId}`, {

@@ -1,6 +1,6 @@
 import { SignalingError, type ConnectionId, type UserId } from '../../domain';
 import type { RoomHolds } from './room-holds';
-import type { ClientNotifier, Logger, RoomStateStore } from '../ports';
+import type { ClientMessage, ClientNotifier, Logger, RoomStateStore } from '../ports';
 import type { RoomRegistry } from '../room-registry';
 
 
@@ -13,7 +13,15 @@ export interface SetMediaStateCommand {
   readonly requestId?: string;
 }
 
-/** Camera or microphone on/off, told to the whole room (the sender included, as the seed did). */
+/** The sender's own change as the room sees it, with its requestId: the reply to the request. */
+export type MediaStateReply = Extract<ClientMessage, { type: 'mediaStateChanged' }>;
+
+/**
+ * Camera or microphone on/off, told to the whole room (the sender included, as the seed did). The other
+ * members are told through the notifier; the sender's copy is the request's reply, returned for the
+ * inbound adapter to send (only the sender changes its own state, and its requests are handled in
+ * order, so nothing about it can overtake that reply).
+ */
 export class SetMediaState {
   constructor(
     private readonly registry: RoomRegistry,
@@ -23,7 +31,7 @@ export class SetMediaState {
     private readonly holds: RoomHolds,
   ) {}
 
-  async execute(command: SetMediaStateCommand): Promise<void> {
+  async execute(command: SetMediaStateCommand): Promise<MediaStateReply> {
     const { registry, store, clients, logger } = this;
     const heldRoom = registry.membership(command.connectionId)?.roomId;
     const pending = heldRoom === undefined ? undefined : this.holds.whenHeld(heldRoom);
@@ -36,14 +44,10 @@ export class SetMediaState {
     await store
       .recordMediaState(room.id, updated.userId, { audio: updated.audio, video: updated.video })
       .catch((error: unknown) => logger.warn({ err: error, roomId: room.id }, 'state store did not record a media state change'));
+    const change = { type: 'mediaStateChanged', userId: updated.userId, kind: command.kind, enabled: command.enabled } as const;
     for (const p of room.participants()) {
-      clients.send(p.connectionId, {
-        type: 'mediaStateChanged',
-        userId: updated.userId,
-        kind: command.kind,
-        enabled: command.enabled,
-        requestId: p.connectionId === command.connectionId ? command.requestId : undefined,
-      });
+      if (p.connectionId !== command.connectionId) clients.send(p.connectionId, { ...change, requestId: undefined });
     }
+    return { ...change, requestId: command.requestId };
   }
 }

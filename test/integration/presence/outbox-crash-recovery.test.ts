@@ -8,6 +8,8 @@ import { arrivalOrderByUser, burstEvents, expectedOrderByUser } from '../../supp
 import { RecordingLogger } from '../../support/fakes/recording-logger';
 import { startRedis, type RedisFixture } from '../../support/redis-fixture';
 import { freePort } from '../../support/redis/free-port';
+import { openSharedConnection } from '../../support/redis/shared-connection';
+import type { RedisConnection } from '../../../src/adapters/shared/redis';
 
 /**
  * A process holding events in its Redis outbox is SIGKILLed (no shutdown code runs); the events are then
@@ -21,6 +23,7 @@ let redisServer: RedisFixture;
 let server: TestPresenceServer;
 let logger: RecordingLogger;
 const clients: Redis[] = [];
+const connections: RedisConnection[] = [];
 const notifiers: TcpPresenceNotifier[] = [];
 const holders: OutboxHolder[] = [];
 
@@ -31,8 +34,15 @@ function client(): Redis {
   return redis;
 }
 
+/** The outbox's connection: the shared one the state store also uses. */
+function connection(): RedisConnection {
+  const opened = openSharedConnection({ url: redisServer.url });
+  connections.push(opened);
+  return opened;
+}
+
 function notifierOn(nodeId: string, sweepIntervalMs: number): { notifier: TcpPresenceNotifier; outbox: RedisPresenceOutbox } {
-  const outbox = new RedisPresenceOutbox(client(), { nodeId, max: 10_000, timeoutMs: 1_000, retryBaseMs: 20, retryMaxMs: 200, livenessMs: 15_000, sweepIntervalMs }, logger);
+  const outbox = new RedisPresenceOutbox(connection(), { nodeId, max: 10_000, timeoutMs: 1_000, retryBaseMs: 20, retryMaxMs: 200, livenessMs: 15_000, sweepIntervalMs }, logger);
   const notifier = new TcpPresenceNotifier({ host: '127.0.0.1', port: server.port }, tuning, outbox, logger);
   notifiers.push(notifier);
   notifier.start();
@@ -74,6 +84,7 @@ afterEach(async () => {
   await Promise.all(notifiers.splice(0).map((n) => n.shutdown(500)));
   await server.stop();
   for (const redis of clients.splice(0)) redis.disconnect();
+  await Promise.all(connections.splice(0).map((c) => c.close()));
 });
 
 describe('Redis presence outbox across a SIGKILLed process (real redis-server)', () => {

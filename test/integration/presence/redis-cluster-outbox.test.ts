@@ -1,4 +1,3 @@
-import { Cluster } from 'ioredis';
 import { defaultPresenceTuning, type PresenceTuning } from '../../../src/adapters/presence/presence-config';
 import { RedisPresenceOutbox } from '../../../src/adapters/presence/redis-presence-outbox';
 import { TcpPresenceNotifier } from '../../../src/adapters/presence/tcp-presence-notifier';
@@ -6,24 +5,22 @@ import { TestPresenceServer } from '../../support/presence-server';
 import { arrivalOrderByUser, burstEvents, expectedOrderByUser } from '../../support/presence/presence-events';
 import { RecordingLogger } from '../../support/fakes/recording-logger';
 import { startRedisCluster, type RedisClusterFixture } from '../../support/redis-fixture';
+import { openSharedConnection } from '../../support/redis/shared-connection';
+import type { RedisConnection } from '../../../src/adapters/shared/redis';
 
-/** The outbox on a real three-master Redis Cluster, with a client configured as the state store's. */
+/** The outbox on a real three-master Redis Cluster, through the shared connection the state store uses. */
 jest.setTimeout(90_000);
 
 const tuning: PresenceTuning = { ...defaultPresenceTuning, replyTimeoutMs: 1_000, connectTimeoutMs: 1_000, backoffBaseMs: 20, backoffMaxMs: 200, redisTimeoutMs: 1_000 };
 
 let cluster: RedisClusterFixture;
 let server: TestPresenceServer;
-const clients: Cluster[] = [];
+const clients: RedisConnection[] = [];
 const notifiers: TcpPresenceNotifier[] = [];
 const logger = new RecordingLogger();
 
-function client(): Cluster {
-  const redis = new Cluster(cluster.nodes.map((n) => ({ ...n })), {
-    enableOfflineQueue: false,
-    redisOptions: { maxRetriesPerRequest: 0, commandTimeout: 1_000, disconnectTimeout: 50 },
-  });
-  redis.on('error', () => undefined);
+function client(): RedisConnection {
+  const redis = openSharedConnection({ clusterNodes: cluster.nodes });
   clients.push(redis);
   return redis;
 }
@@ -43,7 +40,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(notifiers.splice(0).map((n) => n.shutdown(500)));
-  for (const redis of clients.splice(0)) redis.disconnect();
+  await Promise.all(clients.splice(0).map((redis) => redis.close()));
   await server.stop();
   await cluster.stop();
 });

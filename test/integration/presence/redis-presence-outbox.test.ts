@@ -5,6 +5,8 @@ import { TcpPresenceNotifier } from '../../../src/adapters/presence/tcp-presence
 import { TestPresenceServer } from '../../support/presence-server';
 import { arrivalOrderByUser, burstEvents, expectedOrderByUser } from '../../support/presence/presence-events';
 import { startRedis, type RedisFixture } from '../../support/redis-fixture';
+import { openSharedConnection } from '../../support/redis/shared-connection';
+import type { RedisConnection } from '../../../src/adapters/shared/redis';
 import { RecordingLogger } from '../../support/fakes/recording-logger';
 
 jest.setTimeout(30_000);
@@ -15,6 +17,7 @@ let redisServer: RedisFixture;
 let server: TestPresenceServer;
 let logger: RecordingLogger;
 const clients: Redis[] = [];
+const connections: RedisConnection[] = [];
 const notifiers: TcpPresenceNotifier[] = [];
 
 /** Options as the state store's shared client uses them: no offline queue, no command retries. */
@@ -25,13 +28,20 @@ function client(url = redisServer.url): Redis {
   return redis;
 }
 
+/** The outbox's connection: the shared one the state store also uses. */
+function connection(url = redisServer.url): RedisConnection {
+  const opened = openSharedConnection({ url });
+  connections.push(opened);
+  return opened;
+}
+
 function notifierOn(
   nodeId: string,
-  options: { max?: number; redis?: Redis; livenessMs?: number; sweepIntervalMs?: number } = {},
+  options: { max?: number; redis?: RedisConnection; livenessMs?: number; sweepIntervalMs?: number } = {},
 ): { notifier: TcpPresenceNotifier; outbox: RedisPresenceOutbox } {
   const max = options.max ?? tuning.outboxMax;
   const outbox = new RedisPresenceOutbox(
-    options.redis ?? client(),
+    options.redis ?? connection(),
     { nodeId, max, timeoutMs: tuning.redisTimeoutMs, retryBaseMs: 20, retryMaxMs: 200, livenessMs: options.livenessMs ?? 15_000, sweepIntervalMs: options.sweepIntervalMs ?? 0 },
     logger,
   );
@@ -61,6 +71,7 @@ afterEach(async () => {
   await Promise.all(notifiers.splice(0).map((n) => n.shutdown(500)));
   await server.stop();
   for (const redis of clients.splice(0)) redis.disconnect();
+  await Promise.all(connections.splice(0).map((c) => c.close()));
 });
 
 describe('RedisPresenceOutbox with the TCP notifier (real redis-server)', () => {
@@ -184,7 +195,7 @@ describe('RedisPresenceOutbox with the TCP notifier (real redis-server)', () => 
     // A Redis of its own that dies once the outbox has loaded: every later persistence call fails.
     const brokenRedis = await startRedis();
     const broken = client(brokenRedis.url);
-    const { notifier, outbox } = notifierOn('node-e', { redis: broken });
+    const { notifier, outbox } = notifierOn('node-e', { redis: connection(brokenRedis.url) });
     await waitUntil(async () => (await broken.ping().catch(() => 'down')) === 'PONG', 5_000);
     await brokenRedis.stop();
 

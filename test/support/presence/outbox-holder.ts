@@ -4,12 +4,12 @@
  * no presence server listens, so nothing gets delivered), COUNT, USERS, BASE (first timestamp),
  * LIVENESS_MS. Prints `PERSISTED <n>` once all events are in Redis, then waits to be killed.
  */
-import { Redis } from 'ioredis';
 import type { Logger } from '../../../src/application';
 import { defaultPresenceTuning } from '../../../src/adapters/presence/presence-config';
 import { RedisPresenceOutbox } from '../../../src/adapters/presence/redis-presence-outbox';
 import { TcpPresenceNotifier } from '../../../src/adapters/presence/tcp-presence-notifier';
 import { burstEvents } from './presence-events';
+import { openSharedConnection } from '../redis/shared-connection';
 
 const env = process.env;
 const number = (name: string, fallback: number): number => Number(env[name] ?? fallback);
@@ -21,8 +21,7 @@ const logger: Logger = {
   error: (fields, message) => process.stderr.write(`error ${message} ${JSON.stringify(fields)}\n`),
 };
 
-const redis = new Redis(env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: 0, enableOfflineQueue: false, commandTimeout: 1_000 });
-redis.on('error', () => undefined);
+const redis = openSharedConnection({ url: env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
 const outbox = new RedisPresenceOutbox(
   redis,
   { nodeId: env.NODE_ID ?? 'holder', max: 10_000, timeoutMs: 1_000, livenessMs: number('LIVENESS_MS', 15_000), sweepIntervalMs: 0, retryBaseMs: 20, retryMaxMs: 200 },

@@ -9,15 +9,15 @@ const twoInRoom = async (): Promise<CoreHarness> => {
 };
 
 describe('SetMediaState', () => {
-  it('changes the sender’s state, records it and tells the whole room (requestId only to the sender)', async () => {
+  it('changes the sender’s state, records it and tells the whole room (requestId only to the sender, in the reply it returns)', async () => {
     const core = await twoInRoom();
-    await core.setMediaState.execute({ connectionId: 'conn-alice', userId: 'alice', kind: 'video', enabled: false, requestId: 'v1' });
+    const reply = await core.setMediaState.execute({ connectionId: 'conn-alice', userId: 'alice', kind: 'video', enabled: false, requestId: 'v1' });
 
     expect(core.registry.room('room-1')?.find('alice')).toMatchObject({ audio: true, video: false });
     expect((await core.store.getRoom('room-1'))?.members.find((m) => m.userId === 'alice')).toMatchObject({ audio: true, video: false });
-    expect(core.clients.to('conn-alice')).toEqual([
-      { type: 'mediaStateChanged', userId: 'alice', kind: 'video', enabled: false, requestId: 'v1' },
-    ]);
+    // The sender's copy is the reply: returned for the websocket adapter to send, not sent by the core.
+    expect(reply).toEqual({ type: 'mediaStateChanged', userId: 'alice', kind: 'video', enabled: false, requestId: 'v1' });
+    expect(core.clients.to('conn-alice')).toEqual([]);
     expect(core.clients.to('conn-bob')).toEqual([
       { type: 'mediaStateChanged', userId: 'alice', kind: 'video', enabled: false, requestId: undefined },
     ]);

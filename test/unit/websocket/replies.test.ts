@@ -11,10 +11,15 @@ type Wire = Record<string, unknown>;
  * The websocket adapter alone turns what the core returns or throws into replies. The core here is the
  * real one over fakes, its client messages going out through the same hub as the session's replies.
  */
-const wire = () => {
-  const core = new CoreHarness({ roomCapacity: 1 });
+const wire = (roomCapacity = 1) => {
+  const core = new CoreHarness({ roomCapacity });
   const hub = new ConnectionHub();
-  core.clients.send = (connectionId, message) => hub.send(connectionId, message);
+  /** What the core sent through its ClientNotifier port, by connection (the rest came from the adapter). */
+  const notified = new Map<string, string[]>();
+  core.clients.send = (connectionId, message) => {
+    notified.set(connectionId, [...(notified.get(connectionId) ?? []), message.type]);
+    hub.send(connectionId, message);
+  };
   const dispatcher = new MessageDispatcher(
     {
       joinRoom: core.joinRoom,
@@ -53,7 +58,7 @@ const wire = () => {
     };
     return { request };
   };
-  return { core, open };
+  return { core, open, notified };
 };
 
 const join = (userId: string, requestId: string) => ({ id: 'joinRoom', userId, roomId: 'r', communityId: '1', requestId });
@@ -78,6 +83,23 @@ describe('replies to the client come from the websocket adapter', () => {
     await a.request(join('a', 'j-a2'));
     expect(await a.request({ id: 'leaveRoom' })).toEqual([]);
     expect(core.registry.membership('conn-a')).toBeUndefined();
+  });
+
+  it('videoStateFrom: the sender\'s one videoStateAnswer is the reply the use case returned, sent by the adapter', async () => {
+    const { open, notified } = wire(2);
+    const a = open('conn-a');
+    const b = open('conn-b');
+    await a.request(join('a', 'j-a'));
+    await b.request(join('b', 'j-b'));
+    notified.clear();
+    expect(await a.request({ id: 'videoStateFrom', userId: 'a', video: false, requestId: 'v-1' })).toEqual([
+      { id: 'videoStateAnswer', userId: 'a', video: false, requestId: 'v-1' },
+    ]);
+    // The other member is told through the notifier; the sender's reply never went through it.
+    expect(notified.get('conn-b')).toEqual(['mediaStateChanged']);
+    expect(notified.get('conn-a')).toBeUndefined();
+    expect(await a.request({ id: 'audioStateFrom', userId: 'a', audio: false })).toEqual([{ id: 'audioStateAnswer', userId: 'a', audio: false }]);
+    expect(notified.get('conn-a')).toBeUndefined();
   });
 
   it('a refused leave: one error, no ack', async () => {

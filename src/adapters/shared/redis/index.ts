@@ -1,0 +1,3 @@
+export * from './lua-script';
+export * from './redis-client';
+export * from './redis-connection';

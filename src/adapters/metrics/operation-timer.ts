@@ -12,12 +12,20 @@ export class OperationTimer {
   constructor(private readonly histogram: OperationHistogram) {}
 
   time<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    return this.call(operation, work, undefined, []) as Promise<T>;
+  }
+
+  /**
+   * `fn.apply(self, args)`, timed: what a timed port calls, without a closure per call. A function that
+   * throws instead of returning a promise counts as an error and rejects.
+   */
+  call(operation: string, fn: (...args: never[]) => unknown, self: unknown, args: readonly unknown[]): Promise<unknown> {
     const tally = this.tallyOf(operation);
     const histogram = this.histogram;
     const started = performance.now();
-    let pending: Promise<T>;
+    let pending: Promise<unknown>;
     try {
-      pending = work();
+      pending = Promise.resolve(Reflect.apply(fn, self, args));
     } catch (error) {
       histogram.observe(tally.error, (performance.now() - started) / 1000);
       return Promise.reject(error);

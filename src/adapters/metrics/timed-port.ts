@@ -22,7 +22,7 @@ export const timedPort = <T extends object>(port: T, histogram: OperationHistogr
       if (typeof member !== 'function') return member;
       const operation = String(name);
       const bound = timedNames.has(name)
-        ? (...args: unknown[]) => timer.time(operation, () => Promise.resolve(Reflect.apply(member, target, args)))
+        ? (...args: unknown[]) => timer.call(operation, member as (...a: never[]) => unknown, target, args)
         : member.bind(target);
       members.set(name, bound);
       return bound;

@@ -140,7 +140,7 @@ const main = async () => {
     // A partial run keeps the load of the run whose sections it kept.
     ...(previous ? { keptRun: previous.loadAverages?.keptRun ?? { startedAt: previous.startedAt, beforeEachMeasurement: previous.loadAverages?.beforeEachMeasurement } } : {}),
   };
-  const report = { machine, loadAverages, loadNotes: args.note, smoke: args.smoke, runs, relayRuns: sections.has('relay') ? relayRuns : previous?.relayRuns, plan, sectionsRun: [...sections], previousStartedAt: previous?.startedAt, startedAt: new Date(started).toISOString(), seconds: Math.round((Date.now() - started) / 1000), summary, raw };
+  const report = { machine, loadAverages, loadNotes: args.note, smoke: args.smoke, runs, relayRuns: sections.has('relay') ? relayRuns : previous?.relayRuns, plan, sectionsRun: [...sections], previousStartedAt: previous?.loadAverages?.keptRun?.startedAt ?? previous?.startedAt, startedAt: new Date(started).toISOString(), seconds: Math.round((Date.now() - started) / 1000), summary, raw };
   mkdirSync(dirname(out), { recursive: true });
   mkdirSync(dirname(jsonOut), { recursive: true });
   writeFileSync(jsonOut, `${JSON.stringify(report, null, 2)}\n`);

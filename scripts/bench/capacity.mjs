@@ -177,6 +177,10 @@ const scrape = async (node) => {
     participants: value('rtc_participants'),
     connections: value('rtc_connections'),
     rooms: value('rtc_rooms'),
+    // Where the RSS goes: V8's heap (reserved and live) and memory outside it (Buffers, ws's).
+    heapTotalMiB: round(value('nodejs_heap_size_total_bytes') / 2 ** 20, 1),
+    heapUsedMiB: round(value('nodejs_heap_size_used_bytes') / 2 ** 20, 1),
+    externalMiB: round(value('nodejs_external_memory_bytes') / 2 ** 20, 1),
   };
 };
 
@@ -359,6 +363,7 @@ const main = async () => {
         kibPerParticipant: round((rss.reduce((a, b) => a + b, 0) - emptyRss.reduce((a, b) => a + b, 0)) / Math.max(1, participants) / 1024, 2),
         lagMaxMs: nodes.map((_, i) => round(Math.max(...samples.map((s) => s[i].lagMaxMs)), 1)),
         lagMaxPerScrapeMs: samples.map((s) => s.map((x) => round(x.lagMaxMs, 1))),
+        heapAtEnd: last.map(({ heapTotalMiB, heapUsedMiB, externalMiB }) => ({ heapTotalMiB, heapUsedMiB, externalMiB })),
         redisCommandsPerJoin: joins > 0 ? round(totalCommands / joins, 1) : NaN,
         redisCommands: commands,
         presenceLinesPerJoin: joins > 0 ? round((after.presence - before.presence) / joins, 2) : NaN,
@@ -369,7 +374,7 @@ const main = async () => {
       log(
         `level ${level}: ${participants} participants, ${row.joinsPerSecond} joins/s, join p50 ${row.joinMs.p50} p99 ${row.joinMs.p99} max ${row.joinMs.max} ms, ` +
           `CPU node ${row.nodeCpu.join('/')} redis ${row.redisCpu} gen ${row.generatorCpu.join('/')}, lag max ${row.lagMaxMs.join('/')} ms, ` +
-          `${row.kibPerParticipant} KiB/participant, ${row.redisCommandsPerJoin} Redis cmds/join, other jobs ${otherCpu} CPU, errors ${JSON.stringify(errors)}, failures ${row.failures}, answers ${row.answers.received}/${row.answers.expected}`,
+          `${row.kibPerParticipant} KiB/participant (heap ${JSON.stringify(row.heapAtEnd)}), ${row.redisCommandsPerJoin} Redis cmds/join, other jobs ${otherCpu} CPU, errors ${JSON.stringify(errors)}, failures ${row.failures}, answers ${row.answers.received}/${row.answers.expected}`,
       );
       const saturated = row.nodeCpu.some((c) => c >= SATURATED_CPU);
       if (!args['keep-going'] && (row.joinMs.p99 > TARGET_P99_MS || saturated || row.failures > joins / 10)) {

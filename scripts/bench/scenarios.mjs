@@ -23,7 +23,7 @@ const withServer = async (start, work) => {
 /** Relay throughput at saturation, then latency at a fixed rate, against one server (bare | peerjs | ours). */
 export const relayRun = (target, bundle, p) =>
   withServer(
-    () => SERVERS[target](bundle),
+    () => SERVERS[target](bundle, p.serverEnv),
     async (server) => {
       const common = {
         kind: 'relay',

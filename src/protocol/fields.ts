@@ -67,8 +67,11 @@ export const requestId = z
   .optional()
   .meta({ description: 'Put on any request; its reply (or `ack`) carries it back, as a string.' });
 export const sdp = z.string().min(1).max(MAX_SDP_LENGTH);
+export const MAX_CANDIDATE_LENGTH = 2048;
+export const MAX_SDP_MID_LENGTH = 64;
+export const MAX_M_LINE_INDEX = 1024;
 export const candidate = z.object({
-  candidate: text(2048),
-  sdpMid: text(64).nullish(),
-  sdpMLineIndex: z.number().int().min(0).max(1024).nullish(),
+  candidate: text(MAX_CANDIDATE_LENGTH),
+  sdpMid: text(MAX_SDP_MID_LENGTH).nullish(),
+  sdpMLineIndex: z.number().int().min(0).max(MAX_M_LINE_INDEX).nullish(),
 });

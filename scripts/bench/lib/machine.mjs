@@ -40,6 +40,8 @@ export const describeMachine = (root) => {
     packages: {
       [own.name]: own.version,
       ws: packageVersion(root, 'ws'),
+      // ws's native frame unmasking; one node_modules, so our server, PeerJS and the generator all load it.
+      bufferutil: packageVersion(root, 'bufferutil'),
       peer: packageVersion(root, 'peer'),
       ioredis: packageVersion(root, 'ioredis'),
       'redis-server': redisVersion(),

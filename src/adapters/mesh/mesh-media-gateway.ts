@@ -20,6 +20,8 @@ import { RelayBudget } from './relay-budget';
  */
 export const RELAY_BURST_BYTES = 512 * 1024;
 
+const RELAYED: Promise<void> = Promise.resolve();
+
 const CAPABILITIES: MediaCapabilities = Object.freeze({
   backend: 'mesh',
   publish: false,
@@ -83,9 +85,19 @@ export class MeshMediaGateway implements MediaGateway {
     this.emit({ type: 'offerRequest', roomId: session.roomId, to: mirror.peer, link: mirror.link, ...(requestId ? { requestId } : {}) });
   }
 
-  async addIceCandidate(session: MediaSession, from: UserId, link: MediaLink, candidate: IceCandidate): Promise<void> {
-    const mirror = this.mirror(from, link);
-    this.emit({ type: 'candidate', roomId: session.roomId, to: mirror.peer, link: mirror.link, candidate });
+  /**
+   * Not `async`: relayed candidates are the most frequent message, and an async function makes a promise
+   * per call; the relay is done when this returns, so every call returns the same settled promise.
+   * Failures still reach the caller as a rejection, as from an async function.
+   */
+  addIceCandidate(session: MediaSession, from: UserId, link: MediaLink, candidate: IceCandidate): Promise<void> {
+    try {
+      const mirror = this.mirror(from, link);
+      this.emit({ type: 'candidate', roomId: session.roomId, to: mirror.peer, link: mirror.link, candidate });
+      return RELAYED;
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   onEvent(listener: (event: MediaBackendEvent) => void): void {

@@ -10,7 +10,13 @@
  * one offer or answer of a few KB per link and renegotiation.
  */
 export class RelayBudget {
-  private readonly rooms = new Map<string, Map<string, { tokens: number; at: number }>>();
+  /**
+   * Room → sender → recipient → bucket. Keyed by the ids themselves rather than a key string per pair
+   * (was `JSON.stringify([from, to])`): a member of a full-mesh room of n has a bucket towards each of the
+   * n − 1 others for as long as it stays, and a key string per pair was about 60 bytes of that, made
+   * again on every relayed offer and answer.
+   */
+  private readonly rooms = new Map<string, Map<string, Map<string, { tokens: number; at: number }>>>();
 
   constructor(
     private readonly burstBytes: number,
@@ -20,14 +26,15 @@ export class RelayBudget {
 
   /** Takes `bytes` from the budget of `from` → `to` in `roomId`; false (nothing taken) when short. */
   take(roomId: string, from: string, to: string, bytes: number): boolean {
-    let pairs = this.rooms.get(roomId);
-    if (!pairs) this.rooms.set(roomId, (pairs = new Map()));
-    const key = JSON.stringify([from, to]);
+    let senders = this.rooms.get(roomId);
+    if (!senders) this.rooms.set(roomId, (senders = new Map()));
+    let pairs = senders.get(from);
+    if (!pairs) senders.set(from, (pairs = new Map()));
     const at = this.now();
-    const bucket = pairs.get(key) ?? { tokens: this.burstBytes, at };
+    let bucket = pairs.get(to);
+    if (!bucket) pairs.set(to, (bucket = { tokens: this.burstBytes, at }));
     bucket.tokens = Math.min(this.burstBytes, bucket.tokens + ((at - bucket.at) / 1000) * this.bytesPerSecond);
     bucket.at = at;
-    pairs.set(key, bucket);
     if (bucket.tokens < bytes) return false;
     bucket.tokens -= bytes;
     return true;
@@ -35,13 +42,14 @@ export class RelayBudget {
 
   /** Forgets a member's pairs (it left); the room's map goes with its last pair. */
   forgetMember(roomId: string, userId: string): void {
-    const pairs = this.rooms.get(roomId);
-    if (!pairs) return;
-    for (const key of [...pairs.keys()]) {
-      const [from, to] = JSON.parse(key) as [string, string];
-      if (from === userId || to === userId) pairs.delete(key);
+    const senders = this.rooms.get(roomId);
+    if (!senders) return;
+    senders.delete(userId);
+    for (const [from, pairs] of senders) {
+      pairs.delete(userId);
+      if (pairs.size === 0) senders.delete(from);
     }
-    if (pairs.size === 0) this.rooms.delete(roomId);
+    if (senders.size === 0) this.rooms.delete(roomId);
   }
 
   forgetRoom(roomId: string): void {

@@ -6,15 +6,21 @@ import type { Counter } from 'prom-client';
  * a cached child, and client traffic is counted twice per relayed message.
  */
 export class LabelTally {
-  private readonly pending = new Map<string, number>();
+  /** A box per label value, kept across scrapes: counting is one map lookup and an addition. */
+  private readonly pending = new Map<string, { n: number }>();
 
   count(value: string): void {
-    this.pending.set(value, (this.pending.get(value) ?? 0) + 1);
+    const box = this.pending.get(value);
+    if (box) box.n += 1;
+    else this.pending.set(value, { n: 1 });
   }
 
   /** Moves what was counted since the last call into `counter`; from the counter's collect(). */
   flushInto(counter: Counter<string>): void {
-    for (const [value, amount] of this.pending) counter.labels(value).inc(amount);
-    this.pending.clear();
+    for (const [value, box] of this.pending) {
+      if (box.n === 0) continue;
+      counter.labels(value).inc(box.n);
+      box.n = 0;
+    }
   }
 }

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { LabelTally } from './label-tally';
+import { OperationHistogram } from './operation-histogram';
 
 /**
  * Default metrics whose collection walks every open handle or file descriptor in one synchronous turn:
@@ -37,8 +38,8 @@ export class SignalingMetrics {
   readonly messagesOut = new LabelTally();
   readonly errors = new LabelTally();
   readonly joinSeconds: Histogram<'outcome'>;
-  readonly mediaCallSeconds: Histogram<'operation' | 'outcome'>;
-  readonly stateStoreSeconds: Histogram<'operation' | 'outcome'>;
+  readonly mediaCallSeconds: OperationHistogram;
+  readonly stateStoreSeconds: OperationHistogram;
 
   constructor(live: LiveCounts, labels: Readonly<Record<string, string>> = {}) {
     const registers = [this.registry];
@@ -72,20 +73,8 @@ export class SignalingMetrics {
     });
     const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     this.joinSeconds = new Histogram({ name: 'rtc_join_seconds', help: 'joinRoom handling time, by outcome', labelNames: ['outcome'], buckets: latencyBuckets, registers });
-    this.mediaCallSeconds = new Histogram({
-      name: 'rtc_media_call_seconds',
-      help: 'Media backend call latency, by operation and outcome',
-      labelNames: ['operation', 'outcome'],
-      buckets: latencyBuckets,
-      registers,
-    });
-    this.stateStoreSeconds = new Histogram({
-      name: 'rtc_state_store_seconds',
-      help: 'Room state store (Redis) call latency, by operation and outcome',
-      labelNames: ['operation', 'outcome'],
-      buckets: latencyBuckets,
-      registers,
-    });
+    this.mediaCallSeconds = new OperationHistogram('rtc_media_call_seconds', 'Media backend call latency, by operation and outcome', latencyBuckets, registers);
+    this.stateStoreSeconds = new OperationHistogram('rtc_state_store_seconds', 'Room state store (Redis) call latency, by operation and outcome', latencyBuckets, registers);
   }
 
   /** Times `work` into `histogram`, labelled ok or error, and passes its result or failure through. */

@@ -1,5 +1,5 @@
+import type { OperationHistogram } from './operation-histogram';
 import { OperationTimer } from './operation-timer';
-import type { Histogram } from 'prom-client';
 
 /** The names of `T`'s methods that return a promise: what can be timed. */
 export type AsyncMethodOf<T> = { [K in keyof T]: T[K] extends (...args: never[]) => Promise<unknown> ? K : never }[keyof T] & string;
@@ -10,7 +10,7 @@ export type AsyncMethodOf<T> = { [K in keyof T]: T[K] extends (...args: never[])
  * wrapper per operation is made on first use and kept: media calls such as addIceCandidate sit on the
  * relay's hot path.
  */
-export const timedPort = <T extends object>(port: T, histogram: Histogram<'operation' | 'outcome'>, operations: readonly AsyncMethodOf<T>[]): T => {
+export const timedPort = <T extends object>(port: T, histogram: OperationHistogram, operations: readonly AsyncMethodOf<T>[]): T => {
   const timer = new OperationTimer(histogram);
   const timedNames = new Set<PropertyKey>(operations);
   const members = new Map<PropertyKey, unknown>();
@@ -22,7 +22,7 @@ export const timedPort = <T extends object>(port: T, histogram: Histogram<'opera
       if (typeof member !== 'function') return member;
       const operation = String(name);
       const bound = timedNames.has(name)
-        ? (...args: unknown[]) => timer.time(operation, () => Promise.resolve(Reflect.apply(member, target, args)))
+        ? (...args: unknown[]) => timer.call(operation, member as (...a: never[]) => unknown, target, args)
         : member.bind(target);
       members.set(name, bound);
       return bound;

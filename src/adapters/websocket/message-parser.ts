@@ -1,4 +1,5 @@
 import { SignalingError } from '../../domain';
+import { readHotMessage } from './hot-message-reader';
 import { INBOUND_MESSAGE_IDS, InboundMessage } from './inbound-messages';
 
 export type ParseResult =
@@ -44,6 +45,8 @@ export const parseInbound = (text: string, maxBytes: number): ParseResult => {
   if (typeof id !== 'string' || !INBOUND_MESSAGE_IDS.has(id)) {
     return withId(new SignalingError('unknownMessage', `unknown message id ${describeId(id)}`));
   }
+  const hot = readHotMessage(id, raw as Record<string, unknown>);
+  if (hot !== undefined) return { ok: true, message: hot };
   const parsed = InboundMessage.safeParse(raw);
   if (!parsed.success) {
     const detail = parsed.error.issues

@@ -5,7 +5,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Logger } from '../../application';
 import { CLOSE_GRACE_MS, CloseCode, type ClientConnection } from './client-connection';
 import { refuseUpgrade, type ConnectionGuard } from './connection-guard';
-import type { OpenSession } from './connection-session';
+import type { ConnectionSession, OpenSession } from './connection-session';
 import { WebSocketLiveness } from './websocket-liveness';
 import { serverOptions } from './ws-server-options';
 import { WriteCoalescer } from './write-coalescer';
@@ -70,41 +70,62 @@ export class WebSocketTransport {
 
   private accept(socket: WebSocket, request: IncomingMessage): void {
     // After the upgrade ws writes its frames to this same socket.
-    const raw = request.socket;
-    let abandoned = false;
-    const connection: ClientConnection = {
-      id: randomUUID(),
-      transport: 'websocket',
-      remoteAddress: this.addressOf(request),
-      get backlogBytes() {
-        return socket.bufferedAmount;
-      },
-      send: (text) => {
-        if (socket.readyState !== socket.OPEN) return;
-        this.writes.beforeWrite(raw);
-        socket.send(text);
-      },
-      close: (code, reason) => socket.close(code, reason),
-      abandon: (lastWords, code, reason) => {
-        if (abandoned) return;
-        abandoned = true;
-        if (socket.readyState === socket.OPEN) {
-          socket.send(lastWords);
-          socket.close(code, reason);
-        }
-        // Nothing it sends is read any more; ws destroys the socket when the close grace runs out.
-        socket.pause();
-        void session.closedByTransport();
-      },
-    };
-    const session = this.openSession(connection);
-    this.liveness.watch(socket, raw, () => session.stalled());
+    const client = new WebSocketClient(randomUUID(), this.addressOf(request), socket, request.socket, this.writes);
+    const session = this.openSession(client);
+    client.session = session;
+    this.liveness.watch(socket, request.socket, () => session.stalled());
     socket.on('message', (data: RawData, isBinary: boolean) => {
-      if (abandoned) return;
+      if (client.abandoned) return;
       session.receive(isBinary ? '' : rawToText(data));
     });
-    socket.on('error', (error) => this.logger.debug({ err: error, connectionId: connection.id }, 'websocket error'));
+    socket.on('error', (error) => this.logger.debug({ err: error, connectionId: client.id }, 'websocket error'));
     socket.once('close', () => void session.closedByTransport());
+  }
+}
+
+/**
+ * One plain WebSocket client as the session sees it. A class rather than an object literal of closures:
+ * its methods live once on the prototype instead of four closures and their context per connection
+ * (issue 20: memory per participant).
+ */
+class WebSocketClient implements ClientConnection {
+  readonly transport = 'websocket';
+  abandoned = false;
+  session: ConnectionSession | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly remoteAddress: string,
+    private readonly socket: WebSocket,
+    private readonly raw: Duplex,
+    private readonly writes: WriteCoalescer,
+  ) {}
+
+  get backlogBytes(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  send(text: string): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    this.writes.beforeWrite(this.raw);
+    this.socket.send(text);
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
+  abandon(lastWords: string, code: number, reason: string): void {
+    if (this.abandoned) return;
+    this.abandoned = true;
+    const { socket } = this;
+    if (socket.readyState === socket.OPEN) {
+      socket.send(lastWords);
+      socket.close(code, reason);
+    }
+    // Nothing it sends is read any more; ws destroys the socket when the close grace runs out.
+    socket.pause();
+    void this.session?.closedByTransport();
   }
 }
 

@@ -14,6 +14,9 @@ describe('RelayBudget (SDP bytes per pair of members)', () => {
     expect(budget.take('r', 'a', 'b', 1)).toBe(false);
     budget.forgetMember('r', 'a');
     expect(budget.take('r', 'a', 'b', 100)).toBe(true); // a fresh budget after leaving and rejoining
+    expect(budget.take('r', 'c', 'a', 100)).toBe(true);
+    budget.forgetMember('r', 'a'); // the pairs towards it go too
+    expect(budget.take('r', 'c', 'a', 100)).toBe(true);
     budget.forgetMember('r', 'a');
     budget.forgetMember('r', 'b');
     expect(budget.roomCount).toBe(0);

@@ -1,4 +1,5 @@
-import { Histogram, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
+import { OperationHistogram } from '../../../src/adapters/metrics/operation-histogram';
 import { timedPort } from '../../../src/adapters/metrics/timed-port';
 
 interface Port {
@@ -30,7 +31,7 @@ const countOf = async (registry: Registry, operation: string, outcome: string): 
 describe('timedPort', () => {
   it('times the named calls by outcome and passes everything else through, on the adapter itself', async () => {
     const registry = new Registry();
-    const histogram = new Histogram({ name: 'port_seconds', help: 'h', labelNames: ['operation', 'outcome'], registers: [registry] });
+    const histogram = new OperationHistogram('port_seconds', 'h', [0.005, 1], [registry]);
     const adapter = new Adapter();
     const port: Port = timedPort<Port>(adapter, histogram, ['fetch', 'fail']);
     expect(await port.fetch(21)).toBe(42);

@@ -21,4 +21,15 @@ describe('IceCandidateBudget', () => {
     budget.renewAll();
     expect(budget.allows(upstreamTo('bob'))).toBe(true);
   });
+
+  it('keeps a subscription and an upstream link to the same peer apart, and renews one link only', () => {
+    const budget = new IceCandidateBudget(1);
+    budget.spend(subscribeTo('bob'));
+    expect(budget.allows(subscribeTo('bob'))).toBe(false);
+    expect(budget.allows(upstreamTo('bob'))).toBe(true);
+    budget.spend(upstreamTo('bob'));
+    budget.spend(upstreamTo('carol'));
+    budget.renew(upstreamTo('bob'));
+    expect([budget.allows(upstreamTo('bob')), budget.allows(upstreamTo('carol')), budget.allows(subscribeTo('bob'))]).toEqual([true, false, false]);
+  });
 });

@@ -1,14 +1,10 @@
 import type { OperationHistogram } from './operation-histogram';
 
-type Tallies = ReturnType<OperationHistogram['tallyOf']>;
-
 /**
- * Times calls into a histogram labelled by operation and outcome. Each operation's tallies are looked up
- * once and kept: media calls such as addIceCandidate sit on the relay's hot path.
+ * Times calls into a histogram labelled by operation and outcome: one map lookup per call in the
+ * histogram itself (media calls such as addIceCandidate sit on the relay's hot path).
  */
 export class OperationTimer {
-  private readonly tallies = new Map<string, Tallies>();
-
   constructor(private readonly histogram: OperationHistogram) {}
 
   time<T>(operation: string, work: () => Promise<T>): Promise<T> {
@@ -20,8 +16,8 @@ export class OperationTimer {
    * throws instead of returning a promise counts as an error and rejects.
    */
   call(operation: string, fn: (...args: never[]) => unknown, self: unknown, args: readonly unknown[]): Promise<unknown> {
-    const tally = this.tallyOf(operation);
     const histogram = this.histogram;
+    const tally = histogram.tallyOf(operation);
     const started = performance.now();
     let pending: Promise<unknown>;
     try {
@@ -41,14 +37,5 @@ export class OperationTimer {
         throw error;
       },
     );
-  }
-
-  private tallyOf(operation: string): Tallies {
-    let tally = this.tallies.get(operation);
-    if (!tally) {
-      tally = this.histogram.tallyOf(operation);
-      this.tallies.set(operation, tally);
-    }
-    return tally;
   }
 }

@@ -259,17 +259,23 @@ export class RedisNodeRegistry implements NodeDirectory {
   }
 
   /**
-   * The next beat starts one interval after the last one started (at once if that one overran), not one
-   * interval after it ended: a room renewed k ms into one beat is renewed k ms into the next, so its
-   * lease is renewed once per interval even though the renewals are spread over half of it.
+   * The next beat is planned one interval after the last one was planned (at once if that one overran),
+   * not one interval after it ended: a room renewed k ms into one beat is renewed k ms into the next, so
+   * its lease is renewed once per interval even though the renewals are spread over half of it. Planned,
+   * not when its timer fired: a timer firing 30 ms late on a busy machine would otherwise push every later
+   * beat back by as much, and the gaps between renewals would grow past the interval (a CI run measured a
+   * median of 1.13 intervals).
    */
-  private schedule(lastStartedAt: number): void {
+  private schedule(lastPlannedAt: number): void {
     if (!this.running) return;
-    const delay = Math.max(0, lastStartedAt + this.options.heartbeatMs - performance.now());
+    const { heartbeatMs } = this.options;
+    const plannedAt = lastPlannedAt + heartbeatMs;
     this.timer = setTimeout(() => {
-      const started = performance.now();
-      this.beat().finally(() => this.schedule(started));
-    }, delay);
+      // A beat that overran by a whole interval or more is not caught up with: the plan restarts from now.
+      const now = performance.now();
+      const anchor = now - plannedAt < heartbeatMs ? plannedAt : now;
+      this.beat().finally(() => this.schedule(anchor));
+    }, Math.max(0, plannedAt - performance.now()));
     this.timer.unref();
   }
 }

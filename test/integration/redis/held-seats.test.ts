@@ -140,6 +140,29 @@ describe('held seats across a lost node, on a real redis-server', () => {
     expect([...((await scope.inspector.room('r3'))?.members.keys() ?? [])].sort()).toEqual(['alice', 'bob', 'dave']);
   });
 
+  it("a resume into the dead host's room before any reaper keeps the other held seats for a whole grace", async () => {
+    const connection = new RedisConnection({ url: scope.redis.url, commandTimeoutMs: 1_000, connectTimeoutMs: 1_000 }, new RecordingLogger());
+    connections.push(connection);
+    await connection.open();
+    const store = standaloneStore(connection, 'node-new', { prefix: scope.prefix, roomTtlMs: SLOW.expiryMs });
+    await roomOnDyingNode('r4', SLOW);
+    // No live registry: nothing reaps, so the resume is the first to find the host gone (the order a CI
+    // run of resume-across-nodes is suspected to have hit).
+    await eventually(async () => (await scope.inspector.room('r4'))?.host === null, 5_000, 5);
+    expect(await scope.inspector.client.hget(new RedisKeys(scope.prefix).roomKeyList('r4')[0], 'orphaned')).toBeNull();
+
+    const receipt = await store.recordResume(
+      { roomId: 'r4', communityId: '1', resumeGraceMs: GRACE_MS },
+      { userId: 'alice', proof: 'proof-alice', connectionId: 'conn-alice-2', nextProof: 'proof-alice-2' },
+    );
+    if (receipt.outcome !== 'resumed') throw new Error('refused');
+    expect(receipt.replaced?.record.members.map((m) => m.userId)).toEqual(['carol']);
+    expect(receipt.held?.map((m) => m.userId)).toEqual(['bob']);
+    // bob's seat is held from now for the record's grace: the new host's timer must not fire at once.
+    expect(receipt.held?.[0]?.seat?.heldForMs).toBeGreaterThan(GRACE_MS - 300);
+    expect(receipt.held?.[0]?.seat?.heldForMs).toBeLessThanOrEqual(GRACE_MS);
+  });
+
   it("a claim released without a join (a failed first join) leaves the dead host's record for the reaper to report", async () => {
     const connection = new RedisConnection({ url: scope.redis.url, commandTimeoutMs: 1_000, connectTimeoutMs: 1_000 }, new RecordingLogger());
     connections.push(connection);

@@ -55,4 +55,38 @@ describe('lease renewals of a node with many rooms (issue 20)', () => {
     const hosts = await Promise.all(Array.from({ length: ROOMS }, (_, r) => inspector.client.get(`${prefix}{room:room-${r}}:host`)));
     expect(new Set(hosts)).toEqual(new Set(['node-a']));
   });
+
+  it('a heartbeat timer that fires late does not push every later beat back (renewals stay one interval apart)', async () => {
+    const prefix = uniquePrefix();
+    const late = await startTestNode({ url: redis.url }, { nodeId: 'node-late', prefix, heartbeatMs: HEARTBEAT_MS, expiryMs: 3 * HEARTBEAT_MS });
+    try {
+      for (let r = 0; r < 20; r += 1) await late.store.recordJoin({ roomId: `late-${r}`, communityId: '1' }, member(`l${r}`));
+      const renewals = new Map<string, number[]>();
+      const renewed = late.leases.renewed.bind(late.leases);
+      late.leases.renewed = (roomId, sentAt) => {
+        renewals.set(roomId, [...(renewals.get(roomId) ?? []), sentAt]);
+        renewed(roomId, sentAt);
+      };
+      // Every long timer of this process fires 80 ms late, as on a busy machine (the heartbeat's is the
+      // only one this long here). Planned from when the last timer fired, each beat would come 80 ms later
+      // than one interval: gaps of 1.08 intervals.
+      const realSetTimeout = globalThis.setTimeout;
+      const lateSetTimeout = ((callback: (...args: unknown[]) => void, ms?: number, ...rest: unknown[]) =>
+        realSetTimeout(callback, (ms ?? 0) >= HEARTBEAT_MS / 4 ? (ms ?? 0) + 80 : ms, ...rest)) as typeof setTimeout;
+      globalThis.setTimeout = lateSetTimeout;
+      try {
+        await new Promise((resolve) => realSetTimeout(resolve, 5.5 * HEARTBEAT_MS));
+      } finally {
+        globalThis.setTimeout = realSetTimeout;
+        late.leases.renewed = renewed;
+      }
+      const gaps = [...renewals.values()].flatMap((times) => times.slice(2).map((t, i) => t - times[i + 1]!));
+      gaps.sort((a, b) => a - b);
+      expect(gaps.length).toBeGreaterThanOrEqual(20);
+      expect(gaps[Math.floor(gaps.length / 2)]).toBeLessThan(1.04 * HEARTBEAT_MS);
+      expect(gaps[Math.floor(gaps.length / 2)]).toBeGreaterThan(0.96 * HEARTBEAT_MS);
+    } finally {
+      await late.close({ deregister: false });
+    }
+  });
 });

@@ -1,7 +1,7 @@
-/** How often a sweep wakes: small enough that one slice of 20,000 items is a few dozen, not thousands. */
+/** How often a sweep wakes by default: small enough that one slice of 20,000 items is a few dozen, not thousands. */
 const SLICE_MS = 100;
 /** Upper bound on slices, so a very long period still sweeps each slice at a useful size. */
-const MAX_SLICES = 1_000;
+const MAX_SLICES = 4_000;
 
 /**
  * Visits every item once per period, a slice at a time, instead of all at once. Pinging 8,000 sockets in
@@ -20,8 +20,9 @@ export class PeriodicSweep<T> {
   constructor(
     periodMs: number,
     private readonly visit: (item: T) => void,
+    sliceMs = SLICE_MS,
   ) {
-    const count = Math.max(1, Math.min(MAX_SLICES, Math.round(periodMs / SLICE_MS)));
+    const count = Math.max(1, Math.min(MAX_SLICES, Math.round(periodMs / sliceMs)));
     this.slots = Array.from({ length: count }, () => new Set<T>());
     this.timer = setInterval(() => this.tick(), periodMs / count);
     this.timer.unref();

@@ -54,4 +54,19 @@ describe('PeriodicSweep', () => {
     expect(visited).toEqual([1, 2]);
     sweep.stop();
   });
+
+  it('a finer slice wakes more often with fewer items each time, every item still once per period', () => {
+    const visits: [number, number][] = [];
+    const sweep = new PeriodicSweep<number>(1_000, (item) => visits.push([Date.now(), item]), 10);
+    for (let i = 0; i < 1_000; i += 1) sweep.add(i);
+    expect(sweep.sliceCount).toBe(100);
+    const start = Date.now();
+    jest.advanceTimersByTime(1_000);
+    expect(new Set(visits.map(([, item]) => item)).size).toBe(1_000);
+    expect(visits).toHaveLength(1_000);
+    const perTick = new Map<number, number>();
+    for (const [at] of visits) perTick.set(at - start, (perTick.get(at - start) ?? 0) + 1);
+    expect(Math.max(...perTick.values())).toBe(10);
+    sweep.stop();
+  });
 });

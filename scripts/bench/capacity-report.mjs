@@ -26,13 +26,13 @@ const sumOf = (values) => values.reduce((a, b) => a + b, 0);
 const levelRow = (l) =>
   `| ${fmt(l.participants)} | ${fmt(l.rooms)} | ${fmt(l.joinsPerSecond, 1)} | ${fmt(l.joinMs.p50, 1)} | **${fmt(l.joinMs.p99, 1)}** | ${fmt(l.joinMs.max, 0)} | ${l.nodeCpu.map((c) => fmt(c, 2)).join(' / ')} | ${fmt(l.redisCpu, 2)} | ${fmt(sumOf(l.generatorCpu), 2)} | ${l.lagMaxMs.map((v) => fmt(v, 0)).join(' / ')} | ${fmt(l.kibPerParticipant, 1)} | ${fmt(l.redisCommandsPerJoin, 1)} | ${
     Object.keys(l.errors).length ? Object.entries(l.errors).map(([k, v]) => `${k} ${v}`).join(', ') : 'none'
-  } | ${fmt(l.otherJobsCpu, 2)} / ${fmt(l.loadAverageBefore, 1)} |`;
+  } | ${fmt(l.otherJobsCpu, 2)}${l.hostStealCpu !== undefined ? ` (steal ${fmt(l.hostStealCpu, 2)})` : ''} / ${fmt(l.loadAverageBefore, 1)} |`;
 
 const runTable = (run) => `#### ${run.label ?? 'run'} — ${run.settings.nodes} node${run.settings.nodes > 1 ? 's' : ''}, rooms of ${run.settings.roomSize}, ${run.settings.store}${run.settings.presence === 'on' ? ' + presence' : ''}
 
 Measured ${run.measuredAt.slice(0, 16).replace('T', ' ')} UTC; ${run.settings.seconds} s of churn per level at ${run.settings.joinsPerSecond} joins/s + as many leaves; ${run.settings.generators} generator processes; bundle \`${run.settings.bundle.split('/').pop()}\`${Object.keys(run.settings.env ?? {}).length ? `; env ${JSON.stringify(run.settings.env)}` : ''}. Stopped: ${run.stopReason}. **Held: ${fmt(run.held)} participants.**
 
-| participants | rooms | joins/s | join p50 ms | join p99 ms | join max ms | node CPU | Redis CPU | generators CPU | loop lag max ms | KiB/participant | Redis cmds/join | errors | other jobs CPU / load avg |
+| participants | rooms | joins/s | join p50 ms | join p99 ms | join max ms | node CPU | Redis CPU | generators CPU | loop lag max ms | KiB/participant | Redis cmds/join | errors | other jobs CPU (host steal) / load avg |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${run.levels.map(levelRow).join('\n')}
 `;
@@ -54,7 +54,8 @@ the excess over ${LAG_TIMER_MS}. "node CPU" is per node (1.00 = one core). "Redi
 heartbeats and lease renewals) divided by the joins of the level. "other jobs CPU" is the CPU the rest of
 this shared 2-core machine used during the level's window (busy time in \`/proc/stat\` less this run's own
 processes); a level where it passed 0.25 of a core was measured again (up to four times, the last kept);
-"load avg" is the 1-minute load average before the level.
+it includes "host steal", the time the hypervisor took this VM's virtual CPUs away (\`/proc/stat\`'s steal,
+recorded from 2026-12-01 on); "load avg" is the 1-minute load average before the level.
 
 ${runs.map(runTable).join('\n')}
 ${notes}

@@ -18,7 +18,7 @@
 // every member toggling audio once a minute. Event-loop lag is the node's own
 // `nodejs_eventloop_lag_max_seconds`, scraped every 5 s (the maximum since the last scrape); Redis
 // commands from `INFO commandstats` (commands inside scripts included), divided by the joins measured.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { writeFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
@@ -48,6 +48,13 @@ const { values: args } = parseArgs({
     profile: { type: 'boolean', default: false },
     'gc-log': { type: 'boolean', default: false },
     'keep-going': { type: 'boolean', default: false },
+    // CPU affinity (taskset lists, e.g. 0 and 1): the load generators, Redis and the presence sink on
+    // --load-cpus, the node(s) on --node-cpus. On two shared cores the generators preempt the node and the
+    // loop lag it reports includes that; pinned, it is the node's own (a deployment's clients are elsewhere).
+    'load-cpus': { type: 'string' },
+    'node-cpus': { type: 'string' },
+    // The node's main thread only (its V8 and libuv worker threads, started before, keep every CPU).
+    'node-main-cpus': { type: 'string' },
     // Other jobs on this shared machine: a level whose window saw them use more than this share of the
     // cores (all of /proc/stat's busy time not spent by this run's processes) is measured again, up to 4 times.
     'max-other-cpu': { type: 'string', default: '0.25' },
@@ -68,7 +75,7 @@ const TARGET_P99_MS = 50;
 const SATURATED_CPU = 0.95;
 const log = (line) => process.stderr.write(`[capacity] ${line}\n`);
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
-const extraEnv = Object.fromEntries((args.env ?? '').split(',').filter(Boolean).map((kv) => kv.split('=')));
+const extraEnv = Object.fromEntries((args.env ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
 /** 127.0.1.0 … : a distinct source address per 40 clients keeps MAX_CONNECTIONS_PER_IP at its default (50). */
 const addressesFor = (generator, count) =>
@@ -192,6 +199,13 @@ const machineBusySeconds = () => {
   return (user + nice + system + irq + softirq + (steal ?? 0)) / 100;
 };
 
+/**
+ * CPU seconds the hypervisor took from this machine's virtual CPUs so far (/proc/stat's steal). This
+ * machine is a VM: under load its vCPUs were measured losing 6–13% of their time to the host, which stalls
+ * the node's event loop as surely as another process would. Counted in "other jobs" too.
+ */
+const machineStealSeconds = () => Number(readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/)[8] ?? 0) / 100;
+
 /** Total calls per command since the server started, from INFO commandstats (our own INFO excluded). */
 const commandStats = async (redis) => {
   const info = await redis.info('commandstats');
@@ -263,6 +277,12 @@ const main = async () => {
       );
     }
     ownPids = [...nodes.map((n) => n.pid), ...(redis ? [redis.pid] : []), ...generators.map((g) => g.pid)];
+    const pin = (cpus, pids, allThreads = true) => {
+      for (const pid of pids) execFileSync('taskset', [...(allThreads ? ['-a'] : []), '-pc', cpus, String(pid)], { stdio: 'ignore' });
+    };
+    if (args['load-cpus']) pin(args['load-cpus'], [process.pid, ...(redis ? [redis.pid] : []), ...generators.map((g) => g.pid)]);
+    if (args['node-cpus']) pin(args['node-cpus'], nodes.map((n) => n.pid));
+    if (args['node-main-cpus']) pin(args['node-main-cpus'], nodes.map((n) => n.pid), false);
     // Stopped from outside: take every process of the run down with this one.
     for (const signal of ['SIGINT', 'SIGTERM']) {
       process.once(signal, () => {
@@ -306,9 +326,11 @@ const main = async () => {
       let samples;
       let churned;
       let otherCpu;
+      let stealCpu;
       for (let attempt = 1; ; attempt += 1) {
         const ours0 = ownCpu();
         const machine0 = machineBusySeconds();
+        const steal0 = machineStealSeconds();
         const at0 = performance.now();
         samples = [];
         const scraper = setInterval(() => {
@@ -319,6 +341,7 @@ const main = async () => {
         samples.push(await Promise.all(nodes.map(scrape)));
         const window = (performance.now() - at0) / 1000;
         otherCpu = round((machineBusySeconds() - machine0 - (ownCpu() - ours0)) / window, 2);
+        stealCpu = round((machineStealSeconds() - steal0) / window, 2);
         if (otherCpu <= Number(args['max-other-cpu']) || attempt >= 4) break;
         log(`  other jobs used ${otherCpu} of a core during the window: measuring level ${level} again`);
         await Promise.all(nodes.map(scrape));
@@ -369,6 +392,7 @@ const main = async () => {
         presenceLinesPerJoin: joins > 0 ? round((after.presence - before.presence) / joins, 2) : NaN,
         loadAverageBefore: round(before.load, 2),
         otherJobsCpu: otherCpu,
+        hostStealCpu: stealCpu,
       };
       levels.push(row);
       log(
@@ -401,7 +425,7 @@ const main = async () => {
     measuredAt: new Date(started).toISOString(),
     seconds: Math.round((Date.now() - started) / 1000),
     machine,
-    settings: { roomSize: ROOM_SIZE, levels: LEVELS, joinsPerSecond: RATE, nodes: NODES, generators: GENERATORS, store: args.store, presence: args.presence, seconds: SECONDS, candidatesPerLink: Number(args['candidates-per-link']), env: extraEnv, bundle },
+    settings: { roomSize: ROOM_SIZE, levels: LEVELS, joinsPerSecond: RATE, nodes: NODES, generators: GENERATORS, store: args.store, presence: args.presence, seconds: SECONDS, candidatesPerLink: Number(args['candidates-per-link']), env: extraEnv, bundle, loadCpus: args['load-cpus'] ?? null, nodeCpus: args['node-cpus'] ?? null, nodeMainCpus: args['node-main-cpus'] ?? null },
     loadAverageAtEnd: loadavg().map((v) => round(v, 2)),
     stopReason,
     held: passed.at(-1)?.participants ?? 0,

@@ -167,14 +167,14 @@ const headline = (s) => {
   const lag = level ? Math.max(...level.lagMaxMs) - LAG_TIMER_MS : NaN;
   row(`loop lag max < ${CAPACITY.lagMaxMs} ms`, level ? `${fmt(lag, 0)} ms over the ${LAG_TIMER_MS} ms timer (read ${fmt(Math.max(...level.lagMaxMs), 0)} ms) ${at}` : 'n/a', level ? lag < CAPACITY.lagMaxMs : null);
   row(`≤ ${CAPACITY.kibPerParticipant} KiB RSS per participant`, level ? `${fmt(level.kibPerParticipant, 1)} KiB ${at}` : 'n/a', level ? level.kibPerParticipant <= CAPACITY.kibPerParticipant : null);
-  const factor = one && three && one.held > 0 ? three.held / one.held : NaN;
+  const factor = one && three && one.held > 0 && three.held > 0 ? three.held / one.held : NaN;
   const threeTop = three?.levels.at(-1);
   row(
     `three nodes on one Redis ≥ ${CAPACITY.threeNodeFactor}× one node`,
     known(factor)
       ? `${fmt(factor, 2)}× (${fmt(three.held)} held; the three share this machine's 2 cores)`
       : threeTop
-        ? `no ratio: no level held on one node; three nodes at ${fmt(threeTop.participants)}: join p99 ${fmt(threeTop.joinMs.p99, 1)} ms, node CPU ${threeTop.nodeCpu.map((c) => fmt(c, 2)).join(' / ')} (three nodes and the generators share 2 cores)`
+        ? `no ratio: no level held by ${one?.held ? 'three nodes' : 'one node'}; three nodes at ${fmt(threeTop.participants)}: join p99 ${fmt(threeTop.joinMs.p99, 1)} ms, node CPU ${threeTop.nodeCpu.map((c) => fmt(c, 2)).join(' / ')} (three nodes and the generators share 2 cores)`
         : 'n/a',
     known(factor) ? factor >= CAPACITY.threeNodeFactor : null,
   );

@@ -58,6 +58,21 @@ describe('held seats across a lost node, on a real redis-server', () => {
     return dying;
   };
 
+  /**
+   * A store of a new node, and the room of three a dead node left, once its lease lapsed. No live
+   * registry: nothing reaps, so whatever the test does next is the first to find the host gone. The
+   * record lives two expiries, so the test has one expiry (1.5 s here, so a loaded run fits) to act.
+   */
+  const deadHostNotReaped = async (roomId: string) => {
+    const connection = new RedisConnection({ url: scope.redis.url, commandTimeoutMs: 1_000, connectTimeoutMs: 1_000 }, new RecordingLogger());
+    connections.push(connection);
+    await connection.open();
+    const store = standaloneStore(connection, 'node-new', { prefix: scope.prefix, roomTtlMs: SLOW.expiryMs });
+    await roomOnDyingNode(roomId, SLOW);
+    await eventually(async () => (await scope.inspector.room(roomId))?.host === null, 5_000, 5);
+    return store;
+  };
+
   afterEach(async () => {
     await Promise.all(connections.splice(0).map((c) => c.close()));
   });
@@ -121,14 +136,7 @@ describe('held seats across a lost node, on a real redis-server', () => {
   });
 
   it('a join into the dead host\'s room before any reaper keeps the held seats and reports only the others', async () => {
-    const connection = new RedisConnection({ url: scope.redis.url, commandTimeoutMs: 1_000, connectTimeoutMs: 1_000 }, new RecordingLogger());
-    connections.push(connection);
-    await connection.open();
-    const store = standaloneStore(connection, 'node-new', { prefix: scope.prefix, roomTtlMs: SLOW.expiryMs });
-    await roomOnDyingNode('r3', SLOW);
-    // No live registry: nothing reaps. The dead node's lease lapses after one expiry (its record lives two:
-    // the join below must come between the two, a window of one expiry, 1.5 s here so a loaded run fits).
-    await eventually(async () => (await scope.inspector.room('r3'))?.host === null, 5_000, 5);
+    const store = await deadHostNotReaped('r3');
 
     await expect(store.recordJoin({ roomId: 'r3', communityId: '1', capacity: 2 }, plain('dave'))).rejects.toMatchObject({ code: 'roomFull' });
     expect([...((await scope.inspector.room('r3'))?.members.keys() ?? [])].sort()).toEqual(['alice', 'bob', 'carol']);
@@ -141,14 +149,9 @@ describe('held seats across a lost node, on a real redis-server', () => {
   });
 
   it("a resume into the dead host's room before any reaper keeps the other held seats for a whole grace", async () => {
-    const connection = new RedisConnection({ url: scope.redis.url, commandTimeoutMs: 1_000, connectTimeoutMs: 1_000 }, new RecordingLogger());
-    connections.push(connection);
-    await connection.open();
-    const store = standaloneStore(connection, 'node-new', { prefix: scope.prefix, roomTtlMs: SLOW.expiryMs });
-    await roomOnDyingNode('r4', SLOW);
-    // No live registry: nothing reaps, so the resume is the first to find the host gone (the order a CI
-    // run of resume-across-nodes is suspected to have hit).
-    await eventually(async () => (await scope.inspector.room('r4'))?.host === null, 5_000, 5);
+    // The resume is the first to find the host gone: the order a CI run of resume-across-nodes was
+    // suspected to have hit.
+    const store = await deadHostNotReaped('r4');
     expect(await scope.inspector.client.hget(new RedisKeys(scope.prefix).roomKeyList('r4')[0], 'orphaned')).toBeNull();
 
     const receipt = await store.recordResume(

@@ -1,4 +1,4 @@
-import { applyPresenceRule, keysWithoutTtl, oneRedis, recordedMembers, sleep, startFaultCluster, type FaultCluster, type StateTarget } from '../../support/multi-node/fault-lab';
+import { applyPresenceRule, explainOnFailure, keysWithoutTtl, oneRedis, recordedMembers, sleep, startFaultCluster, type FaultCluster, type StateTarget } from '../../support/multi-node/fault-lab';
 import { eventually } from '../../support/redis/redis-node-harness';
 import type { SignalingNode } from '../../support/redis/signaling-nodes';
 import type { SignalingClient, WireMessage } from '../../support/signaling-client';
@@ -52,21 +52,8 @@ describe('resuming across a lost node (three node processes, one Redis)', () => 
     return [...seen.values()];
   };
 
-  /**
-   * On a failure, what each node logged about the room and what presence heard go to stderr: this is how
-   * the CI failure of eve "gone" at the others' resume was explained (a redelivered `enter`, see above).
-   */
-  const explainOnFailure = async (body: () => Promise<void>): Promise<void> => {
-    try {
-      await body();
-    } catch (error) {
-      const lines = lab.cluster.nodes.flatMap((n) => n.process.output.filter((l) => l.includes(ROOM) || l.includes('dead')).map((l) => `${n.nodeId} ${l}`));
-      process.stderr.write(`[resume-across-nodes] failed; node logs about ${ROOM}:\n${lines.join('\n')}\npresence: ${JSON.stringify(lab.presence.messages())}\n`);
-      throw error;
-    }
-  };
-
-  it('every resumable member resumes on one new host within the grace, with no presence flap', () => explainOnFailure(async () => {
+  // On a failure the nodes' logs about the room go to stderr: how eve's redelivered `enter` was found.
+  it('every resumable member resumes on one new host within the grace, with no presence flap', () => explainOnFailure(lab, 'resume-across-nodes', ROOM, async () => {
     const { cluster } = lab;
     const join = async (userId: string, resumable: boolean, via: number): Promise<Member & { nodeId: string }> => {
       const { client, placement, joined } = await cluster.joinViaPlacement(userId, ROOM, cluster.nodes[via]!, resumable ? { resumable: true } : {});

@@ -205,6 +205,24 @@ export const recordedMembers = async (target: StateTarget, prefix: string, roomI
 };
 
 /** Three node processes on a state target, with the admin API on and a presence server to report to. */
+/**
+ * Runs a test body; if it fails, writes to stderr what each node logged about `roomId` (and its warnings)
+ * and what presence heard, then fails as it would have. The multi-node tests fail only under timings CI
+ * hits now and then: this is how such a failure gets explained (resume-across-nodes' was a redelivered
+ * presence event).
+ */
+export const explainOnFailure = async (lab: FaultCluster, label: string, roomId: string, body: () => Promise<void>): Promise<void> => {
+  try {
+    await body();
+  } catch (error) {
+    const lines = lab.cluster.nodes.flatMap((n) =>
+      n.process.output.filter((l) => l.includes(roomId) || l.includes('dead') || l.includes('"level":40') || l.includes('"level":50')).map((l) => `${n.nodeId} ${l}`),
+    );
+    process.stderr.write(`[${label}] failed; node logs about ${roomId} and warnings:\n${lines.join('\n')}\npresence: ${JSON.stringify(lab.presence.messages())}\n`);
+    throw error;
+  }
+};
+
 export interface FaultCluster {
   readonly presence: TestPresenceServer;
   readonly cluster: SignalingNodes;

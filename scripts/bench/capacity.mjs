@@ -191,20 +191,18 @@ const scrape = async (node) => {
   };
 };
 
-/** Busy CPU seconds of the whole machine so far (all cores), from /proc/stat. */
-const machineBusySeconds = () => {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  // user nice system idle iowait irq softirq steal: busy = all but idle and iowait.
-  const [user, nice, system, , , irq, softirq, steal] = fields;
-  return (user + nice + system + irq + softirq + (steal ?? 0)) / 100;
-};
-
 /**
- * CPU seconds the hypervisor took from this machine's virtual CPUs so far (/proc/stat's steal). This
- * machine is a VM: under load its vCPUs were measured losing 6–13% of their time to the host, which stalls
- * the node's event loop as surely as another process would. Counted in "other jobs" too.
+ * The whole machine's CPU seconds so far (all cores), from /proc/stat: `busy` is all but idle and iowait;
+ * `steal` is what the hypervisor took from the virtual CPUs. This machine is a VM: under load its vCPUs
+ * were measured losing 6–13% of their time to the host, which stalls the node's event loop as surely as
+ * another process would. Steal is counted in busy ("other jobs") too.
  */
-const machineStealSeconds = () => Number(readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/)[8] ?? 0) / 100;
+const machineCpuSeconds = () => {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  const [user, nice, system, , , irq, softirq, steal = 0] = fields;
+  return { busy: (user + nice + system + irq + softirq + steal) / 100, steal: steal / 100 };
+};
 
 /** Total calls per command since the server started, from INFO commandstats (our own INFO excluded). */
 const commandStats = async (redis) => {
@@ -329,8 +327,7 @@ const main = async () => {
       let stealCpu;
       for (let attempt = 1; ; attempt += 1) {
         const ours0 = ownCpu();
-        const machine0 = machineBusySeconds();
-        const steal0 = machineStealSeconds();
+        const machine0 = machineCpuSeconds();
         const at0 = performance.now();
         samples = [];
         const scraper = setInterval(() => {
@@ -340,8 +337,9 @@ const main = async () => {
         clearInterval(scraper);
         samples.push(await Promise.all(nodes.map(scrape)));
         const window = (performance.now() - at0) / 1000;
-        otherCpu = round((machineBusySeconds() - machine0 - (ownCpu() - ours0)) / window, 2);
-        stealCpu = round((machineStealSeconds() - steal0) / window, 2);
+        const machine1 = machineCpuSeconds();
+        otherCpu = round((machine1.busy - machine0.busy - (ownCpu() - ours0)) / window, 2);
+        stealCpu = round((machine1.steal - machine0.steal) / window, 2);
         if (otherCpu <= Number(args['max-other-cpu']) || attempt >= 4) break;
         log(`  other jobs used ${otherCpu} of a core during the window: measuring level ${level} again`);
         await Promise.all(nodes.map(scrape));

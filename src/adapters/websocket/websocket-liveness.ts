@@ -34,6 +34,9 @@ interface Watched {
 export class WebSocketLiveness {
   private readonly watched = new Map<WebSocket, Watched>();
   private readonly sweep: PeriodicSweep<Watched>;
+  /** The random block ping payloads are cut from, and how much of it is used. */
+  private block: Buffer = Buffer.alloc(0);
+  private blockOffset = 0;
 
   constructor(intervalMs: number) {
     this.sweep = new PeriodicSweep(intervalMs, (watched) => this.check(watched), PING_SLICE_MS);
@@ -84,9 +87,6 @@ export class WebSocketLiveness {
     watched.payload = this.nextPayload();
     socket.ping(watched.payload);
   }
-
-  private block: Buffer = Buffer.alloc(0);
-  private blockOffset = 0;
 
   /** 8 unpredictable bytes; each block is a fresh buffer, so an earlier payload (a view of it) never changes. */
   private nextPayload(): Buffer {

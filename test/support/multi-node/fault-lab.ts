@@ -204,7 +204,6 @@ export const recordedMembers = async (target: StateTarget, prefix: string, roomI
   return [];
 };
 
-/** Three node processes on a state target, with the admin API on and a presence server to report to. */
 /**
  * Runs a test body; if it fails, writes to stderr what each node logged about `roomId` (and its warnings)
  * and what presence heard, then fails as it would have. The multi-node tests fail only under timings CI
@@ -223,6 +222,7 @@ export const explainOnFailure = async (lab: FaultCluster, label: string, roomId:
   }
 };
 
+/** Three node processes on a state target, with the admin API on and a presence server to report to. */
 export interface FaultCluster {
   readonly presence: TestPresenceServer;
   readonly cluster: SignalingNodes;

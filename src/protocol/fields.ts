@@ -63,9 +63,8 @@ export const flag = z
 /** On a request: echoed on its reply. */
 export const requestId = z
   .union([text(MAX_ID_LENGTH), z.number().int()])
-  .transform(String)
   .optional()
-  .meta({ description: 'Put on any request; its reply (or `ack`) carries it back, as a string.' });
+  .meta({ description: 'Put on any request; its reply (or `ack`) carries it back with the same type: a string as a string, an integer as an integer.' });
 export const sdp = z.string().min(1).max(MAX_SDP_LENGTH);
 export const MAX_CANDIDATE_LENGTH = 2048;
 export const MAX_SDP_MID_LENGTH = 64;

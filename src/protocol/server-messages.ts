@@ -7,7 +7,8 @@ import { ERROR_CODES } from '../domain/error-code';
  * still ignore fields they do not know: new ones are added as the protocol grows (additively).
  */
 const userId = z.string().min(1).meta({ description: 'A user id, as the server normalised it (NFC text).' });
-const replyTo = z.string().optional().meta({ description: 'The requestId of the request this answers.' });
+const requestIdEcho = z.union([z.string(), z.number().int()]);
+const replyTo = requestIdEcho.optional().meta({ description: 'The requestId of the request this answers, with the type it was sent with.' });
 
 const message = <I extends string, S extends z.ZodRawShape>(id: I, shape: S, description: string) =>
   z.strictObject({ id: z.literal(id), ...shape }).meta({ title: id, description });
@@ -76,7 +77,7 @@ export const ServerMessage = z.discriminatedUnion('id', [
   message('peerOffer', { userId, sdpOffer: z.string(), requestId: replyTo }, 'Mesh: subscriber `userId` offered to receive your media (seed flow): answer with `peerAnswer`.'),
   message('peerAnswer', { userId, sdpAnswer: z.string(), requestId: replyTo }, "Mesh: subscriber `userId`'s answer to your `peerOffer`."),
   message('peerIceCandidate', { userId, candidate: WireCandidate }, 'Mesh: a candidate from subscriber `userId` for your upstream link to it.'),
-  message('ack', { requestId: z.string() }, 'Answers a request that has no other reply, when it carried a requestId.'),
+  message('ack', { requestId: requestIdEcho }, 'Answers a request that has no other reply, when it carried a requestId.'),
   message(
     'error',
     {

@@ -129,7 +129,8 @@ export class SignalingConnection {
       return;
     }
     if (typeof message !== 'object' || message === null || typeof message.id !== 'string') return;
-    const requestId = 'requestId' in message ? message.requestId : undefined;
+    // This library only sends string ids; a number can only be some other sender's request.
+    const requestId = 'requestId' in message && typeof message.requestId === 'string' ? message.requestId : undefined;
     const waiting = requestId === undefined ? undefined : this.pending.get(requestId);
     if (waiting && (message.id === waiting.expect || message.id === 'error')) {
       this.pending.delete(requestId!);

@@ -7,7 +7,7 @@ export class SignalingError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details: Readonly<Record<string, string | number | boolean>> = {},
-    readonly requestId?: string,
+    readonly requestId?: string | number,
   ) {
     super(message);
   }

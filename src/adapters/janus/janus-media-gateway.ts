@@ -12,7 +12,7 @@ import {
   type RoomId,
   type UserId,
 } from '../../domain';
-import type { Logger, MediaBackendEvent, MediaGateway, OpenSessionOptions } from '../../application';
+import type { Logger, MediaBackendEvent, MediaGateway, OpenSessionOptions, RequestId } from '../../application';
 import type { JanusConnection, JanusLink } from './janus-connection';
 import { isAlreadyGone, toSignalingError } from './janus-errors';
 import { JanusRoom, linkKey, type SpareHandle, type SubscriberEntry } from './janus-room';
@@ -172,7 +172,7 @@ export class JanusMediaGateway implements MediaGateway {
     this.discardSpares(room, room.removeSpares(userId));
   }
 
-  async offer(session: MediaSession, from: UserId, link: MediaLink, sdp: string, requestId?: string): Promise<void> {
+  async offer(session: MediaSession, from: UserId, link: MediaLink, sdp: string, requestId?: RequestId): Promise<void> {
     if (link.kind !== 'publish') throw new SignalingError('unsupportedFlow', `janus: ${SUBSCRIBE_HINT}`, { backend: BACKEND });
     const room = this.room(session);
     let entry = room.publishers.get(from);
@@ -192,10 +192,10 @@ export class JanusMediaGateway implements MediaGateway {
     }
     if (answer?.type !== 'answer') throw new SignalingError('mediaBackendError', 'Janus accepted the publish offer but sent no answer');
     this.logger.debug({ roomId: room.roomId, userId: from, feed: entry.feed }, 'janus publisher configured');
-    this.emit({ type: 'answer', roomId: room.roomId, to: from, link, sdp: answer.sdp, ...(requestId ? { requestId } : {}) });
+    this.emit({ type: 'answer', roomId: room.roomId, to: from, link, sdp: answer.sdp, ...(requestId !== undefined ? { requestId } : {}) });
   }
 
-  async requestOffer(session: MediaSession, from: UserId, link: MediaLink, requestId?: string): Promise<void> {
+  async requestOffer(session: MediaSession, from: UserId, link: MediaLink, requestId?: RequestId): Promise<void> {
     if (link.kind !== 'subscribe') {
       throw new SignalingError('unsupportedFlow', 'janus: only subscriptions are offered by the server; publish with your own offer', { backend: BACKEND });
     }
@@ -219,7 +219,7 @@ export class JanusMediaGateway implements MediaGateway {
         throw error instanceof SignalingError && error.details?.janusCode === 428 ? notPublished(link.publisher) : error;
       });
       if (joined.jsep?.type !== 'offer') throw new SignalingError('mediaBackendError', 'Janus accepted the subscription but sent no offer');
-      this.emit({ type: 'offer', roomId: room.roomId, to: from, link: subscribeTo(link.publisher), sdp: joined.jsep.sdp, ...(requestId ? { requestId } : {}) });
+      this.emit({ type: 'offer', roomId: room.roomId, to: from, link: subscribeTo(link.publisher), sdp: joined.jsep.sdp, ...(requestId !== undefined ? { requestId } : {}) });
     } catch (error) {
       if (room.subscribers.get(key)?.handle === handle) room.subscribers.delete(key);
       await this.detachAll([handle], room.roomId);
@@ -240,11 +240,11 @@ export class JanusMediaGateway implements MediaGateway {
   }
 
   /** Asks Janus for an ICE-restart offer on a running subscription; false when it would not give one. */
-  private async restartSubscription(room: JanusRoom, from: UserId, publisher: UserId, entry: SubscriberEntry, requestId?: string): Promise<boolean> {
+  private async restartSubscription(room: JanusRoom, from: UserId, publisher: UserId, entry: SubscriberEntry, requestId?: RequestId): Promise<boolean> {
     try {
       const configured = await this.call('restart subscription', entry.handle.configure({ restart: true }));
       if (configured.jsep?.type !== 'offer') return false;
-      this.emit({ type: 'offer', roomId: room.roomId, to: from, link: subscribeTo(publisher), sdp: configured.jsep.sdp, ...(requestId ? { requestId } : {}) });
+      this.emit({ type: 'offer', roomId: room.roomId, to: from, link: subscribeTo(publisher), sdp: configured.jsep.sdp, ...(requestId !== undefined ? { requestId } : {}) });
       this.logger.debug({ roomId: room.roomId, userId: from, publisher }, 'janus subscription restarted');
       return true;
     } catch (error) {

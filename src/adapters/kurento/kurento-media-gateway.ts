@@ -8,7 +8,7 @@ import {
   type RoomId,
   type UserId,
 } from '../../domain';
-import type { Logger, MediaBackendEvent, MediaGateway, MediaSignal } from '../../application';
+import type { Logger, MediaBackendEvent, MediaGateway, MediaSignal, RequestId } from '../../application';
 import { preferCodecs, sentCodecs, USUAL_CODECS } from './codec-preference';
 import { fromKmsEventData, toKmsCandidate } from './ice-candidate-codec';
 import type { KmsConnection } from './kms-connection';
@@ -121,7 +121,7 @@ export class KurentoMediaGateway implements MediaGateway {
     await this.releaseEndpoints(room, doomed);
   }
 
-  async offer(session: MediaSession, from: UserId, link: MediaLink, sdp: string, requestId?: string): Promise<void> {
+  async offer(session: MediaSession, from: UserId, link: MediaLink, sdp: string, requestId?: RequestId): Promise<void> {
     const room = this.room(session);
     const endpoint = await this.endpointToNegotiate(room, from, link);
     const calls = kmsCalls(room.kms);
@@ -133,7 +133,7 @@ export class KurentoMediaGateway implements MediaGateway {
     await calls.gatherCandidates(endpoint.id);
   }
 
-  async requestOffer(session: MediaSession, from: UserId, link: MediaLink, requestId?: string): Promise<void> {
+  async requestOffer(session: MediaSession, from: UserId, link: MediaLink, requestId?: RequestId): Promise<void> {
     const room = this.room(session);
     if (link.kind !== 'subscribe') {
       throw new SignalingError('unsupportedFlow', 'kurento: only subscriptions can be offered by the server');

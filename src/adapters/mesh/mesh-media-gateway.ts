@@ -10,7 +10,7 @@ import {
   type RoomId,
   type UserId,
 } from '../../domain';
-import type { MediaBackendEvent, MediaGateway } from '../../application';
+import type { MediaBackendEvent, MediaGateway, RequestId } from '../../application';
 import { TypedEvents } from '../shared/typed-events';
 import { RelayBudget } from './relay-budget';
 
@@ -68,10 +68,10 @@ export class MeshMediaGateway implements MediaGateway {
     this.budget.forgetMember(session.roomId, userId);
   }
 
-  async offer(session: MediaSession, from: UserId, link: MediaLink, sdp: string, requestId?: string): Promise<void> {
+  async offer(session: MediaSession, from: UserId, link: MediaLink, sdp: string, requestId?: RequestId): Promise<void> {
     const mirror = this.mirror(from, link);
     this.charge(session, from, mirror.peer, sdp);
-    this.emit({ type: 'offer', roomId: session.roomId, to: mirror.peer, link: mirror.link, sdp, ...(requestId ? { requestId } : {}) });
+    this.emit({ type: 'offer', roomId: session.roomId, to: mirror.peer, link: mirror.link, sdp, ...(requestId !== undefined ? { requestId } : {}) });
   }
 
   async answer(session: MediaSession, from: UserId, link: MediaLink, sdp: string): Promise<void> {
@@ -80,9 +80,9 @@ export class MeshMediaGateway implements MediaGateway {
     this.emit({ type: 'answer', roomId: session.roomId, to: mirror.peer, link: mirror.link, sdp });
   }
 
-  async requestOffer(session: MediaSession, from: UserId, link: MediaLink, requestId?: string): Promise<void> {
+  async requestOffer(session: MediaSession, from: UserId, link: MediaLink, requestId?: RequestId): Promise<void> {
     const mirror = this.mirror(from, link);
-    this.emit({ type: 'offerRequest', roomId: session.roomId, to: mirror.peer, link: mirror.link, ...(requestId ? { requestId } : {}) });
+    this.emit({ type: 'offerRequest', roomId: session.roomId, to: mirror.peer, link: mirror.link, ...(requestId !== undefined ? { requestId } : {}) });
   }
 
   /**

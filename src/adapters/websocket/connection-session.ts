@@ -1,5 +1,5 @@
 import { isSignalingError, SignalingError } from '../../domain';
-import type { LeaveRoom, Logger } from '../../application';
+import type { LeaveRoom, Logger, RequestId } from '../../application';
 import type { ClientConnection } from './client-connection';
 import type { ConnectionHub } from './connection-hub';
 import { IceCandidateBudget } from './ice-candidate-budget';
@@ -143,7 +143,7 @@ export class ConnectionSession {
 
   private async handle(text: string): Promise<void> {
     if (this.closed || this.refusing) return;
-    let requestId: string | undefined;
+    let requestId: RequestId | undefined;
     let joining: string | undefined;
     try {
       const parsed = parseInbound(text, this.limits.maxMessageBytes);
@@ -183,7 +183,7 @@ export class ConnectionSession {
     }
   }
 
-  private reject(error: SignalingError, requestId: string | undefined): void {
+  private reject(error: SignalingError, requestId: RequestId | undefined): void {
     this.logger.debug({ connectionId: this.connection.id, code: error.code, reason: error.message }, 'request rejected');
     this.hub.send(this.connection.id, {
       type: 'error',

@@ -30,10 +30,10 @@ export const readHotMessage = (id: string, raw: Record<string, unknown>): Inboun
 };
 
 /** undefined: absent; false: not sure (zod decides). */
-const readRequestId = (value: unknown): string | undefined | false => {
+const readRequestId = (value: unknown): string | number | undefined | false => {
   if (value === undefined) return undefined;
   if (typeof value === 'string') return value.length <= MAX_ID_LENGTH ? value : false;
-  return Number.isSafeInteger(value) ? String(value) : false;
+  return Number.isSafeInteger(value) ? (value as number) : false;
 };
 
 type Candidate = { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null };

@@ -1,5 +1,5 @@
 import { PUBLISH, SignalingError, subscribeTo, upstreamTo, type ConnectionId, type MediaLink } from '../../domain';
-import type { ClientMessage, ClientNotifier } from '../../application';
+import type { ClientMessage, ClientNotifier, RequestId } from '../../application';
 import type { IceCandidateBudget } from './ice-candidate-budget';
 import type { InboundMessage } from './inbound-messages';
 import type { SignalingUseCases } from './signaling-use-cases';
@@ -19,7 +19,7 @@ export class MessageDispatcher {
     const { joinRoom, resumeSession, negotiate, addIceCandidate, setMediaState, leaveRoom, seedLinks } = this.useCases;
     const requestId = message.requestId;
     // Built without spreads: this runs for every relayed candidate.
-    const base: { connectionId: ConnectionId; requestId?: string } = requestId !== undefined ? { connectionId, requestId } : { connectionId };
+    const base: { connectionId: ConnectionId; requestId?: RequestId } = requestId !== undefined ? { connectionId, requestId } : { connectionId };
     switch (message.id) {
       case 'joinRoom':
         return joinRoom.execute({
@@ -89,7 +89,7 @@ export class MessageDispatcher {
   }
 
   /** Requests whose answer comes from elsewhere (a peer) or not at all still confirm a requestId. */
-  private acknowledged(base: { connectionId: ConnectionId; requestId?: string }, work: Promise<void>): Promise<void> {
+  private acknowledged(base: { connectionId: ConnectionId; requestId?: RequestId }, work: Promise<void>): Promise<void> {
     const { requestId } = base;
     // Trickled candidates usually carry no requestId: no extra promise for them on the relay's hot path.
     if (requestId === undefined) return work;

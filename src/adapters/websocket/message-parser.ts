@@ -1,15 +1,16 @@
 import { SignalingError } from '../../domain';
+import type { RequestId } from '../../application';
 import { readHotMessage } from './hot-message-reader';
 import { INBOUND_MESSAGE_IDS, InboundMessage } from './inbound-messages';
 
 export type ParseResult =
   | { readonly ok: true; readonly message: InboundMessage }
-  | { readonly ok: false; readonly error: SignalingError; readonly requestId?: string };
+  | { readonly ok: false; readonly error: SignalingError; readonly requestId?: RequestId };
 
-const requestIdOf = (value: unknown): string | undefined => {
+const requestIdOf = (value: unknown): RequestId | undefined => {
   if (typeof value !== 'object' || value === null) return undefined;
   const id = (value as { requestId?: unknown }).requestId;
-  return typeof id === 'string' && id.length <= 128 ? id : typeof id === 'number' && Number.isInteger(id) ? String(id) : undefined;
+  return typeof id === 'string' && id.length <= 128 ? id : Number.isSafeInteger(id) ? (id as number) : undefined;
 };
 
 /**

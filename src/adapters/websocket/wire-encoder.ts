@@ -1,9 +1,9 @@
 import type { MediaLink, UserId } from '../../domain';
-import type { ClientMessage, MediaSignal } from '../../application';
+import type { ClientMessage, MediaSignal, RequestId } from '../../application';
 
 type Wire = Record<string, unknown>;
 
-const withRequestId = (wire: Wire, requestId: string | undefined): Wire =>
+const withRequestId = (wire: Wire, requestId: RequestId | undefined): Wire =>
   requestId === undefined ? wire : { ...wire, requestId };
 
 /** Whose media a link is about, as the seed's `userId` field names it: one's own id for publish. */

@@ -8,6 +8,7 @@ import type {
 } from '../../domain';
 import type { IceServer } from './ice-servers';
 import type { MediaSignal } from './media-gateway';
+import type { RequestId } from './request-id';
 
 export interface MemberView extends MediaState {
   readonly userId: UserId;
@@ -30,7 +31,7 @@ export type ClientMessage =
       readonly userId: UserId;
       readonly others: readonly MemberView[];
       readonly media: MediaCapabilities;
-      readonly requestId?: string;
+      readonly requestId?: RequestId;
       /** The reply to a resume: the participant got its seat back. */
       readonly resumed?: true;
       readonly session?: ResumableSession;
@@ -44,12 +45,12 @@ export type ClientMessage =
   | { readonly type: 'participantReconnected'; readonly userId: UserId }
   /** SFU backends (Janus): a member's media is published; subscribing to it succeeds now. */
   | { readonly type: 'participantPublished'; readonly userId: UserId }
-  | { readonly type: 'mediaStateChanged'; readonly userId: UserId; readonly kind: 'audio' | 'video'; readonly enabled: boolean; readonly requestId?: string }
-  | { readonly type: 'roomFull'; readonly roomId: RoomId; readonly requestId?: string }
+  | { readonly type: 'mediaStateChanged'; readonly userId: UserId; readonly kind: 'audio' | 'video'; readonly enabled: boolean; readonly requestId?: RequestId }
+  | { readonly type: 'roomFull'; readonly roomId: RoomId; readonly requestId?: RequestId }
   | { readonly type: 'signal'; readonly signal: MediaSignal }
   /** Acknowledges a request that has no other reply; sent only when the request carried a requestId. */
-  | { readonly type: 'ack'; readonly requestId: string }
-  | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string; readonly details?: Readonly<Record<string, string | number | boolean>>; readonly requestId?: string };
+  | { readonly type: 'ack'; readonly requestId: RequestId }
+  | { readonly type: 'error'; readonly code: ErrorCode; readonly message: string; readonly details?: Readonly<Record<string, string | number | boolean>>; readonly requestId?: RequestId };
 
 export interface ClientNotifier {
   /** Queues the message for the client; a connection that is already gone is ignored. */

@@ -10,3 +10,4 @@ export * from './logger';
 export * from './resume-tokens';
 export * from './scheduler';
 export * from './ice-servers';
+export * from './request-id';

@@ -6,6 +6,7 @@ import type {
   RoomId,
   UserId,
 } from '../../domain';
+import type { RequestId } from './request-id';
 
 /**
  * Signaling the media backend sends to one participant. `link` is always seen from the recipient `to`.
@@ -13,11 +14,11 @@ import type {
  */
 export type MediaSignal =
   /** The backend's (or the peer's) answer to `to`'s offer on `link`. */
-  | { readonly type: 'answer'; readonly roomId: RoomId; readonly to: UserId; readonly link: MediaLink; readonly sdp: string; readonly requestId?: string }
+  | { readonly type: 'answer'; readonly roomId: RoomId; readonly to: UserId; readonly link: MediaLink; readonly sdp: string; readonly requestId?: RequestId }
   /** An offer that `to` must answer on `link`. */
-  | { readonly type: 'offer'; readonly roomId: RoomId; readonly to: UserId; readonly link: MediaLink; readonly sdp: string; readonly requestId?: string }
+  | { readonly type: 'offer'; readonly roomId: RoomId; readonly to: UserId; readonly link: MediaLink; readonly sdp: string; readonly requestId?: RequestId }
   /** Mesh only: `to` is asked to make an offer on `link` (its upstream to a subscriber). */
-  | { readonly type: 'offerRequest'; readonly roomId: RoomId; readonly to: UserId; readonly link: MediaLink; readonly requestId?: string }
+  | { readonly type: 'offerRequest'; readonly roomId: RoomId; readonly to: UserId; readonly link: MediaLink; readonly requestId?: RequestId }
   /** A trickle ICE candidate for `to`'s connection `link`. */
   | { readonly type: 'candidate'; readonly roomId: RoomId; readonly to: UserId; readonly link: MediaLink; readonly candidate: IceCandidate };
 
@@ -61,11 +62,11 @@ export interface MediaGateway {
   /** Frees the participant's own endpoints and every endpoint fed by them. */
   removeParticipant(session: MediaSession, userId: UserId): Promise<void>;
   /** `from` offers SDP on `link`; the answer comes back as a signal to `from`. */
-  offer(session: MediaSession, from: UserId, link: MediaLink, sdp: string, requestId?: string): Promise<void>;
+  offer(session: MediaSession, from: UserId, link: MediaLink, sdp: string, requestId?: RequestId): Promise<void>;
   /** `from` answers the offer it was sent on `link`. */
   answer(session: MediaSession, from: UserId, link: MediaLink, sdp: string): Promise<void>;
   /** `from` asks the backend (or the peer) to offer on `link`; the offer comes back as a signal. */
-  requestOffer(session: MediaSession, from: UserId, link: MediaLink, requestId?: string): Promise<void>;
+  requestOffer(session: MediaSession, from: UserId, link: MediaLink, requestId?: RequestId): Promise<void>;
   addIceCandidate(session: MediaSession, from: UserId, link: MediaLink, candidate: IceCandidate): Promise<void>;
   /** The core registers once, at start-up, to receive signals and session losses. */
   onEvent(listener: (event: MediaBackendEvent) => void): void;

@@ -10,7 +10,7 @@ import {
 } from '../../domain';
 import { asMediaError } from '../media-errors';
 import { memberView } from '../member-view';
-import type { IssuedResumeToken, JoinReceipt } from '../ports';
+import type { IssuedResumeToken, JoinReceipt, RequestId } from '../ports';
 import type { RoomRegistry } from '../room-registry';
 import type { SignalingSettings } from '../signaling-settings';
 import type { ReportLostRoom } from './report-lost-room';
@@ -29,7 +29,7 @@ export interface JoinRoomCommand {
   readonly communityId: CommunityId;
   readonly audio: boolean;
   readonly video: boolean;
-  readonly requestId?: string;
+  readonly requestId?: RequestId;
   /** The client can resume its seat after a drop (`resumeSession`); the seed's clients never ask. */
   readonly resumable?: boolean;
   readonly displayName?: string;

@@ -2,7 +2,7 @@ import { SignalingError, type ConnectionId, type MediaCapabilities, type MediaLi
 import { asMediaError } from '../media-errors';
 import { assertLinkPeer, resolveParticipant, type ParticipantContext } from './participant-context';
 import type { RoomHolds } from './room-holds';
-import type { MediaGateway } from '../ports';
+import type { MediaGateway, RequestId } from '../ports';
 import type { KeyedMutex } from '../keyed-mutex';
 import type { RoomRegistry } from '../room-registry';
 import type { RoomId } from '../../domain';
@@ -11,7 +11,7 @@ import type { RoomId } from '../../domain';
 export interface NegotiationCommand {
   readonly connectionId: ConnectionId;
   readonly link: MediaLink;
-  readonly requestId?: string;
+  readonly requestId?: RequestId;
 }
 
 type Action = 'offer' | 'answer' | 'requestOffer';

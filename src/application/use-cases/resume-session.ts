@@ -8,7 +8,7 @@ import {
   type Seat,
 } from '../../domain';
 import { asMediaError } from '../media-errors';
-import type { PresentedResumeToken, ResumeReceipt, RoomHeader, SeatRecord } from '../ports';
+import type { PresentedResumeToken, RequestId, ResumeReceipt, RoomHeader, SeatRecord } from '../ports';
 import { assertNodeHasRoomFor } from './join-room';
 import type { ReportLostRoom } from './report-lost-room';
 import type { RoomDeparture } from './room-departure';
@@ -24,7 +24,7 @@ import type { RoomId } from '../../domain';
 export interface ResumeSessionCommand {
   readonly connectionId: ConnectionId;
   readonly resumeToken: string;
-  readonly requestId?: string;
+  readonly requestId?: RequestId;
   /** The display name again: a room taken over from a dead host kept seats, not names. */
   readonly displayName?: string;
 }
@@ -200,5 +200,5 @@ export class ResumeSession {
   }
 }
 
-const requestIdOf = (command: ResumeSessionCommand): { requestId?: string } =>
+const requestIdOf = (command: ResumeSessionCommand): { requestId?: RequestId } =>
   command.requestId !== undefined ? { requestId: command.requestId } : {};

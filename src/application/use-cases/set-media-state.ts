@@ -1,6 +1,6 @@
 import { SignalingError, type ConnectionId, type UserId } from '../../domain';
 import type { RoomHolds } from './room-holds';
-import type { ClientMessage, ClientNotifier, Logger, RoomStateStore } from '../ports';
+import type { ClientMessage, ClientNotifier, Logger, RequestId, RoomStateStore } from '../ports';
 import type { RoomRegistry } from '../room-registry';
 
 
@@ -10,7 +10,7 @@ export interface SetMediaStateCommand {
   readonly userId: UserId;
   readonly kind: 'audio' | 'video';
   readonly enabled: boolean;
-  readonly requestId?: string;
+  readonly requestId?: RequestId;
 }
 
 /** The sender's own change as the room sees it, with its requestId: the reply to the request. */

@@ -1,11 +1,11 @@
 import type { Participant, Room } from '../../domain';
 import { memberView } from '../member-view';
-import type { ClientNotifier, IceServerProvider, MediaGateway } from '../ports';
+import type { ClientNotifier, IceServerProvider, MediaGateway, RequestId } from '../ports';
 import type { SignalingSettings } from '../signaling-settings';
 
 
 export interface WelcomeOptions {
-  readonly requestId?: string;
+  readonly requestId?: RequestId;
   /** The participant's fresh resume token, when it holds a seat it may resume. */
   readonly resumeToken?: string;
   /** The reply to a resume rather than a join. */

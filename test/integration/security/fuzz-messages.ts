@@ -7,7 +7,7 @@ export interface FuzzFrame {
   /** Whether the server's schema accepts it; such frames go only to connections in no room. */
   readonly wellFormed: boolean;
   /** The requestId the server can read from it, if any (the error must echo it). */
-  readonly requestId?: string;
+  readonly requestId?: string | number;
 }
 
 const candidate = { candidate: 'candidate:1 1 udp 2122260223 192.0.2.1 50000 typ host', sdpMid: '0', sdpMLineIndex: 0 };
@@ -108,10 +108,11 @@ export const fuzzText: fc.Arbitrary<string> = fc.oneof(
   { arbitrary: huge, weight: 1 },
 );
 
-const readableRequestId = (value: unknown): string | undefined => {
+/** As docs/protocol.md says: a string up to 128 characters, or an integer, echoed with its own type. */
+const readableRequestId = (value: unknown): string | number | undefined => {
   if (typeof value !== 'object' || value === null) return undefined;
   const id = (value as { requestId?: unknown }).requestId;
-  return typeof id === 'string' && id.length <= 128 ? id : typeof id === 'number' && Number.isInteger(id) ? String(id) : undefined;
+  return typeof id === 'string' && id.length <= 128 ? id : typeof id === 'number' && Number.isSafeInteger(id) ? id : undefined;
 };
 
 /**

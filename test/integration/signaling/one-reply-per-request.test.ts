@@ -76,4 +76,25 @@ describe('one reply per request (mesh, in-memory)', () => {
     // The seat alice left is carol's now: a refused join left nothing behind that would keep her out.
     expect(ids(await repliesTo(carol, 'join-after', join('carol')))).toEqual(['existingParticipants']);
   });
+
+  it('echoes an integer requestId as that integer (zero included), on every kind of reply', async () => {
+    const dave = await connect();
+    const eve = await connect();
+    const join = (userId: string, requestId: number) => ({ id: 'joinRoom', userId, roomId: 'r-numeric', communityId: '1', video: true, audio: true, requestId });
+    eve.send(join('eve', 7));
+    expect((await eve.next('existingParticipants')).requestId).toBe(7);
+    dave.send(join('dave', 0));
+    expect((await dave.next('existingParticipants')).requestId).toBe(0);
+
+    dave.send({ id: 'audioStateFrom', userId: 'dave', audio: false, requestId: 5 });
+    expect((await dave.next('audioStateAnswer')).requestId).toBe(5);
+    // A trickled candidate goes through the hand-written reader, not zod: the same rule there.
+    dave.send({ id: 'peerIceCandidate', userId: 'eve', candidate: { candidate: 'candidate:1 1 udp 1 10.0.0.1 5 typ host', sdpMid: '0', sdpMLineIndex: 0 }, requestId: 6 });
+    expect((await dave.next('ack')).requestId).toBe(6);
+    // Relayed to the peer that answers it, with its type.
+    dave.send({ id: 'receiveVideoFrom', userId: 'eve', sdpOffer: 'v=0\r\n', requestId: 0 });
+    expect((await eve.next('peerOffer')).requestId).toBe(0);
+    dave.send({ id: 'noSuchMessage', requestId: 3 });
+    expect((await dave.next('error')).requestId).toBe(3);
+  });
 });

@@ -169,15 +169,17 @@ describe('parseInbound', () => {
   });
 
   describe('requestId', () => {
-    it('is kept as a string, numbers included', () => {
+    it('keeps the type it came with: a client matching replies with === finds its own value', () => {
       expect(message({ id: 'leaveRoom', requestId: 'abc' })).toEqual({ id: 'leaveRoom', requestId: 'abc' });
-      expect(message({ id: 'leaveRoom', requestId: 17 })).toEqual({ id: 'leaveRoom', requestId: '17' });
+      expect(message({ id: 'leaveRoom', requestId: 17 })).toEqual({ id: 'leaveRoom', requestId: 17 });
+      expect(message({ id: 'leaveRoom', requestId: 0 })).toEqual({ id: 'leaveRoom', requestId: 0 });
+      expect(message({ id: 'peerIceCandidate', userId: 'bob', candidate: { candidate: 'c' }, requestId: 9 })).toMatchObject({ requestId: 9 });
     });
 
     it('is echoed with every refusal once the JSON is readable', () => {
       expect(failure({ id: 'nope', requestId: 'r1' })).toMatchObject({ requestId: 'r1' });
       expect(failure({ id: 'joinRoom', requestId: 'r2' })).toMatchObject({ requestId: 'r2' });
-      expect(failure({ id: 'joinRoom', requestId: 5 })).toMatchObject({ requestId: '5' });
+      expect(failure({ id: 'joinRoom', requestId: 5 })).toMatchObject({ requestId: 5 });
     });
 
     it('is absent from refusals when missing or unusable', () => {

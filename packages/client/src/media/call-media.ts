@@ -203,7 +203,7 @@ export class CallMedia extends Emitter<Events> {
       case 'peerIceCandidate':
         return this.up.get(m.userId)?.candidate(m.candidate as RTCIceCandidateInit);
       case 'error':
-        return this.refused(m.requestId);
+        return this.refused(typeof m.requestId === 'string' ? m.requestId : undefined);
       default:
         return;
     }

@@ -23,18 +23,25 @@ export const loadRuns = () =>
 const fmt = (v, digits = 0) => (Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
 const sumOf = (values) => values.reduce((a, b) => a + b, 0);
 
-const levelRow = (l) =>
+/** Recorded from the second 2026-12-01 session on; for older runs worked out from the window's nominal length (≈). */
+const redisUs = (l, seconds) => {
+  if (l.redisUsPerCommand !== undefined) return fmt(l.redisUsPerCommand, 1);
+  const commands = sumOf(Object.values(l.redisCommands ?? {}));
+  return commands > 0 ? `≈ ${fmt((l.redisCpu * seconds * 1e6) / commands, 1)}` : 'n/a';
+};
+
+const levelRow = (l, seconds) =>
   `| ${fmt(l.participants)} | ${fmt(l.rooms)} | ${fmt(l.joinsPerSecond, 1)} | ${fmt(l.joinMs.p50, 1)} | **${fmt(l.joinMs.p99, 1)}** | ${fmt(l.joinMs.max, 0)} | ${l.nodeCpu.map((c) => fmt(c, 2)).join(' / ')} | ${fmt(l.redisCpu, 2)} | ${fmt(sumOf(l.generatorCpu), 2)} | ${l.lagMaxMs.map((v) => fmt(v, 0)).join(' / ')} | ${fmt(l.kibPerParticipant, 1)} | ${fmt(l.redisCommandsPerJoin, 1)} | ${
     Object.keys(l.errors).length ? Object.entries(l.errors).map(([k, v]) => `${k} ${v}`).join(', ') : 'none'
-  } | ${fmt(l.otherJobsCpu, 2)}${l.hostStealCpu !== undefined ? ` (steal ${fmt(l.hostStealCpu, 2)})` : ''} / ${fmt(l.loadAverageBefore, 1)} |`;
+  } | ${fmt(l.otherJobsCpu, 2)}${l.hostStealCpu !== undefined ? ` (steal ${fmt(l.hostStealCpu, 2)})` : ''} / ${fmt(l.loadAverageBefore, 1)} | ${redisUs(l, seconds)} |`;
 
 const runTable = (run) => `#### ${run.label ?? 'run'} — ${run.settings.nodes} node${run.settings.nodes > 1 ? 's' : ''}, rooms of ${run.settings.roomSize}, ${run.settings.store}${run.settings.presence === 'on' ? ' + presence' : ''}
 
-Measured ${run.measuredAt.slice(0, 16).replace('T', ' ')} UTC; ${run.settings.seconds} s of churn per level at ${run.settings.joinsPerSecond} joins/s + as many leaves; ${run.settings.generators} generator processes; bundle \`${run.settings.bundle.split('/').pop()}\`${Object.keys(run.settings.env ?? {}).length ? `; env ${JSON.stringify(run.settings.env)}` : ''}. Stopped: ${run.stopReason}. **Held: ${fmt(run.held)} participants.**
+Measured ${run.measuredAt.slice(0, 16).replace('T', ' ')} UTC; ${run.settings.seconds} s of churn per level at ${run.settings.joinsPerSecond} joins/s + as many leaves; ${run.settings.generators} generator processes; generators ${Number(run.settings.loadNice) > 0 ? `at nice ${run.settings.loadNice}` : 'not niced (at the node\'s priority)'}; bundle \`${run.settings.bundle.split('/').pop()}\`${Object.keys(run.settings.env ?? {}).length ? `; env ${JSON.stringify(run.settings.env)}` : ''}${run.settings.nodeFlags ? `; node flags \`${run.settings.nodeFlags}\`` : ''}. Stopped: ${run.stopReason}. **Held: ${fmt(run.held)} participants.**
 
-| participants | rooms | joins/s | join p50 ms | join p99 ms | join max ms | node CPU | Redis CPU | generators CPU | loop lag max ms | KiB/participant | Redis cmds/join | errors | other jobs CPU (host steal) / load avg |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
-${run.levels.map(levelRow).join('\n')}
+| participants | rooms | joins/s | join p50 ms | join p99 ms | join max ms | node CPU | Redis CPU | generators CPU | loop lag max ms | KiB/participant | Redis cmds/join | errors | other jobs CPU (host steal) / load avg | Redis µs/cmd |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+${run.levels.map((l) => levelRow(l, run.settings.seconds)).join('\n')}
 `;
 
 export const renderCapacity = (runs) => {
@@ -55,7 +62,11 @@ heartbeats and lease renewals) divided by the joins of the level. "other jobs CP
 this shared 2-core machine used during the level's window (busy time in \`/proc/stat\` less this run's own
 processes); a level where it passed 0.25 of a core was measured again (up to four times, the last kept);
 it includes "host steal", the time the hypervisor took this VM's virtual CPUs away (\`/proc/stat\`'s steal,
-recorded from 2026-12-01 on); "load avg" is the 1-minute load average before the level.
+recorded from 2026-12-01 on); "load avg" is the 1-minute load average before the level. "Redis µs/cmd" is Redis's
+CPU per command it ran (recorded from the second 2026-12-01 session on): Redis does the same work whatever the node
+does, so it gauges how fast this VM ran during the window — runs of one build read 7 to 12 µs, and every process's
+CPU moved with it (no steal shows it). The generators run at nice 19 unless a run says otherwise: the kernel then
+gives the node a core first, as a node whose clients are on other machines has one.
 
 ${runs.map(runTable).join('\n')}
 ${notes}

@@ -5,7 +5,7 @@
 //
 //   node scripts/bench/capacity.mjs [--room-size 10] [--levels 2000,4000,...] [--joins-per-second 50]
 //        [--nodes 1] [--generators 4] [--store redis|memory] [--presence on|off] [--seconds 40]
-//        [--bundle .tmp/bench/x.cjs] [--env K=V,K=V] [--profile] [--keep-going] [--out file.json]
+//        [--bundle .tmp/bench/x.cjs] [--env K=V,K=V] ['--node-flags=--flag --flag'] [--load-nice 19] [--profile] [--keep-going] [--out file.json]
 //
 // Processes, all on loopback: a fresh redis-server (no persistence), a presence sink (in this process:
 // acknowledges every line, as a presence server does), the node(s) bundled from src/ (or --bundle), and
@@ -45,6 +45,9 @@ const { values: args } = parseArgs({
     'fill-rate': { type: 'string', default: '400' },
     bundle: { type: 'string' },
     env: { type: 'string' },
+    // Extra flags for the node(s), space-separated, given as --node-flags=... (parseArgs takes a value that
+    // starts with -- only after '='): V8 flags NODE_OPTIONS refuses, e.g. --heap-growing-percent=30.
+    'node-flags': { type: 'string' },
     profile: { type: 'boolean', default: false },
     'gc-log': { type: 'boolean', default: false },
     'keep-going': { type: 'boolean', default: false },
@@ -53,6 +56,11 @@ const { values: args } = parseArgs({
     // loop lag it reports includes that; pinned, it is the node's own (a deployment's clients are elsewhere).
     'load-cpus': { type: 'string' },
     'node-cpus': { type: 'string' },
+    // Scheduling priority of the load generators (nice, 0-19; 0 turns it off): with the node at 0, the kernel
+    // runs the node first whenever both want a core, as a node whose clients are on other machines runs;
+    // unlike --load-cpus the generators may still use both cores while the node does not. Redis and the
+    // presence sink stay at 0: they are the node's servers, not its clients.
+    'load-nice': { type: 'string', default: '19' },
     // The node's main thread only (its V8 and libuv worker threads, started before, keep every CPU).
     'node-main-cpus': { type: 'string' },
     // Other jobs on this shared machine: a level whose window saw them use more than this share of the
@@ -130,7 +138,9 @@ const startNode = async (bundle, index, env, nodeArgs) => {
 /** A generator process driven by one JSON line per command; `ask` resolves with its one-line reply. */
 const startGenerator = (index, config) => {
   const script = resolve(ROOT, 'scripts', 'bench', 'capacity-client.mjs');
-  const [cmd, wrapped] = withFdLimit(process.execPath, ['--max-old-space-size=2048', script, JSON.stringify({ ...config, generator: index })]);
+  const [fdCmd, fdArgs] = withFdLimit(process.execPath, ['--max-old-space-size=2048', script, JSON.stringify({ ...config, generator: index })]);
+  // `nice` applies to every thread the generator starts, which setpriority() after the spawn would not.
+  const [cmd, wrapped] = Number(args['load-nice']) > 0 ? ['nice', ['-n', args['load-nice'], fdCmd, ...fdArgs]] : [fdCmd, fdArgs];
   const child = spawn(cmd, wrapped, { cwd: ROOT, env: { PATH: process.env.PATH ?? '' }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c) => (stderr = (stderr + c.toString()).slice(-4000)));
@@ -255,6 +265,7 @@ const main = async () => {
     const gcLog = (i) => resolve(ROOT, '.tmp', 'bench', `capacity-gc-${process.pid}-${i}.log`);
     for (let i = 0; i < NODES; i += 1) {
       const nodeArgs = [
+        ...(args['node-flags'] ?? '').split(' ').filter(Boolean),
         ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
         ...(args['gc-log'] ? ['--require', resolve(ROOT, 'scripts', 'bench', 'gc-probe.cjs')] : []),
       ];
@@ -387,6 +398,9 @@ const main = async () => {
         heapAtEnd: last.map(({ heapTotalMiB, heapUsedMiB, externalMiB }) => ({ heapTotalMiB, heapUsedMiB, externalMiB })),
         redisCommandsPerJoin: joins > 0 ? round(totalCommands / joins, 1) : NaN,
         redisCommands: commands,
+        // Redis runs the same commands whatever the node does, so its CPU per command is a gauge of how fast
+        // this VM ran during the window: runs of one build read 7 to 12 µs, and every process's CPU moved with it.
+        redisUsPerCommand: totalCommands > 0 ? round(((after.redisCpu - before.redisCpu) * 1e6) / totalCommands, 2) : NaN,
         presenceLinesPerJoin: joins > 0 ? round((after.presence - before.presence) / joins, 2) : NaN,
         loadAverageBefore: round(before.load, 2),
         otherJobsCpu: otherCpu,
@@ -423,7 +437,7 @@ const main = async () => {
     measuredAt: new Date(started).toISOString(),
     seconds: Math.round((Date.now() - started) / 1000),
     machine,
-    settings: { roomSize: ROOM_SIZE, levels: LEVELS, joinsPerSecond: RATE, nodes: NODES, generators: GENERATORS, store: args.store, presence: args.presence, seconds: SECONDS, candidatesPerLink: Number(args['candidates-per-link']), env: extraEnv, bundle, loadCpus: args['load-cpus'] ?? null, nodeCpus: args['node-cpus'] ?? null, nodeMainCpus: args['node-main-cpus'] ?? null },
+    settings: { roomSize: ROOM_SIZE, levels: LEVELS, joinsPerSecond: RATE, nodes: NODES, generators: GENERATORS, store: args.store, presence: args.presence, seconds: SECONDS, candidatesPerLink: Number(args['candidates-per-link']), env: extraEnv, bundle, loadCpus: args['load-cpus'] ?? null, nodeCpus: args['node-cpus'] ?? null, nodeMainCpus: args['node-main-cpus'] ?? null, nodeFlags: args['node-flags'] ?? null, loadNice: args['load-nice'] ?? null },
     loadAverageAtEnd: loadavg().map((v) => round(v, 2)),
     stopReason,
     held: passed.at(-1)?.participants ?? 0,

@@ -24,6 +24,7 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
   leaveRoom: 'Leave the room. The others get `participantLeft`.',
   videoStateFrom: 'Camera on/off, told to the whole room as `videoStateAnswer`.',
   audioStateFrom: 'Microphone on/off, told to the whole room as `audioStateAnswer`.',
+  ping: 'A heartbeat: with a requestId, answered by `ack`, in or out of a room. Browsers cannot see WebSocket pings, so a client that wants to notice a server gone silent sends this.',
 };
 
 export const InboundMessage = z.discriminatedUnion('id', [
@@ -50,6 +51,7 @@ export const InboundMessage = z.discriminatedUnion('id', [
   message('leaveRoom', {}),
   message('videoStateFrom', { userId: identifier, video: flag }),
   message('audioStateFrom', { userId: identifier, audio: flag }),
+  message('ping', {}),
 ]);
 
 /** A message as the server reads it (ids normalised, booleans coerced, defaults applied). */

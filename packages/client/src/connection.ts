@@ -21,7 +21,18 @@ export interface ClosedInfo {
   readonly reason: string;
   /** The `error` without a requestId the server sent just before closing (serverShuttingDown, roomMoved, ...). */
   readonly error?: SignalingError;
+  /** Set when this side gave the connection up because the server went silent (the heartbeat). */
+  readonly heartbeatTimedOut?: true;
 }
+
+/** A `ping` every `intervalMs`; silence (no `ack`, nor any other frame) for `timeoutMs` after one ends the connection. */
+export interface HeartbeatOptions {
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+}
+
+/** Close code of a connection given up for silence (4000–4999: the application's own). */
+export const HEARTBEAT_CLOSE_CODE = 4001;
 
 interface Pending {
   readonly expect: string;
@@ -40,6 +51,10 @@ export class SignalingConnection {
   private readonly pending = new Map<string, Pending>();
   private lastError: SignalingError | undefined;
   private closed = false;
+  /** Frames received so far: a ping's answer is any frame after it, not only its ack. */
+  private framesReceived = 0;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private pinging = false;
   private static seq = 0;
 
   private constructor(
@@ -114,6 +129,34 @@ export class SignalingConnection {
     this.finish({ code, reason });
   }
 
+  /**
+   * Pings the server while the connection lives. A browser cannot see the server's WebSocket pings, and a
+   * frozen host or a network that drops packets without a FIN leaves the socket "open" for minutes: this
+   * is how the client notices, closes, and (RoomClient) resumes elsewhere. Any frame received after a ping
+   * counts as an answer: a server busy with a long request is alive. A refusal (`error unknownMessage`
+   * from a server without `ping`) counts too.
+   */
+  startHeartbeat(options: HeartbeatOptions): void {
+    if (this.heartbeat !== undefined || this.closed || options.intervalMs <= 0) return;
+    this.heartbeat = setInterval(() => this.beat(options.timeoutMs), options.intervalMs);
+    (this.heartbeat as { unref?: () => void }).unref?.();
+  }
+
+  private beat(timeoutMs: number): void {
+    if (this.pinging || !this.isOpen) return;
+    this.pinging = true;
+    const before = this.framesReceived;
+    this.request({ id: 'ping' }, timeoutMs).then(
+      () => (this.pinging = false),
+      (error: unknown) => {
+        this.pinging = false;
+        if (!(error instanceof RequestTimeoutError) || this.framesReceived > before || this.closed) return;
+        this.socket.close(HEARTBEAT_CLOSE_CODE, 'heartbeat timeout');
+        this.finish({ code: HEARTBEAT_CLOSE_CODE, reason: `no frame from the server within ${timeoutMs} ms of a ping` }, true);
+      },
+    );
+  }
+
   private wire(): this {
     this.socket.onmessage = (event) => this.receive(event.data);
     this.socket.onclose = (event) => this.finish({ code: event.code, reason: event.reason });
@@ -122,6 +165,7 @@ export class SignalingConnection {
   }
 
   private receive(data: unknown): void {
+    this.framesReceived += 1;
     let message: ServerMessage;
     try {
       message = JSON.parse(String(data)) as ServerMessage;
@@ -143,9 +187,10 @@ export class SignalingConnection {
     this.onMessage(message);
   }
 
-  private finish(info: { code: number; reason: string }): void {
+  private finish(info: { code: number; reason: string }, heartbeatTimedOut = false): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
     this.socket.onmessage = null;
     this.socket.onclose = null;
     for (const [, waiting] of this.pending) {
@@ -153,7 +198,7 @@ export class SignalingConnection {
       waiting.reject(new ConnectionLostError(`connection closed (${info.code})`, info.code));
     }
     this.pending.clear();
-    this.onClose({ ...info, ...(this.lastError ? { error: this.lastError } : {}) });
+    this.onClose({ ...info, ...(this.lastError ? { error: this.lastError } : {}), ...(heartbeatTimedOut ? { heartbeatTimedOut: true as const } : {}) });
   }
 }
 
@@ -169,4 +214,5 @@ const REPLY_IDS: Readonly<Record<RequestId, string>> = {
   onIceCandidate: 'ack',
   peerAnswer: 'ack',
   peerIceCandidate: 'ack',
+  ping: 'ack',
 };

@@ -26,5 +26,6 @@ export interface ReplyTo {
   onIceCandidate: 'ack';
   peerAnswer: 'ack';
   peerIceCandidate: 'ack';
+  ping: 'ack';
 }
 export type RequestId = keyof ReplyTo;

@@ -34,6 +34,14 @@ export interface RoomClientOptions {
   readonly reconnect?: false | (BackoffOptions & { readonly maxAttempts?: number });
   /** For a join or resume (and the socket to open). Default 15 s. */
   readonly requestTimeoutMs?: number;
+  /**
+   * While in the room, a `ping` this often (default 15 s; 0: none). When neither its `ack` nor any other
+   * frame comes within `heartbeatTimeoutMs` (default 10 s), the connection is taken for lost and the
+   * client reconnects and resumes, cause `heartbeatTimeout`: a frozen server or a silent network is found
+   * in at most the sum of the two, where the socket alone could stay "open" for minutes.
+   */
+  readonly heartbeatMs?: number;
+  readonly heartbeatTimeoutMs?: number;
   /** `WebSocket` by default; in Node 20 pass the `ws` package's. */
   readonly WebSocket?: WebSocketConstructor;
   readonly fetch?: typeof fetch;
@@ -76,6 +84,8 @@ type Events = {
  * join that waits on an unreachable media server ends with the server's typed answer, not a client timeout.
  */
 const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+const DEFAULT_HEARTBEAT_MS = 15_000;
+const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 
 /** Refusals of a rejoin that pass: another node, Redis or the media server back, the rate limit refilled. */
 const TRANSIENT_CODES: ReadonlySet<string> = new Set(['wrongNode', 'stateStoreUnavailable', 'nodeFull', 'rateLimited', 'mediaServerUnavailable', 'mediaBackendError', 'internalError']);
@@ -246,6 +256,10 @@ export class RoomClient extends Emitter<Events> {
     this.others.clear();
     for (const member of joined.members) this.others.set(member.userId, member);
     connection.onClose = (info) => this.lost(connection, info);
+    connection.startHeartbeat({
+      intervalMs: this.options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+      timeoutMs: this.options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+    });
     this.setState(resumed ? 'resumed' : 'joined');
     this.emit('joined', joined, { resumed, rejoined: reconnecting && !resumed });
     this.emit('members', this.members);
@@ -270,7 +284,7 @@ export class RoomClient extends Emitter<Events> {
   private async reconnect(info: ClosedInfo): Promise<void> {
     const settings = this.options.reconnect === false ? {} : (this.options.reconnect ?? {});
     const maxAttempts = settings.maxAttempts ?? 30;
-    const cause = info.error?.code ?? this.lastCause ?? 'closed';
+    const cause = info.error?.code ?? this.lastCause ?? (info.heartbeatTimedOut ? 'heartbeatTimeout' : 'closed');
     this.lastCause = undefined;
     // The hints: a draining node says when (retryAfterMs, spread so a room does not come back at once), a
     // node that lost the room says where (nodeUrl; without one, look the room up again).

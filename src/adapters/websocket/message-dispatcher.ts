@@ -64,6 +64,9 @@ export class MessageDispatcher {
         return this.replied(connectionId, setMediaState.execute({ ...base, userId: message.userId, kind: 'video', enabled: message.video }));
       case 'audioStateFrom':
         return this.replied(connectionId, setMediaState.execute({ ...base, userId: message.userId, kind: 'audio', enabled: message.audio }));
+      case 'ping':
+        // The connection's own liveness, nothing for the core: its ack is the answer.
+        return this.acknowledged(base, Promise.resolve());
     }
   }
 

@@ -85,6 +85,28 @@ describe('client library against a node process', () => {
     expect(bob.members).toEqual([{ userId: 'alice', audio: true, video: true }]);
   });
 
+  it('a frozen node (SIGSTOP): the heartbeat gives the silent socket up, and the seat is resumed once the node is back (SIGCONT)', async () => {
+    // The kernel keeps acknowledging a stopped process's TCP: without a heartbeat the socket stays "open".
+    const alice = client({ userId: 'alice', roomId: 'frozen', heartbeatMs: 200, heartbeatTimeoutMs: 500, requestTimeoutMs: 3_000 });
+    await alice.join();
+    const causes: string[] = [];
+    alice.on('reconnecting', (info) => causes.push(info.cause));
+    node.child.kill('SIGSTOP');
+    const frozenAt = Date.now();
+    try {
+      await until('alice gives the frozen connection up', () => alice.state === 'reconnecting', 5_000);
+      const noticedMs = Date.now() - frozenAt;
+      // At most one interval to the next ping, then its timeout (slack for a loaded machine).
+      expect(noticedMs).toBeGreaterThanOrEqual(500);
+      expect(noticedMs).toBeLessThan(200 + 500 + 1_500);
+      expect(causes[0]).toBe('heartbeatTimeout');
+    } finally {
+      node.child.kill('SIGCONT');
+    }
+    await until('alice resumed', () => alice.state === 'resumed', 20_000);
+    expect(alice.session?.resumed).toBe(true);
+  });
+
   it('serverShuttingDown: the client waits for the hint, reconnects to the restarted node and joins afresh (the seat was on the old process)', async () => {
     const alice = client({ userId: 'alice', roomId: 'drain' });
     await alice.join();

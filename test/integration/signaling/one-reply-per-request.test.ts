@@ -65,6 +65,7 @@ describe('one reply per request (mesh, in-memory)', () => {
       ['peerIceCandidate', { id: 'peerIceCandidate', userId: 'bob', candidate }],
       ['videoStateFrom', { id: 'videoStateFrom', userId: 'alice', video: false }],
       ['audioStateFrom', { id: 'audioStateFrom', userId: 'alice', audio: false }],
+      ['ping', { id: 'ping' }],
     ];
     for (const [kind, message] of perKind) {
       const replies = await repliesTo(alice, kind, message);
@@ -72,6 +73,8 @@ describe('one reply per request (mesh, in-memory)', () => {
     }
 
     expect(ids(await repliesTo(alice, 'leave', { id: 'leaveRoom' }))).toEqual(['ack']);
+    // The heartbeat is answered out of a room too (before a join, after a leave).
+    expect(ids(await repliesTo(alice, 'ping-out', { id: 'ping' }))).toEqual(['ack']);
     expect(ids(await repliesTo(alice, 'leave-again', { id: 'leaveRoom' }))).toEqual(['error notInRoom']);
     // The seat alice left is carol's now: a refused join left nothing behind that would keep her out.
     expect(ids(await repliesTo(carol, 'join-after', join('carol')))).toEqual(['existingParticipants']);

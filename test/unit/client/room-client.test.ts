@@ -236,6 +236,81 @@ describe('RoomClient', () => {
   });
 });
 
+describe('RoomClient heartbeat', () => {
+  /** The fake server stops answering anything on the sockets in `silent` (a frozen host keeps its sockets open). */
+  const freezable = (server: FakeServer): Set<unknown> => {
+    const silent = new Set<unknown>();
+    server.reply = (m, socket) => {
+      if (!silent.has(socket)) FakeServer.admit(m, socket);
+    };
+    return silent;
+  };
+
+  it('pings while in the room; a server gone silent is given up within interval + timeout, and the seat is resumed', async () => {
+    const server = await start();
+    const silent = freezable(server);
+    const c = client({ url: server.url, heartbeatMs: 50, heartbeatTimeoutMs: 150 });
+    const causes: string[] = [];
+    c.on('reconnecting', (info) => causes.push(info.cause));
+    await c.join();
+    await server.waitFor(() => server.received.filter((m) => m.id === 'ping').length >= 2, 'two pings');
+    expect(c.state).toBe('joined');
+    const frozen = server.last;
+    silent.add(frozen);
+    const frozenAt = Date.now();
+    await until('reconnecting', () => c.state === 'reconnecting' || c.state === 'resumed');
+    // One interval to the next ping at most, then its timeout; generous slack for a loaded machine.
+    expect(Date.now() - frozenAt).toBeLessThan(50 + 150 + 1_000);
+    expect(Date.now() - frozenAt).toBeGreaterThanOrEqual(150);
+    expect(causes[0]).toBe('heartbeatTimeout');
+    await until('resumed', () => c.state === 'resumed');
+    expect(server.received.some((m) => m.id === 'resumeSession')).toBe(true);
+    expect(server.last).not.toBe(frozen);
+  });
+
+  it('keeps a server that is busy: any frame after a ping answers it, not only the ack', async () => {
+    const server = await start();
+    const silent = freezable(server);
+    const c = client({ url: server.url, heartbeatMs: 30, heartbeatTimeoutMs: 80 });
+    await c.join();
+    const busy = server.last;
+    silent.add(busy);
+    // Pings go unanswered, but the room keeps talking.
+    const chatter = setInterval(() => send(busy, { id: 'videoStateAnswer', userId: 'someone', video: true }), 20);
+    try {
+      const pingsBefore = server.received.filter((m) => m.id === 'ping').length;
+      await new Promise((r) => setTimeout(r, 500));
+      expect(server.received.filter((m) => m.id === 'ping').length).toBeGreaterThan(pingsBefore + 2);
+      expect(c.state).toBe('joined');
+      expect(server.sockets).toHaveLength(1);
+    } finally {
+      clearInterval(chatter);
+    }
+  });
+
+  it('keeps a server that refuses ping (an older server: error unknownMessage)', async () => {
+    const server = await start();
+    server.reply = (m, socket) => {
+      if (m.id === 'ping') send(socket, { id: 'error', code: 'unknownMessage', message: 'unknown message id "ping"', requestId: m.requestId });
+      else FakeServer.admit(m, socket);
+    };
+    const c = client({ url: server.url, heartbeatMs: 30, heartbeatTimeoutMs: 80 });
+    await c.join();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(server.received.filter((m) => m.id === 'ping').length).toBeGreaterThan(3);
+    expect(c.state).toBe('joined');
+    expect(server.sockets).toHaveLength(1);
+  });
+
+  it('heartbeatMs: 0 sends no ping', async () => {
+    const server = await start();
+    const c = client({ url: server.url, heartbeatMs: 0, heartbeatTimeoutMs: 50 });
+    await c.join();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(server.ids()).toEqual(['joinRoom']);
+  });
+});
+
 describe('backoffDelay', () => {
   it('grows exponentially from the base, is capped, and is jittered over [0, ceiling)', () => {
     expect([0, 1, 2, 3, 4, 10].map((n) => backoffDelay(n, { baseMs: 100, maxMs: 1_000 }, () => 0.999))).toEqual([99, 199, 399, 799, 999, 999]);

@@ -147,7 +147,7 @@ describe('parseInbound', () => {
       expect(failure({ id: 'resumeSession', resumeToken: 7 }).error.code).toBe('invalidMessage');
     });
 
-    it('knows exactly the thirteen message ids', () => {
+    it('knows exactly the fourteen message ids', () => {
       expect([...INBOUND_MESSAGE_IDS].sort()).toEqual(
         [
           'joinRoom',
@@ -163,6 +163,7 @@ describe('parseInbound', () => {
           'videoStateFrom',
           'audioStateFrom',
           'resumeSession',
+          'ping',
         ].sort(),
       );
     });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { TrustedProxies } from '../adapters/http/trusted-proxies';
 import { ConnectionGuard } from '../adapters/websocket/connection-guard';
 import { IpConnectionLimiter } from '../adapters/websocket/ip-connection-limiter';
+import { LoopLoadGauge } from '../adapters/websocket/loop-load-gauge';
 import { OriginPolicy } from '../adapters/websocket/origin-policy';
 import { burstForRoomOf, DEFAULT_SESSION_LIMITS, type SessionLimits } from '../adapters/websocket/session-limits';
 import { ConfigError, readEnv, whole } from '../adapters/shared/settings';
@@ -46,6 +47,11 @@ const LimitsEnv = z.object({
   MAX_QUEUED_BYTES: whole(64 * 1024).default(DEFAULT_SESSION_LIMITS.maxQueuedBytes),
   /** Comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For is believed. */
   TRUST_PROXY: z.string().optional(),
+  /**
+   * New joins are refused (`nodeFull`, reason `overloaded`) for a second after a second in which the
+   * node's event loop stalled this long: a node past its CPU keeps serving the rooms it has. 0: never.
+   */
+  LOAD_SHED_LAG_MS: whole(0, 60_000).default(2_000),
 });
 
 export interface NodeLimits {
@@ -62,6 +68,8 @@ export interface NodeLimits {
   readonly trustedProxies: TrustedProxies;
   /** The client's address for every per-address limit and the logs (X-Forwarded-For from trusted proxies). */
   readonly clientAddress: (req: IncomingMessage) => string;
+  /** Whether the node's own event loop says it is past its CPU (LOAD_SHED_LAG_MS). */
+  readonly loopLoad: LoopLoadGauge;
 }
 
 const trustedProxies = (raw: string | undefined): TrustedProxies => {
@@ -109,6 +117,7 @@ export const readNodeLimits = (config: Config): NodeLimits => {
     maxSendBacklogBytes: env.MAX_SEND_BACKLOG_BYTES,
     trustedProxies: proxies,
     clientAddress,
+    loopLoad: new LoopLoadGauge({ maxLagMs: env.LOAD_SHED_LAG_MS, windowMs: 1_000 }),
     http: {
       headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,

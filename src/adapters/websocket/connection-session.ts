@@ -3,6 +3,7 @@ import type { LeaveRoom, Logger, RequestId } from '../../application';
 import type { ClientConnection } from './client-connection';
 import type { ConnectionHub } from './connection-hub';
 import { IceCandidateBudget } from './ice-candidate-budget';
+import { NEVER_OVERLOADED, type LoopLoad } from './loop-load-gauge';
 import type { MessageDispatcher } from './message-dispatcher';
 import { parseInbound } from './message-parser';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from './session-limits';
@@ -41,6 +42,7 @@ export class ConnectionSession {
     private readonly leaveRoom: LeaveRoom,
     private readonly logger: Logger,
     private readonly limits: SessionLimits,
+    private readonly loopLoad: LoopLoad = NEVER_OVERLOADED,
   ) {
     const rate = limits.messagesPerSecond ?? DEFAULT_SESSION_LIMITS.messagesPerSecond;
     this.messages = new TokenBucket(rate, limits.messageBurst ?? Math.max(DEFAULT_SESSION_LIMITS.messageBurst, rate));
@@ -160,6 +162,18 @@ export class ConnectionSession {
       if (entering && !this.joins.take()) {
         const limit = this.limits.joinsPerMinute ?? DEFAULT_SESSION_LIMITS.joinsPerMinute;
         this.reject(new SignalingError('rateLimited', `more than ${limit} joinRoom${message.id === 'resumeSession' ? ' or resumeSession' : ''} per minute`, { limit }), requestId);
+        return;
+      }
+      // Resumes are let in: they are members coming back, and refusing them would empty rooms.
+      const overloadedBy = message.id === 'joinRoom' ? this.loopLoad.overloadedBy : 0;
+      if (overloadedBy > 0) {
+        this.reject(
+          new SignalingError('nodeFull', `this node is overloaded (its event loop stalled ${overloadedBy} ms within the last ${this.loopLoad.windowMs} ms); try again shortly`, {
+            reason: 'overloaded',
+            retryAfterMs: this.loopLoad.windowMs * 2,
+          }),
+          requestId,
+        );
         return;
       }
       if (entering || message.id === 'leaveRoom') this.iceBudget.renewAll();

@@ -45,10 +45,20 @@ export const websocketModule = (config: Config): ContainerModule =>
         const sessionLimits = { maxMessageBytes: config.MAX_MESSAGE_BYTES, maxQueuedMessages: config.MAX_QUEUED_MESSAGES, ...limits.session };
         return (connection) => {
           logger.debug({ connectionId: connection.id, transport: connection.transport, remote: connection.remoteAddress }, 'client connected');
-          return new ConnectionSession(connection, hub, dispatcher, leaveRoom, logger, sessionLimits);
+          return new ConnectionSession(connection, hub, dispatcher, leaveRoom, logger, sessionLimits, limits.loopLoad);
         };
       },
       [ConnectionHub, MessageDispatcher, LeaveRoom, Ids.Logger, Ids.Limits],
+    );
+    bind(Ids.LifecycleParts).toResolvedValue(
+      (limits) => [
+        {
+          name: 'loop-load',
+          start: async () => limits.loopLoad.start(),
+          stop: async () => limits.loopLoad.stop(),
+        },
+      ],
+      [Ids.Limits],
     );
     bind(WebSocketTransport).toResolvedValue(
       (sessions: OpenSession, logger, limits) =>

@@ -238,7 +238,7 @@ describe('presence notifications from a real signaling node', () => {
   it('a malformed reply is logged and crashes nothing; the node keeps serving and notifying', async () => {
     presence.mode = 'garbage';
     const logger = new RecordingLogger();
-    node = await startNode(loadConfig({ PORT: '0', HOST: '127.0.0.1', PRESENCE_TCP: `127.0.0.1:${presence.port}` }), logger);
+    node = await startNode(loadConfig({ PORT: '0', HOST: '127.0.0.1', PRESENCE_TCP: `127.0.0.1:${presence.port}`, LOAD_SHED_LAG_MS: '0' }), logger);
     const alice = await connect();
     await alice.join({ userId: 'alice', roomId: 'c-1' });
     await leave(alice, 'l1');

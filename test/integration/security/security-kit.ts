@@ -23,7 +23,8 @@ export class LogCapture extends Writable {
  * its redaction) into the capture; otherwise it is silent.
  */
 export const startSecureNode = async (env: Record<string, string> = {}, logs?: LogCapture): Promise<RunningNode> => {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: logs ? 'info' : 'silent', ...env });
+  // LOAD_SHED_LAG_MS off unless a test sets it: the attacks run in this process, on the node's own event loop.
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: logs ? 'info' : 'silent', LOAD_SHED_LAG_MS: '0', ...env });
   const logger = logs ? createLogger(config, logs) : pino({ level: 'silent' });
   return startNode(config, logger);
 };

@@ -1,0 +1,62 @@
+import { SignalingClient } from '../../support/signaling-client';
+import { startTestServer } from '../../support/start-server';
+import type { RunningNode } from '../../../src/start-node';
+
+jest.setTimeout(30_000);
+
+/** Blocks the event loop the in-process node shares with this test, as a node past its CPU does. */
+const stall = (ms: number): void => {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // busy
+  }
+};
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const join = (userId: string, roomId: string) => ({ id: 'joinRoom', userId, roomId, communityId: '1', video: true, audio: true, requestId: `join-${userId}` });
+
+describe('load shedding on the event loop (LOAD_SHED_LAG_MS)', () => {
+  const nodes: RunningNode[] = [];
+  const clients: SignalingClient[] = [];
+  const connect = async (node: RunningNode): Promise<SignalingClient> => {
+    const c = await SignalingClient.connect(node.wsUrl);
+    clients.push(c);
+    return c;
+  };
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await Promise.all(nodes.splice(0).map((n) => n.stop()));
+  });
+
+  it('refuses a new join with nodeFull (overloaded, retryAfterMs) after a stall, keeps the rooms it has, and admits again once the loop is back', async () => {
+    const node = await startTestServer({ LOAD_SHED_LAG_MS: '300' });
+    nodes.push(node);
+    const alice = await connect(node);
+    alice.send(join('alice', 'busy-room'));
+    await alice.next('existingParticipants');
+    const bob = await connect(node);
+
+    // Longer than a window, so the window holding the stall has closed before bob's join is read.
+    stall(1_200);
+    bob.send(join('bob', 'busy-room'));
+    const refusal = await bob.next('error', (m) => m.requestId === 'join-bob');
+    expect(refusal).toMatchObject({ code: 'nodeFull', details: { reason: 'overloaded', retryAfterMs: 2_000 } });
+    // The members already in rooms are still served: alice's own request is answered.
+    alice.send({ id: 'audioStateFrom', userId: 'alice', audio: false, requestId: 'mute' });
+    expect((await alice.next('audioStateAnswer')).requestId).toBe('mute');
+
+    // Two quiet windows later, bob is admitted on the same connection.
+    await sleep(2_200);
+    bob.send({ ...join('bob', 'busy-room'), requestId: 'join-bob-2' });
+    const joined = await bob.next('existingParticipants');
+    expect(joined.requestId).toBe('join-bob-2');
+  });
+
+  it('at 0 sheds nothing: the same stall, and the join is admitted', async () => {
+    const node = await startTestServer({ LOAD_SHED_LAG_MS: '0' });
+    nodes.push(node);
+    const carol = await connect(node);
+    stall(1_200);
+    carol.send(join('carol', 'calm-room'));
+    expect((await carol.next('existingParticipants')).requestId).toBe('join-carol');
+  });
+});

@@ -1,0 +1,75 @@
+import { LoopLoadGauge } from '../../../src/adapters/websocket/loop-load-gauge';
+
+jest.setTimeout(10_000);
+
+/** Blocks this thread, as a node past its CPU blocks its event loop. */
+const stall = (ms: number): void => {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // busy
+  }
+};
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('LoopLoadGauge', () => {
+  const gauges: LoopLoadGauge[] = [];
+  const gauge = (maxLagMs: number): LoopLoadGauge => {
+    const g = new LoopLoadGauge({ maxLagMs, windowMs: 200 });
+    gauges.push(g);
+    g.start();
+    return g;
+  };
+  afterEach(() => gauges.splice(0).forEach((g) => g.stop()));
+
+  it('reports a window whose loop stalled past the bound, and clears once a whole window went by without one', async () => {
+    const g = gauge(250);
+    await sleep(450);
+    expect(g.overloadedBy).toBe(0);
+    stall(500);
+    // The window that held the stall closes on the next tick of its (overdue) timer.
+    await sleep(50);
+    expect(g.overloadedBy).toBeGreaterThanOrEqual(500);
+    await sleep(500);
+    expect(g.overloadedBy).toBe(0);
+  });
+
+  it('sees a stall under way at once, before any timer ran after it (a message read in the same turn)', () => {
+    const g = gauge(250);
+    expect(g.overloadedBy).toBe(0);
+    stall(400);
+    expect(g.overloadedBy).toBeGreaterThanOrEqual(400);
+  });
+
+  it('counts a gap only when the process spent CPU in it: a stopped process (SIGSTOP, a frozen VM) is not overloaded', async () => {
+    let now = 0;
+    let cpu = 0;
+    const g = new LoopLoadGauge({ maxLagMs: 2_000, windowMs: 1_000 }, () => now, () => cpu);
+    gauges.push(g);
+    g.start();
+    now += 5_000; // stopped: the wall clock went on, the CPU did not
+    cpu += 5;
+    expect(g.overloadedBy).toBe(0);
+    await sleep(60); // the gauge's timer ticks: the gap is over, and it was not counted
+    expect(g.overloadedBy).toBe(0);
+    now += 3_000; // busy: the loop was blocked on the CPU
+    cpu += 2_900;
+    expect(g.overloadedBy).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('does not count delays under the bound', async () => {
+    const g = gauge(300);
+    for (let i = 0; i < 4; i += 1) {
+      stall(60);
+      await sleep(60);
+    }
+    await sleep(250);
+    expect(g.overloadedBy).toBe(0);
+  });
+
+  it('is off at 0: the same stall reports nothing', async () => {
+    const g = gauge(0);
+    stall(400);
+    await sleep(450);
+    expect(g.overloadedBy).toBe(0);
+  });
+});

@@ -48,10 +48,14 @@ const LimitsEnv = z.object({
   /** Comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For is believed. */
   TRUST_PROXY: z.string().optional(),
   /**
-   * New joins are refused (`nodeFull`, reason `overloaded`) for a second after a second in which the
-   * node's event loop stalled this long: a node past its CPU keeps serving the rooms it has. 0: never.
+   * New joins are refused (`nodeFull`, reason `overloaded`) from the moment the node's event loop is seen
+   * blocked this long while burning CPU until about a second after: a node past its CPU keeps serving the
+   * rooms it has. 0: never.
    */
-  LOAD_SHED_LAG_MS: whole(0, 60_000).default(2_000),
+  LOAD_SHED_LAG_MS: whole(0, 60_000)
+    // Under 100 ms every busy turn would count (the gauge ticks every 20 ms) and the node would take no join.
+    .refine((ms) => ms === 0 || ms >= 100, 'must be 0 (off) or at least 100')
+    .default(2_000),
 });
 
 export interface NodeLimits {

@@ -31,6 +31,14 @@ export interface HeartbeatOptions {
   readonly timeoutMs: number;
 }
 
+/** Runs `f` after input already received is handled: setImmediate in Node, a task after queued events in browsers. */
+const afterPendingInput = (f: () => void): void => {
+  // The library's types are the DOM's; Node's setImmediate is looked up, not declared.
+  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+  if (typeof immediate === 'function') immediate(f);
+  else setTimeout(f, 0);
+};
+
 /** Close code of a connection given up for silence (4000–4999: the application's own). */
 export const HEARTBEAT_CLOSE_CODE = 4001;
 
@@ -137,7 +145,7 @@ export class SignalingConnection {
    * from a server without `ping`) counts too.
    */
   startHeartbeat(options: HeartbeatOptions): void {
-    if (this.heartbeat !== undefined || this.closed || options.intervalMs <= 0) return;
+    if (this.heartbeat !== undefined || this.closed || options.intervalMs <= 0 || options.timeoutMs <= 0) return;
     this.heartbeat = setInterval(() => this.beat(options.timeoutMs), options.intervalMs);
     (this.heartbeat as { unref?: () => void }).unref?.();
   }
@@ -149,10 +157,18 @@ export class SignalingConnection {
     this.request({ id: 'ping' }, timeoutMs).then(
       () => (this.pinging = false),
       (error: unknown) => {
-        this.pinging = false;
-        if (!(error instanceof RequestTimeoutError) || this.framesReceived > before || this.closed) return;
-        this.socket.close(HEARTBEAT_CLOSE_CODE, 'heartbeat timeout');
-        this.finish({ code: HEARTBEAT_CLOSE_CODE, reason: `no frame from the server within ${timeoutMs} ms of a ping` }, true);
+        if (!(error instanceof RequestTimeoutError)) {
+          this.pinging = false;
+          return;
+        }
+        // Judged a turn later: after this client's own loop stalled, its timers run before the socket is
+        // read, and an ack already waiting there must count.
+        afterPendingInput(() => {
+          this.pinging = false;
+          if (this.framesReceived > before || this.closed) return;
+          this.socket.close(HEARTBEAT_CLOSE_CODE, 'heartbeat timeout');
+          this.finish({ code: HEARTBEAT_CLOSE_CODE, reason: `no frame from the server within ${timeoutMs} ms of a ping` }, true);
+        });
       },
     );
   }
@@ -198,7 +214,9 @@ export class SignalingConnection {
       waiting.reject(new ConnectionLostError(`connection closed (${info.code})`, info.code));
     }
     this.pending.clear();
-    this.onClose({ ...info, ...(this.lastError ? { error: this.lastError } : {}), ...(heartbeatTimedOut ? { heartbeatTimedOut: true as const } : {}) });
+    // A server gone silent said nothing about it: an earlier error is not why the connection ended.
+    const error = heartbeatTimedOut ? undefined : this.lastError;
+    this.onClose({ ...info, ...(error ? { error } : {}), ...(heartbeatTimedOut ? { heartbeatTimedOut: true as const } : {}) });
   }
 }
 

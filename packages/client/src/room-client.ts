@@ -86,6 +86,7 @@ type Events = {
 const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 const DEFAULT_HEARTBEAT_MS = 15_000;
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
+const HEARTBEAT_RECONNECT_SPREAD_MS = 1_000;
 
 /** Refusals of a rejoin that pass: another node, Redis or the media server back, the rate limit refilled. */
 const TRANSIENT_CODES: ReadonlySet<string> = new Set(['wrongNode', 'stateStoreUnavailable', 'nodeFull', 'rateLimited', 'mediaServerUnavailable', 'mediaBackendError', 'internalError']);
@@ -290,6 +291,8 @@ export class RoomClient extends Emitter<Events> {
     // node that lost the room says where (nodeUrl; without one, look the room up again).
     let delay = 0;
     if (info.error?.code === 'serverShuttingDown' && typeof info.error.details.retryAfterMs === 'number') delay = info.error.details.retryAfterMs;
+    // A node that froze times out every client's heartbeat at once: spread their first attempts.
+    if (info.heartbeatTimedOut) delay = Math.floor((this.options.random ?? Math.random)() * HEARTBEAT_RECONNECT_SPREAD_MS);
     if (info.error?.code === 'roomMoved') {
       const target = info.error.details.nodeUrl;
       this.nodeUrl = typeof target === 'string' ? target : this.options.url;

@@ -11,6 +11,9 @@ import { TokenBucket } from './token-bucket';
 
 export type { SessionLimits } from './session-limits';
 
+/** A ping is `{"id":"ping","requestId":...}`: anything longer goes the usual way, in turn. */
+const MAX_PING_CHARS = 256;
+
 /** Opens the session of a new connection; both transports take one, so both behave the same. */
 export type OpenSession = (connection: ClientConnection) => ConnectionSession;
 
@@ -59,6 +62,9 @@ export class ConnectionSession {
       this.rateLimited();
       return;
     }
+    // A heartbeat says whether the connection lives, so it is answered at once, ahead of requests still
+    // waiting here: behind a publish that waits on a slow media server it would read as a dead server.
+    if (this.inbox.length > 0 && this.answeredPing(text)) return;
     if (this.inbox.length >= this.limits.maxQueuedMessages) {
       this.giveUp(`more than ${this.limits.maxQueuedMessages} messages waiting`);
       return;
@@ -143,6 +149,16 @@ export class ConnectionSession {
     this.hub.cutOff(this.connection.id, 'its backlog did not drain for two ping intervals');
   }
 
+  private answeredPing(text: string): boolean {
+    if (text.length > MAX_PING_CHARS || !text.includes('"ping"')) return false;
+    const parsed = parseInbound(text, this.limits.maxMessageBytes);
+    if (!parsed.ok || parsed.message.id !== 'ping') return false;
+    this.hub.received('ping');
+    const { requestId } = parsed.message;
+    if (requestId !== undefined) this.hub.send(this.connection.id, { type: 'ack', requestId });
+    return true;
+  }
+
   private async handle(text: string): Promise<void> {
     if (this.closed || this.refusing) return;
     let requestId: RequestId | undefined;
@@ -157,23 +173,27 @@ export class ConnectionSession {
       requestId = message.requestId;
       if (message.id === 'joinRoom') joining = message.roomId;
       this.hub.received(message.id);
+      // Before the join allowance: a join the node sheds must not use up the client's joins per minute.
+      // Resumes are let in: they are members coming back, and refusing them would empty rooms.
+      const overloadedBy = message.id === 'joinRoom' ? this.loopLoad.overloadedBy : 0;
+      if (overloadedBy > 0) {
+        const windowMs = this.loopLoad.windowMs;
+        // Spread, so that the clients refused together do not all come back together.
+        const retryAfterMs = windowMs + Math.floor(Math.random() * windowMs * 2);
+        this.reject(
+          new SignalingError('nodeFull', `this node is overloaded (its event loop stalled ${overloadedBy} ms); try again in ${retryAfterMs} ms`, {
+            reason: 'overloaded',
+            retryAfterMs,
+          }),
+          requestId,
+        );
+        return;
+      }
       // A resume costs what a join costs (a store read, perhaps a room taken over): the same budget.
       const entering = message.id === 'joinRoom' || message.id === 'resumeSession';
       if (entering && !this.joins.take()) {
         const limit = this.limits.joinsPerMinute ?? DEFAULT_SESSION_LIMITS.joinsPerMinute;
         this.reject(new SignalingError('rateLimited', `more than ${limit} joinRoom${message.id === 'resumeSession' ? ' or resumeSession' : ''} per minute`, { limit }), requestId);
-        return;
-      }
-      // Resumes are let in: they are members coming back, and refusing them would empty rooms.
-      const overloadedBy = message.id === 'joinRoom' ? this.loopLoad.overloadedBy : 0;
-      if (overloadedBy > 0) {
-        this.reject(
-          new SignalingError('nodeFull', `this node is overloaded (its event loop stalled ${overloadedBy} ms within the last ${this.loopLoad.windowMs} ms); try again shortly`, {
-            reason: 'overloaded',
-            retryAfterMs: this.loopLoad.windowMs * 2,
-          }),
-          requestId,
-        );
         return;
       }
       if (entering || message.id === 'leaveRoom') this.iceBudget.renewAll();

@@ -249,13 +249,19 @@ describe('RoomClient heartbeat', () => {
   it('pings while in the room; a server gone silent is given up within interval + timeout, and the seat is resumed', async () => {
     const server = await start();
     const silent = freezable(server);
-    const c = client({ url: server.url, heartbeatMs: 50, heartbeatTimeoutMs: 150 });
+    const c = client({ url: server.url, heartbeatMs: 50, heartbeatTimeoutMs: 150, random: () => 0.25 });
     const causes: string[] = [];
-    c.on('reconnecting', (info) => causes.push(info.cause));
+    const delays: number[] = [];
+    c.on('reconnecting', (info) => {
+      causes.push(info.cause);
+      delays.push(info.delayMs);
+    });
     await c.join();
     await server.waitFor(() => server.received.filter((m) => m.id === 'ping').length >= 2, 'two pings');
     expect(c.state).toBe('joined');
     const frozen = server.last;
+    // An error the server sent long before it went silent is not why the connection ends.
+    send(frozen, { id: 'error', code: 'rateLimited', message: 'an old refusal', details: { limit: 1 } });
     silent.add(frozen);
     const frozenAt = Date.now();
     await until('reconnecting', () => c.state === 'reconnecting' || c.state === 'resumed');
@@ -263,6 +269,8 @@ describe('RoomClient heartbeat', () => {
     expect(Date.now() - frozenAt).toBeLessThan(50 + 150 + 1_000);
     expect(Date.now() - frozenAt).toBeGreaterThanOrEqual(150);
     expect(causes[0]).toBe('heartbeatTimeout');
+    // A node that froze times out all its clients at once: the first attempt is spread over a second.
+    expect(delays[0]).toBe(250);
     await until('resumed', () => c.state === 'resumed');
     expect(server.received.some((m) => m.id === 'resumeSession')).toBe(true);
     expect(server.last).not.toBe(frozen);
@@ -302,12 +310,36 @@ describe('RoomClient heartbeat', () => {
     expect(server.sockets).toHaveLength(1);
   });
 
-  it('heartbeatMs: 0 sends no ping', async () => {
+  it('an ack that arrived while the client itself was stalled counts, though the ping timed out meanwhile', async () => {
+    const server = await start();
+    // Acks 80 ms late: within the 100 ms timeout, but its timer falls due during the stall below.
+    server.reply = (m, socket) => {
+      if (m.id === 'ping') setTimeout(() => send(socket, { id: 'ack', requestId: m.requestId }), 80);
+      else FakeServer.admit(m, socket);
+    };
+    const c = client({ url: server.url, heartbeatMs: 50, heartbeatTimeoutMs: 100 });
+    await c.join();
+    await server.waitFor(() => server.received.some((m) => m.id === 'ping'), 'a ping');
+    // The loop (this process's: client and server) is blocked past the ping's timeout. After the stall the
+    // timers run first: the server's ack goes out, then the client's timeout fires, before the ack is read.
+    const until = Date.now() + 300;
+    while (Date.now() < until) {
+      // busy
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(c.state).toBe('joined');
+    expect(server.sockets).toHaveLength(1);
+  });
+
+  it('heartbeatMs: 0 sends no ping, nor does heartbeatTimeoutMs: 0 (it would close every connection at its first beat)', async () => {
     const server = await start();
     const c = client({ url: server.url, heartbeatMs: 0, heartbeatTimeoutMs: 50 });
     await c.join();
+    const d = client({ url: server.url, userId: 'other', heartbeatMs: 20, heartbeatTimeoutMs: 0 });
+    await d.join();
     await new Promise((r) => setTimeout(r, 200));
-    expect(server.ids()).toEqual(['joinRoom']);
+    expect(server.ids()).toEqual(['joinRoom', 'joinRoom']);
+    expect(d.state).toBe('joined');
   });
 });
 

@@ -5,13 +5,14 @@ import { ConnectionSession } from '../../../src/adapters/websocket/connection-se
 import type { IceCandidateBudget } from '../../../src/adapters/websocket/ice-candidate-budget';
 import type { InboundMessage } from '../../../src/adapters/websocket/inbound-messages';
 import type { MessageDispatcher } from '../../../src/adapters/websocket/message-dispatcher';
+import type { LoopLoad } from '../../../src/adapters/websocket/loop-load-gauge';
 import type { SessionLimits } from '../../../src/adapters/websocket/session-limits';
 import { RecordingLogger } from '../../support/fakes';
 
 type Wire = Record<string, unknown>;
 
 /** A session over a fake connection; the dispatcher records what reached it. Time is frozen (fake timers). */
-const setup = (limits: Partial<SessionLimits>) => {
+const setup = (limits: Partial<SessionLimits>, options: { dispatch?: (message: InboundMessage) => Promise<void>; loopLoad?: LoopLoad } = {}) => {
   const sent: Wire[] = [];
   const closes: [number, string][] = [];
   const connection: ClientConnection = {
@@ -30,6 +31,7 @@ const setup = (limits: Partial<SessionLimits>) => {
   const dispatcher = {
     dispatch: async (_c: string, message: InboundMessage, _ice?: IceCandidateBudget) => {
       dispatched.push(message);
+      await options.dispatch?.(message);
     },
   } as unknown as MessageDispatcher;
   const leaveRoom = { connectionLost: async () => undefined } as unknown as LeaveRoom;
@@ -37,7 +39,7 @@ const setup = (limits: Partial<SessionLimits>) => {
     maxMessageBytes: 65_536,
     maxQueuedMessages: 10_000,
     ...limits,
-  });
+  }, options.loopLoad);
   return { session, sent, closes, dispatched };
 };
 
@@ -123,5 +125,51 @@ describe('ConnectionSession limits', () => {
     }
     expect(closes).toEqual([]);
     expect(dispatched).toHaveLength(11);
+  });
+});
+
+describe('ConnectionSession heartbeat and load shedding', () => {
+  beforeEach(() => jest.useFakeTimers({ now: 1_000_000 }));
+  afterEach(() => jest.useRealTimers());
+
+  it('answers a ping at once, ahead of a request still waiting on a slow media server', async () => {
+    let release: () => void = () => undefined;
+    const { session, sent, dispatched } = setup({}, { dispatch: (m) => (m.id === 'publish' ? new Promise<void>((r) => (release = r)) : Promise.resolve()) });
+    session.receive(JSON.stringify({ id: 'publish', sdpOffer: 'v=0', requestId: 'pub' }));
+    session.receive(JSON.stringify({ id: 'leaveRoom', requestId: 'queued' }));
+    session.receive(JSON.stringify({ id: 'ping', requestId: 7 }));
+    await settle();
+    expect(sent).toEqual([{ id: 'ack', requestId: 7 }]);
+    // The ping did not jump the queue for anything else: leaveRoom still waits behind publish.
+    expect(dispatched.map((m) => m.id)).toEqual(['publish']);
+    release();
+    await settle();
+    expect(dispatched.map((m) => m.id)).toEqual(['publish', 'leaveRoom']);
+  });
+
+  it('a join shed for overload does not use up the joins per minute, and its retry hint is spread', async () => {
+    const load = { overloadedBy: 2_500, windowMs: 1_000 };
+    const { session, sent, dispatched } = setup({ joinsPerMinute: 2, messagesPerSecond: 100, messageBurst: 100 }, { loopLoad: load });
+    for (let i = 0; i < 5; i += 1) session.receive(join);
+    await settle();
+    const refusals = sent.filter((m) => m.code === 'nodeFull');
+    expect(refusals).toHaveLength(5);
+    // Spread: clients refused together do not all come back together.
+    expect(new Set(refusals.map((r) => (r.details as { retryAfterMs: number }).retryAfterMs)).size).toBeGreaterThan(1);
+    for (const r of refusals) {
+      const details = r.details as { reason: string; retryAfterMs: number };
+      expect(details.reason).toBe('overloaded');
+      expect(details.retryAfterMs).toBeGreaterThanOrEqual(1_000);
+      expect(details.retryAfterMs).toBeLessThan(3_000);
+    }
+    expect(dispatched).toHaveLength(0);
+    // Load gone: both joins of the minute are still there.
+    load.overloadedBy = 0;
+    session.receive(join);
+    session.receive(join);
+    session.receive(join);
+    await settle();
+    expect(dispatched).toHaveLength(2);
+    expect(sent.filter((m) => m.code === 'rateLimited')).toHaveLength(1);
   });
 });

@@ -28,6 +28,15 @@ describe('node limits (src/composition/limits.ts)', () => {
     expect(limits.clientAddress(forwarded)).toBe('10.0.0.1');
   });
 
+  it('LOAD_SHED_LAG_MS: 2 s by default, 0 turns it off, values the 20 ms gauge cannot tell from a busy turn are refused', () => {
+    const gauge = (env: Record<string, string>) => readNodeLimits(loadConfig(env)).loopLoad;
+    expect(gauge({}).windowMs).toBe(1_000);
+    expect(() => gauge({ LOAD_SHED_LAG_MS: '0' })).not.toThrow();
+    expect(() => gauge({ LOAD_SHED_LAG_MS: '100' })).not.toThrow();
+    expect(() => gauge({ LOAD_SHED_LAG_MS: '20' })).toThrow(ConfigError);
+    expect(() => gauge({ LOAD_SHED_LAG_MS: '-1' })).toThrow(ConfigError);
+  });
+
   it('the default burst follows ROOM_CAPACITY (never below the rate); MESSAGE_BURST overrides it', () => {
     expect(readNodeLimits(loadConfig({ ROOM_CAPACITY: '10' })).session.messageBurst).toBe(10 * 34 + 50);
     expect(readNodeLimits(loadConfig({ ROOM_CAPACITY: '2', MESSAGES_PER_SECOND: '500' })).session.messageBurst).toBe(500);

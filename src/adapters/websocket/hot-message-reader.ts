@@ -29,8 +29,11 @@ export const readHotMessage = (id: string, raw: Record<string, unknown>): Inboun
   return requestId === undefined ? { id, userId, candidate } : { id, requestId, userId, candidate };
 };
 
-/** undefined: absent; false: not sure (zod decides). */
-const readRequestId = (value: unknown): string | number | undefined | false => {
+/**
+ * The one rule for a requestId the server echoes: a string of at most MAX_ID_LENGTH or a safe integer,
+ * as it came. undefined: absent; false: anything else (zod refuses it, and no refusal can echo it).
+ */
+export const readRequestId = (value: unknown): string | number | undefined | false => {
   if (value === undefined) return undefined;
   if (typeof value === 'string') return value.length <= MAX_ID_LENGTH ? value : false;
   return Number.isSafeInteger(value) ? (value as number) : false;

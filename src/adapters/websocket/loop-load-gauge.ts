@@ -69,8 +69,12 @@ export class LoopLoadGauge implements LoopLoad {
   /** The longest loop delay seen in the last whole window, the window under way or the stall under way, when it reached the bound; 0 otherwise. */
   get overloadedBy(): number {
     if (!this.timer) return 0;
-    const current = Math.max(this.windowMaxMs, this.busyGap(this.now(), this.cpuMs()));
-    return Math.max(this.closedMs, current >= this.settings.maxLagMs ? Math.round(current) : 0);
+    return Math.max(this.closedMs, this.pastBound(Math.max(this.windowMaxMs, this.busyGap(this.now(), this.cpuMs()))));
+  }
+
+  /** A delay that reached the bound, in whole ms; 0 under it. */
+  private pastBound(ms: number): number {
+    return ms >= this.settings.maxLagMs ? Math.round(ms) : 0;
   }
 
   /**
@@ -90,7 +94,7 @@ export class LoopLoadGauge implements LoopLoad {
     this.lastTickAt = now;
     this.lastTickCpuMs = cpuMs;
     if (now - this.windowStartedAt < this.settings.windowMs) return;
-    this.closedMs = this.windowMaxMs >= this.settings.maxLagMs ? Math.round(this.windowMaxMs) : 0;
+    this.closedMs = this.pastBound(this.windowMaxMs);
     this.windowMaxMs = 0;
     this.windowStartedAt = now;
   }

@@ -1,6 +1,6 @@
 import { SignalingError } from '../../domain';
 import type { RequestId } from '../../application';
-import { readHotMessage } from './hot-message-reader';
+import { readHotMessage, readRequestId } from './hot-message-reader';
 import { INBOUND_MESSAGE_IDS, InboundMessage } from './inbound-messages';
 
 export type ParseResult =
@@ -9,8 +9,8 @@ export type ParseResult =
 
 const requestIdOf = (value: unknown): RequestId | undefined => {
   if (typeof value !== 'object' || value === null) return undefined;
-  const id = (value as { requestId?: unknown }).requestId;
-  return typeof id === 'string' && id.length <= 128 ? id : Number.isSafeInteger(id) ? (id as number) : undefined;
+  const id = readRequestId((value as { requestId?: unknown }).requestId);
+  return id === false ? undefined : id;
 };
 
 /**

@@ -24,6 +24,9 @@ export interface LiveCounts {
   presenceOutboxDepth(): number;
   /** Log lines dropped because the log reader stalled (a running total). */
   logLinesDropped?(): number;
+  /** Joins refused because the node was overloaded (a running total), and whether it is refusing them now. */
+  joinsShed?(): number;
+  shedding?(): boolean;
 }
 
 /**
@@ -60,17 +63,23 @@ export class SignalingMetrics {
     tallied('rtc_messages_in_total', 'Client messages received, by id', 'id', this.messagesIn);
     tallied('rtc_messages_out_total', 'Messages sent to clients, by kind', 'id', this.messagesOut);
     tallied('rtc_errors_total', 'Error replies sent to clients, by code', 'code', this.errors);
-    let droppedSoFar = 0;
-    new Counter({
-      name: 'rtc_log_lines_dropped_total',
-      help: 'Log lines dropped because the log reader (stdout) did not keep up',
-      registers,
-      collect() {
-        const total = live.logLinesDropped?.() ?? 0;
-        if (total > droppedSoFar) this.inc(total - droppedSoFar);
-        droppedSoFar = total;
-      },
-    });
+    // Running totals kept elsewhere, added to a counter by what they grew since the last scrape.
+    const runningTotal = (name: string, help: string, read: () => number): void => {
+      let soFar = 0;
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          const total = read();
+          if (total > soFar) this.inc(total - soFar);
+          soFar = total;
+        },
+      });
+    };
+    runningTotal('rtc_log_lines_dropped_total', 'Log lines dropped because the log reader (stdout) did not keep up', () => live.logLinesDropped?.() ?? 0);
+    runningTotal('rtc_joins_shed_total', 'joinRoom refused because the node was overloaded (LOAD_SHED_LAG_MS)', () => live.joinsShed?.() ?? 0);
+    gauge('rtc_shedding_joins', '1 while the node refuses new joins because it is overloaded', () => (live.shedding?.() ? 1 : 0));
     const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     this.joinSeconds = new Histogram({ name: 'rtc_join_seconds', help: 'joinRoom handling time, by outcome', labelNames: ['outcome'], buckets: latencyBuckets, registers });
     this.mediaCallSeconds = new OperationHistogram('rtc_media_call_seconds', 'Media backend call latency, by operation and outcome', latencyBuckets, registers);

@@ -177,6 +177,7 @@ export class ConnectionSession {
       // Resumes are let in: they are members coming back, and refusing them would empty rooms.
       const overloadedBy = message.id === 'joinRoom' ? this.loopLoad.overloadedBy : 0;
       if (overloadedBy > 0) {
+        this.loopLoad.shed(overloadedBy);
         const windowMs = this.loopLoad.windowMs;
         // Spread, so that the clients refused together do not all come back together.
         const retryAfterMs = windowMs + Math.floor(Math.random() * windowMs * 2);

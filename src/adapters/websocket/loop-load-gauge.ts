@@ -9,10 +9,21 @@ export interface LoopLoadSettings {
 export interface LoopLoad {
   readonly overloadedBy: number;
   readonly windowMs: number;
+  /** Tells the gauge a join was refused for the stall `overloadedBy` reported. */
+  shed(stallMs: number): void;
 }
 
 /** For sessions built without a gauge (unit tests). */
-export const NEVER_OVERLOADED: LoopLoad = { overloadedBy: 0, windowMs: 1_000 };
+export const NEVER_OVERLOADED: LoopLoad = { overloadedBy: 0, windowMs: 1_000, shed: () => undefined };
+
+/**
+ * Told when the node starts refusing joins and when it stops: one pair of calls per episode, however
+ * many joins it refuses, so an operator's log says the node was shedding without a line per join.
+ */
+export interface SheddingListener {
+  started(stallMs: number): void;
+  stopped(joinsShed: number, lastedMs: number): void;
+}
 
 /** The gauge's own timer: short enough to see a stall, long enough to cost nothing (50 wake-ups a second). */
 const TICK_MS = 20;
@@ -38,6 +49,10 @@ export class LoopLoadGauge implements LoopLoad {
   private windowMaxMs = 0;
   /** The longest gap of the last whole window, when it reached the bound; 0 otherwise. */
   private closedMs = 0;
+  private shedSoFar = 0;
+  /** The shedding under way: since when, and how many joins it refused. */
+  private episode: { startedAt: number; shed: number } | undefined;
+  private listener: SheddingListener | undefined;
 
   constructor(
     private readonly settings: LoopLoadSettings,
@@ -49,8 +64,9 @@ export class LoopLoadGauge implements LoopLoad {
     },
   ) {}
 
-  start(): void {
+  start(listener?: SheddingListener): void {
     if (this.settings.maxLagMs <= 0 || this.timer) return;
+    this.listener = listener;
     this.lastTickAt = this.windowStartedAt = this.now();
     this.lastTickCpuMs = this.cpuMs();
     this.timer = setInterval(() => this.tick(), TICK_MS);
@@ -64,6 +80,25 @@ export class LoopLoadGauge implements LoopLoad {
 
   get windowMs(): number {
     return this.settings.windowMs;
+  }
+
+  /** Joins refused for overload since the node started. */
+  get joinsShed(): number {
+    return this.shedSoFar;
+  }
+
+  /** Whether the node is refusing joins now (it refused one, and the overload has not yet passed). */
+  get shedding(): boolean {
+    return this.episode !== undefined;
+  }
+
+  shed(stallMs: number): void {
+    this.shedSoFar += 1;
+    if (!this.episode) {
+      this.episode = { startedAt: this.now(), shed: 0 };
+      this.listener?.started(stallMs);
+    }
+    this.episode.shed += 1;
   }
 
   /** The longest loop delay seen in the last whole window, the window under way or the stall under way, when it reached the bound; 0 otherwise. */
@@ -93,9 +128,14 @@ export class LoopLoadGauge implements LoopLoad {
     this.windowMaxMs = Math.max(this.windowMaxMs, this.busyGap(now, cpuMs));
     this.lastTickAt = now;
     this.lastTickCpuMs = cpuMs;
-    if (now - this.windowStartedAt < this.settings.windowMs) return;
-    this.closedMs = this.pastBound(this.windowMaxMs);
-    this.windowMaxMs = 0;
-    this.windowStartedAt = now;
+    if (now - this.windowStartedAt >= this.settings.windowMs) {
+      this.closedMs = this.pastBound(this.windowMaxMs);
+      this.windowMaxMs = 0;
+      this.windowStartedAt = now;
+    }
+    if (this.episode && this.closedMs === 0 && this.pastBound(this.windowMaxMs) === 0) {
+      this.listener?.stopped(this.episode.shed, Math.round(now - this.episode.startedAt));
+      this.episode = undefined;
+    }
   }
 }

@@ -23,6 +23,8 @@ export const metricsModule = (config: Config): ContainerModule =>
           participants: () => get(RoomRegistry).participantCount,
           presenceOutboxDepth: () => get(Ids.PresenceBackend).outboxDepth?.() ?? 0,
           ...(extras.logLinesDropped ? { logLinesDropped: extras.logLinesDropped } : {}),
+          joinsShed: () => get(Ids.Limits).loopLoad.joinsShed,
+          shedding: () => get(Ids.Limits).loopLoad.shedding,
         },
         { node: config.nodeId },
       );

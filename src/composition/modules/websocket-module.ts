@@ -51,14 +51,18 @@ export const websocketModule = (config: Config): ContainerModule =>
       [ConnectionHub, MessageDispatcher, LeaveRoom, Ids.Logger, Ids.Limits],
     );
     bind(Ids.LifecycleParts).toResolvedValue(
-      (limits) => [
+      (limits, logger) => [
         {
           name: 'loop-load',
-          start: async () => limits.loopLoad.start(),
+          start: async () =>
+            limits.loopLoad.start({
+              started: (stallMs) => logger.warn({ stallMs }, 'overloaded: refusing new joins (LOAD_SHED_LAG_MS)'),
+              stopped: (joinsShed, lastedMs) => logger.warn({ joinsShed, lastedMs }, 'no longer overloaded: admitting joins again'),
+            }),
           stop: async () => limits.loopLoad.stop(),
         },
       ],
-      [Ids.Limits],
+      [Ids.Limits, Ids.Logger],
     );
     bind(WebSocketTransport).toResolvedValue(
       (sessions: OpenSession, logger, limits) =>

@@ -12,6 +12,13 @@ const stall = (ms: number): void => {
   }
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** One unlabelled-by-us sample of the node's /metrics (its default `node` label aside). */
+const metric = async (node: RunningNode, name: string): Promise<number> => {
+  const text = await (await fetch(`${node.metricsUrl ?? node.httpUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+  if (!line) throw new Error(`${name} is not in /metrics`);
+  return Number(line.slice(line.lastIndexOf(' ') + 1));
+};
 const join = (userId: string, roomId: string) => ({ id: 'joinRoom', userId, roomId, communityId: '1', video: true, audio: true, requestId: `join-${userId}` });
 
 describe('load shedding on the event loop (LOAD_SHED_LAG_MS)', () => {
@@ -46,12 +53,17 @@ describe('load shedding on the event loop (LOAD_SHED_LAG_MS)', () => {
     // The members already in rooms are still served: alice's own request is answered.
     alice.send({ id: 'audioStateFrom', userId: 'alice', audio: false, requestId: 'mute' });
     expect((await alice.next('audioStateAnswer')).requestId).toBe('mute');
+    // An operator sees it: the refusal is counted, and the node says it is shedding.
+    expect(await metric(node, 'rtc_joins_shed_total')).toBe(1);
+    expect(await metric(node, 'rtc_shedding_joins')).toBe(1);
 
     // Two quiet windows later, bob is admitted on the same connection.
     await sleep(2_200);
     bob.send({ ...join('bob', 'busy-room'), requestId: 'join-bob-2' });
     const joined = await bob.next('existingParticipants');
     expect(joined.requestId).toBe('join-bob-2');
+    expect(await metric(node, 'rtc_shedding_joins')).toBe(0);
+    expect(await metric(node, 'rtc_joins_shed_total')).toBe(1);
   });
 
   it('at 0 sheds nothing: the same stall, and the join is admitted', async () => {

@@ -148,7 +148,8 @@ describe('ConnectionSession heartbeat and load shedding', () => {
   });
 
   it('a join shed for overload does not use up the joins per minute, and its retry hint is spread', async () => {
-    const load = { overloadedBy: 2_500, windowMs: 1_000 };
+    const shedFor: number[] = [];
+    const load = { overloadedBy: 2_500, windowMs: 1_000, shed: (stallMs: number) => void shedFor.push(stallMs) };
     const { session, sent, dispatched } = setup({ joinsPerMinute: 2, messagesPerSecond: 100, messageBurst: 100 }, { loopLoad: load });
     for (let i = 0; i < 5; i += 1) session.receive(join);
     await settle();
@@ -163,6 +164,8 @@ describe('ConnectionSession heartbeat and load shedding', () => {
       expect(details.retryAfterMs).toBeLessThan(3_000);
     }
     expect(dispatched).toHaveLength(0);
+    // Each refusal is told to the gauge (its metric and log), with the stall it was refused for.
+    expect(shedFor).toEqual([2_500, 2_500, 2_500, 2_500, 2_500]);
     // Load gone: both joins of the minute are still there.
     load.overloadedBy = 0;
     session.receive(join);

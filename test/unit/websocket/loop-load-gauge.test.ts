@@ -58,6 +58,34 @@ describe('LoopLoadGauge', () => {
     expect(g.overloadedBy).toBeGreaterThanOrEqual(2_000);
   });
 
+  it('tells its listener once when it starts refusing joins and once when the overload has passed, with the joins it refused', async () => {
+    let now = 0;
+    let cpu = 0;
+    const events: unknown[] = [];
+    const g = new LoopLoadGauge({ maxLagMs: 2_000, windowMs: 1_000 }, () => now, () => cpu);
+    gauges.push(g);
+    g.start({ started: (stallMs) => events.push(['started', stallMs]), stopped: (shed, lastedMs) => events.push(['stopped', shed, lastedMs]) });
+    now += 2_500; // a stall under way, the process busy through it
+    cpu += 2_500;
+    const stallMs = g.overloadedBy;
+    expect(stallMs).toBe(2_500);
+    for (let i = 0; i < 3; i += 1) g.shed(stallMs);
+    expect(g.shedding).toBe(true);
+    expect(events).toEqual([['started', 2_500]]);
+    await sleep(60); // the timer ticks: the window that held the stall closes, still past the bound
+    expect(g.shedding).toBe(true);
+    expect(events).toHaveLength(1);
+    now += 1_000; // a whole window without a busy stall
+    cpu += 10;
+    await sleep(60);
+    expect(events).toEqual([['started', 2_500], ['stopped', 3, 1_000]]); // lasted from the first refusal
+    expect(g.shedding).toBe(false);
+    expect(g.joinsShed).toBe(3);
+    g.shed(2_100); // a later episode is told again, and the total goes on
+    expect(events).toHaveLength(3);
+    expect(g.joinsShed).toBe(4);
+  });
+
   it('does not count delays under the bound', async () => {
     const g = gauge(300);
     for (let i = 0; i < 4; i += 1) {

@@ -1,6 +1,6 @@
 import type { Participant, Room } from '../../domain';
 import { memberView } from '../member-view';
-import type { ClientNotifier, IceServerProvider, MediaGateway, RequestId } from '../ports';
+import type { ClientNotifier, Clock, IceServerProvider, MediaGateway, RequestId } from '../ports';
 import type { SignalingSettings } from '../signaling-settings';
 
 
@@ -21,11 +21,22 @@ export class Welcome {
     private readonly clients: ClientNotifier,
     private readonly media: MediaGateway,
     private readonly iceServers: IceServerProvider,
+    private readonly clock: Clock,
     private readonly settings: SignalingSettings,
   ) {}
 
+  /**
+   * How long a drop from now on would hold the seat at most: the grace, cut to what is left of the token
+   * the participant joined with, as the hold itself is (a seat never outlives that token).
+   */
+  private graceFor(participant: Participant): number {
+    const notAfter = participant.seat?.notAfter;
+    const grace = this.settings.resumeGraceMs;
+    return notAfter === undefined ? grace : Math.max(0, Math.min(grace, Math.floor(notAfter - this.clock.now())));
+  }
+
   send(room: Room, participant: Participant, options: WelcomeOptions): void {
-    const { clients, media, iceServers, settings } = this;
+    const { clients, media, iceServers } = this;
     const servers = iceServers.iceServersFor(participant.userId);
     clients.send(participant.connectionId, {
       type: 'joined',
@@ -35,7 +46,7 @@ export class Welcome {
       media: media.capabilities(),
       ...(options.requestId !== undefined ? { requestId: options.requestId } : {}),
       ...(options.resumed ? { resumed: true } : {}),
-      ...(options.resumeToken !== undefined ? { session: { resumeToken: options.resumeToken, graceMs: settings.resumeGraceMs } } : {}),
+      ...(options.resumeToken !== undefined ? { session: { resumeToken: options.resumeToken, graceMs: this.graceFor(participant) } } : {}),
       ...(servers.length > 0 ? { iceServers: servers } : {}),
     });
   }

@@ -40,7 +40,7 @@ export const coreModule = (): ContainerModule =>
     bind(SeatHolds).toResolvedValue(construct(SeatHolds), [
       RoomRegistry, Ids.Locks, Ids.RoomStateStore, Ids.ClientNotifier, Ids.Scheduler, Ids.Clock, Ids.Logger, Ids.Settings, RoomDeparture,
     ]);
-    bind(Welcome).toResolvedValue(construct(Welcome), [Ids.ClientNotifier, Ids.MediaGateway, Ids.IceServers, Ids.Settings]);
+    bind(Welcome).toResolvedValue(construct(Welcome), [Ids.ClientNotifier, Ids.MediaGateway, Ids.IceServers, Ids.Clock, Ids.Settings]);
     bind(JoinRoom).toResolvedValue(construct(JoinRoom), [
       RoomRegistry, Ids.Locks, Ids.MediaGateway, Ids.RoomStateStore, Ids.RoomPlacement, Ids.ClientNotifier, Ids.PresenceNotifier,
       Ids.TokenVerifier, Ids.ResumeTokens, Ids.Clock, Ids.Logger, Ids.Settings,

@@ -219,6 +219,20 @@ describe('held seats and session resume', () => {
     expect(await refusal(core.resume.execute({ connectionId: 'conn-2', resumeToken: token }))).toEqual({ code: 'resumeFailed' });
   });
 
+  it('the grace the join and resume replies announce is cut to what is left of the join token, as the hold is', async () => {
+    const core = new CoreHarness();
+    core.tokens.expireAt('t-alice', 'alice', core.clock.now() + 5_000);
+    core.tokens.expireAt('t-bob', 'bob', core.clock.now() + GRACE * 10);
+    await core.join('alice', 'room-1', { resumable: true, token: 't-alice' });
+    await core.join('bob', 'room-1', { resumable: true, token: 't-bob' });
+    expect(joinedOf(core, 'conn-alice').session?.graceMs).toBe(5_000);
+    expect(joinedOf(core, 'conn-bob').session?.graceMs).toBe(GRACE);
+    await core.leaveRoom.connectionLost('conn-alice');
+    core.clock.advance(2_000);
+    await core.resume.execute({ connectionId: 'conn-alice-2', resumeToken: tokenOf(core, 'conn-alice') });
+    expect(joinedOf(core, 'conn-alice-2').session?.graceMs).toBe(3_000);
+  });
+
   it('joinRoom again instead of resuming replaces the held seat (as a takeover does)', async () => {
     const core = await room();
     await core.leaveRoom.connectionLost('conn-alice');

@@ -5,7 +5,8 @@
 //
 //   node scripts/bench/capacity.mjs [--room-size 10] [--levels 2000,4000,...] [--joins-per-second 50]
 //        [--nodes 1] [--generators 4] [--store redis|memory] [--presence on|off] [--seconds 40]
-//        [--bundle .tmp/bench/x.cjs] [--env K=V,K=V] ['--node-flags=--flag --flag'] [--load-nice 19] [--profile] [--keep-going] [--out file.json]
+//        [--bundle .tmp/bench/x.cjs] [--env K=V,K=V] ['--node-flags=--flag --flag'] [--load-nice 19] [--node-cpu-quota 0.3]
+//        [--profile] [--keep-going] [--out file.json]
 //
 // Processes, all on loopback: a fresh redis-server (no persistence), a presence sink (in this process:
 // acknowledges every line, as a presence server does), the node(s) bundled from src/ (or --bundle), and
@@ -26,6 +27,7 @@ import { resolve, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { describeMachine } from './lib/machine.mjs';
+import { limitCpu } from './lib/cpu-quota.mjs';
 import { cpuSeconds, freePort, rssBytes, startServer, withFdLimit } from './lib/processes.mjs';
 import { bundleServer, ROOT, startRedis } from './lib/servers.mjs';
 import { percentile, round } from './lib/stats.mjs';
@@ -63,6 +65,9 @@ const { values: args } = parseArgs({
     'load-nice': { type: 'string', default: '19' },
     // The node's main thread only (its V8 and libuv worker threads, started before, keep every CPU).
     'node-main-cpus': { type: 'string' },
+    // Each node held to this many cores (a cgroup CPU quota, lib/cpu-quota.mjs; root only): one node and
+    // three compared at the same CPU per node, which two shared cores cannot give them otherwise.
+    'node-cpu-quota': { type: 'string' },
     // Other jobs on this shared machine: a level whose window saw them use more than this share of the
     // cores (all of /proc/stat's busy time not spent by this run's processes) is measured again, up to 4 times.
     'max-other-cpu': { type: 'string', default: '0.25' },
@@ -80,7 +85,9 @@ const NODES = Number(args.nodes);
 const GENERATORS = Number(args.generators);
 const SECONDS = Number(args.seconds);
 const TARGET_P99_MS = 50;
-const SATURATED_CPU = 0.95;
+const QUOTA = args['node-cpu-quota'] ? Number(args['node-cpu-quota']) : undefined;
+/** A node at this share of the CPU it may use (a core, or its quota) counts as saturated. */
+const SATURATED_CPU = 0.95 * (QUOTA ?? 1);
 const log = (line) => process.stderr.write(`[capacity] ${line}\n`);
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 const extraEnv = Object.fromEntries((args.env ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
@@ -257,6 +264,7 @@ const main = async () => {
     ...extraEnv,
   };
   const nodes = [];
+  const quotas = [];
   const generators = [];
   const levels = [];
   let stopReason = args['keep-going'] ? 'every level measured (--keep-going)' : 'all levels passed';
@@ -271,7 +279,8 @@ const main = async () => {
       ];
       nodes.push(await startNode(bundle, i, { ...env, ...(args['gc-log'] ? { GC_PROBE_FILE: gcLog(i) } : {}) }, nodeArgs));
     }
-    log(`${NODES} node(s) up (${args.store}, presence ${args.presence}); bundle ${bundle}`);
+    if (QUOTA !== undefined) nodes.forEach((n, i) => quotas.push(limitCpu(n.pid, QUOTA, `node-${i}`)));
+    log(`${NODES} node(s) up (${args.store}, presence ${args.presence}${QUOTA !== undefined ? `, each held to ${QUOTA} of a core` : ''}); bundle ${bundle}`);
     await sleep(2_000);
     const emptyRss = nodes.map((n) => rssBytes(n.pid));
     const perGenerator = Math.ceil(Math.max(...LEVELS) / GENERATORS);
@@ -326,6 +335,7 @@ const main = async () => {
       const startOfWindow = async () => ({
         at: performance.now(),
         cpu: nodes.map((n) => cpuSeconds(n.pid)),
+        throttling: quotas.map((q) => q.throttling()),
         redisCpu: redis ? cpuSeconds(redis.pid) : 0,
         commands: redisClient ? await commandStats(redisClient) : {},
         presence: presence?.lines() ?? 0,
@@ -359,6 +369,7 @@ const main = async () => {
       const seconds = (performance.now() - before.at) / 1000;
       const after = {
         cpu: nodes.map((n) => cpuSeconds(n.pid)),
+        throttling: quotas.map((q) => q.throttling()),
         redisCpu: redis ? cpuSeconds(redis.pid) : 0,
         commands: redisClient ? await commandStats(redisClient) : {},
         presence: presence?.lines() ?? 0,
@@ -375,6 +386,8 @@ const main = async () => {
       const row = {
         level,
         participants,
+        // With several nodes: how evenly placement spread the rooms (the busiest node limits them all).
+        ...(NODES > 1 ? { participantsPerNode: last.map((s) => s.participants) } : {}),
         connections: last.reduce((a, s) => a + s.connections, 0),
         rooms: last.reduce((a, s) => a + s.rooms, 0),
         joins,
@@ -389,6 +402,14 @@ const main = async () => {
         messagesSent: churned.reduce((a, c) => a + c.sent, 0),
         toggles: churned.reduce((a, c) => a + c.toggles, 0),
         nodeCpu: after.cpu.map((c, i) => round((c - before.cpu[i]) / seconds, 3)),
+        // With --node-cpu-quota: the share of scheduler periods in which each node used up its quota and waited.
+        ...(QUOTA !== undefined
+          ? {
+              nodeThrottledShare: after.throttling.map((t, i) =>
+                round((t.throttledPeriods - before.throttling[i].throttledPeriods) / Math.max(1, t.periods - before.throttling[i].periods), 3),
+              ),
+            }
+          : {}),
         redisCpu: round((after.redisCpu - before.redisCpu) / seconds, 3),
         generatorCpu: churned.map((c) => c.generatorCpu),
         rssMiB: rss.map((b) => round(b / 2 ** 20, 1)),
@@ -409,7 +430,7 @@ const main = async () => {
       levels.push(row);
       log(
         `level ${level}: ${participants} participants, ${row.joinsPerSecond} joins/s, join p50 ${row.joinMs.p50} p99 ${row.joinMs.p99} max ${row.joinMs.max} ms, ` +
-          `CPU node ${row.nodeCpu.join('/')} redis ${row.redisCpu} gen ${row.generatorCpu.join('/')}, lag max ${row.lagMaxMs.join('/')} ms, ` +
+          `CPU node ${row.nodeCpu.join('/')}${row.nodeThrottledShare ? ` (throttled ${row.nodeThrottledShare.join('/')})` : ''} redis ${row.redisCpu} gen ${row.generatorCpu.join('/')}, lag max ${row.lagMaxMs.join('/')} ms, ` +
           `${row.kibPerParticipant} KiB/participant (heap ${JSON.stringify(row.heapAtEnd)}), ${row.redisCommandsPerJoin} Redis cmds/join, other jobs ${otherCpu} CPU, errors ${JSON.stringify(errors)}, failures ${row.failures}, answers ${row.answers.received}/${row.answers.expected}`,
       );
       const saturated = row.nodeCpu.some((c) => c >= SATURATED_CPU);
@@ -421,6 +442,7 @@ const main = async () => {
   } finally {
     await Promise.all(generators.map((g) => g.stop().catch(() => undefined)));
     await Promise.all(nodes.map((n) => n.stop(20_000)));
+    for (const quota of quotas) quota.remove();
     redisClient?.disconnect();
     await redis?.stop();
     await presence?.stop();
@@ -437,7 +459,7 @@ const main = async () => {
     measuredAt: new Date(started).toISOString(),
     seconds: Math.round((Date.now() - started) / 1000),
     machine,
-    settings: { roomSize: ROOM_SIZE, levels: LEVELS, joinsPerSecond: RATE, nodes: NODES, generators: GENERATORS, store: args.store, presence: args.presence, seconds: SECONDS, candidatesPerLink: Number(args['candidates-per-link']), env: extraEnv, bundle, loadCpus: args['load-cpus'] ?? null, nodeCpus: args['node-cpus'] ?? null, nodeMainCpus: args['node-main-cpus'] ?? null, nodeFlags: args['node-flags'] ?? null, loadNice: args['load-nice'] ?? null },
+    settings: { roomSize: ROOM_SIZE, levels: LEVELS, joinsPerSecond: RATE, nodes: NODES, generators: GENERATORS, store: args.store, presence: args.presence, seconds: SECONDS, candidatesPerLink: Number(args['candidates-per-link']), env: extraEnv, bundle, loadCpus: args['load-cpus'] ?? null, nodeCpus: args['node-cpus'] ?? null, nodeMainCpus: args['node-main-cpus'] ?? null, nodeFlags: args['node-flags'] ?? null, loadNice: args['load-nice'] ?? null, nodeCpuQuota: QUOTA ?? null },
     loadAverageAtEnd: loadavg().map((v) => round(v, 2)),
     stopReason,
     held: passed.at(-1)?.participants ?? 0,

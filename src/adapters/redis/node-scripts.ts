@@ -54,24 +54,40 @@ return redis.call('HGET', KEYS[2], ARGV[1])
 
 /**
  * Picks the least-loaded live node for a room and books the room on it, as { id, url }, or nil when no
- * node is alive. Load = participants at the node's last heartbeat + rooms placed on it that it does not
- * host yet; the booking counts at once, so a burst of new rooms spreads out even before any client
- * arrives. Ties go to the smallest id.
- * KEYS: urls, loads, alive:<id_1..n>, claims:<id_1..n>. ARGV: roomId, claimTtlMs, id_1..n.
+ * node is alive. Load = participants at the node's last heartbeat + each room placed on it that it does
+ * not host yet, counted as the participants a room has on average across the live nodes (at least 1);
+ * the booking counts at once, so a burst of new rooms spreads out even before any client arrives. Ties
+ * go to the smallest id.
+ *
+ * Why a booked room weighs a room's average and not 1: participants and rooms are different units. With
+ * a booking worth one participant, a node 100 participants lighter than the others took the next 100 new
+ * rooms (1,000 participants in rooms of 10) before any other node got one: in the capacity bench with
+ * three nodes, one node reached its CPU limit while the other two were half idle.
+ * KEYS: urls, loads, alive:<id_1..n>, claims:<id_1..n>, rooms:<id_1..n>. ARGV: roomId, claimTtlMs, id_1..n.
  */
 export const PICK_NODE_SCRIPT = new LuaScript(
   'rtc-pick-node',
   `${NOW_MS}
 local n = #ARGV - 2
-local best, bestLoad, bestIndex
+local live = {}
+local participants, rooms = 0, 0
 for i = 1, n do
   local id = ARGV[i + 2]
   if redis.call('EXISTS', KEYS[i + 2]) == 1 and redis.call('HEXISTS', KEYS[1], id) == 1 then
-    local claims = KEYS[i + 2 + n]
-    redis.call('ZREMRANGEBYSCORE', claims, '-inf', now)
-    local load = (tonumber(redis.call('HGET', KEYS[2], id)) or 0) + redis.call('ZCARD', claims)
-    if not best or load < bestLoad or (load == bestLoad and id < best) then best, bestLoad, bestIndex = id, load, i end
+    local load = tonumber(redis.call('HGET', KEYS[2], id)) or 0
+    live[#live + 1] = { id = id, index = i, load = load }
+    participants = participants + load
+    rooms = rooms + redis.call('SCARD', KEYS[i + 2 + 2 * n])
   end
+end
+local perRoom = 1
+if rooms > 0 and participants > rooms then perRoom = participants / rooms end
+local best, bestLoad, bestIndex
+for _, node in ipairs(live) do
+  local claims = KEYS[node.index + 2 + n]
+  redis.call('ZREMRANGEBYSCORE', claims, '-inf', now)
+  local load = node.load + redis.call('ZCARD', claims) * perRoom
+  if not best or load < bestLoad or (load == bestLoad and node.id < best) then best, bestLoad, bestIndex = node.id, load, node.index end
 end
 if not best then return false end
 local claims = KEYS[bestIndex + 2 + n]

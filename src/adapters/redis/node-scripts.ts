@@ -5,6 +5,9 @@ import { LuaScript } from '../shared/redis/lua-script';
  * Times come from the Redis server's clock (TIME), never from the nodes', which may disagree.
  */
 
+/** Load a draining node reports: above any real node's, so it is picked only if every node drains. */
+export const DRAINING_LOAD = 1_000_000_000;
+
 const NOW_MS = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -55,7 +58,8 @@ return redis.call('HGET', KEYS[2], ARGV[1])
 /**
  * Picks the least-loaded live node for a room and books the room on it, as { id, url }, or nil when no
  * node is alive. Load = participants at the node's last heartbeat + each room placed on it that it does
- * not host yet, counted as the participants a room has on average across the live nodes (at least 1);
+ * not host yet, counted as the participants a room has on average across the live nodes that are not
+ * draining (at least 1);
  * the booking counts at once, so a burst of new rooms spreads out even before any client arrives. Ties
  * go to the smallest id.
  *
@@ -76,8 +80,11 @@ for i = 1, n do
   if redis.call('EXISTS', KEYS[i + 2]) == 1 and redis.call('HEXISTS', KEYS[1], id) == 1 then
     local load = tonumber(redis.call('HGET', KEYS[2], id)) or 0
     live[#live + 1] = { id = id, index = i, load = load }
-    participants = participants + load
-    rooms = rooms + redis.call('SCARD', KEYS[i + 2 + 2 * n])
+    -- A draining node's load is a mark, not participants: in the average it would make one booking outweigh every node.
+    if load < ${DRAINING_LOAD} then
+      participants = participants + load
+      rooms = rooms + redis.call('SCARD', KEYS[i + 2 + 2 * n])
+    end
   end
 end
 local perRoom = 1

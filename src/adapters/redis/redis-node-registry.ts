@@ -5,7 +5,7 @@ import type { RedisKeys } from './redis-keys';
 import type { HostedRooms } from './redis-room-state-store';
 import type { RoomLeases } from './room-leases';
 import { assertLiveness } from './redis-settings';
-import { DEAD_NODES_SCRIPT, FORGET_NODE_SCRIPT, HEARTBEAT_SCRIPT } from './node-scripts';
+import { DEAD_NODES_SCRIPT, DRAINING_LOAD, FORGET_NODE_SCRIPT, HEARTBEAT_SCRIPT } from './node-scripts';
 import { OrphanedRooms } from './orphaned-rooms';
 import { asInteger, asStringList } from './room-record-codec';
 import { inSlices } from './sliced-work';
@@ -40,9 +40,6 @@ export interface NodeDirectory {
   /** Registered node ids as of the last heartbeat, this node included. */
   knownNodeIds(): readonly string[];
 }
-
-/** Load a draining node reports: above any real node's, so it is picked only if every node drains. */
-const DRAINING_LOAD = 1_000_000_000;
 
 /**
  * Announces this node in Redis and keeps it alive: every `heartbeatMs` it sets its heartbeat key (which

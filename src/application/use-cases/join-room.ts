@@ -131,8 +131,10 @@ export class JoinRoom {
       throw asMediaError(error);
     }
 
-    const resume: IssuedResumeToken | undefined =
-      command.resumable === true && settings.resumeGraceMs > 0 ? resumeTokens.issue(room.id, command.userId) : undefined;
+    // A token already past its expiry (admitted within AUTH_CLOCK_TOLERANCE_SECS) could hold no seat:
+    // its resume token would be refused whenever it came back, so none is given.
+    const resumable = command.resumable === true && settings.resumeGraceMs > 0 && (expiresAt === undefined || expiresAt > clock.now());
+    const resume: IssuedResumeToken | undefined = resumable ? resumeTokens.issue(room.id, command.userId) : undefined;
     const participant: Participant = {
       userId: command.userId,
       connectionId: command.connectionId,

@@ -233,6 +233,14 @@ describe('held seats and session resume', () => {
     expect(joinedOf(core, 'conn-alice-2').session?.graceMs).toBe(3_000);
   });
 
+  it('a join token already past its expiry (within the clock tolerance) gets no session: its seat could never be resumed', async () => {
+    const core = new CoreHarness();
+    core.tokens.expireAt('t-alice', 'alice', core.clock.now() - 5_000);
+    await core.join('alice', 'room-1', { resumable: true, token: 't-alice' });
+    expect(joinedOf(core, 'conn-alice').session).toBeUndefined();
+    expect(core.registry.room('room-1')?.find('alice')?.seat).toBeUndefined();
+  });
+
   it('joinRoom again instead of resuming replaces the held seat (as a takeover does)', async () => {
     const core = await room();
     await core.leaveRoom.connectionLost('conn-alice');

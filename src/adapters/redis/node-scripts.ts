@@ -14,7 +14,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `;
 
 /**
- * KEYS: all, urls, loads, alive:<self>, rooms:<self>, claims:<self>. ARGV: nodeId, url, load, expiryMs,
+ * KEYS: all, urls, loads, alive:<self>, rooms:<self>, claims:<self>, roomcounts. ARGV: nodeId, url, load, expiryMs,
  * registryTtlMs, then the ids of the rooms this node hosts. Replaces the node's room index (which
  * repairs any index write missed while a join or leave raced an outage) and drops the claims that are
  * now hosted (their participants are in the load) or expired. Returns every registered node id.
@@ -26,6 +26,7 @@ local node, keep = ARGV[1], ARGV[5]
 redis.call('SADD', KEYS[1], node)
 redis.call('HSET', KEYS[2], node, ARGV[2])
 redis.call('HSET', KEYS[3], node, ARGV[3])
+redis.call('HSET', KEYS[7], node, #ARGV - 5)
 redis.call('SET', KEYS[4], ARGV[2], 'PX', ARGV[4])
 redis.call('DEL', KEYS[5])
 redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
@@ -41,7 +42,7 @@ for i = 6, #ARGV do
   if #batch == 500 then flush() end
 end
 flush()
-for _, key in ipairs({ KEYS[1], KEYS[2], KEYS[3], KEYS[5], KEYS[6] }) do redis.call('PEXPIRE', key, keep) end
+for _, key in ipairs({ KEYS[1], KEYS[2], KEYS[3], KEYS[5], KEYS[6], KEYS[7] }) do redis.call('PEXPIRE', key, keep) end
 return redis.call('SMEMBERS', KEYS[1])
 `,
 );
@@ -59,7 +60,8 @@ return redis.call('HGET', KEYS[2], ARGV[1])
  * Picks the least-loaded live node for a room and books the room on it, as { id, url }, or nil when no
  * node is alive. Load = participants at the node's last heartbeat + each room placed on it that it does
  * not host yet, counted as the participants a room has on average across the live nodes that are not
- * draining (at least 1);
+ * draining (at least 1), both counts from their last heartbeats (the room index changes between
+ * heartbeats, the load does not: mixing the two halved the average during a burst of new rooms);
  * the booking counts at once, so a burst of new rooms spreads out even before any client arrives. Ties
  * go to the smallest id.
  *
@@ -67,7 +69,7 @@ return redis.call('HGET', KEYS[2], ARGV[1])
  * a booking worth one participant, a node 100 participants lighter than the others took the next 100 new
  * rooms (1,000 participants in rooms of 10) before any other node got one: in the capacity bench with
  * three nodes, one node reached its CPU limit while the other two were half idle.
- * KEYS: urls, loads, alive:<id_1..n>, claims:<id_1..n>, rooms:<id_1..n>. ARGV: roomId, claimTtlMs, id_1..n.
+ * KEYS: urls, loads, roomcounts, alive:<id_1..n>, claims:<id_1..n>. ARGV: roomId, claimTtlMs, id_1..n.
  */
 export const PICK_NODE_SCRIPT = new LuaScript(
   'rtc-pick-node',
@@ -77,13 +79,13 @@ local live = {}
 local participants, rooms = 0, 0
 for i = 1, n do
   local id = ARGV[i + 2]
-  if redis.call('EXISTS', KEYS[i + 2]) == 1 and redis.call('HEXISTS', KEYS[1], id) == 1 then
+  if redis.call('EXISTS', KEYS[i + 3]) == 1 and redis.call('HEXISTS', KEYS[1], id) == 1 then
     local load = tonumber(redis.call('HGET', KEYS[2], id)) or 0
     live[#live + 1] = { id = id, index = i, load = load }
     -- A draining node's load is a mark, not participants: in the average it would make one booking outweigh every node.
     if load < ${DRAINING_LOAD} then
       participants = participants + load
-      rooms = rooms + redis.call('SCARD', KEYS[i + 2 + 2 * n])
+      rooms = rooms + (tonumber(redis.call('HGET', KEYS[3], id)) or 0)
     end
   end
 end
@@ -91,13 +93,13 @@ local perRoom = 1
 if rooms > 0 and participants > rooms then perRoom = participants / rooms end
 local best, bestLoad, bestIndex
 for _, node in ipairs(live) do
-  local claims = KEYS[node.index + 2 + n]
+  local claims = KEYS[node.index + 3 + n]
   redis.call('ZREMRANGEBYSCORE', claims, '-inf', now)
   local load = node.load + redis.call('ZCARD', claims) * perRoom
   if not best or load < bestLoad or (load == bestLoad and node.id < best) then best, bestLoad, bestIndex = node.id, load, node.index end
 end
 if not best then return false end
-local claims = KEYS[bestIndex + 2 + n]
+local claims = KEYS[bestIndex + 3 + n]
 redis.call('ZADD', claims, now + tonumber(ARGV[2]), ARGV[1])
 redis.call('PEXPIRE', claims, ARGV[2])
 return { best, redis.call('HGET', KEYS[1], best) }
@@ -118,7 +120,7 @@ return dead
 
 /**
  * Removes a node from the registry unless it came back meanwhile. KEYS: all, urls, loads, alive:<id>,
- * rooms:<id>, claims:<id>. ARGV: id. Returns 1 when forgotten.
+ * rooms:<id>, claims:<id>, roomcounts. ARGV: id. Returns 1 when forgotten.
  */
 export const FORGET_NODE_SCRIPT = new LuaScript(
   'rtc-forget-node',
@@ -127,6 +129,7 @@ if redis.call('EXISTS', KEYS[4]) == 1 then return 0 end
 redis.call('SREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('HDEL', KEYS[7], ARGV[1])
 redis.call('DEL', KEYS[5], KEYS[6])
 return 1
 `,

@@ -21,8 +21,10 @@ export interface NodeKeys {
   readonly all: string;
   /** HASH node id → public WebSocket URL. */
   readonly urls: string;
-  /** HASH node id → load (participants) as of its last heartbeat. */
+  /** HASH node id → load (participants) as of its last heartbeat; a draining node writes DRAINING_LOAD. */
   readonly loads: string;
+  /** HASH node id → rooms it hosted at its last heartbeat: with `loads`, one snapshot to average rooms from. */
+  readonly roomCounts: string;
   /** STRING (the node's URL) that expires unless the node's heartbeat renews it. */
   alive(nodeId: string): string;
   /** SET: ids of the rooms the node hosts, rewritten by each of its heartbeats. */
@@ -64,6 +66,7 @@ export class RedisKeys {
       all: `${n}all`,
       urls: `${n}urls`,
       loads: `${n}loads`,
+      roomCounts: `${n}roomcounts`,
       alive: (nodeId) => `${n}alive:${nodeId}`,
       rooms: (nodeId) => `${n}rooms:${nodeId}`,
       claims: (nodeId) => `${n}claims:${nodeId}`,

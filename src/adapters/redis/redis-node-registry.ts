@@ -249,10 +249,10 @@ export class RedisNodeRegistry implements NodeDirectory {
     }
   }
 
-  /** all, urls, loads, alive, rooms, claims: the KEYS of the heartbeat and forget scripts. */
+  /** all, urls, loads, alive, rooms, claims, roomcounts: the KEYS of the heartbeat and forget scripts. */
   private registryKeys(nodeId: string): readonly string[] {
     const { nodes } = this.options.keys;
-    return [nodes.all, nodes.urls, nodes.loads, nodes.alive(nodeId), nodes.rooms(nodeId), nodes.claims(nodeId)];
+    return [nodes.all, nodes.urls, nodes.loads, nodes.alive(nodeId), nodes.rooms(nodeId), nodes.claims(nodeId), nodes.roomCounts];
   }
 
   /**

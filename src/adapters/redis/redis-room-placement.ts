@@ -172,13 +172,7 @@ export class RedisRoomPlacement implements RoomPlacement, RoomLocator {
       await connection.call('claim/pick', (client) =>
         PICK_NODE_SCRIPT.run(
           client,
-          [
-            keys.nodes.urls,
-            keys.nodes.loads,
-            ...ids.map((id) => keys.nodes.alive(id)),
-            ...ids.map((id) => keys.nodes.claims(id)),
-            ...ids.map((id) => keys.nodes.rooms(id)),
-          ],
+          [keys.nodes.urls, keys.nodes.loads, keys.nodes.roomCounts, ...ids.map((id) => keys.nodes.alive(id)), ...ids.map((id) => keys.nodes.claims(id))],
           [roomId, this.options.lookupClaimTtlMs, ...ids],
         ),
       ),

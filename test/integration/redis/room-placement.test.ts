@@ -115,6 +115,25 @@ describe('room placement on a real redis-server', () => {
     expect(Object.fromEntries(perNode)).toEqual({ 'node-a': 2, 'node-b': 2, 'node-c': 2 });
   });
 
+  it("averages rooms from the heartbeats' snapshot: rooms opened since then do not thin the average", async () => {
+    const nodes = await startThree();
+    // node-a: 10 rooms of 10 (100); node-b: 8 of 11 and 2 of 10 (108); node-c: 20 of 10 (200). Average 10.2.
+    const sizes = [Array(10).fill(10), [...Array(8).fill(11), 10, 10], Array(20).fill(10)];
+    for (const [n, node] of nodes.entries()) {
+      for (const [r, size] of sizes[n]!.entries()) {
+        for (let u = 0; u < size; u += 1) await node.store.recordJoin({ roomId: `held-${n}-${r}`, communityId: '1' }, member(`u${n}-${r}-${u}`));
+      }
+    }
+    await Promise.all(nodes.map((n) => n.registry.beat()));
+    // Then 20 rooms open on node-a with their first member, before its next heartbeat.
+    for (let r = 0; r < 20; r += 1) await nodes[0]!.store.recordJoin({ roomId: `fresh-${r}`, communityId: '1' }, member(`f${r}`));
+    const answers: string[] = [];
+    for (let r = 0; r < 2; r += 1) answers.push((await nodes[1]!.placement.locate(`next-${r}`)).nodeId);
+    // node-a 100 + 10.2 after one booking, above node-b's 108. Counting the room index as it is now (60
+    // rooms) against loads from the heartbeat, a booking weighed 6.8 and node-a took both.
+    expect(answers).toEqual(['node-a', 'node-b']);
+  });
+
   it("leaves a draining node's load out of a room's average: the lighter node still takes the rooms that even it out", async () => {
     const nodes = await startThree();
     // node-a: 10 rooms of 7 (70), node-b and node-c: 10 rooms of 10 (100 each); node-c then drains.

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { TrustedProxies } from '../adapters/http/trusted-proxies';
 import { ConnectionGuard } from '../adapters/websocket/connection-guard';
 import { IpConnectionLimiter } from '../adapters/websocket/ip-connection-limiter';
+import { AddressRateLimiter } from '../adapters/http/address-rate-limiter';
 import { LoopLoadGauge } from '../adapters/websocket/loop-load-gauge';
 import { OriginPolicy } from '../adapters/websocket/origin-policy';
 import { burstForRoomOf, DEFAULT_SESSION_LIMITS, type SessionLimits } from '../adapters/websocket/session-limits';
@@ -34,6 +35,10 @@ const LimitsEnv = z.object({
   HTTP_REQUEST_TIMEOUT_MS: whole(1000, 3_600_000).default(30_000),
   /** HTTP requests one client address may have in flight (SockJS polls, streams and sends included). */
   MAX_HTTP_REQUESTS_PER_IP: whole(1).default(100),
+  // A lookup books its room on a node for a heartbeat, counted there as load (an average room's
+  // participants): unbounded, one client could steer where real rooms go. A burst of 60 lets an office
+  // behind one address (MAX_CONNECTIONS_PER_IP is 50) look up its rooms together.
+  ROOM_LOOKUPS_PER_MINUTE: whole(1).default(120),
   /**
    * Bytes that may wait for one client before it is cut off (`error slowConsumer`, close 4008). 2 MiB: a
    * newcomer to a full room (25) is sent up to 24 offers of at most 60,000 characters (1.44 MB) plus
@@ -74,6 +79,8 @@ export interface NodeLimits {
   readonly clientAddress: (req: IncomingMessage) => string;
   /** Whether the node's own event loop says it is past its CPU (LOAD_SHED_LAG_MS). */
   readonly loopLoad: LoopLoadGauge;
+  /** `GET /v1/rooms/:id/node` per client address (ROOM_LOOKUPS_PER_MINUTE). */
+  readonly roomLookups: AddressRateLimiter;
 }
 
 const trustedProxies = (raw: string | undefined): TrustedProxies => {
@@ -122,6 +129,7 @@ export const readNodeLimits = (config: Config): NodeLimits => {
     trustedProxies: proxies,
     clientAddress,
     loopLoad: new LoopLoadGauge({ maxLagMs: env.LOAD_SHED_LAG_MS, windowMs: 1_000 }),
+    roomLookups: new AddressRateLimiter(env.ROOM_LOOKUPS_PER_MINUTE, Math.max(1, Math.ceil(env.ROOM_LOOKUPS_PER_MINUTE / 2))),
     http: {
       headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,

@@ -78,8 +78,8 @@ export class SignalingMetrics {
       });
     };
     runningTotal('rtc_log_lines_dropped_total', 'Log lines dropped because the log reader (stdout) did not keep up', () => live.logLinesDropped?.() ?? 0);
-    runningTotal('rtc_joins_shed_total', 'joinRoom refused because the node was overloaded (LOAD_SHED_LAG_MS)', () => live.joinsShed?.() ?? 0);
-    gauge('rtc_shedding_joins', '1 while the node refuses new joins because it is overloaded', () => (live.shedding?.() ? 1 : 0));
+    runningTotal('rtc_joins_shed_total', 'joinRoom messages refused because the node was overloaded (LOAD_SHED_LAG_MS)', () => live.joinsShed?.() ?? 0);
+    gauge('rtc_shedding_joins', '1 from the first join refused for overload until the overload has passed', () => (live.shedding?.() ? 1 : 0));
     const latencyBuckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
     this.joinSeconds = new Histogram({ name: 'rtc_join_seconds', help: 'joinRoom handling time, by outcome', labelNames: ['outcome'], buckets: latencyBuckets, registers });
     this.mediaCallSeconds = new OperationHistogram('rtc_media_call_seconds', 'Media backend call latency, by operation and outcome', latencyBuckets, registers);

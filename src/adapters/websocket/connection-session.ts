@@ -7,7 +7,7 @@ import { NEVER_OVERLOADED, type LoopLoad } from './loop-load-gauge';
 import type { MessageDispatcher } from './message-dispatcher';
 import { parseInbound } from './message-parser';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from './session-limits';
-import { TokenBucket } from './token-bucket';
+import { TokenBucket } from '../shared/token-bucket';
 
 export type { SessionLimits } from './session-limits';
 

@@ -1,3 +1,5 @@
+import { normalizeAddress } from '../shared/client-address';
+
 /**
  * Open connections per client address, across both transports. The address is the TCP peer's: behind a
  * reverse proxy every client shares the proxy's address, so set the limit there instead (see docs/security.md).
@@ -70,6 +72,3 @@ export class IpConnectionLimiter {
 }
 
 const MAX_COOLING = 10_000;
-
-/** `::ffff:10.0.0.1` and `10.0.0.1` are the same client. */
-const normalizeAddress = (address: string): string => (address.startsWith('::ffff:') ? address.slice(7) : address).toLowerCase();

@@ -5,6 +5,7 @@ import { AdminModeration } from '../../application';
 import { adminRoutes } from '../../adapters/http/admin-routes';
 import { healthRoutes } from '../../adapters/http/health-routes';
 import { HttpFront } from '../../adapters/http/http-front';
+import { rateLimitedRoute } from '../../adapters/http/rate-limited-route';
 import { staticFileRoute } from '../../adapters/http/static-files';
 import { SignalingMetrics } from '../../adapters/metrics/signaling-metrics';
 import { SockJsTransport } from '../../adapters/websocket/sockjs-transport';
@@ -63,7 +64,8 @@ export const httpModule = (config: Config): ContainerModule => {
           () => draining.value,
         ),
       );
-      front.addRoutes(state.routes);
+      // The state backend's routes are the room lookup, which books rooms as load: limited per address.
+      front.addRoutes(state.routes.map((route) => rateLimitedRoute(route, limits.roomLookups, limits.clientAddress)));
       if (endpoint.port === undefined) front.addRoutes(metricsRoutes(endpoint, get(SignalingMetrics)));
       const admin = get(Ids.AdminAccess);
       if (admin.token !== undefined) {

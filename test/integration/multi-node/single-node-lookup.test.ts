@@ -24,4 +24,16 @@ describe('GET /v1/rooms/:roomId/node with the in-memory store (one node)', () =>
     const res = await fetch(`${node.httpUrl}/v1/rooms/room-2/node`);
     expect(await res.json()).toEqual({ roomId: 'room-2', nodeId: 'only', url: 'wss://signal.example.com/rtc/websocket' });
   });
+
+  it('limits lookups per client address (ROOM_LOOKUPS_PER_MINUTE): a lookup books its room as load, so a flood of them would steer placement', async () => {
+    node = await startTestServer({ NODE_ID: 'only', ROOM_LOOKUPS_PER_MINUTE: '2' });
+    const first = await fetch(`${node.httpUrl}/v1/rooms/room-3/node`);
+    expect(first.status).toBe(200);
+    const refused = await fetch(`${node.httpUrl}/v1/rooms/room-4/node`);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('30');
+    expect(await refused.json()).toMatchObject({ code: 'rateLimited', retryAfterMs: 30_000 });
+    // Only the lookup is limited: the node's other routes still answer this address.
+    expect((await fetch(`${node.httpUrl}/healthz`)).status).toBe(200);
+  });
 });

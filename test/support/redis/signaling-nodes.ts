@@ -50,6 +50,7 @@ export class SignalingNodes {
           // Every test client comes from 127.0.0.1.
           MAX_CONNECTIONS_PER_IP: '10000',
           JOINS_PER_MINUTE: '10000',
+          ROOM_LOOKUPS_PER_MINUTE: '100000',
           ...this.env,
         };
         const process = await startNodeProcess(env, 30_000);

@@ -1,4 +1,4 @@
-import { TokenBucket } from '../../../src/adapters/websocket/token-bucket';
+import { TokenBucket } from '../../../src/adapters/shared/token-bucket';
 
 describe('TokenBucket', () => {
   it('allows a burst, then refills at the rate, never above the burst', () => {

@@ -44,6 +44,70 @@ Measured ${run.measuredAt.slice(0, 16).replace('T', ' ')} UTC; ${run.settings.se
 ${run.levels.map((l) => levelRow(l, run.settings.seconds)).join('\n')}
 `;
 
+const jsonRunsIn = (dir) =>
+  existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .map((f) => JSON.parse(readFileSync(resolve(dir, f), 'utf8')))
+    : [];
+/** Ramps with each node held to a CPU quota: one node, three independent ones, three on one Redis. */
+export const loadQuotaRuns = () => jsonRunsIn(resolve(DIR, 'quota'));
+/** Single-level runs, one node and three on one Redis taking turns (capacity/quota/ab/), in the order run. */
+export const loadQuotaAbRuns = () => jsonRunsIn(resolve(DIR, 'quota', 'ab')).sort((a, b) => a.measuredAt.localeCompare(b.measuredAt));
+
+const span = (values, digits) => {
+  const lo = Math.min(...values);
+  const hi = Math.max(...values);
+  return lo === hi ? fmt(lo, digits) : `${fmt(lo, digits)}–${fmt(hi, digits)}`;
+};
+
+/**
+ * One row per load per node: each kind of run side by side at the same participants and joins/s per node,
+ * every node held to the same CPU quota. Kinds: one node alone; three independent one-node systems run at
+ * the same time (each its own Redis: the machine as loaded as by three nodes, nothing shared); three
+ * nodes on one Redis. Several runs of a kind are shown as a range.
+ */
+const quotaComparison = (runs) => {
+  if (runs.length === 0) return '';
+  const kinds = [
+    ['one node', runs.filter((r) => r.settings.nodes === 1 && !/^independent/.test(r.label ?? ''))],
+    ['3 independent', runs.filter((r) => r.settings.nodes === 1 && /^independent/.test(r.label ?? ''))],
+    ['3 on one Redis, old placement', runs.filter((r) => r.settings.nodes === 3 && /placement before/.test(r.label ?? ''))],
+    ['3 on one Redis', runs.filter((r) => r.settings.nodes === 3 && !/placement before/.test(r.label ?? ''))],
+  ].filter(([, list]) => list.length > 0);
+  const perNode = new Set(runs.flatMap((r) => r.levels.map((l) => l.level / r.settings.nodes)));
+  const cell = (list, load) => {
+    const levels = list.flatMap((r) => r.levels.filter((l) => l.level / r.settings.nodes === load));
+    if (levels.length === 0) return ' | ';
+    const cpu = levels.flatMap((l) => l.nodeCpu);
+    const throttled = levels.flatMap((l) => l.nodeThrottledShare ?? []).map((t) => t * 100);
+    // How far the busiest or idlest node was from an even share, in %.
+    const spread = levels
+      .filter((l) => l.participantsPerNode)
+      .map((l) => {
+        const even = l.participantsPerNode.reduce((a, b) => a + b, 0) / l.participantsPerNode.length;
+        return Math.max(...l.participantsPerNode.map((n) => Math.abs(n - even))) / even * 100;
+      });
+    return `${span(levels.map((l) => l.joinMs.p50), 1)} / **${span(levels.map((l) => l.joinMs.p99), 0)}** | ${span(cpu, 2)} (${span(throttled, 0)}%)${spread.length ? `; ±${span(spread, 1)}%` : ''}`;
+  };
+  const quota = runs[0].settings.nodeCpuQuota;
+  return `### Three nodes against one, each node held to ${quota} of a core
+
+Generated from [capacity/quota/](capacity/quota/). Rows: participants per node (rooms of 10, Redis + presence), at
+${fmt(runs.find((r) => r.settings.nodes === 1)?.settings.joinsPerSecond ?? NaN)} joins/s + as many leaves per node. Cells: join p50 / **p99** ms; node CPU (share of 10 ms periods throttled)${
+    runs.some((r) => r.levels.some((l) => l.participantsPerNode)) ? '; for three nodes on one Redis, ± how far the most unevenly loaded node was from an even share of the participants' : ''
+  }. Kinds of run: **one node** alone; **3 independent**: three one-node systems run at the same time, each
+with its own Redis and generator (the machine as busy as with three nodes, nothing shared); **3 on one Redis**:
+three nodes sharing one Redis, rooms placed by load (**old placement**: before bookings were weighted as an
+average room, commit 5bcc86d). Several runs of a kind show as a range; every figure of every level is in the runs' JSON files.
+
+| participants per node | ${kinds.map(([name]) => `${name}: join ms | ${name}: node CPU`).join(' | ')} |
+|---|${kinds.map(() => '---|---|').join('')}
+${[...perNode].sort((a, b) => a - b).map((load) => `| ${fmt(load)} | ${kinds.map(([, list]) => cell(list, load)).join(' | ')} |`).join('\n')}
+`;
+};
+
 export const renderCapacity = (runs) => {
   const notesPath = resolve(ROOT, 'docs', 'benchmarks', 'capacity-notes.md');
   const notes = existsSync(notesPath) ? readFileSync(notesPath, 'utf8').trim() : '';
@@ -69,6 +133,7 @@ CPU moved with it (no steal shows it). The generators run at nice 19 unless a ru
 gives the node a core first, as a node whose clients are on other machines has one.
 
 ${runs.map(runTable).join('\n')}
+${quotaComparison(loadQuotaRuns())}
 ${notes}
 `;
 };

@@ -7,7 +7,8 @@
 // give a fraction of a core, and nice only orders processes; a quota is the tool that does this.
 //
 // Both cgroup layouts are handled: v2 (cpu.max) where the unified hierarchy has the cpu controller, else
-// v1's cpu controller (cpu.cfs_quota_us / cpu.cfs_period_us). Needs root.
+// v1's cpu controller (cpu.cfs_quota_us / cpu.cfs_period_us). Needs root. Only the v1 path has run (this
+// machine mounts v1); the v2 path follows the kernel's documentation and is untried.
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -21,6 +22,11 @@ const PERIOD_US = 10_000;
 const hierarchy = () => {
   const v2 = '/sys/fs/cgroup';
   if (existsSync(join(v2, 'cgroup.controllers')) && readFileSync(join(v2, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('cpu')) {
+    // A child group has cpu.max only when the parent hands the controller down; inside a container whose
+    // processes sit in the root group that cannot be turned on, so say so rather than fail on a write.
+    if (!readFileSync(join(v2, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('cpu')) {
+      throw new Error(`cgroup v2: the cpu controller is not enabled for child groups (echo +cpu > ${v2}/cgroup.subtree_control)`);
+    }
     return { root: v2, version: 2 };
   }
   const v1 = '/sys/fs/cgroup/cpu';
@@ -49,19 +55,25 @@ const readThrottling = (dir, version) => {
  * deletes the cgroup once the process has exited (a cgroup with a live task cannot be removed).
  */
 export const limitCpu = (pid, cores, name) => {
-  if (!(cores > 0)) throw new Error(`a CPU quota must be a positive number of cores, not ${cores}`);
+  // The kernel refuses a quota under 1 ms per period.
+  if (!(cores >= 0.1)) throw new Error(`a CPU quota must be at least 0.1 of a core (1 ms per 10 ms period), not ${cores}`);
   const { root, version } = hierarchy();
   const dir = join(root, `bench-${name}-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   const quotaUs = Math.round(cores * PERIOD_US);
-  if (version === 2) {
-    writeFileSync(join(dir, 'cpu.max'), `${quotaUs} ${PERIOD_US}`);
-  } else {
-    writeFileSync(join(dir, 'cpu.cfs_period_us'), String(PERIOD_US));
-    writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(quotaUs));
+  try {
+    if (version === 2) {
+      writeFileSync(join(dir, 'cpu.max'), `${quotaUs} ${PERIOD_US}`);
+    } else {
+      writeFileSync(join(dir, 'cpu.cfs_period_us'), String(PERIOD_US));
+      writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(quotaUs));
+    }
+    // cgroup.procs moves the whole thread group: V8's and libuv's threads are held to the quota too.
+    writeFileSync(join(dir, 'cgroup.procs'), String(pid));
+  } catch (error) {
+    rmdirSync(dir);
+    throw error;
   }
-  // cgroup.procs moves the whole thread group: V8's and libuv's threads are held to the quota too.
-  writeFileSync(join(dir, 'cgroup.procs'), String(pid));
   return {
     cores,
     throttling: () => readThrottling(dir, version),

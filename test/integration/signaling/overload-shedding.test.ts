@@ -1,6 +1,8 @@
+import pino from 'pino';
+import { loadConfig } from '../../../src/config';
+import { startNode, type RunningNode } from '../../../src/start-node';
 import { SignalingClient } from '../../support/signaling-client';
 import { startTestServer } from '../../support/start-server';
-import type { RunningNode } from '../../../src/start-node';
 
 jest.setTimeout(30_000);
 
@@ -35,7 +37,10 @@ describe('load shedding on the event loop (LOAD_SHED_LAG_MS)', () => {
   });
 
   it('refuses a new join with nodeFull (overloaded, retryAfterMs) after a stall, keeps the rooms it has, and admits again once the loop is back', async () => {
-    const node = await startTestServer({ LOAD_SHED_LAG_MS: '300' });
+    // The node's own warn lines, as an operator's log would show them.
+    const warnings: Array<{ msg: string; stallMs?: number; joinsShed?: number }> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line) as { msg: string }) });
+    const node = await startNode(loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', LOAD_SHED_LAG_MS: '300' }), logger);
     nodes.push(node);
     const alice = await connect(node);
     alice.send(join('alice', 'busy-room'));
@@ -64,6 +69,12 @@ describe('load shedding on the event loop (LOAD_SHED_LAG_MS)', () => {
     expect(joined.requestId).toBe('join-bob-2');
     expect(await metric(node, 'rtc_shedding_joins')).toBe(0);
     expect(await metric(node, 'rtc_joins_shed_total')).toBe(1);
+    const shedding = warnings.filter((w) => /overloaded/.test(w.msg));
+    expect(shedding).toEqual([
+      expect.objectContaining({ msg: 'overloaded: refusing new joins (LOAD_SHED_LAG_MS)', stallMs: expect.any(Number) }),
+      expect.objectContaining({ msg: 'no longer overloaded: admitting joins again', joinsShed: 1 }),
+    ]);
+    expect(shedding[0]!.stallMs).toBeGreaterThanOrEqual(300);
   });
 
   it('at 0 sheds nothing: the same stall, and the join is admitted', async () => {

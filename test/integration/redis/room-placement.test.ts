@@ -18,6 +18,13 @@ describe('room placement on a real redis-server', () => {
    */
   const TIMING = { heartbeatMs: 400, expiryMs: 2_400 };
 
+  /**
+   * For tests that set loads with explicit beats and then read placement: no timed heartbeat may land in
+   * between (400 ms did, on a loaded CI machine, while a test was still writing its rooms), and the
+   * lookups' bookings, which live one heartbeat, must outlast the test.
+   */
+  const QUIET = { heartbeatMs: 30_000, expiryMs: 90_000 };
+
   /** Three nodes that know each other (each heartbeat lists the registered nodes). */
   const startThree = async (loads: [number?, number?, number?] = [], timing = TIMING): Promise<TestNode[]> => {
     const started: TestNode[] = [];
@@ -96,7 +103,7 @@ describe('room placement on a real redis-server', () => {
   });
 
   it("weighs a booked room as the rooms' average participants: a node a little lighter does not take a whole burst", async () => {
-    const nodes = await startThree();
+    const nodes = await startThree([], QUIET);
     // 30 rooms of 10 across the three, but node-a has 5 participants fewer: 95, 100, 100.
     for (const [n, node] of nodes.entries()) {
       for (let r = 0; r < 10; r += 1) {
@@ -116,7 +123,7 @@ describe('room placement on a real redis-server', () => {
   });
 
   it("averages rooms from the heartbeats' snapshot: rooms opened since then do not thin the average", async () => {
-    const nodes = await startThree();
+    const nodes = await startThree([], QUIET);
     // node-a: 10 rooms of 10 (100); node-b: 8 of 11 and 2 of 10 (108); node-c: 20 of 10 (200). Average 10.2.
     const sizes = [Array(10).fill(10), [...Array(8).fill(11), 10, 10], Array(20).fill(10)];
     for (const [n, node] of nodes.entries()) {
@@ -135,7 +142,7 @@ describe('room placement on a real redis-server', () => {
   });
 
   it("leaves a draining node's load out of a room's average: the lighter node still takes the rooms that even it out", async () => {
-    const nodes = await startThree();
+    const nodes = await startThree([], QUIET);
     // node-a: 10 rooms of 7 (70), node-b and node-c: 10 rooms of 10 (100 each); node-c then drains.
     for (const [n, node] of nodes.entries()) {
       for (let r = 0; r < 10; r += 1) {

@@ -12,13 +12,20 @@ export const TARGETS = { participants: 15_000, joinP99Ms: 50, lagMaxMs: 50, kibP
 /** prom-client's loop-lag maximum comes from a 20 ms timer, so an idle node reads 20–25 ms: the stall is the excess. */
 export const LAG_TIMER_MS = 20;
 
-export const loadRuns = () =>
-  existsSync(DIR)
-    ? readdirSync(DIR)
+/** Every run kept as JSON in `dir` (not its subdirectories), by file name. */
+const jsonRunsIn = (dir) =>
+  existsSync(dir)
+    ? readdirSync(dir)
         .filter((f) => f.endsWith('.json'))
         .sort()
-        .map((f) => JSON.parse(readFileSync(resolve(DIR, f), 'utf8')))
+        .map((f) => JSON.parse(readFileSync(resolve(dir, f), 'utf8')))
     : [];
+/** Ramps with each node held to a CPU quota: one node, three independent ones, three on one Redis. */
+export const loadQuotaRuns = () => jsonRunsIn(resolve(DIR, 'quota'));
+/** Single-level runs, one node and three on one Redis taking turns (capacity/quota/ab/), in the order run. */
+export const loadQuotaAbRuns = () => jsonRunsIn(resolve(DIR, 'quota', 'ab')).sort((a, b) => a.measuredAt.localeCompare(b.measuredAt));
+
+export const loadRuns = () => jsonRunsIn(DIR);
 
 const fmt = (v, digits = 0) => (Number.isFinite(v) ? v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : 'n/a');
 const sumOf = (values) => values.reduce((a, b) => a + b, 0);
@@ -43,18 +50,6 @@ Measured ${run.measuredAt.slice(0, 16).replace('T', ' ')} UTC; ${run.settings.se
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 ${run.levels.map((l) => levelRow(l, run.settings.seconds)).join('\n')}
 `;
-
-const jsonRunsIn = (dir) =>
-  existsSync(dir)
-    ? readdirSync(dir)
-        .filter((f) => f.endsWith('.json'))
-        .sort()
-        .map((f) => JSON.parse(readFileSync(resolve(dir, f), 'utf8')))
-    : [];
-/** Ramps with each node held to a CPU quota: one node, three independent ones, three on one Redis. */
-export const loadQuotaRuns = () => jsonRunsIn(resolve(DIR, 'quota'));
-/** Single-level runs, one node and three on one Redis taking turns (capacity/quota/ab/), in the order run. */
-export const loadQuotaAbRuns = () => jsonRunsIn(resolve(DIR, 'quota', 'ab')).sort((a, b) => a.measuredAt.localeCompare(b.measuredAt));
 
 const span = (values, digits) => {
   const lo = Math.min(...values);

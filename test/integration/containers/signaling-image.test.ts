@@ -1,4 +1,5 @@
 import SockJS from 'sockjs-client';
+import { SOCKJS_OPEN_TIMEOUT_MS } from '../../support/sockjs-open-timeout';
 import type { StartedTestContainer } from 'testcontainers';
 import { containerEngine, TEST_LABELS } from '../../support/containers/engine-state.cjs';
 import { buildProjectImage, docker, imageSizeMb } from '../../support/containers/docker-cli';
@@ -13,7 +14,7 @@ const DRAIN_DEADLINE_MS = 5_000;
 /** Joins a room over SockJS (xhr-streaming: the HTTP transports, not SockJS's own WebSocket). */
 const sockJsJoin = (url: string, userId: string, roomId: string): Promise<{ reply: Record<string, unknown>; close: () => void }> =>
   new Promise((resolve, reject) => {
-    const sock = new SockJS(url, undefined, { transports: ['xhr-streaming'] }) as unknown as WebSocket;
+    const sock = new SockJS(url, undefined, { transports: ['xhr-streaming'], timeout: SOCKJS_OPEN_TIMEOUT_MS }) as unknown as WebSocket;
     const timer = setTimeout(() => reject(new Error('no existingParticipants over SockJS')), 10_000);
     sock.onopen = () => sock.send(JSON.stringify({ id: 'joinRoom', userId, roomId, communityId: '1', video: false, audio: true }));
     sock.onerror = () => reject(new Error('SockJS error'));

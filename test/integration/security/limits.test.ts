@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import SockJS from 'sockjs-client';
+import { SOCKJS_OPEN_TIMEOUT_MS } from '../../support/sockjs-open-timeout';
 import WebSocket from 'ws';
 import type { RunningNode } from '../../../src/start-node';
 import { SignalingClient } from '../../support/signaling-client';
@@ -87,7 +88,7 @@ describe('limits, each through a running node', () => {
   it('MAX_CONNECTIONS_PER_IP counts SockJS sessions too: one too many gets error rateLimited and close 1013', async () => {
     await withNode({ MAX_CONNECTIONS_PER_IP: '1' }, async (node) => {
       const ws = await SignalingClient.connect(node.wsUrl);
-      const sock = new SockJS(`${node.httpUrl}/rtc`, undefined, { transports: ['xhr-streaming'] }) as unknown as globalThis.WebSocket;
+      const sock = new SockJS(`${node.httpUrl}/rtc`, undefined, { transports: ['xhr-streaming'], timeout: SOCKJS_OPEN_TIMEOUT_MS }) as unknown as globalThis.WebSocket;
       const messages: string[] = [];
       sock.onmessage = (event: MessageEvent) => messages.push(String(event.data));
       const code = await new Promise<number>((resolve) => {

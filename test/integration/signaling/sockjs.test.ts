@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import SockJS from 'sockjs-client';
+import { SOCKJS_OPEN_TIMEOUT_MS } from '../../support/sockjs-open-timeout';
 import { launchDemoBrowser, type DemoBrowser } from '../../support/demo-browser';
 import { SignalingClient } from '../../support/signaling-client';
 import { startTestServer } from '../../support/start-server';
@@ -10,7 +11,7 @@ jest.setTimeout(20_000);
 type Message = Record<string, unknown> & { id: string };
 
 const openSockJs = async (url: string, transports: string[]): Promise<{ sock: WebSocket; inbox: Message[]; next: (id: string) => Promise<Message> }> => {
-  const sock = new SockJS(url, undefined, { transports }) as unknown as WebSocket;
+  const sock = new SockJS(url, undefined, { transports, timeout: SOCKJS_OPEN_TIMEOUT_MS }) as unknown as WebSocket;
   const inbox: Message[] = [];
   const waiters: ((m: Message) => boolean)[] = [];
   sock.onmessage = (event: MessageEvent) => {

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { SOCKJS_OPEN_TIMEOUT_MS } from '../sockjs-open-timeout';
 
 /**
  * A browser client written the way the seed's own clients were (../shared/protocol-seed.md: its static
@@ -84,14 +85,15 @@ window.seedClient = (() => {
     join(transport, roomId, userId) {
       self = userId; room = roomId;
       return new Promise((resolve, reject) => {
-        sock = new SockJS('/rtc', null, { transports: [transport] });
+        // The seed's clients pass no timeout (see sockjs-open-timeout.ts); it changes nothing on the wire.
+        sock = new SockJS('/rtc', null, { transports: [transport], timeout: ${SOCKJS_OPEN_TIMEOUT_MS} });
         sock.onopen = () => {
           send({ id: 'joinRoom', token: '', userId, communityId: '0', roomId, video: true, audio: true });
           resolve(sock.transport);
         };
         sock.onmessage = (e) => { onMessage(JSON.parse(e.data)).catch((err) => log.push({ id: 'clientError', message: String(err) })); };
-        sock.onclose = () => log.push({ id: 'closed' });
-        setTimeout(() => reject(new Error('SockJS did not open')), 15000);
+        sock.onclose = (e) => { log.push({ id: 'closed' }); reject(new Error('SockJS closed before it opened: ' + e.code + ' ' + e.reason)); };
+        setTimeout(() => reject(new Error('SockJS did not open')), ${SOCKJS_OPEN_TIMEOUT_MS} + 5000);
       });
     },
     toggleAudio(on) { send({ id: 'audioStateFrom', userId: self, audio: on ? 'true' : 'false' }); },

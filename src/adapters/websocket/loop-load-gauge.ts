@@ -22,7 +22,8 @@ export const NEVER_OVERLOADED: LoopLoad = { overloadedBy: 0, windowMs: 1_000, sh
  */
 export interface SheddingListener {
   started(stallMs: number): void;
-  stopped(joinsShed: number, lastedMs: number): void;
+  /** `shutdown`: the gauge stopped with the node while it was still refusing joins. */
+  stopped(joinsShed: number, lastedMs: number, why: 'recovered' | 'shutdown'): void;
 }
 
 /** The gauge's own timer: short enough to see a stall, long enough to cost nothing (50 wake-ups a second). */
@@ -73,9 +74,11 @@ export class LoopLoadGauge implements LoopLoad {
     this.timer.unref();
   }
 
+  /** A shedding episode under way ends here, told as any other: the log's last word is not "refusing joins". */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.endEpisode(this.now(), 'shutdown');
   }
 
   get windowMs(): number {
@@ -133,9 +136,12 @@ export class LoopLoadGauge implements LoopLoad {
       this.windowMaxMs = 0;
       this.windowStartedAt = now;
     }
-    if (this.episode && this.closedMs === 0 && this.pastBound(this.windowMaxMs) === 0) {
-      this.listener?.stopped(this.episode.shed, Math.round(now - this.episode.startedAt));
-      this.episode = undefined;
-    }
+    if (this.closedMs === 0 && this.pastBound(this.windowMaxMs) === 0) this.endEpisode(now, 'recovered');
+  }
+
+  private endEpisode(now: number, why: 'recovered' | 'shutdown'): void {
+    if (!this.episode) return;
+    this.listener?.stopped(this.episode.shed, Math.round(now - this.episode.startedAt), why);
+    this.episode = undefined;
   }
 }

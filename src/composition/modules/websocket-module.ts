@@ -57,7 +57,8 @@ export const websocketModule = (config: Config): ContainerModule =>
           start: async () =>
             limits.loopLoad.start({
               started: (stallMs) => logger.warn({ stallMs }, 'overloaded: refusing new joins (LOAD_SHED_LAG_MS)'),
-              stopped: (joinsShed, lastedMs) => logger.warn({ joinsShed, lastedMs }, 'no longer overloaded: admitting joins again'),
+              stopped: (joinsShed, lastedMs, why) =>
+                logger.warn({ joinsShed, lastedMs }, why === 'recovered' ? 'no longer overloaded: admitting joins again' : 'stopped while refusing joins for overload'),
             }),
           stop: async () => limits.loopLoad.stop(),
         },

@@ -64,7 +64,7 @@ describe('LoopLoadGauge', () => {
     const events: unknown[] = [];
     const g = new LoopLoadGauge({ maxLagMs: 2_000, windowMs: 1_000 }, () => now, () => cpu);
     gauges.push(g);
-    g.start({ started: (stallMs) => events.push(['started', stallMs]), stopped: (shed, lastedMs) => events.push(['stopped', shed, lastedMs]) });
+    g.start({ started: (stallMs) => events.push(['started', stallMs]), stopped: (shed, lastedMs, why) => events.push(['stopped', shed, lastedMs, why]) });
     now += 2_500; // a stall under way, the process busy through it
     cpu += 2_500;
     const stallMs = g.overloadedBy;
@@ -78,12 +78,30 @@ describe('LoopLoadGauge', () => {
     now += 1_000; // a whole window without a busy stall
     cpu += 10;
     await sleep(60);
-    expect(events).toEqual([['started', 2_500], ['stopped', 3, 1_000]]); // lasted from the first refusal
+    expect(events).toEqual([['started', 2_500], ['stopped', 3, 1_000, 'recovered']]); // lasted from the first refusal
     expect(g.shedding).toBe(false);
     expect(g.joinsShed).toBe(3);
     g.shed(2_100); // a later episode is told again, and the total goes on
     expect(events).toHaveLength(3);
     expect(g.joinsShed).toBe(4);
+  });
+
+  it('ends a shedding episode under way when it stops (the node shuts down), and tells its listener so', () => {
+    let now = 0;
+    let cpu = 0;
+    const events: unknown[] = [];
+    const g = new LoopLoadGauge({ maxLagMs: 2_000, windowMs: 1_000 }, () => now, () => cpu);
+    g.start({ started: (stallMs) => events.push(['started', stallMs]), stopped: (shed, lastedMs, why) => events.push(['stopped', shed, lastedMs, why]) });
+    now += 2_500;
+    cpu += 2_500;
+    g.shed(g.overloadedBy);
+    g.shed(g.overloadedBy);
+    now += 300;
+    g.stop();
+    expect(events).toEqual([['started', 2_500], ['stopped', 2, 300, 'shutdown']]);
+    expect(g.shedding).toBe(false);
+    g.stop(); // a second stop tells nothing more
+    expect(events).toHaveLength(2);
   });
 
   it('does not count delays under the bound', async () => {

@@ -313,6 +313,26 @@ describe('held seats and session resume', () => {
       expect(core.presence.departures()).toHaveLength(1);
     });
 
+    it("the seat taken over keeps its join token's expiry: the resume reply's grace is cut to it, and so is the hold", async () => {
+      const core = new CoreHarness();
+      const alice = core.resumeTokens.issue('room-9', 'alice');
+      const member: MemberRecord = { userId: 'alice', connectionId: 'dead-alice', audio: true, video: true, joinedAt: 1 };
+      const seat = { proof: alice.proof, notAfter: core.clock.now() + 4_000 };
+      core.store.leftByDeadHost(
+        { roomId: 'room-9', communityId: 'c-1', nodeId: 'dead-node', members: [{ ...member, seat }] },
+        [{ ...member, seat }],
+        { record: { roomId: 'room-9', communityId: 'c-1', nodeId: 'dead-node', members: [] }, at: 5 },
+      );
+      core.clock.advance(1_000);
+      await core.resume.execute({ connectionId: 'conn-a', resumeToken: alice.token });
+      expect(joinedOf(core, 'conn-a').session?.graceMs).toBe(3_000);
+      // Dropped again: the seat is held only until the token's expiry, not a whole grace.
+      await core.leaveRoom.connectionLost('conn-a');
+      core.clock.advance(3_000);
+      await flush();
+      expect(core.presence.departures().map((d) => [d.userId, d.reason])).toEqual([['alice', 'dropped']]);
+    });
+
     it('a held seat of the room taken over departs when its grace runs out', async () => {
       const core = new CoreHarness();
       const alice = core.resumeTokens.issue('room-9', 'alice');

@@ -60,7 +60,7 @@ return redis.call('HGET', KEYS[2], ARGV[1])
  * Picks the least-loaded live node for a room and books the room on it, as { id, url }, or nil when no
  * node is alive. Load = participants at the node's last heartbeat + each room placed on it that it does
  * not host yet, counted as the participants a room has on average across the live nodes that are not
- * draining (at least 1), both counts from their last heartbeats (the room index changes between
+ * draining and report their rooms (at least 1), both counts from their last heartbeats (the room index changes between
  * heartbeats, the load does not: mixing the two halved the average during a burst of new rooms);
  * the booking counts at once, so a burst of new rooms spreads out even before any client arrives. Ties
  * go to the smallest id.
@@ -82,10 +82,13 @@ for i = 1, n do
   if redis.call('EXISTS', KEYS[i + 3]) == 1 and redis.call('HEXISTS', KEYS[1], id) == 1 then
     local load = tonumber(redis.call('HGET', KEYS[2], id)) or 0
     live[#live + 1] = { id = id, index = i, load = load }
-    -- A draining node's load is a mark, not participants: in the average it would make one booking outweigh every node.
-    if load < ${DRAINING_LOAD} then
+    local roomCount = tonumber(redis.call('HGET', KEYS[3], id))
+    -- A draining node's load is a mark, not participants: in the average it would make one booking outweigh
+    -- every node. A node without a room count (a version from before it, during a rolling upgrade) would
+    -- add participants without their rooms.
+    if load < ${DRAINING_LOAD} and roomCount then
       participants = participants + load
-      rooms = rooms + (tonumber(redis.call('HGET', KEYS[3], id)) or 0)
+      rooms = rooms + roomCount
     end
   end
 end

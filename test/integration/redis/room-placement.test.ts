@@ -158,6 +158,24 @@ describe('room placement on a real redis-server', () => {
     expect(answers).toEqual(['node-a', 'node-a', 'node-a', 'node-a']);
   });
 
+  it('leaves a node that reports no room count (an older version, mid-upgrade) out of the average', async () => {
+    const nodes = await startThree([], QUIET);
+    // node-a: 10 rooms of 7 (70), node-b and node-c: 10 rooms of 10 (100 each); node-c reports its load but,
+    // as a node from before the room counts, not its rooms.
+    for (const [n, node] of nodes.entries()) {
+      for (let r = 0; r < 10; r += 1) {
+        for (let u = 0; u < (n === 0 ? 7 : 10); u += 1) await node.store.recordJoin({ roomId: `held-${n}-${r}`, communityId: '1' }, member(`u${n}-${r}-${u}`));
+      }
+    }
+    await Promise.all(nodes.map((n) => n.registry.beat()));
+    await scope.inspector.client.hdel(`${scope.prefix}{nodes}:roomcounts`, 'node-c');
+    const answers: string[] = [];
+    for (let r = 0; r < 4; r += 1) answers.push((await nodes[r % 2]!.placement.locate(`mid-upgrade-${r}`)).nodeId);
+    // Average 8.5 (170 in 20), as in the draining case. With node-c's participants and none of its rooms
+    // the average read 13.5 (270 in 20), and the fourth room went to node-b (70 + 3 × 13.5 > 100).
+    expect(answers).toEqual(['node-a', 'node-a', 'node-a', 'node-a']);
+  });
+
   it('a join for a room nobody holds takes it for the node it arrived at, even when another is less loaded', async () => {
     const [a, b, c] = await startThree([5, 1, 3]);
     // The client was sent to node-a by a lookup whose claim has since expired, or never asked at all.

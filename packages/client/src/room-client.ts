@@ -217,7 +217,11 @@ export class RoomClient extends Emitter<Events> {
 
   private async enter(connection: SignalingConnection, reconnecting: boolean): Promise<Joined> {
     const timeout = this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    connection.onMessage = (message) => this.receive(connection, message);
+    // Room events are held until the join reply's member list is in place: ws (unlike a browser) hands over
+    // every frame of one read before the reply's promise continues, and an event applied first was then
+    // overwritten by the older list (a member who had reconnected stayed listed as reconnecting).
+    const early: ServerMessage[] = [];
+    connection.onMessage = (message) => early.push(message);
     this.connection = connection;
     let resumed = false;
     let joined: Joined | undefined;
@@ -230,7 +234,8 @@ export class RoomClient extends Emitter<Events> {
         resumed = true;
       } catch (error) {
         if (!(error instanceof SignalingError && error.code === 'resumeFailed')) {
-          if (error instanceof SignalingError && error.code === 'wrongNode') this.resumeToken = token;
+          // Refused before the seat was looked at: the token is still good for the next attempt.
+          if (error instanceof SignalingError && (error.code === 'wrongNode' || error.code === 'rateLimited')) this.resumeToken = token;
           throw error;
         }
       }
@@ -256,6 +261,7 @@ export class RoomClient extends Emitter<Events> {
     this.nodeUrl = connection.url;
     this.others.clear();
     for (const member of joined.members) this.others.set(member.userId, member);
+    connection.onMessage = (message) => this.receive(connection, message);
     connection.onClose = (info) => this.lost(connection, info);
     connection.startHeartbeat({
       intervalMs: this.options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
@@ -264,6 +270,7 @@ export class RoomClient extends Emitter<Events> {
     this.setState(resumed ? 'resumed' : 'joined');
     this.emit('joined', joined, { resumed, rejoined: reconnecting && !resumed });
     this.emit('members', this.members);
+    for (const message of early.splice(0)) this.receive(connection, message);
     return joined;
   }
 

@@ -112,6 +112,43 @@ describe('RoomClient', () => {
     expect(how).toEqual([{ resumed: true, rejoined: false }]);
   });
 
+  it('a resume refused as rateLimited keeps its token: the next attempt resumes the seat instead of joining afresh', async () => {
+    const server = await start();
+    const c = client({ url: server.url });
+    const first = await c.join();
+    let refusals = 0;
+    server.reply = (m, s) => {
+      if (m.id === 'resumeSession' && refusals++ === 0) send(s, { id: 'error', code: 'rateLimited', message: 'too many failed resumeSession', details: { retryAfterMs: 10 }, requestId: m.requestId });
+      else FakeServer.admit(m, s);
+    };
+    server.last.terminate();
+    await until('resumed', () => c.state === 'resumed');
+    const resumes = server.received.filter((m) => m.id === 'resumeSession');
+    expect(resumes.map((m) => m.resumeToken)).toEqual([first.session?.resumeToken, first.session?.resumeToken]);
+    expect(server.ids().filter((id) => id === 'joinRoom')).toHaveLength(1);
+  });
+
+  it('applies room events that arrive in the same read as the join reply after its member list, not before it', async () => {
+    const server = await start();
+    server.reply = (m, s) => {
+      if (m.id !== 'joinRoom') return FakeServer.admit(m, s);
+      // One TCP write: ws hands the client all three frames in one go, before the join's promise continues.
+      const tcp = (s as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+      tcp.cork();
+      send(s, FakeServer.joined(m, { members: [{ userId: 'bob', audio: true, video: true, reconnecting: true }] }));
+      send(s, { id: 'participantReconnected', userId: 'bob' });
+      send(s, { id: 'newParticipantArrived', member: { userId: 'carol', audio: true, video: false } });
+      process.nextTick(() => tcp.uncork());
+    };
+    const c = client({ url: server.url });
+    await c.join();
+    await until('carol listed', () => c.members.some((m) => m.userId === 'carol'));
+    expect(c.members).toEqual([
+      { userId: 'bob', audio: true, video: true },
+      { userId: 'carol', audio: true, video: false },
+    ]);
+  });
+
   it('after resumeFailed joins afresh on the same connection, announcing the camera and microphone as they are now', async () => {
     const server = await start();
     const c = client({ url: server.url });

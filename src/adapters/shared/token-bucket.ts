@@ -18,11 +18,16 @@ export class TokenBucket {
 
   /** Takes one token if there is one. */
   take(): boolean {
+    if (!this.available()) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  /** Whether a token is there, without taking it: for a cost charged only once its outcome is known. */
+  available(): boolean {
     const at = this.now();
     this.tokens = Math.min(this.burst, this.tokens + ((at - this.last) / 1000) * this.ratePerSecond);
     this.last = at;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
+    return this.tokens >= 1;
   }
 }

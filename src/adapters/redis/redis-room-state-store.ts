@@ -133,29 +133,19 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     const firstHere = !this.mirror.has(roomId);
     // In the mirror before sending: a rewrite built after this line includes the member.
     this.mirror.join(room, member);
-    const sentAt = this.leases.clock();
-    let reply: Reply;
-    try {
-      const [joined] = await Promise.all([
-        this.connection.call('recordJoin', (client) =>
-          JOIN_SCRIPT.run(client, this.keys.roomKeyList(roomId), [
-            ...this.fenceArgs(roomId),
-            room.communityId,
-            ...mediaRefArgs(room),
-            this.mirror.resumeGraceMs(roomId),
-            room.capacity ?? '',
-            ...memberArgs(member),
-          ]),
-        ),
-        firstHere ? this.indexRoom(roomId) : undefined,
-      ]);
-      reply = asReply(joined);
-    } catch (error) {
-      this.mirror.leave(roomId, member.userId, member.connectionId);
-      this.markDirty(roomId);
-      throw error;
+    let sentAt = this.leases.clock();
+    let reply = await this.sendJoin(room, member, firstHere);
+    let status = asInteger(reply[0]);
+    if (status < 0 && status !== FULL_OF_HELD_SEATS && firstHere && reply[1] === this.nodeId) {
+      // The lease this node's claim took lapsed before the join was written, and a lookup meanwhile
+      // placed the room on this node again, under a new epoch. Nothing of the room is here yet, so
+      // nothing can be stale: join under the lease as it is now, instead of redirecting the client to
+      // this very node (it did, on a loaded CI machine).
+      this.leases.forget(roomId);
+      sentAt = this.leases.clock();
+      reply = await this.sendJoin(room, member, false);
+      status = asInteger(reply[0]);
     }
-    const status = asInteger(reply[0]);
     if (status < 0) {
       // Fenced (another node holds the room), or the seats held there fill it: nothing written.
       this.mirror.leave(roomId, member.userId, member.connectionId);
@@ -211,10 +201,9 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
   private async resume(room: RoomHeader, resume: SeatResume): Promise<ResumeReceipt> {
     const roomId = room.roomId;
     const hostedHere = this.mirror.has(roomId);
-    const sentAt = this.leases.clock();
-    let reply: Reply;
-    try {
-      reply = asReply(
+    let sentAt = this.leases.clock();
+    const send = async (): Promise<Reply> =>
+      asReply(
         await this.connection.call('recordResume', (client) =>
           RESUME_SCRIPT.run(client, this.keys.roomKeyList(roomId), [
             ...this.fenceArgs(roomId),
@@ -228,6 +217,15 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
           ]),
         ),
       );
+    let reply: Reply;
+    try {
+      reply = await send();
+      if (asInteger(reply[0]) < 0 && !hostedHere && reply[1] === this.nodeId) {
+        // As for a join (see join): the claim's lease lapsed and a lookup gave the room to this node again.
+        this.leases.forget(roomId);
+        sentAt = this.leases.clock();
+        reply = await send();
+      }
     } catch (error) {
       if (!hostedHere) throw error;
       // The room is this node's (its lease confirmed), so no other node can resume this seat meanwhile:
@@ -535,6 +533,31 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     const at = Math.max(Date.now(), (this.stamps.get(roomId) ?? 0) + 1);
     this.stamps.set(roomId, at);
     return at;
+  }
+
+  /** The join script with this node's lease (if any); a failure takes the member out of the mirror again. */
+  private async sendJoin(room: RoomHeader, member: MemberRecord, index: boolean): Promise<Reply> {
+    const roomId = room.roomId;
+    try {
+      const [joined] = await Promise.all([
+        this.connection.call('recordJoin', (client) =>
+          JOIN_SCRIPT.run(client, this.keys.roomKeyList(roomId), [
+            ...this.fenceArgs(roomId),
+            room.communityId,
+            ...mediaRefArgs(room),
+            this.mirror.resumeGraceMs(roomId),
+            room.capacity ?? '',
+            ...memberArgs(member),
+          ]),
+        ),
+        index ? this.indexRoom(roomId) : undefined,
+      ]);
+      return asReply(joined);
+    } catch (error) {
+      this.mirror.leave(roomId, member.userId, member.connectionId);
+      this.markDirty(roomId);
+      throw error;
+    }
   }
 
   private indexRoom(roomId: RoomId): Promise<unknown> {

@@ -135,6 +135,25 @@ describe('held seats across a lost node, on a real redis-server', () => {
     expect(bob.outcome).toBe('refused');
   });
 
+  it('a resume whose claim lapsed while a lookup gave the room to the same node again resumes there, not redirected to itself', async () => {
+    const live = await start('node-live');
+    const other = await start('node-other');
+    const reported = reports(live, other);
+    await roomOnDyingNode('r5');
+    await eventually(() => reported.length > 0, 5_000, 20);
+    expect((await live.placement.claim('r5')).hostedHere).toBe(true);
+    // The claim's lease runs out before the resume is written, and another client's lookup places the
+    // room on node-live again (both nodes idle: the smaller id), under a new epoch.
+    await scope.inspector.client.del(`${scope.prefix}{room:r5}:host`);
+    expect((await other.placement.locate('r5')).nodeId).toBe('node-live');
+    const receipt = await live.store.recordResume(
+      { roomId: 'r5', communityId: '1', mediaRef: 'new-media', resumeGraceMs: GRACE_MS },
+      { userId: 'alice', proof: 'proof-alice', connectionId: 'conn-alice-2', nextProof: 'proof-alice-2' },
+    );
+    expect(receipt).toMatchObject({ outcome: 'resumed', member: { userId: 'alice', connectionId: 'conn-alice-2' } });
+    expect((await scope.inspector.room('r5'))?.host).toBe('node-live');
+  });
+
   it('a join into the dead host\'s room before any reaper keeps the held seats and reports only the others', async () => {
     const store = await deadHostNotReaped('r3');
 

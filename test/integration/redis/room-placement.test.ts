@@ -186,6 +186,24 @@ describe('room placement on a real redis-server', () => {
     expect(await c!.placement.locate('direct')).toEqual({ nodeId: 'node-a', nodeUrl: a!.url });
   });
 
+  it("a join whose claim lapsed while a lookup placed the room on the same node again joins there, not redirected to itself", async () => {
+    const [a, b] = await startThree([5, 0, 9], QUIET);
+    expect(await b!.placement.claim('lapsed')).toEqual({ hostedHere: true });
+    const firstEpoch = await scope.inspector.client.hget(`${scope.prefix}{room:lapsed}:fence`, 'epoch');
+    // The claim's lease runs out before the join is written (a slow media set-up, a loaded machine)...
+    await scope.inspector.client.del(`${scope.prefix}{room:lapsed}:host`);
+    // ...and another client's lookup places the room on node-b again, under a new epoch.
+    expect((await a!.placement.locate('lapsed')).nodeId).toBe('node-b');
+    expect(await scope.inspector.client.hget(`${scope.prefix}{room:lapsed}:fence`, 'epoch')).not.toBe(firstEpoch);
+    // Before, this was fenced and answered wrongNode naming node-b itself.
+    await b!.store.recordJoin({ roomId: 'lapsed', communityId: '1' }, member('alice'));
+    expect((await a!.store.getRoom('lapsed'))?.members.map((m) => m.userId)).toEqual(['alice']);
+    expect(await scope.inspector.client.get(`${scope.prefix}{room:lapsed}:host`)).toBe('node-b');
+    // And the lease it joined under is the one its later writes use.
+    await b!.store.recordJoin({ roomId: 'lapsed', communityId: '1' }, member('bob'));
+    expect((await a!.store.getRoom('lapsed'))?.members.map((m) => m.userId)).toEqual(['alice', 'bob']);
+  });
+
   it('two nodes taking the same free room at once agree on one of them', async () => {
     const [a, b] = await startThree();
     for (let r = 0; r < 10; r += 1) {

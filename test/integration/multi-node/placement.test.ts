@@ -16,8 +16,16 @@ describe('three signaling node processes on one Redis: placement', () => {
     inspector = new RedisInspector(redis.url, prefix);
     // A lookup's claim, and its booking as load, lives one heartbeat. This file asks and then acts on the
     // answers (spreads, follows them), so it gives that a second rather than the suite's 250 ms, which a
-    // loaded CI machine overran; no test here waits for a node to expire.
-    cluster = new SignalingNodes({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix, REDIS_HEARTBEAT_MS: '1000', REDIS_NODE_EXPIRY_MS: '4000' });
+    // loaded CI machine overran; no test here waits for a node to expire. Nor is any about a slow Redis:
+    // the suite's 500 ms command timeout was overrun once by the 200 concurrent joins below (a lookup
+    // answered 503), so commands get 3 s here.
+    cluster = new SignalingNodes({
+      REDIS_URL: redis.url,
+      REDIS_KEY_PREFIX: prefix,
+      REDIS_HEARTBEAT_MS: '1000',
+      REDIS_NODE_EXPIRY_MS: '4000',
+      REDIS_COMMAND_TIMEOUT_MS: '3000',
+    });
     await cluster.start(3);
     // Every node has registered (and knows the others) before the first question.
     const deadline = Date.now() + 10_000;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { TrustedProxies } from '../adapters/http/trusted-proxies';
 import { ConnectionGuard } from '../adapters/websocket/connection-guard';
 import { IpConnectionLimiter } from '../adapters/websocket/ip-connection-limiter';
-import { AddressRateLimiter } from '../adapters/shared/address-rate-limiter';
+import { AddressRateLimiter } from '../adapters/http/address-rate-limiter';
 import { LoopLoadGauge } from '../adapters/websocket/loop-load-gauge';
 import { OriginPolicy } from '../adapters/websocket/origin-policy';
 import { burstForRoomOf, DEFAULT_SESSION_LIMITS, type SessionLimits } from '../adapters/websocket/session-limits';
@@ -39,9 +39,6 @@ const LimitsEnv = z.object({
   // participants): unbounded, one client could steer where real rooms go. A burst of 60 lets an office
   // behind one address (MAX_CONNECTIONS_PER_IP is 50) look up its rooms together.
   ROOM_LOOKUPS_PER_MINUTE: whole(1).default(120),
-  // Failures only: a client whose seat lapsed fails once and joins instead; 60 lets an office behind one
-  // address (MAX_CONNECTIONS_PER_IP is 50) all fail at once after a long outage.
-  RESUME_FAILURES_PER_MINUTE: whole(1).default(60),
   /**
    * Bytes that may wait for one client before it is cut off (`error slowConsumer`, close 4008). 2 MiB: a
    * newcomer to a full room (25) is sent up to 24 offers of at most 60,000 characters (1.44 MB) plus
@@ -84,8 +81,6 @@ export interface NodeLimits {
   readonly loopLoad: LoopLoadGauge;
   /** `GET /v1/rooms/:id/node` per client address (ROOM_LOOKUPS_PER_MINUTE). */
   readonly roomLookups: AddressRateLimiter;
-  /** Failed `resumeSession`s per client address (RESUME_FAILURES_PER_MINUTE). */
-  readonly resumeFailures: AddressRateLimiter;
 }
 
 const trustedProxies = (raw: string | undefined): TrustedProxies => {
@@ -135,7 +130,6 @@ export const readNodeLimits = (config: Config): NodeLimits => {
     clientAddress,
     loopLoad: new LoopLoadGauge({ maxLagMs: env.LOAD_SHED_LAG_MS, windowMs: 1_000 }),
     roomLookups: new AddressRateLimiter(env.ROOM_LOOKUPS_PER_MINUTE, Math.max(1, Math.ceil(env.ROOM_LOOKUPS_PER_MINUTE / 2))),
-    resumeFailures: new AddressRateLimiter(env.RESUME_FAILURES_PER_MINUTE, env.RESUME_FAILURES_PER_MINUTE),
     http: {
       headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,

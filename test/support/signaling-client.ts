@@ -82,7 +82,7 @@ export class SignalingClient {
     return this.received.splice(0, this.received.length);
   }
 
-  async join(fields: { userId: string; roomId: string; communityId?: string; video?: boolean; audio?: boolean; token?: string; requestId?: string; resumable?: boolean }): Promise<WireMessage> {
+  async join(fields: { userId: string; roomId: string; communityId?: string; video?: boolean; audio?: boolean; token?: string; requestId?: string }): Promise<WireMessage> {
     this.send({ id: 'joinRoom', communityId: '1', video: true, audio: true, ...fields });
     return this.next('existingParticipants');
   }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { AddressRateLimiter } from '../shared/address-rate-limiter';
+import type { AddressRateLimiter } from './address-rate-limiter';
 import { sendJson, type HttpRoute } from './http-route';
 
 /** `route` behind a per-address rate: past it, 429 `rateLimited` with `retryAfterMs` and `Retry-After`. */

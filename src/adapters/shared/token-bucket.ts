@@ -18,16 +18,11 @@ export class TokenBucket {
 
   /** Takes one token if there is one. */
   take(): boolean {
-    if (!this.available()) return false;
-    this.tokens -= 1;
-    return true;
-  }
-
-  /** Whether a token is there, without taking it: for a cost charged only once its outcome is known. */
-  available(): boolean {
     const at = this.now();
     this.tokens = Math.min(this.burst, this.tokens + ((at - this.last) / 1000) * this.ratePerSecond);
     this.last = at;
-    return this.tokens >= 1;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
   }
 }

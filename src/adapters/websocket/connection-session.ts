@@ -4,7 +4,6 @@ import type { ClientConnection } from './client-connection';
 import type { ConnectionHub } from './connection-hub';
 import { IceCandidateBudget } from './ice-candidate-budget';
 import { NEVER_OVERLOADED, type LoopLoad } from './loop-load-gauge';
-import type { AddressRateLimiter } from '../shared/address-rate-limiter';
 import type { MessageDispatcher } from './message-dispatcher';
 import { parseInbound } from './message-parser';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from './session-limits';
@@ -14,19 +13,6 @@ export type { SessionLimits } from './session-limits';
 
 /** A ping is `{"id":"ping","requestId":...}`: anything longer goes the usual way, in turn. */
 const MAX_PING_CHARS = 256;
-
-/** What the node's sessions share: limits that one connection alone cannot be held to. */
-export interface SharedLimits {
-  readonly loopLoad: LoopLoad;
-  /**
-   * Failed `resumeSession`s per client address (RESUME_FAILURES_PER_MINUTE). Each costs a store read, and
-   * a client that spreads garbage tokens over many connections would otherwise get each connection's join
-   * allowance in reads. Only failures count: an office resuming after its node died is not refused.
-   */
-  readonly resumeFailures?: Pick<AddressRateLimiter, 'take' | 'waitFor'>;
-}
-
-const NO_SHARED_LIMITS: SharedLimits = { loopLoad: NEVER_OVERLOADED };
 
 /** Opens the session of a new connection; both transports take one, so both behave the same. */
 export type OpenSession = (connection: ClientConnection) => ConnectionSession;
@@ -59,7 +45,7 @@ export class ConnectionSession {
     private readonly leaveRoom: LeaveRoom,
     private readonly logger: Logger,
     private readonly limits: SessionLimits,
-    private readonly shared: SharedLimits = NO_SHARED_LIMITS,
+    private readonly loopLoad: LoopLoad = NEVER_OVERLOADED,
   ) {
     const rate = limits.messagesPerSecond ?? DEFAULT_SESSION_LIMITS.messagesPerSecond;
     this.messages = new TokenBucket(rate, limits.messageBurst ?? Math.max(DEFAULT_SESSION_LIMITS.messageBurst, rate));
@@ -177,7 +163,6 @@ export class ConnectionSession {
     if (this.closed || this.refusing) return;
     let requestId: RequestId | undefined;
     let joining: string | undefined;
-    let resuming = false;
     try {
       const parsed = parseInbound(text, this.limits.maxMessageBytes);
       if (!parsed.ok) {
@@ -190,11 +175,10 @@ export class ConnectionSession {
       this.hub.received(message.id);
       // Before the join allowance: a join the node sheds must not use up the client's joins per minute.
       // Resumes are let in: they are members coming back, and refusing them would empty rooms.
-      const { loopLoad, resumeFailures } = this.shared;
-      const overloadedBy = message.id === 'joinRoom' ? loopLoad.overloadedBy : 0;
+      const overloadedBy = message.id === 'joinRoom' ? this.loopLoad.overloadedBy : 0;
       if (overloadedBy > 0) {
-        loopLoad.shed(overloadedBy);
-        const windowMs = loopLoad.windowMs;
+        this.loopLoad.shed(overloadedBy);
+        const windowMs = this.loopLoad.windowMs;
         // Spread, so that the clients refused together do not all come back together.
         const retryAfterMs = windowMs + Math.floor(Math.random() * windowMs * 2);
         this.reject(
@@ -213,19 +197,10 @@ export class ConnectionSession {
         this.reject(new SignalingError('rateLimited', `more than ${limit} joinRoom${message.id === 'resumeSession' ? ' or resumeSession' : ''} per minute`, { limit }), requestId);
         return;
       }
-      if (message.id === 'resumeSession') {
-        resuming = true;
-        const retryAfterMs = resumeFailures?.waitFor(this.connection.remoteAddress) ?? 0;
-        if (retryAfterMs > 0) {
-          this.reject(new SignalingError('rateLimited', `too many failed resumeSession from this address; try again in ${retryAfterMs} ms`, { retryAfterMs }), requestId);
-          return;
-        }
-      }
       if (entering || message.id === 'leaveRoom') this.iceBudget.renewAll();
       await this.dispatcher.dispatch(this.connection.id, message, this.iceBudget);
     } catch (error) {
       if (isSignalingError(error)) {
-        if (resuming && error.code === 'resumeFailed') this.shared.resumeFailures?.take(this.connection.remoteAddress);
         // The seed's clients know a full room by `limitJoinAnswer`; the typed error follows it.
         if (error.code === 'roomFull' && joining !== undefined) {
           this.hub.send(this.connection.id, { type: 'roomFull', roomId: joining, ...(requestId !== undefined ? { requestId } : {}) });

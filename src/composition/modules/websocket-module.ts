@@ -43,10 +43,9 @@ export const websocketModule = (config: Config): ContainerModule =>
     bind(OpenSessionId).toResolvedValue(
       (hub, dispatcher, leaveRoom, logger, limits): OpenSession => {
         const sessionLimits = { maxMessageBytes: config.MAX_MESSAGE_BYTES, maxQueuedMessages: config.MAX_QUEUED_MESSAGES, ...limits.session };
-        const shared = { loopLoad: limits.loopLoad, resumeFailures: limits.resumeFailures };
         return (connection) => {
           logger.debug({ connectionId: connection.id, transport: connection.transport, remote: connection.remoteAddress }, 'client connected');
-          return new ConnectionSession(connection, hub, dispatcher, leaveRoom, logger, sessionLimits, shared);
+          return new ConnectionSession(connection, hub, dispatcher, leaveRoom, logger, sessionLimits, limits.loopLoad);
         };
       },
       [ConnectionHub, MessageDispatcher, LeaveRoom, Ids.Logger, Ids.Limits],

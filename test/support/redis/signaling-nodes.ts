@@ -51,7 +51,6 @@ export class SignalingNodes {
           MAX_CONNECTIONS_PER_IP: '10000',
           JOINS_PER_MINUTE: '10000',
           ROOM_LOOKUPS_PER_MINUTE: '100000',
-          RESUME_FAILURES_PER_MINUTE: '100000',
           ...this.env,
         };
         const process = await startNodeProcess(env, 30_000);

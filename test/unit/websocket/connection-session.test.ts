@@ -5,26 +5,20 @@ import { ConnectionSession } from '../../../src/adapters/websocket/connection-se
 import type { IceCandidateBudget } from '../../../src/adapters/websocket/ice-candidate-budget';
 import type { InboundMessage } from '../../../src/adapters/websocket/inbound-messages';
 import type { MessageDispatcher } from '../../../src/adapters/websocket/message-dispatcher';
-import { NEVER_OVERLOADED, type LoopLoad } from '../../../src/adapters/websocket/loop-load-gauge';
-import type { SharedLimits } from '../../../src/adapters/websocket/connection-session';
+import type { LoopLoad } from '../../../src/adapters/websocket/loop-load-gauge';
 import type { SessionLimits } from '../../../src/adapters/websocket/session-limits';
-import { AddressRateLimiter } from '../../../src/adapters/shared/address-rate-limiter';
-import { SignalingError } from '../../../src/domain';
 import { RecordingLogger } from '../../support/fakes';
 
 type Wire = Record<string, unknown>;
 
 /** A session over a fake connection; the dispatcher records what reached it. Time is frozen (fake timers). */
-const setup = (
-  limits: Partial<SessionLimits>,
-  options: { dispatch?: (message: InboundMessage) => Promise<void>; loopLoad?: LoopLoad; resumeFailures?: SharedLimits['resumeFailures']; remoteAddress?: string } = {},
-) => {
+const setup = (limits: Partial<SessionLimits>, options: { dispatch?: (message: InboundMessage) => Promise<void>; loopLoad?: LoopLoad } = {}) => {
   const sent: Wire[] = [];
   const closes: [number, string][] = [];
   const connection: ClientConnection = {
     id: 'conn-1',
     transport: 'websocket',
-    remoteAddress: options.remoteAddress ?? '127.0.0.1',
+    remoteAddress: '127.0.0.1',
     backlogBytes: 0,
     send: (text) => sent.push(JSON.parse(text) as Wire),
     close: (code, reason) => closes.push([code, reason]),
@@ -45,7 +39,7 @@ const setup = (
     maxMessageBytes: 65_536,
     maxQueuedMessages: 10_000,
     ...limits,
-  }, { loopLoad: options.loopLoad ?? NEVER_OVERLOADED, ...(options.resumeFailures ? { resumeFailures: options.resumeFailures } : {}) });
+  }, options.loopLoad);
   return { session, sent, closes, dispatched };
 };
 
@@ -180,41 +174,5 @@ describe('ConnectionSession heartbeat and load shedding', () => {
     await settle();
     expect(dispatched).toHaveLength(2);
     expect(sent.filter((m) => m.code === 'rateLimited')).toHaveLength(1);
-  });
-  it('counts failed resumes per client address across its connections: past the budget a resume is refused before any store read', async () => {
-    const failures = new AddressRateLimiter(60, 2);
-    // A token is good or garbage; the core refuses garbage with resumeFailed after its store read.
-    const dispatch = async (message: InboundMessage): Promise<void> => {
-      if (message.id === 'resumeSession' && message.resumeToken.startsWith('bad')) throw new SignalingError('resumeFailed', 'no such seat');
-    };
-    const resume = (token: string): string => JSON.stringify({ id: 'resumeSession', resumeToken: token });
-    const first = setup({}, { dispatch, resumeFailures: failures, remoteAddress: '10.0.0.1' });
-    const second = setup({}, { dispatch, resumeFailures: failures, remoteAddress: '::ffff:10.0.0.1' });
-    const other = setup({}, { dispatch, resumeFailures: failures, remoteAddress: '10.0.0.2' });
-    // Successes cost nothing.
-    for (let i = 0; i < 3; i += 1) first.session.receive(resume(`good-${i}`));
-    first.session.receive(resume('bad-1'));
-    first.session.receive(resume('bad-2'));
-    await settle();
-    expect(first.dispatched).toHaveLength(5);
-    expect(first.sent.map((m) => m.code)).toEqual(['resumeFailed', 'resumeFailed']);
-    // The same address on another connection: refused, the core never asked.
-    second.session.receive(resume('bad-3'));
-    await settle();
-    expect(second.dispatched).toHaveLength(0);
-    expect(second.sent).toEqual([
-      expect.objectContaining({ id: 'error', code: 'rateLimited', details: { retryAfterMs: 1_000 }, message: expect.stringMatching(/failed resumeSession from this address/) }),
-    ]);
-    // Another address is not.
-    other.session.receive(resume('bad-4'));
-    await settle();
-    expect(other.dispatched).toHaveLength(1);
-    // A second later one failure may be tried again.
-    jest.setSystemTime(Date.now() + 1_000);
-    second.session.receive(resume('bad-5'));
-    second.session.receive(resume('bad-6'));
-    await settle();
-    expect(second.dispatched).toHaveLength(1);
-    expect(second.sent.map((m) => m.code)).toEqual(['rateLimited', 'resumeFailed', 'rateLimited']);
   });
 });

@@ -1,4 +1,4 @@
-import { AddressRateLimiter } from '../../../src/adapters/shared/address-rate-limiter';
+import { AddressRateLimiter } from '../../../src/adapters/http/address-rate-limiter';
 
 describe('AddressRateLimiter', () => {
   it('grants a burst, then refuses with a retry hint until the rate refills a token', () => {
@@ -16,19 +16,6 @@ describe('AddressRateLimiter', () => {
     expect(limiter.take('10.0.0.1')).toBe(0);
     expect(limiter.take('::ffff:10.0.0.1')).toBeGreaterThan(0);
     expect(limiter.take('10.0.0.2')).toBe(0);
-  });
-
-  it('waitFor reads an address without spending its tokens or tracking a new one', () => {
-    let now = 0;
-    const limiter = new AddressRateLimiter(60, 2, () => now);
-    expect(limiter.waitFor('10.0.0.1')).toBe(0);
-    expect(limiter.trackedAddresses).toBe(0);
-    limiter.take('10.0.0.1');
-    expect([limiter.waitFor('10.0.0.1'), limiter.waitFor('10.0.0.1')]).toEqual([0, 0]);
-    limiter.take('10.0.0.1');
-    expect(limiter.waitFor('::ffff:10.0.0.1')).toBe(1_000);
-    now += 1_000;
-    expect(limiter.waitFor('10.0.0.1')).toBe(0);
   });
 
   it('tracks at most 10,000 addresses, forgetting the least recently seen', () => {

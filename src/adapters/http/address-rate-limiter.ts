@@ -1,13 +1,13 @@
-import { normalizeAddress } from './client-address';
-import { TokenBucket } from './token-bucket';
+import { normalizeAddress } from '../shared/client-address';
+import { TokenBucket } from '../shared/token-bucket';
 
 /** Addresses tracked at most: past it the least recently seen is forgotten (a full bucket, at worst a fresh one). */
 const MAX_TRACKED = 10_000;
 
 /**
- * A token bucket per client address, for requests that cost the node more than their bytes and that a
- * client could repeat from many connections: a room lookup books the room on a node for a heartbeat and
- * counts as load there; a failed resume costs a store read. Memory stays bounded however many addresses ask.
+ * A token bucket per client address, for HTTP requests that cost the node more than their bytes: a room
+ * lookup books the room on a node for a heartbeat and counts as load there, so a client asking about
+ * rooms nobody joins skews where real rooms go. Memory stays bounded however many addresses ask.
  */
 export class AddressRateLimiter {
   private readonly buckets = new Map<string, TokenBucket>();
@@ -31,17 +31,7 @@ export class AddressRateLimiter {
       if (this.buckets.size >= MAX_TRACKED) this.buckets.delete(this.buckets.keys().next().value as string);
     }
     this.buckets.set(address, bucket);
-    return bucket.take() ? 0 : this.retryAfterMs;
-  }
-
-  /** 0 when `client` has a token left, else about how long (ms) until one is free; takes nothing. */
-  waitFor(client: string): number {
-    const bucket = this.buckets.get(normalizeAddress(client));
-    return !bucket || bucket.available() ? 0 : this.retryAfterMs;
-  }
-
-  private get retryAfterMs(): number {
-    return Math.ceil(60_000 / this.perMinute);
+    return bucket.take() ? 0 : Math.ceil(60_000 / this.perMinute);
   }
 
   get trackedAddresses(): number {

@@ -73,7 +73,9 @@ export interface HostedRooms {
  * script applies it only while that lease is still the room's, so a node that lost the room can never
  * write to it. FENCED: the epoch is no longer the room's (another node held it since); nothing written.
  * A join's script also answers -1, another live node holds the lease, when this node wrote without an
- * epoch; both become a redirect (`wrongNode`) or, for a room this node served, `roomMoved`.
+ * epoch; both become a redirect (`wrongNode`) or, for a room this node served, `roomMoved`. One
+ * exception: a first join or resume here fenced by a newer lease of this very node is sent again under
+ * that lease (adoptReplacedLease).
  */
 const FENCED = -2;
 /** A join refused because the record a dead host left holds seats for every place. */
@@ -136,12 +138,11 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     let sentAt = this.leases.clock();
     let reply = await this.sendJoin(room, member, firstHere);
     let status = asInteger(reply[0]);
-    if (status < 0 && status !== FULL_OF_HELD_SEATS && firstHere && reply[1] === this.nodeId) {
+    if (status === FENCED && firstHere && this.adoptReplacedLease(roomId, reply)) {
       // The lease this node's claim took lapsed before the join was written, and a lookup meanwhile
       // placed the room on this node again, under a new epoch. Nothing of the room is here yet, so
       // nothing can be stale: join under the lease as it is now, instead of redirecting the client to
       // this very node (it did, on a loaded CI machine).
-      this.leases.forget(roomId);
       sentAt = this.leases.clock();
       reply = await this.sendJoin(room, member, false);
       status = asInteger(reply[0]);
@@ -220,9 +221,8 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     let reply: Reply;
     try {
       reply = await send();
-      if (asInteger(reply[0]) < 0 && !hostedHere && reply[1] === this.nodeId) {
+      if (asInteger(reply[0]) === FENCED && !hostedHere && this.adoptReplacedLease(roomId, reply)) {
         // As for a join (see join): the claim's lease lapsed and a lookup gave the room to this node again.
-        this.leases.forget(roomId);
         sentAt = this.leases.clock();
         reply = await send();
       }
@@ -533,6 +533,19 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     const at = Math.max(Date.now(), (this.stamps.get(roomId) ?? 0) + 1);
     this.stamps.set(roomId, at);
     return at;
+  }
+
+  /**
+   * A fenced first write (`{ -2, host, epoch }`) that names this node as the host: the room was placed here
+   * again under a new epoch since this node's claim. That epoch becomes the one this node writes with (and
+   * cleans up with, should the next write fail). False when another node, or nobody, holds the room.
+   */
+  private adoptReplacedLease(roomId: RoomId, reply: Reply): boolean {
+    const [, host, epoch] = reply;
+    if (host !== this.nodeId || typeof epoch !== 'string' || epoch === '') return false;
+    this.leases.forget(roomId);
+    this.leases.know(roomId, epoch);
+    return true;
   }
 
   /** The join script with this node's lease (if any); a failure takes the member out of the mirror again. */

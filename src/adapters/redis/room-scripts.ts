@@ -89,7 +89,9 @@ local function keep_record(leaseTtl)
   redis.call('PEXPIRE', META, tonumber(leaseTtl) * 2)
   redis.call('PEXPIRE', MEMBERS, tonumber(leaseTtl) * 2)
 end
-local function fenced() return { -2, redis.call('GET', HOST) or '' } end
+-- With the room's epoch now: a node that finds its claim's lease lapsed and the room placed on it again
+-- (host = itself) writes under that epoch next, and keeps it for cleaning up if that write fails.
+local function fenced() return { -2, redis.call('GET', HOST) or '', redis.call('HGET', FENCE, 'epoch') or '' } end
 local MEMBER_FIELDS = { 'conn:', 'media:', 'joined:', 'seat:', 'exp:', 'until:' }
 local function forget_member(user)
   redis.call('HDEL', MEMBERS, 'conn:' .. user, 'media:' .. user, 'joined:' .. user, 'seat:' .. user, 'exp:' .. user, 'until:' .. user)

@@ -204,6 +204,20 @@ describe('room placement on a real redis-server', () => {
     expect((await a!.store.getRoom('lapsed'))?.members.map((m) => m.userId)).toEqual(['alice', 'bob']);
   });
 
+  it('a room this node served and lost is not written again when a lookup places it here anew: roomMoved, nothing written', async () => {
+    const [a, b] = await startThree([5, 0, 9], QUIET);
+    expect(await b!.placement.claim('served')).toEqual({ hostedHere: true });
+    await b!.store.recordJoin({ roomId: 'served', communityId: '1' }, member('alice'));
+    // node-b stalled; another node reaped the room (record and lease gone), and a lookup then placed it
+    // on node-b again, under a new epoch. node-b's members of that room were reported gone meanwhile.
+    const room = (key: string) => `${scope.prefix}{room:served}:${key}`;
+    await scope.inspector.client.del(room('meta'), room('members'), room('host'));
+    expect((await a!.placement.locate('served')).nodeId).toBe('node-b');
+    // The next write from its stale copy of the room must not take the new lease (as a first join may).
+    await expect(b!.store.recordJoin({ roomId: 'served', communityId: '1' }, member('bob'))).rejects.toMatchObject({ code: 'roomMoved' });
+    expect(await a!.store.getRoom('served')).toBeUndefined();
+  });
+
   it('two nodes taking the same free room at once agree on one of them', async () => {
     const [a, b] = await startThree();
     for (let r = 0; r < 10; r += 1) {

@@ -58,7 +58,7 @@ export const websocketModule = (config: Config): ContainerModule =>
             limits.loopLoad.start({
               started: (stallMs) => logger.warn({ stallMs }, 'overloaded: refusing new joins (LOAD_SHED_LAG_MS)'),
               stopped: (joinsShed, lastedMs, why) =>
-                logger.warn({ joinsShed, lastedMs }, why === 'recovered' ? 'no longer overloaded: admitting joins again' : 'stopped while refusing joins for overload'),
+                logger.warn({ joinsShed, lastedMs, why }, why === 'recovered' ? 'no longer overloaded: admitting joins again' : 'stopped while refusing joins for overload'),
             }),
           stop: async () => limits.loopLoad.stop(),
         },

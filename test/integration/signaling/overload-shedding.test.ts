@@ -72,9 +72,24 @@ describe('load shedding on the event loop (LOAD_SHED_LAG_MS)', () => {
     const shedding = warnings.filter((w) => /overloaded/.test(w.msg));
     expect(shedding).toEqual([
       expect.objectContaining({ msg: 'overloaded: refusing new joins (LOAD_SHED_LAG_MS)', stallMs: expect.any(Number) }),
-      expect.objectContaining({ msg: 'no longer overloaded: admitting joins again', joinsShed: 1 }),
+      expect.objectContaining({ msg: 'no longer overloaded: admitting joins again', joinsShed: 1, why: 'recovered' }),
     ]);
     expect(shedding[0]!.stallMs).toBeGreaterThanOrEqual(300);
+  });
+
+  it('a node stopped while it is refusing joins ends the episode in its log, as stopped, not as recovered', async () => {
+    const warnings: Array<{ msg: string }> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line) as { msg: string }) });
+    const node = await startNode(loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', LOAD_SHED_LAG_MS: '300' }), logger);
+    const bob = await connect(node);
+    stall(1_200);
+    bob.send(join('bob', 'busy-room'));
+    expect(await bob.next('error', (m) => m.requestId === 'join-bob')).toMatchObject({ code: 'nodeFull', details: { reason: 'overloaded' } });
+    await node.stop();
+    expect(warnings.filter((w) => /overload/.test(w.msg))).toEqual([
+      expect.objectContaining({ msg: 'overloaded: refusing new joins (LOAD_SHED_LAG_MS)' }),
+      expect.objectContaining({ msg: 'stopped while refusing joins for overload', joinsShed: 1, why: 'shutdown' }),
+    ]);
   });
 
   it('at 0 sheds nothing: the same stall, and the join is admitted', async () => {

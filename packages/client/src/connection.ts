@@ -1,5 +1,5 @@
 import { ConnectionLostError, RequestTimeoutError, SignalingError } from './errors';
-import type { ClientMessage, ClientMessageOf, ErrorMessage, ReplyTo, RequestId, ServerMessage, ServerMessageOf } from './protocol';
+import type { ClientMessage, ClientMessageOf, ErrorMessage, ReplyTo, RequestMessageId, ServerMessage, ServerMessageOf } from './protocol';
 
 /** What the client needs of a WebSocket: the browser's, or the `ws` package's in Node. */
 export interface WebSocketLike {
@@ -114,9 +114,9 @@ export class SignalingConnection {
   }
 
   /** Sends a request and resolves with its reply (`ack` for those with no natural one). */
-  request<I extends RequestId>(message: ClientMessageOf<I>, timeoutMs = 10_000): Promise<ServerMessageOf<ReplyTo[I]>> {
+  request<I extends RequestMessageId>(message: ClientMessageOf<I>, timeoutMs = 10_000): Promise<ServerMessageOf<ReplyTo[I]>> {
     const requestId = SignalingConnection.nextRequestId();
-    const id = (message as ClientMessage).id as RequestId;
+    const id = (message as ClientMessage).id as RequestMessageId;
     const expect = REPLY_IDS[id];
     return new Promise((resolve, reject) => {
       if (!this.send({ ...message, requestId })) {
@@ -220,7 +220,7 @@ export class SignalingConnection {
   }
 }
 
-const REPLY_IDS: Readonly<Record<RequestId, string>> = {
+const REPLY_IDS: Readonly<Record<RequestMessageId, string>> = {
   joinRoom: 'existingParticipants',
   resumeSession: 'existingParticipants',
   receiveVideoFrom: 'receiveVideoAnswer',

@@ -28,4 +28,5 @@ export interface ReplyTo {
   peerIceCandidate: 'ack';
   ping: 'ack';
 }
-export type RequestId = keyof ReplyTo;
+/** The `id` of a message the server answers. Not the `requestId` a request is tagged with (the server's `RequestId`). */
+export type RequestMessageId = keyof ReplyTo;

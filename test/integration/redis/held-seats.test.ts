@@ -102,12 +102,18 @@ describe('held seats across a lost node, on a real redis-server', () => {
     expect(await keysWithoutTtl([{ host: '127.0.0.1', port: scope.redis.port }], scope.prefix)).toEqual([]);
   });
 
-  it('a resume reaching a new host takes the room over with the other held seats, and nobody else reports them', async () => {
+  /** Two live nodes, and a room `roomId` left by a dead one whose unheld member was already reported. */
+  const reapedByTwo = async (roomId: string): Promise<{ live: TestNode; other: TestNode; reported: string[] }> => {
     const live = await start('node-live');
     const other = await start('node-other');
     const reported = reports(live, other);
-    await roomOnDyingNode('r2');
+    await roomOnDyingNode(roomId);
     await eventually(() => reported.length > 0, 5_000, 20);
+    return { live, other, reported };
+  };
+
+  it('a resume reaching a new host takes the room over with the other held seats, and nobody else reports them', async () => {
+    const { live, reported } = await reapedByTwo('r2');
 
     expect((await live.placement.claim('r2')).hostedHere).toBe(true);
     const receipt = await live.store.recordResume(
@@ -136,11 +142,7 @@ describe('held seats across a lost node, on a real redis-server', () => {
   });
 
   it('a resume whose claim lapsed while a lookup gave the room to the same node again resumes there, not redirected to itself', async () => {
-    const live = await start('node-live');
-    const other = await start('node-other');
-    const reported = reports(live, other);
-    await roomOnDyingNode('r5');
-    await eventually(() => reported.length > 0, 5_000, 20);
+    const { live, other } = await reapedByTwo('r5');
     expect((await live.placement.claim('r5')).hostedHere).toBe(true);
     // The claim's lease runs out before the resume is written, and another client's lookup places the
     // room on node-live again (both nodes idle: the smaller id), under a new epoch.

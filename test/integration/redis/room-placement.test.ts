@@ -37,6 +37,17 @@ describe('room placement on a real redis-server', () => {
     return started;
   };
 
+  /** Fills rooms on each node: `sizes[n]` lists the participants of node n's rooms; then every node beats. */
+  const hostRooms = async (nodes: TestNode[], sizes: number[][]): Promise<void> => {
+    for (const [n, node] of nodes.entries()) {
+      for (const [r, size] of sizes[n]!.entries()) {
+        for (let u = 0; u < size; u += 1) await node.store.recordJoin({ roomId: `held-${n}-${r}`, communityId: '1' }, member(`u${n}-${r}-${u}`));
+      }
+    }
+    await Promise.all(nodes.map((n) => n.registry.beat()));
+  };
+  const rooms = (count: number, size: number): number[] => Array<number>(count).fill(size);
+
   it('gives every asker of a new room the same node, however many ask at once', async () => {
     const [a, b, c] = await startThree();
     for (let r = 0; r < 20; r += 1) {
@@ -105,13 +116,7 @@ describe('room placement on a real redis-server', () => {
   it("weighs a booked room as the rooms' average participants: a node a little lighter does not take a whole burst", async () => {
     const nodes = await startThree([], QUIET);
     // 30 rooms of 10 across the three, but node-a has 5 participants fewer: 95, 100, 100.
-    for (const [n, node] of nodes.entries()) {
-      for (let r = 0; r < 10; r += 1) {
-        const size = n === 0 && r === 0 ? 5 : 10;
-        for (let u = 0; u < size; u += 1) await node.store.recordJoin({ roomId: `held-${n}-${r}`, communityId: '1' }, member(`u${n}-${r}-${u}`));
-      }
-    }
-    await Promise.all(nodes.map((n) => n.registry.beat()));
+    await hostRooms(nodes, [[5, ...rooms(9, 10)], rooms(10, 10), rooms(10, 10)]);
     expect(await scope.inspector.client.hmget(`${scope.prefix}{nodes}:loads`, 'node-a', 'node-b', 'node-c')).toEqual(['95', '100', '100']);
     const perNode = new Map<string, number>();
     for (let r = 0; r < 6; r += 1) {
@@ -125,13 +130,7 @@ describe('room placement on a real redis-server', () => {
   it("averages rooms from the heartbeats' snapshot: rooms opened since then do not thin the average", async () => {
     const nodes = await startThree([], QUIET);
     // node-a: 10 rooms of 10 (100); node-b: 8 of 11 and 2 of 10 (108); node-c: 20 of 10 (200). Average 10.2.
-    const sizes = [Array(10).fill(10), [...Array(8).fill(11), 10, 10], Array(20).fill(10)];
-    for (const [n, node] of nodes.entries()) {
-      for (const [r, size] of sizes[n]!.entries()) {
-        for (let u = 0; u < size; u += 1) await node.store.recordJoin({ roomId: `held-${n}-${r}`, communityId: '1' }, member(`u${n}-${r}-${u}`));
-      }
-    }
-    await Promise.all(nodes.map((n) => n.registry.beat()));
+    await hostRooms(nodes, [rooms(10, 10), [...rooms(8, 11), 10, 10], rooms(20, 10)]);
     // Then 20 rooms open on node-a with their first member, before its next heartbeat.
     for (let r = 0; r < 20; r += 1) await nodes[0]!.store.recordJoin({ roomId: `fresh-${r}`, communityId: '1' }, member(`f${r}`));
     const answers: string[] = [];
@@ -144,12 +143,7 @@ describe('room placement on a real redis-server', () => {
   it("leaves a draining node's load out of a room's average: the lighter node still takes the rooms that even it out", async () => {
     const nodes = await startThree([], QUIET);
     // node-a: 10 rooms of 7 (70), node-b and node-c: 10 rooms of 10 (100 each); node-c then drains.
-    for (const [n, node] of nodes.entries()) {
-      for (let r = 0; r < 10; r += 1) {
-        for (let u = 0; u < (n === 0 ? 7 : 10); u += 1) await node.store.recordJoin({ roomId: `held-${n}-${r}`, communityId: '1' }, member(`u${n}-${r}-${u}`));
-      }
-    }
-    await Promise.all(nodes.map((n) => n.registry.beat()));
+    await hostRooms(nodes, [rooms(10, 7), rooms(10, 10), rooms(10, 10)]);
     await nodes[2]!.registry.beginDrain();
     const answers: string[] = [];
     for (let r = 0; r < 4; r += 1) answers.push((await nodes[r % 2]!.placement.locate(`after-drain-${r}`)).nodeId);
@@ -162,12 +156,7 @@ describe('room placement on a real redis-server', () => {
     const nodes = await startThree([], QUIET);
     // node-a: 10 rooms of 7 (70), node-b and node-c: 10 rooms of 10 (100 each); node-c reports its load but,
     // as a node from before the room counts, not its rooms.
-    for (const [n, node] of nodes.entries()) {
-      for (let r = 0; r < 10; r += 1) {
-        for (let u = 0; u < (n === 0 ? 7 : 10); u += 1) await node.store.recordJoin({ roomId: `held-${n}-${r}`, communityId: '1' }, member(`u${n}-${r}-${u}`));
-      }
-    }
-    await Promise.all(nodes.map((n) => n.registry.beat()));
+    await hostRooms(nodes, [rooms(10, 7), rooms(10, 10), rooms(10, 10)]);
     await scope.inspector.client.hdel(`${scope.prefix}{nodes}:roomcounts`, 'node-c');
     const answers: string[] = [];
     for (let r = 0; r < 4; r += 1) answers.push((await nodes[r % 2]!.placement.locate(`mid-upgrade-${r}`)).nodeId);

@@ -322,6 +322,10 @@ export class RoomClient extends Emitter<Events> {
         // A node that does not answer at all: next time ask the cluster again where the room is.
         if (error instanceof ConnectionLostError && this.options.lookupUrl) this.nodeUrl = undefined;
         delay = backoffDelay(attempt, settings, this.options.random);
+        // A server that says when to come back (an overloaded node's nodeFull, spread over its clients so
+        // that they do not all return at once) is not asked again sooner.
+        const hinted = error instanceof SignalingError ? error.details.retryAfterMs : undefined;
+        if (typeof hinted === 'number' && hinted > delay) delay = hinted;
       }
     }
     this.end({ reason: 'gaveUp', error: new ConnectionLostError(`could not reconnect after ${maxAttempts} attempts`) });

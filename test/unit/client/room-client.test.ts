@@ -149,6 +149,25 @@ describe('RoomClient', () => {
     ]);
   });
 
+  it("a rejoin refused with a retryAfterMs hint (an overloaded node's nodeFull) is not tried again before the hint", async () => {
+    const server = await start();
+    const joinsAt: number[] = [];
+    server.reply = (m, s) => {
+      if (m.id !== 'joinRoom') return FakeServer.admit(m, s);
+      joinsAt.push(Date.now());
+      // No session (a seed-style join): the client comes back with joinRoom, which the node sheds once.
+      if (joinsAt.length === 2) {
+        send(s, { id: 'error', code: 'nodeFull', message: 'overloaded', details: { reason: 'overloaded', retryAfterMs: 600 }, requestId: m.requestId });
+      } else send(s, FakeServer.joined(m, { session: undefined }));
+    };
+    const c = client({ url: server.url });
+    await c.join();
+    server.last.terminate();
+    await until('joined again', () => joinsAt.length === 3 && c.state === 'joined');
+    // The back-off alone (20–100 ms here) would have come back at once.
+    expect(joinsAt[2]! - joinsAt[1]!).toBeGreaterThanOrEqual(600);
+  });
+
   it('after resumeFailed joins afresh on the same connection, announcing the camera and microphone as they are now', async () => {
     const server = await start();
     const c = client({ url: server.url });

@@ -3,6 +3,7 @@ import { SignalingConnection, type ClosedInfo, type WebSocketConstructor } from 
 import { Emitter } from './emitter';
 import { ConnectionLostError, FINAL_CODES, SignalingError } from './errors';
 import type { ClientMessage, IceServer, Joined, MediaCapabilities, Member, ServerMessage } from './protocol';
+import { hintedDelay } from './retry-hint';
 
 /**
  * connecting → joined → reconnecting → resumed | joined (a fresh join after the seat was lost) | left.
@@ -84,6 +85,7 @@ type Events = {
  * join that waits on an unreachable media server ends with the server's typed answer, not a client timeout.
  */
 const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+
 const DEFAULT_HEARTBEAT_MS = 15_000;
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 const HEARTBEAT_RECONNECT_SPREAD_MS = 1_000;
@@ -297,7 +299,7 @@ export class RoomClient extends Emitter<Events> {
     // The hints: a draining node says when (retryAfterMs, spread so a room does not come back at once), a
     // node that lost the room says where (nodeUrl; without one, look the room up again).
     let delay = 0;
-    if (info.error?.code === 'serverShuttingDown' && typeof info.error.details.retryAfterMs === 'number') delay = info.error.details.retryAfterMs;
+    if (info.error?.code === 'serverShuttingDown') delay = hintedDelay(info.error.details.retryAfterMs);
     // A node that froze times out every client's heartbeat at once: spread their first attempts.
     if (info.heartbeatTimedOut) delay = Math.floor((this.options.random ?? Math.random)() * HEARTBEAT_RECONNECT_SPREAD_MS);
     if (info.error?.code === 'roomMoved') {
@@ -324,8 +326,7 @@ export class RoomClient extends Emitter<Events> {
         delay = backoffDelay(attempt, settings, this.options.random);
         // A server that says when to come back (an overloaded node's nodeFull, spread over its clients so
         // that they do not all return at once) is not asked again sooner.
-        const hinted = error instanceof SignalingError ? error.details.retryAfterMs : undefined;
-        if (typeof hinted === 'number' && hinted > delay) delay = hinted;
+        if (error instanceof SignalingError) delay = Math.max(delay, hintedDelay(error.details.retryAfterMs));
       }
     }
     this.end({ reason: 'gaveUp', error: new ConnectionLostError(`could not reconnect after ${maxAttempts} attempts`) });

@@ -91,9 +91,19 @@ const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 const HEARTBEAT_RECONNECT_SPREAD_MS = 1_000;
 
 /** Refusals of a rejoin that pass: another node, Redis or the media server back, the rate limit refilled. */
-const TRANSIENT_CODES: ReadonlySet<string> = new Set(['wrongNode', 'stateStoreUnavailable', 'nodeFull', 'rateLimited', 'mediaServerUnavailable', 'mediaBackendError', 'internalError']);
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  'wrongNode',
+  'roomMoved',
+  'stateStoreUnavailable',
+  'nodeFull',
+  'rateLimited',
+  'mediaServerUnavailable',
+  'mediaBackendError',
+  'internalError',
+]);
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Refusals that name where the room is (`details.nodeUrl`) and leave the seat as it was. */
+const REDIRECTS: ReadonlySet<string> = new Set(['wrongNode', 'roomMoved']);
 
 /**
  * A participant's session with the signaling server: joins (looking the room's node up and following
@@ -207,11 +217,14 @@ export class RoomClient extends Emitter<Events> {
         return await this.enter(connection, reconnecting);
       } catch (error) {
         connection.close();
-        const target = error instanceof SignalingError && error.code === 'wrongNode' ? error.details.nodeUrl : undefined;
+        const redirect = error instanceof SignalingError && REDIRECTS.has(error.code);
+        const target = redirect ? error.details.nodeUrl : undefined;
         if (typeof target === 'string' && redirects < maxRedirects) {
           this.nodeUrl = target;
           continue;
         }
+        // A node that lost the room without knowing where it went: ask the cluster again next time.
+        if (redirect) this.nodeUrl = this.options.url;
         throw error;
       }
     }
@@ -236,8 +249,9 @@ export class RoomClient extends Emitter<Events> {
         resumed = true;
       } catch (error) {
         if (!(error instanceof SignalingError && error.code === 'resumeFailed')) {
-          // Refused before the seat was looked at: the token is still good for the next attempt.
-          if (error instanceof SignalingError && (error.code === 'wrongNode' || error.code === 'rateLimited')) this.resumeToken = token;
+          // Refused before the seat was touched (another node has the room, or a rate limit): the token is
+          // still good for the next attempt.
+          if (error instanceof SignalingError && (REDIRECTS.has(error.code) || error.code === 'rateLimited')) this.resumeToken = token;
           throw error;
         }
       }
@@ -334,7 +348,10 @@ export class RoomClient extends Emitter<Events> {
 
   /** Waits `ms`, or less when the browser says its network is back; longer while it is offline. */
   private async pause(ms: number): Promise<void> {
-    await Promise.race([sleep(ms), new Promise<void>((resolve) => (this.wake = resolve))]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))), new Promise<void>((resolve) => (this.wake = resolve))]);
+    // Woken early (left, or back online): the timer must not keep a Node process alive for the rest.
+    clearTimeout(timer);
     while (this.offline && this.state === 'reconnecting') await new Promise<void>((resolve) => (this.wake = resolve));
     this.wake = undefined;
   }
@@ -366,9 +383,10 @@ export class RoomClient extends Emitter<Events> {
       throw new ConnectionLostError(`room lookup at ${base} failed: ${String(error)}`);
     });
     if (!response.ok) {
-      const body = (await response.json().catch(() => ({}))) as { code?: string; message?: string };
+      const body = (await response.json().catch(() => ({}))) as { code?: string; message?: string; retryAfterMs?: unknown };
       if (response.status >= 500 || !body.code) throw new ConnectionLostError(`room lookup: HTTP ${response.status}`);
-      throw new SignalingError(body.code as SignalingError['code'], body.message ?? `room lookup: HTTP ${response.status}`);
+      const details: Record<string, number> = typeof body.retryAfterMs === 'number' ? { retryAfterMs: body.retryAfterMs } : {};
+      throw new SignalingError(body.code as SignalingError['code'], body.message ?? `room lookup: HTTP ${response.status}`, details);
     }
     const { url } = (await response.json()) as { url?: string };
     if (!url) throw new ConnectionLostError('room lookup: no url in the answer');

@@ -188,7 +188,7 @@ end
  * member: userId, connectionId, media, joinedAt, proof, exp, heldForMs ('' = none).
  * Replies:
  * - `{ -1, host }`: fenced, another node holds the lease (nothing written);
- * - `{ -2, host }`: fenced, `epoch` is no longer the room's (this node lost it; nothing written);
+ * - `{ -2, host, epoch }`: fenced, `epoch` is no longer the room's (this node lost it; nothing written); the third element is the room's epoch now;
  * - `{ -3 }`: the record a dead host left holds seats for every place (nothing written);
  * - `{ isNew, epoch, stamp }` joined (isNew 1 when the record was created), or
  *   `{ isNew, epoch, stamp, meta, removed, replacedStamp, held, now }` when it took over a record some other
@@ -236,7 +236,7 @@ return { isNew, epoch, stamp }
  * The seat must carry that proof and still be held (its deadline, or for a member of a host that is gone
  * the deadline it gets now, not passed, nor its token's expiry); then the new connection and proof replace
  * the old ones in the same step, so a token works once. A record another holder left is taken over as a
- * join takes it over. Replies `{ -1, host }` / `{ -2, host }` as a join, `{ -4 }` (refused, nothing
+ * join takes it over. Replies `{ -1, host }` / `{ -2, host, epoch }` as a join, `{ -4 }` (refused, nothing
  * written), or `{ 1, epoch, member, meta, removed, replacedStamp, held, now }` (the last five only after a
  * takeover).
  */
@@ -287,7 +287,7 @@ return { 1, epoch, member_pairs(user) }
 
 /**
  * The host holds a dropped member's seat. ARGV: node, epoch, leaseTtl, fenceTtl, userId, connectionId,
- * heldForMs. Replies `{ -2, host }` when refused, `{ 1 }` when the seat is held (until now + heldForMs, never
+ * heldForMs. Replies `{ -2, host, epoch }` when refused, `{ 1 }` when the seat is held (until now + heldForMs, never
  * past the member's token expiry), `{ 0 }` when the member is not there through that connection or not resumable.
  */
 export const RECONNECTING_SCRIPT = new LuaScript(
@@ -305,7 +305,7 @@ return { 1 }
 );
 
 /**
- * ARGV: node, epoch, leaseTtl, fenceTtl, userId, connectionId. Replies `{ -2, host }` when refused, else
+ * ARGV: node, epoch, leaseTtl, fenceTtl, userId, connectionId. Replies `{ -2, host, epoch }` when refused, else
  * `{ outcome, stamp }`: 0 (not there through that connection), 1 (removed), 2 (removed, room gone).
  */
 export const LEAVE_SCRIPT = new LuaScript(
@@ -325,7 +325,7 @@ return { 1, stamp }
 `,
 );
 
-/** ARGV: node, epoch, leaseTtl, fenceTtl, userId, media. Replies `{ -2, host }` when refused, `{ 1 }` when the member exists, else `{ 0 }`. */
+/** ARGV: node, epoch, leaseTtl, fenceTtl, userId, media. Replies `{ -2, host, epoch }` when refused, `{ 1 }` when the member exists, else `{ 0 }`. */
 export const MEDIA_STATE_SCRIPT = new LuaScript(
   'rtc-media-state',
   `${ROOM_LIB}
@@ -354,7 +354,7 @@ export const READ_HOLDER_SCRIPT = new LuaScript(
  * late), renewing the lease. ARGV: node, epoch, leaseTtl, fenceTtl, minStamp (presence times this node
  * issued while Redis was away: later ones must be larger), communityId, mediaRefMode, mediaRef, graceMs,
  * then per member userId, connectionId, media, joinedAt, proof, exp, heldForMs ('' = none). Replies
- * `{ -2, host }` when refused, else `{ 1 }`.
+ * `{ -2, host, epoch }` when refused, else `{ 1 }`.
  */
 export const REASSERT_ROOM_SCRIPT = new LuaScript(
   'rtc-reassert-room',
@@ -376,7 +376,7 @@ return { 1 }
 /**
  * The holder's heartbeat renews its lease and keeps the record alive. ARGV: node, epoch, leaseTtl,
  * fenceTtl. Replies `{ 1 }` (renewed), `{ 0 }` (renewed, but the record is missing or another's: rewrite
- * it) or `{ -2, host }` (refused: another node held the room since).
+ * it) or `{ -2, host, epoch }` (refused: another node held the room since).
  */
 export const REFRESH_ROOM_SCRIPT = new LuaScript(
   'rtc-refresh-room',
@@ -396,7 +396,7 @@ return { 1 }
  * The holder closes the room (its last member left) or drops one it no longer has: its lease goes, and its
  * record, the fence stays. A record another holder left (a claim that never became a join or resume) is
  * not this node's to remove: its members are reported by whoever removes them. ARGV: node, epoch.
- * Replies `{ -2, host }` when refused, else `{ 1 }`.
+ * Replies `{ -2, host, epoch }` when refused, else `{ 1 }`.
  */
 export const CLOSE_ROOM_SCRIPT = new LuaScript(
   'rtc-close-room',

@@ -168,6 +168,47 @@ describe('RoomClient', () => {
     expect(joinsAt[2]! - joinsAt[1]!).toBeGreaterThanOrEqual(600);
   });
 
+  it('a resume answered roomMoved (the node lost the room) follows it to the new host and resumes there with the same token', async () => {
+    const first = await start();
+    const next = await start();
+    const c = client({ url: first.url });
+    const joined = await c.join();
+    first.reply = (m, s) => {
+      if (m.id === 'resumeSession') send(s, { id: 'error', code: 'roomMoved', message: 'moved', details: { nodeId: 'n2', nodeUrl: next.url }, requestId: m.requestId });
+      else FakeServer.admit(m, s);
+    };
+    first.last.terminate();
+    await until('resumed', () => c.state === 'resumed');
+    expect(next.received.map((m) => [m.id, m.resumeToken])).toEqual([['resumeSession', joined.session?.resumeToken]]);
+    expect(c.url).toBe(next.url);
+  });
+
+  it('a rejoin answered roomMoved without a url looks the room up again, and a 429 lookup is not repeated before its retryAfterMs', async () => {
+    const server = await start();
+    const askedAt: number[] = [];
+    const fetchStub = (async () => {
+      askedAt.push(Date.now());
+      if (askedAt.length === 2) return new Response(JSON.stringify({ code: 'rateLimited', message: 'slow down', retryAfterMs: 500 }), { status: 429 });
+      return new Response(JSON.stringify({ roomId: 'r1', nodeId: 'n1', url: server.url }), { status: 200 });
+    }) as typeof fetch;
+    let joins = 0;
+    server.reply = (m, s) => {
+      if (m.id !== 'joinRoom') return FakeServer.admit(m, s);
+      joins += 1;
+      // No session (a seed-style join), so the client comes back with joinRoom; the second is refused by
+      // a node that lost the room and does not know where it went.
+      if (joins === 2) send(s, { id: 'error', code: 'roomMoved', message: 'moved', requestId: m.requestId });
+      else send(s, FakeServer.joined(m, { session: undefined }));
+    };
+    const c = client({ lookupUrl: 'http://cluster.example', fetch: fetchStub });
+    await c.join();
+    server.last.terminate();
+    await until('joined again', () => joins === 3 && c.state === 'joined');
+    expect(askedAt).toHaveLength(3);
+    // The back-off alone (20–100 ms here) would have asked again at once.
+    expect(askedAt[2]! - askedAt[1]!).toBeGreaterThanOrEqual(500);
+  });
+
   it('after resumeFailed joins afresh on the same connection, announcing the camera and microphone as they are now', async () => {
     const server = await start();
     const c = client({ url: server.url });

@@ -188,7 +188,8 @@ end
  * member: userId, connectionId, media, joinedAt, proof, exp, heldForMs ('' = none).
  * Replies:
  * - `{ -1, host }`: fenced, another node holds the lease (nothing written);
- * - `{ -2, host, epoch }`: fenced, `epoch` is no longer the room's (this node lost it; nothing written); the third element is the room's epoch now;
+ * - `{ -2, host, epoch }`: fenced, `epoch` is no longer the room's (this node lost it; nothing written);
+ *   the reply's `epoch` is the room's now;
  * - `{ -3 }`: the record a dead host left holds seats for every place (nothing written);
  * - `{ isNew, epoch, stamp }` joined (isNew 1 when the record was created), or
  *   `{ isNew, epoch, stamp, meta, removed, replacedStamp, held, now }` when it took over a record some other

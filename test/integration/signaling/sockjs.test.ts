@@ -10,9 +10,14 @@ jest.setTimeout(20_000);
 
 type Message = Record<string, unknown> & { id: string };
 
-const openSockJs = async (url: string, transports: string[]): Promise<{ sock: WebSocket; inbox: Message[]; next: (id: string) => Promise<Message> }> => {
+type OpenSockJs = { sock: WebSocket; inbox: Message[]; next: (id: string) => Promise<Message>; closedWith: () => string };
+
+const openSockJs = async (url: string, transports: string[]): Promise<OpenSockJs> => {
   const sock = new SockJS(url, undefined, { transports, timeout: SOCKJS_OPEN_TIMEOUT_MS }) as unknown as WebSocket;
   const inbox: Message[] = [];
+  // For a failure's message: whether the client itself saw its close through.
+  let closeEvent = 'saw no close event';
+  sock.addEventListener('close', (event: { code: number; reason: string }) => (closeEvent = `closed ${event.code} ${event.reason}`));
   const waiters: ((m: Message) => boolean)[] = [];
   sock.onmessage = (event: MessageEvent) => {
     const m = JSON.parse(String(event.data)) as Message;
@@ -37,7 +42,7 @@ const openSockJs = async (url: string, transports: string[]): Promise<{ sock: We
       });
     });
   };
-  return { sock, inbox, next };
+  return { sock, inbox, next, closedWith: () => closeEvent };
 };
 
 describe('SockJS at /rtc, sharing rooms with plain WebSocket clients', () => {
@@ -70,7 +75,11 @@ describe('SockJS at /rtc, sharing rooms with plain WebSocket clients', () => {
     expect(await sj.next('error')).toMatchObject({ code: 'badJson' });
 
     sj.sock.close();
-    expect(await ws.next('participantLeft', undefined, 10_000)).toEqual({ id: 'participantLeft', userId: 'sj-user' });
+    const left = await ws.next('participantLeft', undefined, 10_000).catch((error: Error) => {
+      // Seen once on a loaded CI rehearsal, not understood yet: say what the SockJS client saw.
+      throw new Error(`${error.message}; the SockJS client ${sj.closedWith()}`);
+    });
+    expect(left).toEqual({ id: 'participantLeft', userId: 'sj-user' });
     await ws.close();
   });
 

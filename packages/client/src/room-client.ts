@@ -85,7 +85,6 @@ type Events = {
  * join that waits on an unreachable media server ends with the server's typed answer, not a client timeout.
  */
 const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
-
 const DEFAULT_HEARTBEAT_MS = 15_000;
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
 const HEARTBEAT_RECONNECT_SPREAD_MS = 1_000;

@@ -60,10 +60,10 @@ return redis.call('HGET', KEYS[2], ARGV[1])
  * Picks the least-loaded live node for a room and books the room on it, as { id, url }, or nil when no
  * node is alive. Load = participants at the node's last heartbeat + each room placed on it that it does
  * not host yet, counted as the participants a room has on average across the live nodes that are not
- * draining and report their rooms (at least 1), both counts from their last heartbeats (the room index changes between
- * heartbeats, the load does not: mixing the two halved the average during a burst of new rooms);
- * the booking counts at once, so a burst of new rooms spreads out even before any client arrives. Ties
- * go to the smallest id.
+ * draining and report their rooms (at least 1), both counts from their last heartbeats (the room index
+ * changes between heartbeats, the load does not: mixing the two halved the average during a burst of new
+ * rooms); the booking counts at once, so a burst of new rooms spreads out even before any client arrives.
+ * Ties go to the smallest id.
  *
  * Why a booked room weighs a room's average and not 1: participants and rooms are different units. With
  * a booking worth one participant, a node 100 participants lighter than the others took the next 100 new

@@ -41,11 +41,14 @@ const REVISITS_PER_BEAT = 100;
 export class OrphanedRooms {
   constructor(private readonly options: OrphanedRoomsOptions) {}
 
-  /** Reaps one room's record; `node`/`epoch` as the mode needs (see REAP_ROOM_SCRIPT). */
-  async reap(roomId: RoomId, mode: ReapMode, node = '', epoch = ''): Promise<ReapOutcome> {
+  /**
+   * Reaps one room's record; `node`/`epoch` as the mode needs (see REAP_ROOM_SCRIPT). `except`: a member
+   * removed whatever its seat (a joiner whose join failed: it never held one).
+   */
+  async reap(roomId: RoomId, mode: ReapMode, node = '', epoch = '', except = ''): Promise<ReapOutcome> {
     const { connection, keys, fenceTtlMs, leaseTtlMs } = this.options;
     const reply = await connection.call(`reap/${mode}`, (client) =>
-      REAP_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [node, epoch, fenceTtlMs, mode, leaseTtlMs]),
+      REAP_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [node, epoch, fenceTtlMs, mode, leaseTtlMs, except]),
     );
     if (!Array.isArray(reply) || asInteger(reply[0]) !== 1) {
       if (mode === 'held') await this.unbook(roomId);

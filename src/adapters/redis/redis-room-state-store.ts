@@ -33,6 +33,7 @@ import {
 } from './room-scripts';
 import { asInteger, asStringList, decodeMembers, decodeRoom, encodeMedia, mediaRefArgs, memberArgs } from './room-record-codec';
 import { inSlices } from './sliced-work';
+import { departedBesidesJoiner, UnsettledWrites, type UnsettledWrite } from './unsettled-writes';
 
 export interface RedisRoomStateStoreOptions {
   readonly connection: RedisConnection;
@@ -115,6 +116,8 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
   private readonly dropped: FreedRoomListeners;
   /** Records left with held seats, revisited until those run out. */
   private readonly orphans: OrphanedRooms;
+  /** Rooms whose first write here failed without an answer: given up, not deleted, when closed. */
+  private readonly unsettled = new UnsettledWrites();
 
   constructor(private readonly options: RedisRoomStateStoreOptions) {
     this.connection = options.connection;
@@ -133,10 +136,16 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
   private async join(room: RoomHeader, member: MemberRecord): Promise<JoinReceipt> {
     const roomId = room.roomId;
     const firstHere = !this.mirror.has(roomId);
+    // A first write of an earlier join that may have taken a record over is given up before this one, so
+    // that this join takes the record over again (and its held seats with it) instead of writing beside them.
+    if (firstHere && this.unsettled.of(roomId)) await this.closeLocked(roomId, 'recordJoin/settle');
     // In the mirror before sending: a rewrite built after this line includes the member.
     this.mirror.join(room, member);
+    const joiner = { userId: member.userId, connectionId: member.connectionId };
+    const send = (index: boolean): Promise<Reply> =>
+      firstHere ? this.unsettledIfLost(roomId, joiner, this.sendJoin(room, member, index)) : this.sendJoin(room, member, index);
     let sentAt = this.leases.clock();
-    let reply = await this.sendJoin(room, member, firstHere);
+    let reply = await send(firstHere);
     let status = asInteger(reply[0]);
     if (status === FENCED && firstHere && this.adoptReplacedLease(roomId, reply)) {
       // The lease this node's claim took lapsed before the join was written, and a lookup meanwhile
@@ -144,7 +153,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
       // nothing can be stale: join under the lease as it is now, instead of redirecting the client to
       // this very node (it did, on a loaded CI machine).
       sentAt = this.leases.clock();
-      reply = await this.sendJoin(room, member, false);
+      reply = await send(false);
       status = asInteger(reply[0]);
     }
     if (status < 0) {
@@ -202,6 +211,8 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
   private async resume(room: RoomHeader, resume: SeatResume): Promise<ResumeReceipt> {
     const roomId = room.roomId;
     const hostedHere = this.mirror.has(roomId);
+    // As for a join: an earlier first write that may have taken the record over is given up first.
+    if (!hostedHere && this.unsettled.of(roomId)) await this.closeLocked(roomId, 'recordResume/settle');
     let sentAt = this.leases.clock();
     const send = async (): Promise<Reply> =>
       asReply(
@@ -227,7 +238,11 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
         reply = await send();
       }
     } catch (error) {
-      if (!hostedHere) throw error;
+      if (!hostedHere) {
+        const epoch = this.leases.epochOf(roomId);
+        if (epoch !== undefined) this.unsettled.note(roomId, { epoch });
+        throw error;
+      }
       // The room is this node's (its lease confirmed), so no other node can resume this seat meanwhile:
       // the core's own check stands, and the swap is written back when Redis answers again.
       const member = this.mirror.resume(roomId, resume.userId, resume.connectionId, resume.nextProof);
@@ -314,13 +329,54 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
 
   /** Caller holds the room's write turn. The lease is forgotten once Redis no longer names this node. */
   private async closeLocked(roomId: RoomId, operation: string): Promise<void> {
-    if (this.leases.epochOf(roomId) === undefined) return;
+    const epoch = this.leases.epochOf(roomId);
+    const unsettled = this.unsettled.of(roomId);
+    if (epoch === undefined) {
+      // No lease to fence with: a first write sent without one took none this node knows of.
+      this.unsettled.settle(roomId);
+      return;
+    }
     if (this.leases.isLost(roomId)) {
       this.forgetRoom(roomId);
       return;
     }
-    await this.write(roomId, operation, (client) => CLOSE_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), this.fenceArgs(roomId)));
+    if (unsettled) await this.giveUpUnsettled(roomId, unsettled);
+    // The lease given up with the record is gone already; a newer one (a claim since) goes here.
+    if (!unsettled || unsettled.epoch !== epoch) {
+      await this.write(roomId, operation, (client) => CLOSE_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), this.fenceArgs(roomId)));
+    }
     this.forgetRoom(roomId);
+  }
+
+  /**
+   * Closes a room whose first write may have taken over a record with seats held in it (UnsettledWrite):
+   * the record is reaped as abandoned under that write's epoch. The held seats stay, booked for their
+   * revisit; members whose seats ran out meanwhile are reported gone; the joiner whose join failed goes
+   * unreported. A write that was never applied left no record of this epoch: then only the lease goes.
+   * Left unsolved: members the lost reply would have reported (the takeover removed them) stay unreported.
+   */
+  private async giveUpUnsettled(roomId: RoomId, write: UnsettledWrite): Promise<void> {
+    let departed: DepartedRoom | undefined;
+    try {
+      ({ departed } = await this.orphans.reap(roomId, 'abandon', this.nodeId, write.epoch, write.joiner?.userId ?? ''));
+    } catch (error) {
+      this.markDirty(roomId);
+      throw error;
+    }
+    this.unsettled.settle(roomId);
+    const reported = departedBesidesJoiner(departed, write);
+    if (reported) this.dropped.tell(reported);
+  }
+
+  /** A first write: if it fails without an answer, the room is noted as unsettled under the lease it was sent with. */
+  private async unsettledIfLost(roomId: RoomId, joiner: UnsettledWrite['joiner'], sending: Promise<Reply>): Promise<Reply> {
+    const epoch = this.leases.epochOf(roomId);
+    try {
+      return await sending;
+    } catch (error) {
+      if (epoch !== undefined) this.unsettled.note(roomId, { epoch, ...(joiner ? { joiner } : {}) });
+      throw error;
+    }
   }
 
   recordRoomAbandoned(roomId: RoomId): Promise<DepartedRoom | undefined> {
@@ -514,6 +570,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
   }
 
   private forgetRoom(roomId: RoomId): void {
+    this.unsettled.settle(roomId);
     this.leases.forget(roomId);
     this.stamps.delete(roomId);
     this.dirty.delete(roomId);

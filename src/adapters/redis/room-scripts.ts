@@ -267,7 +267,8 @@ else
   if exp and (not deadline or exp < deadline) then deadline = exp end
 end
 if deadline and deadline <= now then return { -4 } end
-if epoch == '' then epoch = current or new_epoch() end
+-- '' is true in Lua: a room nobody holds (no host, so no current epoch) gets a new one.
+if epoch == '' then epoch = current ~= '' and current or new_epoch() end
 local takeover = nil
 if foreign then
   local held, gone = classify(now, nil)
@@ -412,10 +413,11 @@ return { 1 }
 
 /**
  * Removes the members of a record whose holder is gone, except those whose seats are held. ARGV: node,
- * epoch, fenceTtl, mode, leaseTtl. Modes:
+ * epoch, fenceTtl, mode, leaseTtl, except (a member that goes whatever its seat, '' = none). Modes:
  * - `dead`: the record of a dead node (any epoch); its lease is revoked too (its epoch superseded) unless
  *   another node holds the room by now;
- * - `abandon`: this node gives up a room another node took: only the record of the epoch it held;
+ * - `abandon`: this node gives up a room (another node took it, or a first write here may have taken a
+ *   record over without an answer): only the record of the epoch it held; its lease goes too if still its;
  * - `held`: a record already orphaned, revisited once a held seat may have run out.
  * Resumable members keep their seats until their deadline (see held_until); the others go. With no seat
  * left the record goes; otherwise it is marked orphaned and kept until its last deadline.
@@ -436,7 +438,7 @@ local reply = { 0 }
 if applies then
   local now = now_ms()
   local meta = redis.call('HGETALL', META)
-  local held, gone, count = classify(now, nil)
+  local held, gone, count = classify(now, ARGV[6] ~= '' and ARGV[6] or nil)
   local removed, _, first, last = split(held, gone, nil)
   if count == 0 then
     redis.call('DEL', META, MEMBERS)
@@ -448,6 +450,9 @@ if applies then
     end
     reply = { 1, meta, removed, 0, count, fmt(first) }
   end
+end
+if mode == 'abandon' and redis.call('GET', HOST) == node and redis.call('HGET', FENCE, 'epoch') == epoch then
+  redis.call('DEL', HOST)
 end
 if mode == 'dead' then
   local host = redis.call('GET', HOST)

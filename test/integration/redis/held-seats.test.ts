@@ -5,6 +5,7 @@ import { RecordingLogger } from '../../support/fakes/recording-logger';
 import { redisNodeScope } from '../../support/redis/redis-node-scope';
 import { eventually, standaloneStore, startTestNode, type TestNode } from '../../support/redis/redis-node-harness';
 import { keysWithoutTtl } from '../../support/multi-node/fault-lab';
+import { ReplyLosingConnection } from '../../support/redis/reply-losing-connection';
 
 jest.setTimeout(60_000);
 
@@ -243,4 +244,145 @@ describe('held seats across a lost node, on a real redis-server', () => {
     await eventually(() => reported.length > 0, GRACE_MS + 3_000, 20);
     expect(reported).toEqual(['r4:alice,bob']);
   });
+
+  /**
+   * A first write that took the dead host's record over, applied by Redis but answered too late (the
+   * node's deadline passed): the node does not know it holds the record, and the core closes the room.
+   */
+  const lostFirstWrite = async (roomId: string) => {
+    const connection = new ReplyLosingConnection({ url: scope.redis.url, commandTimeoutMs: 1_000, connectTimeoutMs: 1_000 }, new RecordingLogger());
+    connections.push(connection);
+    await connection.open();
+    const keys = new RedisKeys(scope.prefix);
+    const leases = new RoomLeases({ leaseMs: SLOW.expiryMs, heartbeatMs: SLOW.heartbeatMs });
+    const store = new RedisRoomStateStore({
+      connection,
+      keys,
+      nodeId: 'node-new',
+      roomTtlMs: SLOW.expiryMs,
+      fenceTtlMs: fenceTtl(SLOW.expiryMs),
+      indexTtlMs: registryTtl(SLOW.expiryMs),
+      leases,
+      logger: new RecordingLogger(),
+    });
+    await roomOnDyingNode(roomId, SLOW);
+    await eventually(async () => (await scope.inspector.room(roomId))?.host === null, 5_000, 5);
+    // The claim a join or resume makes first (RedisRoomPlacement.claim): the write is fenced by its lease.
+    const [holder, epoch] = (await connection.call('claim', (client) =>
+      CLAIM_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), ['', 'node-new', SLOW.expiryMs, SLOW.expiryMs]),
+    )) as string[];
+    expect(holder).toBe('node-new');
+    leases.grant(roomId, epoch!, leases.clock());
+    const dropped: string[] = [];
+    store.onStaleRecordDropped(({ record }) => dropped.push(`${record.roomId}:${record.members.map((m) => m.userId).join(',')}`));
+    return { connection, store, dropped };
+  };
+  const metaKey = (roomId: string): string => new RedisKeys(scope.prefix).roomKeyList(roomId)[0]!;
+  const memberIds = async (roomId: string): Promise<string[]> => [...((await scope.inspector.room(roomId))?.members.keys() ?? [])].sort();
+
+  it("a first join that took the dead host's record over without an answer closes keeping the held seats, and does not report the joiner", async () => {
+    const { connection, store, dropped } = await lostFirstWrite('r6');
+    connection.loseNextReply('recordJoin');
+    await expect(store.recordJoin({ roomId: 'r6', communityId: '1', resumeGraceMs: GRACE_MS }, plain('dave'))).rejects.toMatchObject({
+      code: 'stateStoreUnavailable',
+    });
+    expect(connection.armed).toBe(0);
+    // Redis applied it: node-new holds the record, carol went with the takeover, alice's and bob's seats are held.
+    expect(await memberIds('r6')).toEqual(['alice', 'bob', 'dave']);
+    expect((await scope.inspector.room('r6'))?.nodeId).toBe('node-new');
+
+    // What the core does after a failed first join: closes the room (JoinRoom.abandonIfEmpty), releasing placement.
+    await Promise.all([store.recordRoomClosed('r6'), store.releaseHold('r6')]);
+    expect(await memberIds('r6')).toEqual(['alice', 'bob']);
+    expect((await scope.inspector.room('r6'))?.host).toBeNull();
+    expect(await scope.inspector.client.hget(metaKey('r6'), 'orphaned')).toBe('1');
+    expect(await scope.inspector.client.zscore(`${scope.prefix}{nodes}:orphans`, 'r6')).not.toBeNull();
+    // dave was refused to its client and reported to nobody: nobody reports it gone.
+    expect(dropped).toEqual([]);
+
+    // The seats still work: alice resumes on a live node, which takes bob's seat over with the room.
+    const live = await start('node-live');
+    expect((await live.placement.claim('r6')).hostedHere).toBe(true);
+    const receipt = await live.store.recordResume(
+      { roomId: 'r6', communityId: '1', resumeGraceMs: GRACE_MS },
+      { userId: 'alice', proof: 'proof-alice', connectionId: 'conn-alice-2', nextProof: 'proof-alice-2' },
+    );
+    if (receipt.outcome !== 'resumed') throw new Error('refused');
+    expect(receipt.held?.map((m) => m.userId)).toEqual(['bob']);
+    expect(receipt.replaced?.record.members ?? []).toEqual([]);
+  });
+
+  it("a first resume that took the dead host's record over without an answer closes keeping every held seat", async () => {
+    const { connection, store, dropped } = await lostFirstWrite('r7');
+    connection.loseNextReply('recordResume');
+    await expect(
+      store.recordResume(
+        { roomId: 'r7', communityId: '1', resumeGraceMs: GRACE_MS },
+        { userId: 'alice', proof: 'proof-alice', connectionId: 'conn-alice-2', nextProof: 'proof-alice-2' },
+      ),
+    ).rejects.toMatchObject({ code: 'stateStoreUnavailable' });
+    expect((await scope.inspector.room('r7'))?.nodeId).toBe('node-new');
+
+    await store.recordRoomClosed('r7');
+    // alice's seat is held under the proof Redis swapped in (her client, refused, joins afresh or resumes in vain
+    // and is reported gone when the seat runs out); bob's is untouched.
+    expect(await memberIds('r7')).toEqual(['alice', 'bob']);
+    expect(await scope.inspector.client.hget(metaKey('r7'), 'orphaned')).toBe('1');
+    expect(dropped).toEqual([]);
+    const live = await start('node-live');
+    expect((await live.placement.claim('r7')).hostedHere).toBe(true);
+    const bob = await live.store.recordResume(
+      { roomId: 'r7', communityId: '1', resumeGraceMs: GRACE_MS },
+      { userId: 'bob', proof: 'proof-bob', connectionId: 'conn-bob-2', nextProof: 'proof-bob-2' },
+    );
+    expect(bob.outcome).toBe('resumed');
+  });
+
+  it('a close that failed after a lost first write is finished before the next join, which takes the held seats over', async () => {
+    const { connection, store, dropped } = await lostFirstWrite('r8');
+    connection.loseNextReply('recordJoin');
+    await expect(store.recordJoin({ roomId: 'r8', communityId: '1', resumeGraceMs: GRACE_MS }, plain('dave'))).rejects.toMatchObject({
+      code: 'stateStoreUnavailable',
+    });
+    // The close fails too (Redis still not answering): nothing reaped, the room stays unsettled.
+    const unavailable = jest.spyOn(connection, 'call').mockRejectedValueOnce(new Error('Redis is not answering'));
+    await expect(store.recordRoomClosed('r8')).rejects.toThrow('not answering');
+    unavailable.mockRestore();
+    expect(await memberIds('r8')).toEqual(['alice', 'bob', 'dave']);
+
+    // The next join (same lease: the claim still names this node) gives the record up first, then takes it over.
+    const receipt = await store.recordJoin({ roomId: 'r8', communityId: '1', resumeGraceMs: GRACE_MS }, plain('erin'));
+    expect(receipt.held?.map((m) => m.userId).sort()).toEqual(['alice', 'bob']);
+    expect(receipt.replaced?.record.members ?? []).toEqual([]);
+    expect(await memberIds('r8')).toEqual(['alice', 'bob', 'erin']);
+    expect((await scope.inspector.room('r8'))?.host).toBe('node-new');
+    expect(await scope.inspector.client.hget(metaKey('r8'), 'orphaned')).toBeNull();
+    expect(dropped).toEqual([]);
+  });
+
+  it('a close that failed after a lost first resume is finished before the next resume, which takes the held seats over', async () => {
+    const { connection, store, dropped } = await lostFirstWrite('r9');
+    connection.loseNextReply('recordResume');
+    const alice = { userId: 'alice', proof: 'proof-alice', connectionId: 'conn-alice-2', nextProof: 'proof-alice-2' };
+    await expect(store.recordResume({ roomId: 'r9', communityId: '1', resumeGraceMs: GRACE_MS }, alice)).rejects.toMatchObject({
+      code: 'stateStoreUnavailable',
+    });
+    const unavailable = jest.spyOn(connection, 'call').mockRejectedValueOnce(new Error('Redis is not answering'));
+    await expect(store.recordRoomClosed('r9')).rejects.toThrow('not answering');
+    unavailable.mockRestore();
+
+    // bob resumes here next: the record is given up first (its lease released), then taken over under a new one.
+    const bob = await store.recordResume(
+      { roomId: 'r9', communityId: '1', resumeGraceMs: GRACE_MS },
+      { userId: 'bob', proof: 'proof-bob', connectionId: 'conn-bob-2', nextProof: 'proof-bob-2' },
+    );
+    if (bob.outcome !== 'resumed') throw new Error('refused');
+    expect(bob.held?.map((m) => m.userId)).toEqual(['alice']);
+    const room = await scope.inspector.room('r9');
+    expect(room?.host).toBe('node-new');
+    expect(await scope.inspector.client.hget(metaKey('r9'), 'epoch')).toMatch(/^\d+$/);
+    expect(await scope.inspector.client.hget(metaKey('r9'), 'orphaned')).toBeNull();
+    expect(dropped).toEqual([]);
+  });
 });
+

@@ -275,7 +275,7 @@ describe('held seats across a lost node, on a real redis-server', () => {
     leases.grant(roomId, epoch!, leases.clock());
     const dropped: string[] = [];
     store.onStaleRecordDropped(({ record }) => dropped.push(`${record.roomId}:${record.members.map((m) => m.userId).join(',')}`));
-    return { connection, store, dropped };
+    return { connection, store, dropped, keys };
   };
   const metaKey = (roomId: string): string => new RedisKeys(scope.prefix).roomKeyList(roomId)[0]!;
   const memberIds = async (roomId: string): Promise<string[]> => [...((await scope.inspector.room(roomId))?.members.keys() ?? [])].sort();
@@ -382,6 +382,29 @@ describe('held seats across a lost node, on a real redis-server', () => {
     expect(room?.host).toBe('node-new');
     expect(await scope.inspector.client.hget(metaKey('r9'), 'epoch')).toMatch(/^\d+$/);
     expect(await scope.inspector.client.hget(metaKey('r9'), 'orphaned')).toBeNull();
+    expect(dropped).toEqual([]);
+  });
+
+  it('a first join sent again under a newer lease of this node, and answered too late, is given up under that lease', async () => {
+    const { connection, store, dropped, keys } = await lostFirstWrite('r10');
+    // The claim's lease lapses before the join is written, and the room is placed on this node again under
+    // a new epoch: the join is fenced, adopts the new epoch and is sent again; that write's reply is lost.
+    await scope.inspector.client.del(`${scope.prefix}{room:r10}:host`);
+    const [, newer] = (await connection.call('claim', (client) =>
+      CLAIM_ROOM_SCRIPT.run(client, keys.roomKeyList('r10'), ['', 'node-new', SLOW.expiryMs, SLOW.expiryMs]),
+    )) as string[];
+    connection.loseNextReply('recordJoin', 1);
+    await expect(store.recordJoin({ roomId: 'r10', communityId: '1', resumeGraceMs: GRACE_MS }, plain('dave'))).rejects.toMatchObject({
+      code: 'stateStoreUnavailable',
+    });
+    expect(connection.armed).toBe(0);
+    expect(await scope.inspector.client.hget(metaKey('r10'), 'epoch')).toBe(newer);
+    expect(await memberIds('r10')).toEqual(['alice', 'bob', 'dave']);
+
+    await store.recordRoomClosed('r10');
+    expect(await memberIds('r10')).toEqual(['alice', 'bob']);
+    expect(await scope.inspector.client.hget(metaKey('r10'), 'orphaned')).toBe('1');
+    expect((await scope.inspector.room('r10'))?.host).toBeNull();
     expect(dropped).toEqual([]);
   });
 });

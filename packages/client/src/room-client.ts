@@ -87,6 +87,14 @@ type Events = {
 const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 const DEFAULT_HEARTBEAT_MS = 15_000;
 const DEFAULT_HEARTBEAT_TIMEOUT_MS = 10_000;
+/**
+ * Room events held while a join or resume waits for its reply (see enter). A real room sends a handful in
+ * one round trip; a server sending more is broken or hostile, and the connection is closed rather than
+ * letting it grow the client's memory until the request times out.
+ */
+export const MAX_EVENTS_BEFORE_JOIN_REPLY = 1_000;
+/** The close code of a connection whose server sent more than that. */
+export const TOO_MANY_EARLY_EVENTS_CLOSE_CODE = 4002;
 const HEARTBEAT_RECONNECT_SPREAD_MS = 1_000;
 
 /** Refusals of a rejoin that pass: another node, Redis or the media server back, the rate limit refilled. */
@@ -235,7 +243,10 @@ export class RoomClient extends Emitter<Events> {
     // every frame of one read before the reply's promise continues, and an event applied first was then
     // overwritten by the older list (a member who had reconnected stayed listed as reconnecting).
     const early: ServerMessage[] = [];
-    connection.onMessage = (message) => early.push(message);
+    connection.onMessage = (message) => {
+      if (early.length < MAX_EVENTS_BEFORE_JOIN_REPLY) early.push(message);
+      else connection.close(TOO_MANY_EARLY_EVENTS_CLOSE_CODE, 'too many room events before the join reply');
+    };
     this.connection = connection;
     let resumed = false;
     let joined: Joined | undefined;

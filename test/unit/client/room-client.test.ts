@@ -1,7 +1,13 @@
 import WebSocket from 'ws';
 import { backoffDelay } from '../../../packages/client/src/backoff';
 import { ConnectionLostError, SignalingError } from '../../../packages/client/src/errors';
-import { RoomClient, type ConnectionState, type RoomClientOptions } from '../../../packages/client/src/room-client';
+import {
+  MAX_EVENTS_BEFORE_JOIN_REPLY,
+  RoomClient,
+  TOO_MANY_EARLY_EVENTS_CLOSE_CODE,
+  type ConnectionState,
+  type RoomClientOptions,
+} from '../../../packages/client/src/room-client';
 import { FakeServer, type Wire } from './fake-server';
 import { until } from '../../support/wait-until';
 
@@ -147,6 +153,23 @@ describe('RoomClient', () => {
       { userId: 'bob', audio: true, video: true },
       { userId: 'carol', audio: true, video: false },
     ]);
+  });
+
+  it('closes a connection whose server floods room events before the join reply, instead of holding them all', async () => {
+    const server = await start();
+    const closes: number[] = [];
+    server.reply = (m, s) => {
+      if (m.id !== 'joinRoom') return FakeServer.admit(m, s);
+      // A broken or hostile server: events without end, and no reply until the client's 15 s timeout.
+      (s as unknown as WebSocket).on('close', (code: number) => closes.push(code));
+      for (let i = 0; i <= MAX_EVENTS_BEFORE_JOIN_REPLY; i += 1) send(s, { id: 'participantLeft', userId: `ghost-${i}` });
+    };
+    const c = client({ url: server.url });
+    const started = Date.now();
+    await expect(c.join()).rejects.toMatchObject({ name: 'ConnectionLostError', closeCode: TOO_MANY_EARLY_EVENTS_CLOSE_CODE });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await until('the server saw the close', () => closes.length > 0);
+    expect(closes).toEqual([TOO_MANY_EARLY_EVENTS_CLOSE_CODE]);
   });
 
   it("a rejoin refused with a retryAfterMs hint (an overloaded node's nodeFull) is not tried again before the hint", async () => {

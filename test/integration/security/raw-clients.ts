@@ -8,8 +8,9 @@ import { connect, type Socket } from 'node:net';
  * one that sends unsolicited pongs, one that never completes anything.
  */
 
-export const tcpConnect = async (port: number): Promise<Socket> => {
-  const socket = connect(port, '127.0.0.1');
+/** `allowHalfOpen`: the client does not end its side when the node ends its own (it never closes on its own). */
+export const tcpConnect = async (port: number, options: { allowHalfOpen?: boolean } = {}): Promise<Socket> => {
+  const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: options.allowHalfOpen ?? false });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('error', reject);
@@ -98,8 +99,12 @@ export class FrameReader {
 }
 
 /** A WebSocket handshake by hand; resolves with the socket and a reader of the frames after it. */
-export const rawWebSocket = async (port: number, path: string): Promise<{ socket: Socket; reader: FrameReader }> => {
-  const socket = await tcpConnect(port);
+export const rawWebSocket = async (
+  port: number,
+  path: string,
+  options: { allowHalfOpen?: boolean } = {},
+): Promise<{ socket: Socket; reader: FrameReader }> => {
+  const socket = await tcpConnect(port, options);
   socket.write(
     `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
       `Sec-WebSocket-Key: ${randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,

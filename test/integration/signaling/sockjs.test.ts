@@ -5,6 +5,7 @@ import { launchDemoBrowser, type DemoBrowser } from '../../support/demo-browser'
 import { SignalingClient } from '../../support/signaling-client';
 import { startTestServer } from '../../support/start-server';
 import type { RunningNode } from '../../../src/start-node';
+import { clientFrame, rawWebSocket } from '../security/raw-clients';
 
 jest.setTimeout(20_000);
 
@@ -80,6 +81,35 @@ describe('SockJS at /rtc, sharing rooms with plain WebSocket clients', () => {
       throw new Error(`${error.message}; the SockJS client ${sj.closedWith()}`);
     });
     expect(left).toEqual({ id: 'participantLeft', userId: 'sj-user' });
+    await ws.close();
+  });
+
+  it('a SockJS WebSocket that sent its close frame and is sent to before its socket closes still leaves the room', async () => {
+    const room = 'c-sockjs-closing';
+    const ws = await SignalingClient.connect(node.wsUrl);
+    await ws.join({ userId: 'ws-user', roomId: room });
+    // A client that sends its close frame and then keeps its end of the socket open (allowed: the node ends
+    // the TCP connection, and destroys it after its close grace).
+    const port = Number(new URL(node.httpUrl).port);
+    const raw = await rawWebSocket(port, '/rtc/000/closing1/websocket', { allowHalfOpen: true });
+    await raw.reader.text((t) => t === 'o');
+    const join = JSON.stringify({ id: 'joinRoom', userId: 'sj-user', roomId: room, communityId: '1', video: false, audio: true });
+    raw.socket.write(clientFrame(1, JSON.stringify([join])));
+    await raw.reader.text((t) => t.includes('existingParticipants'));
+    await ws.next('newParticipantArrived');
+    const status = Buffer.alloc(2);
+    status.writeUInt16BE(1000);
+    raw.socket.write(clientFrame(8, status));
+    for (let waited = 0; raw.reader.closeCode() === undefined; waited += 20) {
+      if (waited > 5_000) throw new Error('the node did not answer the close frame');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // Between the close handshake and the socket's end, a message for the closing member: another arrival.
+    const third = await SignalingClient.connect(node.wsUrl);
+    await third.join({ userId: 'third-user', roomId: room });
+    expect(await ws.next('participantLeft', undefined, 8_000)).toEqual({ id: 'participantLeft', userId: 'sj-user' });
+    raw.socket.destroy();
+    await third.close();
     await ws.close();
   });
 

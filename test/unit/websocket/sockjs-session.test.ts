@@ -1,5 +1,7 @@
+import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import type { Receiver } from '../../../src/adapters/websocket/sockjs/receivers';
+import type { WebSocket } from 'ws';
+import { WebSocketReceiver, type Receiver } from '../../../src/adapters/websocket/sockjs/receivers';
 import { SockJsSession } from '../../../src/adapters/websocket/sockjs/session';
 
 /** A receiver that records frames; a polling one ends after its first frame, as an HTTP poll does. */
@@ -39,14 +41,45 @@ const fakeSocket = (writableLength: number): Duplex => {
   return socket as unknown as Duplex;
 };
 
-const setup = () => {
+/** The part of a `ws` WebSocket the receiver uses; `closing()` is its client's close frame arriving. */
+class FakeWebSocket extends EventEmitter {
+  readonly OPEN = 1;
+  readyState = 1;
+  bufferedAmount = 0;
+  readonly sent: string[] = [];
+
+  send(frame: string): void {
+    this.sent.push(frame);
+  }
+
+  close(): void {
+    this.readyState = 2;
+  }
+
+  /** The client's close frame came in: ws answers it and waits for the socket to close. */
+  closing(): void {
+    this.readyState = 2;
+  }
+
+  /** The socket closed: ws's `close` event, on which the server disposes of the session. */
+  closed(session: SockJsSession): void {
+    this.readyState = 3;
+    this.emit('close');
+    session.dispose();
+  }
+}
+
+const webSocketReceiver = (ws: FakeWebSocket): WebSocketReceiver =>
+  new WebSocketReceiver(ws as unknown as WebSocket, new EventEmitter() as unknown as Duplex);
+
+const setup = (viaWebSocket = false) => {
   const events: string[] = [];
   const opened: SockJsSession[] = [];
   let forgotten = 0;
   const session = new SockJsSession(
     's1',
     '10.0.0.1',
-    false,
+    viaWebSocket,
     { disconnectDelayMs: 5_000, closeGraceMs: 2_000 },
     (s) => {
       opened.push(s);
@@ -200,5 +233,46 @@ describe('SockJsSession', () => {
     session.attach(poll);
     session.heartbeat();
     expect(poll.frames).toEqual(['h']);
+  });
+
+  it('a WebSocket found closing by a heartbeat still closes the session when its socket closes (no member left behind)', () => {
+    const { session, events, forgotten } = setup(true);
+    const ws = new FakeWebSocket();
+    session.attach(webSocketReceiver(ws));
+    expect(ws.sent).toEqual(['o']);
+    ws.closing();
+    session.heartbeat();
+    ws.closed(session);
+    expect(events).toEqual(['closed']);
+    expect(forgotten()).toBe(1);
+  });
+
+  it('a WebSocket found closing by a message for its client closes the session at once', () => {
+    const { session, events } = setup(true);
+    const ws = new FakeWebSocket();
+    session.attach(webSocketReceiver(ws));
+    ws.closing();
+    session.send('{"id":"participantJoined"}');
+    expect(events).toEqual(['closed']);
+    ws.closed(session);
+    expect(events).toEqual(['closed']);
+  });
+
+  it('a WebSocket that closed while its session opened is told closed when the session is listened to', () => {
+    const events: string[] = [];
+    const session = new SockJsSession('s2', '10.0.0.1', true, { disconnectDelayMs: 5_000, closeGraceMs: 2_000 }, () => undefined, () => undefined);
+    const ws = new FakeWebSocket();
+    ws.closing();
+    session.attach(webSocketReceiver(ws));
+    session.listen({ message: () => undefined, closed: () => events.push('closed') });
+    expect(events).toEqual(['closed']);
+  });
+
+  it('an open session disposed of (its node stopping) tells its listener once', () => {
+    const { session, events } = setup();
+    session.attach(new FakeReceiver(false));
+    session.dispose();
+    session.dispose();
+    expect(events).toEqual(['closed']);
   });
 });

@@ -51,8 +51,10 @@ export class SockJsSession {
     private readonly forget: (session: SockJsSession) => void,
   ) {}
 
+  /** A session that closed before it was listened to (its WebSocket gone while it opened) says so at once. */
   listen(listener: SessionListener): void {
     this.listener = listener;
+    if (this.state === 'closed') listener.closed();
   }
 
   get isOpen(): boolean {
@@ -156,8 +158,14 @@ export class SockJsSession {
     if (!receiver.sendFrame(HEARTBEAT_FRAME)) this.receiverEnded(receiver);
   }
 
-  /** The node stops: timers go, and the session is forgotten at once. */
+  /**
+   * The node stops, or the session's WebSocket closed: timers go, and the session is forgotten at once.
+   * One still open is closed first, so its connection hears of it: a WebSocket found closing by a send
+   * (its client's close frame in, the socket not yet closed) had ended the receiver the normal way, the
+   * close then found no receiver to abort, and the member stayed in its room for good.
+   */
   dispose(): void {
+    this.closeForGood(1002, 'Connection interrupted');
     this.clearDisconnectTimer();
     this.forget(this);
   }
@@ -179,6 +187,8 @@ export class SockJsSession {
 
   /** The receiver finished normally (a poll answered, a stream at its limit): wait for the next one. */
   private receiverEnded(receiver: Receiver): void {
+    // A session has one WebSocket for its whole life: one that can no longer send is closing.
+    if (this.viaWebSocket) return this.receiverAborted(receiver);
     if (this.receiver !== receiver) return;
     this.receiver = undefined;
     this.flushing = receiver.socket;

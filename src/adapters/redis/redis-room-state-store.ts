@@ -33,7 +33,7 @@ import {
 } from './room-scripts';
 import { asInteger, asStringList, decodeMembers, decodeRoom, encodeMedia, mediaRefArgs, memberArgs } from './room-record-codec';
 import { inSlices } from './sliced-work';
-import { departedBesidesJoiner, UnsettledWrites, type UnsettledWrite } from './unsettled-writes';
+import { departedBesidesJoiner, removedWhatever, UnsettledWrites, type UnsettledWrite } from './unsettled-writes';
 
 export interface RedisRoomStateStoreOptions {
   readonly connection: RedisConnection;
@@ -143,7 +143,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     this.mirror.join(room, member);
     const joiner = { userId: member.userId, connectionId: member.connectionId };
     const send = (index: boolean): Promise<Reply> =>
-      firstHere ? this.unsettledIfLost(roomId, joiner, this.sendJoin(room, member, index)) : this.sendJoin(room, member, index);
+      firstHere ? this.unsettledIfLost(roomId, { joiner }, this.sendJoin(room, member, index)) : this.sendJoin(room, member, index);
     let sentAt = this.leases.clock();
     let reply = await send(firstHere);
     let status = asInteger(reply[0]);
@@ -231,18 +231,15 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
       );
     let reply: Reply;
     try {
-      reply = await send();
+      const first = (): Promise<Reply> => (hostedHere ? send() : this.unsettledIfLost(roomId, { resumer: resume.userId }, send()));
+      reply = await first();
       if (asInteger(reply[0]) === FENCED && !hostedHere && this.adoptReplacedLease(roomId, reply)) {
         // As for a join (see join): the claim's lease lapsed and a lookup gave the room to this node again.
         sentAt = this.leases.clock();
-        reply = await send();
+        reply = await first();
       }
     } catch (error) {
-      if (!hostedHere) {
-        const epoch = this.leases.epochOf(roomId);
-        if (epoch !== undefined) this.unsettled.note(roomId, { epoch });
-        throw error;
-      }
+      if (!hostedHere) throw error;
       // The room is this node's (its lease confirmed), so no other node can resume this seat meanwhile:
       // the core's own check stands, and the swap is written back when Redis answers again.
       const member = this.mirror.resume(roomId, resume.userId, resume.connectionId, resume.nextProof);
@@ -331,17 +328,17 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
   private async closeLocked(roomId: RoomId, operation: string): Promise<void> {
     const epoch = this.leases.epochOf(roomId);
     const unsettled = this.unsettled.of(roomId);
+    if (unsettled) await this.giveUpUnsettled(roomId, unsettled);
     if (epoch === undefined) {
-      // No lease to fence with: a first write sent without one took none this node knows of.
-      this.unsettled.settle(roomId);
+      if (unsettled) this.forgetRoom(roomId);
       return;
     }
     if (this.leases.isLost(roomId)) {
       this.forgetRoom(roomId);
       return;
     }
-    if (unsettled) await this.giveUpUnsettled(roomId, unsettled);
-    // The lease given up with the record is gone already; a newer one (a claim since) goes here.
+    // The lease the give-up released is gone already; a newer one (a claim since) goes here. The close
+    // never deletes the record the give-up left orphaned.
     if (!unsettled || unsettled.epoch !== epoch) {
       await this.write(roomId, operation, (client) => CLOSE_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), this.fenceArgs(roomId)));
     }
@@ -352,13 +349,14 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
    * Closes a room whose first write may have taken over a record with seats held in it (UnsettledWrite):
    * the record is reaped as abandoned under that write's epoch. The held seats stay, booked for their
    * revisit; members whose seats ran out meanwhile are reported gone; the joiner whose join failed goes
-   * unreported. A write that was never applied left no record of this epoch: then only the lease goes.
+   * unreported, a resumer whose resume failed is reported gone. A write that was never applied left no
+   * record of this epoch: then only the lease goes.
    * Left unsolved: members the lost reply would have reported (the takeover removed them) stay unreported.
    */
   private async giveUpUnsettled(roomId: RoomId, write: UnsettledWrite): Promise<void> {
     let departed: DepartedRoom | undefined;
     try {
-      ({ departed } = await this.orphans.reap(roomId, 'abandon', this.nodeId, write.epoch, write.joiner?.userId ?? ''));
+      ({ departed } = await this.orphans.reap(roomId, 'abandon', this.nodeId, write.epoch, removedWhatever(write)));
     } catch (error) {
       this.markDirty(roomId);
       throw error;
@@ -369,12 +367,12 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
   }
 
   /** A first write: if it fails without an answer, the room is noted as unsettled under the lease it was sent with. */
-  private async unsettledIfLost(roomId: RoomId, joiner: UnsettledWrite['joiner'], sending: Promise<Reply>): Promise<Reply> {
-    const epoch = this.leases.epochOf(roomId);
+  private async unsettledIfLost(roomId: RoomId, who: Omit<UnsettledWrite, 'epoch'>, sending: Promise<Reply>): Promise<Reply> {
+    const epoch = this.leases.epochOf(roomId) ?? '';
     try {
       return await sending;
     } catch (error) {
-      if (epoch !== undefined) this.unsettled.note(roomId, { epoch, ...(joiner ? { joiner } : {}) });
+      this.unsettled.note(roomId, { epoch, ...who });
       throw error;
     }
   }
@@ -516,7 +514,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     const room = this.mirror.record(roomId, this.nodeId);
     const epoch = this.leases.epochOf(roomId);
     if (!room) {
-      if (epoch !== undefined) {
+      if (epoch !== undefined || this.unsettled.of(roomId)) {
         await this.closeLocked(roomId, 'repair/close');
         return 'dropped';
       }

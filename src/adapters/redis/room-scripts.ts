@@ -210,8 +210,9 @@ elseif not holds(node, epoch) then
 end
 local now = now_ms()
 local takeover = nil
-local owner = redis.call('HMGET', META, 'nodeId', 'epoch')
-if owner[1] and (owner[1] ~= node or owner[2] ~= epoch) then
+-- An orphaned record is nobody's, whatever epoch it names: a join into it takes it over.
+local owner = redis.call('HMGET', META, 'nodeId', 'epoch', 'orphaned')
+if owner[1] and (owner[1] ~= node or owner[2] ~= epoch or owner[3] == '1') then
   local held, gone, count = classify(now, user)
   if ARGV[9] ~= '' and count + 1 > tonumber(ARGV[9]) then return { -3 } end
   local meta = redis.call('HGETALL', META)
@@ -252,11 +253,11 @@ if epoch == '' then
 elseif not holds(node, epoch) then
   return fenced()
 end
-local owner = redis.call('HMGET', META, 'nodeId', 'epoch')
+local owner = redis.call('HMGET', META, 'nodeId', 'epoch', 'orphaned')
 if not owner[1] or redis.call('HGET', MEMBERS, 'seat:' .. user) ~= proof then return { -4 } end
 local current = epoch
 if current == '' and host then current = redis.call('HGET', FENCE, 'epoch') end
-local foreign = owner[1] ~= node or owner[2] ~= current
+local foreign = owner[1] ~= node or owner[2] ~= current or owner[3] == '1'
 local now = now_ms()
 local deadline = nil
 if foreign then
@@ -345,10 +346,15 @@ export const READ_ROOM_SCRIPT = new LuaScript(
 return { redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]), string.format('%.0f', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) }`,
 );
 
-/** Returns { host or '', the node its record names or '', the lease's epoch or '' }. */
+/**
+ * Returns { host or '', the node its record names or '', the lease's epoch or '' }. An orphaned record
+ * names no node: it outlives a holder that is gone or gave it up, and its held seats may be resumed
+ * wherever placement puts the room.
+ */
 export const READ_HOLDER_SCRIPT = new LuaScript(
   'rtc-read-holder',
-  `return { redis.call('GET', KEYS[3]) or '', redis.call('HGET', KEYS[1], 'nodeId') or '', redis.call('HGET', KEYS[4], 'epoch') or '' }`,
+  `local owner = redis.call('HMGET', KEYS[1], 'nodeId', 'orphaned')
+return { redis.call('GET', KEYS[3]) or '', owner[2] ~= '1' and owner[1] or '', redis.call('HGET', KEYS[4], 'epoch') or '' }`,
 );
 
 /**
@@ -397,15 +403,15 @@ return { 1 }
 /**
  * The holder closes the room (its last member left) or drops one it no longer has: its lease goes, and its
  * record, the fence stays. A record another holder left (a claim that never became a join or resume) is
- * not this node's to remove: its members are reported by whoever removes them. ARGV: node, epoch.
- * Replies `{ -2, host, epoch }` when refused, else `{ 1 }`.
+ * not this node's to remove: its members are reported by whoever removes them; nor is an orphaned one,
+ * kept for its held seats. ARGV: node, epoch. Replies `{ -2, host, epoch }` when refused, else `{ 1 }`.
  */
 export const CLOSE_ROOM_SCRIPT = new LuaScript(
   'rtc-close-room',
   `${ROOM_LIB}
 if not holds(ARGV[1], ARGV[2]) then return fenced() end
-local owner = redis.call('HMGET', META, 'nodeId', 'epoch')
-if not owner[1] or (owner[1] == ARGV[1] and owner[2] == ARGV[2]) then redis.call('DEL', META, MEMBERS) end
+local owner = redis.call('HMGET', META, 'nodeId', 'epoch', 'orphaned')
+if not owner[1] or (owner[1] == ARGV[1] and owner[2] == ARGV[2] and owner[3] ~= '1') then redis.call('DEL', META, MEMBERS) end
 redis.call('DEL', HOST)
 return { 1 }
 `,
@@ -417,7 +423,9 @@ return { 1 }
  * - `dead`: the record of a dead node (any epoch); its lease is revoked too (its epoch superseded) unless
  *   another node holds the room by now;
  * - `abandon`: this node gives up a room (another node took it, or a first write here may have taken a
- *   record over without an answer): only the record of the epoch it held; its lease goes too if still its;
+ *   record over without an answer): only the record of the epoch it held; its lease goes too if still its.
+ *   Epoch '' (a write sent without a lease, which took one this node never heard of): the room's current
+ *   epoch, unless another node holds the lease;
  * - `held`: a record already orphaned, revisited once a held seat may have run out.
  * Resumable members keep their seats until their deadline (see held_until); the others go. With no seat
  * left the record goes; otherwise it is marked orphaned and kept until its last deadline.
@@ -430,6 +438,10 @@ export const REAP_ROOM_SCRIPT = new LuaScript(
   `${ROOM_LIB}
 local node, epoch, mode, leaseTtl = ARGV[1], ARGV[2], ARGV[4], tonumber(ARGV[5])
 FENCE_TTL = ARGV[3]
+if mode == 'abandon' and epoch == '' then
+  local host = redis.call('GET', HOST)
+  epoch = (not host or host == node) and redis.call('HGET', FENCE, 'epoch') or false
+end
 local owner = redis.call('HMGET', META, 'nodeId', 'epoch', 'orphaned')
 local applies
 if mode == 'held' then applies = owner[3] == '1'

@@ -8,11 +8,22 @@ import type { DepartedRoom } from '../../application';
  * up as an abandoned one (the seats stay, for their owners to resume anywhere), never delete it.
  */
 export interface UnsettledWrite {
-  /** The lease epoch the write was sent under: the record's epoch if it was applied. */
+  /**
+   * The lease epoch the write was sent under: the record's epoch if it was applied. '' when it was sent
+   * without a lease: it then took a new one this node never heard of (REAP_ROOM_SCRIPT resolves it).
+   */
   readonly epoch: string;
-  /** The joiner whose join failed (none for a resume: the resumer's seat is one of those held). */
+  /** The joiner whose join failed: removed, and not reported (nobody was told it joined). */
   readonly joiner?: { readonly userId: UserId; readonly connectionId: ConnectionId };
+  /**
+   * The member whose resume failed: removed and reported gone. Its seat now carries a proof its client
+   * never received, so holding it would only keep a place nobody can take for a whole grace.
+   */
+  readonly resumer?: UserId;
 }
+
+/** The member a give-up removes whatever its seat. */
+export const removedWhatever = (write: UnsettledWrite): UserId | '' => write.joiner?.userId ?? write.resumer ?? '';
 
 /** Rooms with an unsettled first write, until the room is given up or written again from scratch. */
 export class UnsettledWrites {

@@ -1,6 +1,6 @@
 import type { DepartedRoom, MemberRecord } from '../../../src/application';
 import { fenceTtl, RedisConnection, RedisKeys, RedisRoomStateStore, registryTtl, RoomLeases } from '../../../src/adapters/redis';
-import { CLAIM_ROOM_SCRIPT } from '../../../src/adapters/redis/room-scripts';
+import { CLAIM_ROOM_SCRIPT, READ_HOLDER_SCRIPT } from '../../../src/adapters/redis/room-scripts';
 import { RecordingLogger } from '../../support/fakes/recording-logger';
 import { redisNodeScope } from '../../support/redis/redis-node-scope';
 import { eventually, standaloneStore, startTestNode, type TestNode } from '../../support/redis/redis-node-harness';
@@ -278,6 +278,17 @@ describe('held seats across a lost node, on a real redis-server', () => {
     return { connection, store, dropped, keys };
   };
   const metaKey = (roomId: string): string => new RedisKeys(scope.prefix).roomKeyList(roomId)[0]!;
+  /** A node's liveness as its heartbeat leaves it, for a node the test plays by hand. */
+  const markAlive = async (nodeId: string): Promise<void> => {
+    const keys = new RedisKeys(scope.prefix);
+    await scope.inspector.client.set(keys.nodes.alive(nodeId), '1', 'PX', 60_000);
+    await scope.inspector.client.hset(keys.nodes.urls, nodeId, `ws://${nodeId}.invalid`);
+  };
+  /** Makes every call of `connection` fail until the returned function is called (Redis not answering). */
+  const outage = (connection: RedisConnection): (() => void) => {
+    const spy = jest.spyOn(connection, 'call').mockRejectedValue(new Error('Redis is not answering'));
+    return () => spy.mockRestore();
+  };
   const memberIds = async (roomId: string): Promise<string[]> => [...((await scope.inspector.room(roomId))?.members.keys() ?? [])].sort();
 
   it("a first join that took the dead host's record over without an answer closes keeping the held seats, and does not report the joiner", async () => {
@@ -300,7 +311,9 @@ describe('held seats across a lost node, on a real redis-server', () => {
     // dave was refused to its client and reported to nobody: nobody reports it gone.
     expect(dropped).toEqual([]);
 
-    // The seats still work: alice resumes on a live node, which takes bob's seat over with the room.
+    // The seats still work, on whichever node placement picks: the given-up record names no holder, even
+    // while the node that gave it up is alive. alice resumes on another node, which takes bob's seat over.
+    await markAlive('node-new');
     const live = await start('node-live');
     expect((await live.placement.claim('r6')).hostedHere).toBe(true);
     const receipt = await live.store.recordResume(
@@ -312,7 +325,7 @@ describe('held seats across a lost node, on a real redis-server', () => {
     expect(receipt.replaced?.record.members ?? []).toEqual([]);
   });
 
-  it("a first resume that took the dead host's record over without an answer closes keeping every held seat", async () => {
+  it("a first resume that took the dead host's record over without an answer closes keeping the other seats, and reports the resumer gone", async () => {
     const { connection, store, dropped } = await lostFirstWrite('r7');
     connection.loseNextReply('recordResume');
     await expect(
@@ -324,11 +337,11 @@ describe('held seats across a lost node, on a real redis-server', () => {
     expect((await scope.inspector.room('r7'))?.nodeId).toBe('node-new');
 
     await store.recordRoomClosed('r7');
-    // alice's seat is held under the proof Redis swapped in (her client, refused, joins afresh or resumes in vain
-    // and is reported gone when the seat runs out); bob's is untouched.
-    expect(await memberIds('r7')).toEqual(['alice', 'bob']);
+    // alice's seat now carries a proof her client never got: it goes at once, reported, rather than hold a
+    // place nobody can take for a whole grace. bob's is untouched.
+    expect(await memberIds('r7')).toEqual(['bob']);
     expect(await scope.inspector.client.hget(metaKey('r7'), 'orphaned')).toBe('1');
-    expect(dropped).toEqual([]);
+    expect(dropped).toEqual(['r7:alice']);
     const live = await start('node-live');
     expect((await live.placement.claim('r7')).hostedHere).toBe(true);
     const bob = await live.store.recordResume(
@@ -377,12 +390,12 @@ describe('held seats across a lost node, on a real redis-server', () => {
       { userId: 'bob', proof: 'proof-bob', connectionId: 'conn-bob-2', nextProof: 'proof-bob-2' },
     );
     if (bob.outcome !== 'resumed') throw new Error('refused');
-    expect(bob.held?.map((m) => m.userId)).toEqual(['alice']);
+    expect(bob.held ?? []).toEqual([]);
+    expect(dropped).toEqual(['r9:alice']);
     const room = await scope.inspector.room('r9');
     expect(room?.host).toBe('node-new');
     expect(await scope.inspector.client.hget(metaKey('r9'), 'epoch')).toMatch(/^\d+$/);
     expect(await scope.inspector.client.hget(metaKey('r9'), 'orphaned')).toBeNull();
-    expect(dropped).toEqual([]);
   });
 
   it('a first join sent again under a newer lease of this node, and answered too late, is given up under that lease', async () => {
@@ -405,6 +418,52 @@ describe('held seats across a lost node, on a real redis-server', () => {
     expect(await memberIds('r10')).toEqual(['alice', 'bob']);
     expect(await scope.inspector.client.hget(metaKey('r10'), 'orphaned')).toBe('1');
     expect((await scope.inspector.room('r10'))?.host).toBeNull();
+    expect(dropped).toEqual([]);
+  });
+
+  it('a second lost first write, sent without a lease after the first was given up, is given up too: the seats survive both', async () => {
+    const { connection, store, dropped } = await lostFirstWrite('r11');
+    const header = { roomId: 'r11', communityId: '1', resumeGraceMs: GRACE_MS };
+    connection.loseNextReply('recordJoin');
+    await expect(store.recordJoin(header, plain('dave'))).rejects.toMatchObject({ code: 'stateStoreUnavailable' });
+    const back = outage(connection);
+    await Promise.allSettled([store.recordRoomClosed('r11'), store.releaseHold('r11')]);
+    back();
+    // erin's join gives the first write up, then goes without a lease (it was released): applied, reply lost.
+    connection.loseNextReply('recordJoin');
+    await expect(store.recordJoin(header, plain('erin'))).rejects.toMatchObject({ code: 'stateStoreUnavailable' });
+    expect(await memberIds('r11')).toEqual(['alice', 'bob', 'erin']);
+    await Promise.all([store.recordRoomClosed('r11'), store.releaseHold('r11')]);
+    expect(await memberIds('r11')).toEqual(['alice', 'bob']);
+    expect((await scope.inspector.room('r11'))?.host).toBeNull();
+    expect(await scope.inspector.client.hget(metaKey('r11'), 'orphaned')).toBe('1');
+
+    // frank's join under the epoch the lease-less write took (as a claim adopting it would): the orphaned
+    // record is taken over all the same, and the heartbeat keeps what frank's join took.
+    const [, , epoch] = (await connection.call('read', (client) =>
+      READ_HOLDER_SCRIPT.run(client, new RedisKeys(scope.prefix).roomKeyList('r11'), []),
+    )) as string[];
+    (store as unknown as { leases: RoomLeases }).leases.know('r11', epoch!);
+    const receipt = await store.recordJoin(header, plain('frank'));
+    expect(receipt.held?.map((m) => m.userId).sort()).toEqual(['alice', 'bob']);
+    await store.refreshHostedRooms();
+    expect(await memberIds('r11')).toEqual(['alice', 'bob', 'frank']);
+    // Neither failed joiner is reported gone: nobody was told they joined.
+    expect(dropped).toEqual([]);
+  });
+
+  it('a lost first write sent without a lease, not closed before the heartbeat, is given up there without reporting its joiner', async () => {
+    const { connection, store, dropped } = await lostFirstWrite('r12');
+    const header = { roomId: 'r12', communityId: '1', resumeGraceMs: GRACE_MS };
+    // No lease known here (the claim lapsed and was forgotten): the join goes without one.
+    (store as unknown as { leases: RoomLeases }).leases.forget('r12');
+    await scope.inspector.client.del(`${scope.prefix}{room:r12}:host`);
+    connection.loseNextReply('recordJoin');
+    await expect(store.recordJoin(header, plain('dave'))).rejects.toMatchObject({ code: 'stateStoreUnavailable' });
+    expect(await memberIds('r12')).toEqual(['alice', 'bob', 'dave']);
+    await store.refreshHostedRooms();
+    expect(await memberIds('r12')).toEqual(['alice', 'bob']);
+    expect((await scope.inspector.room('r12'))?.host).toBeNull();
     expect(dropped).toEqual([]);
   });
 });

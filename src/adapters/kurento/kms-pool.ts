@@ -57,6 +57,10 @@ export class KmsPool {
     return this.connections.some((c) => c.isUp());
   }
 
+  counts(): { readonly up: number; readonly configured: number } {
+    return { up: this.connections.filter((c) => c.isUp()).length, configured: this.connections.length };
+  }
+
   byUrl(url: string): KmsConnection | undefined {
     return this.connections.find((c) => c.url === url);
   }

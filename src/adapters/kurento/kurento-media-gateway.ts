@@ -177,6 +177,10 @@ export class KurentoMediaGateway implements MediaGateway {
     return this.pool.isAvailable();
   }
 
+  servers(): { readonly up: number; readonly configured: number } {
+    return this.pool.counts();
+  }
+
   async shutdown(): Promise<void> {
     const left = [...this.rooms.values()];
     this.rooms.clear();

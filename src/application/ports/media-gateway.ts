@@ -72,6 +72,11 @@ export interface MediaGateway {
   onEvent(listener: (event: MediaBackendEvent) => void): void;
   /** Whether the backend is reachable now, for readiness checks. */
   isAvailable(): boolean;
+  /**
+   * For backends with a pool of servers (Kurento): how many are reachable now of those configured. A
+   * node stays ready while one is; this shows an operator (and a test) the ones that are not.
+   */
+  servers?(): { readonly up: number; readonly configured: number };
   /** Closes connections to the backend at shutdown. */
   shutdown(): Promise<void>;
 }

@@ -57,7 +57,11 @@ export const httpModule = (config: Config): ContainerModule => {
       front.addRoutes(
         healthRoutes(
           [
-            { name: 'mediaBackend', isReady: () => get(Ids.MediaGateway).isAvailable() },
+            {
+              name: 'mediaBackend',
+              isReady: () => get(Ids.MediaGateway).isAvailable(),
+              detail: () => get(Ids.MediaGateway).servers?.() ?? {},
+            },
             { name: 'stateStore', isReady: () => get(Ids.RoomStateStore).isAvailable() },
             get(Ids.PresenceBackend).readiness,
           ],

@@ -32,8 +32,13 @@ describe('Kurento backend against two real KMS processes as a pool', () => {
     return c!;
   };
   const pipelineCounts = async (): Promise<number[]> => [(await first.pipelines()).length, (await second.pipelines()).length];
+  /** The node's own count of the KMS it is connected to, from `/readyz`. */
+  const serversUp = async (): Promise<unknown> =>
+    ((await (await fetch(`${node.httpUrl}/readyz`)).json()) as { details: { mediaBackend: unknown } }).details.mediaBackend;
 
   it('puts each new room on the less loaded KMS, keeps a room on its KMS, and loses only the rooms of the KMS that dies', async () => {
+    // Placement picks among the KMS connected now: a join before both are (a loaded CI run) went to the second.
+    await eventually(async () => expect(await serversUp()).toEqual({ up: 2, configured: 2 }), 15_000);
     const a1 = await join('a1', 'c-A');
     await join('a2', 'c-A');
     await join('a3', 'c-A');
@@ -55,6 +60,7 @@ describe('Kurento backend against two real KMS processes as a pool', () => {
 
     await first.kill();
     expect(await a1.next('error', (m) => m.code === 'mediaServerUnavailable', 10_000)).toMatchObject({ details: { roomId: 'c-A' } });
+    expect(await serversUp()).toEqual({ up: 1, configured: 2 });
     await b1.expectNone('error', 500);
     await publish(b1, 'b1');
     // While the first is down, new rooms go to the second.

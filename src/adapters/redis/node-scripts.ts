@@ -178,10 +178,22 @@ return 1
 `,
 );
 
-/** KEYS: orphans. ARGV: limit. The rooms whose revisit is due by Redis's clock. */
+/** KEYS: orphans. ARGV: limit. The rooms whose revisit is due by Redis's clock, each followed by its booking. */
 export const DUE_ORPHANS_SCRIPT = new LuaScript(
   'rtc-due-orphans',
   `${NOW_MS}
-return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
+return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[1]))
+`,
+);
+
+/**
+ * KEYS: orphans. ARGV: roomId, booking (the score a revisit read). Removes the room's booking only if it is
+ * still that one: the record may have been taken over and orphaned again, and booked anew, between the
+ * revisit's reap and this.
+ */
+export const UNBOOK_ORPHAN_SCRIPT = new LuaScript(
+  'rtc-unbook-orphan',
+  `if redis.call('ZSCORE', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('ZREM', KEYS[1], ARGV[1]) end
+return 0
 `,
 );

@@ -1,6 +1,6 @@
 import type { RoomId } from '../../domain';
 import type { DepartedRoom, Logger } from '../../application';
-import { BOOK_ORPHAN_SCRIPT, DUE_ORPHANS_SCRIPT } from './node-scripts';
+import { BOOK_ORPHAN_SCRIPT, DUE_ORPHANS_SCRIPT, UNBOOK_ORPHAN_SCRIPT } from './node-scripts';
 import type { RedisConnection } from './redis-connection';
 import type { RedisKeys } from './redis-keys';
 import { REAP_ROOM_SCRIPT } from './room-scripts';
@@ -8,6 +8,18 @@ import { asInteger, asStringList, decodeRoom } from './room-record-codec';
 
 /** See REAP_ROOM_SCRIPT: a dead node's record, this node's own record of a room it gives up, or a revisit. */
 export type ReapMode = 'dead' | 'abandon' | 'held';
+
+/** Whose record a reap applies to, as its mode needs. */
+export interface ReapTarget {
+  /** The node the record must name ('dead', 'abandon'). */
+  readonly node?: string;
+  /** The epoch it must carry ('abandon'; '' = the room's current one unless another node holds it). */
+  readonly epoch?: string;
+  /** A member removed whatever its seat (a joiner whose join failed: it never held one). */
+  readonly except?: string;
+  /** For a revisit ('held'): the booking it read, removed once nothing is left to revisit. */
+  readonly booking?: string;
+}
 
 export interface ReapOutcome {
   /** The mode applied to the record (it was the dead node's, this node's of that epoch, or orphaned). */
@@ -41,24 +53,22 @@ const REVISITS_PER_BEAT = 100;
 export class OrphanedRooms {
   constructor(private readonly options: OrphanedRoomsOptions) {}
 
-  /**
-   * Reaps one room's record; `node`/`epoch` as the mode needs (see REAP_ROOM_SCRIPT). `except`: a member
-   * removed whatever its seat (a joiner whose join failed: it never held one).
-   */
-  async reap(roomId: RoomId, mode: ReapMode, node = '', epoch = '', except = ''): Promise<ReapOutcome> {
+  /** Reaps one room's record (see REAP_ROOM_SCRIPT and ReapTarget). */
+  async reap(roomId: RoomId, mode: ReapMode, target: ReapTarget = {}): Promise<ReapOutcome> {
     const { connection, keys, fenceTtlMs, leaseTtlMs } = this.options;
+    const { node = '', epoch = '', except = '', booking } = target;
     const reply = await connection.call(`reap/${mode}`, (client) =>
       REAP_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [node, epoch, fenceTtlMs, mode, leaseTtlMs, except]),
     );
     if (!Array.isArray(reply) || asInteger(reply[0]) !== 1) {
-      if (mode === 'held') await this.unbook(roomId);
+      if (booking !== undefined) await this.unbook(roomId, booking);
       return { applied: false, held: 0 };
     }
     const record = decodeRoom(roomId, [reply[1], reply[2]]);
     const departed = record && record.members.length > 0 ? { record, at: Number(reply[3]) } : undefined;
     const held = asInteger(reply[4]);
     if (held > 0) await this.book(roomId, Number(reply[5]));
-    else if (mode === 'held') await this.unbook(roomId);
+    else if (booking !== undefined) await this.unbook(roomId, booking);
     return { applied: true, held, ...(departed ? { departed } : {}) };
   }
 
@@ -69,8 +79,8 @@ export class OrphanedRooms {
       await connection.call('orphans/due', (client) => DUE_ORPHANS_SCRIPT.run(client, [keys.nodes.orphans], [REVISITS_PER_BEAT])),
     );
     const departed: DepartedRoom[] = [];
-    for (const roomId of due) {
-      const outcome = await this.reap(roomId, 'held');
+    for (let i = 0; i + 1 < due.length; i += 2) {
+      const outcome = await this.reap(due[i]!, 'held', { booking: due[i + 1]! });
       if (outcome.departed) departed.push(outcome.departed);
     }
     return departed;
@@ -86,8 +96,11 @@ export class OrphanedRooms {
       );
   }
 
-  private async unbook(roomId: RoomId): Promise<void> {
+  /** Only the booking the revisit read: one made since (the record orphaned again) is another revisit's. */
+  private async unbook(roomId: RoomId, booking: string): Promise<void> {
     const { connection, keys } = this.options;
-    await connection.call('orphans/unbook', (client) => client.zrem(keys.nodes.orphans, roomId)).catch(() => undefined);
+    await connection
+      .call('orphans/unbook', (client) => UNBOOK_ORPHAN_SCRIPT.run(client, [keys.nodes.orphans], [roomId, booking]))
+      .catch(() => undefined);
   }
 }

@@ -227,7 +227,7 @@ export class RedisNodeRegistry implements NodeDirectory {
       // all in one turn: the reaper serves its own clients meanwhile.
       await inSlices(roomIds, own ? 0 : this.options.heartbeatMs / 2, async (roomId) => {
         // Members whose seats are held stay until their grace ends; the others are reported gone now.
-        const outcome = await this.orphans.reap(roomId, 'dead', nodeId);
+        const outcome = await this.orphans.reap(roomId, 'dead', { node: nodeId });
         if (!outcome.applied) return;
         rooms += 1;
         // At a graceful stop this node's members already departed the normal way.

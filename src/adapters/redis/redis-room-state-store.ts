@@ -356,7 +356,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
   private async giveUpUnsettled(roomId: RoomId, write: UnsettledWrite): Promise<void> {
     let departed: DepartedRoom | undefined;
     try {
-      ({ departed } = await this.orphans.reap(roomId, 'abandon', this.nodeId, write.epoch, removedWhatever(write)));
+      ({ departed } = await this.orphans.reap(roomId, 'abandon', { node: this.nodeId, epoch: write.epoch, except: removedWhatever(write) }));
     } catch (error) {
       this.markDirty(roomId);
       throw error;
@@ -385,7 +385,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
       void this.unindexRoom(roomId);
       if (epoch === undefined) return undefined;
       // Resumable members keep their seats: they were told where the room went, and may resume there.
-      return (await this.orphans.reap(roomId, 'abandon', this.nodeId, epoch)).departed;
+      return (await this.orphans.reap(roomId, 'abandon', { node: this.nodeId, epoch })).departed;
     });
   }
 
@@ -520,7 +520,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
       }
       // Not held here at all: a record an earlier run of this node id left (its members went with it,
       // except those whose seats are held for them to resume).
-      const { departed } = await this.orphans.reap(roomId, 'dead', this.nodeId);
+      const { departed } = await this.orphans.reap(roomId, 'dead', { node: this.nodeId });
       if (departed) this.dropped.tell(departed);
       void this.unindexRoom(roomId);
       return 'dropped';

@@ -423,7 +423,8 @@ return { 1 }
  * - `dead`: the record of a dead node (any epoch); its lease is revoked too (its epoch superseded) unless
  *   another node holds the room by now;
  * - `abandon`: this node gives up a room (another node took it, or a first write here may have taken a
- *   record over without an answer): only the record of the epoch it held; its lease goes too if still its.
+ *   record over without an answer): only the record of the epoch it held, unless already orphaned; its
+ *   lease goes too if still its.
  *   Epoch '' (a write sent without a lease, which took one this node never heard of): the room's current
  *   epoch, unless another node holds the lease;
  * - `held`: a record already orphaned, revisited once a held seat may have run out.
@@ -445,7 +446,11 @@ end
 local owner = redis.call('HMGET', META, 'nodeId', 'epoch', 'orphaned')
 local applies
 if mode == 'held' then applies = owner[3] == '1'
-else applies = owner[1] == node and (mode == 'dead' or owner[2] == epoch) end
+elseif mode == 'abandon' then
+  -- An orphaned record is no holder's any more (its revisits reap it), even one this node gave up itself
+  -- under the same epoch: a give-up of a write that never reached Redis must not take its seats.
+  applies = owner[1] == node and owner[2] == epoch and owner[3] ~= '1'
+else applies = owner[1] == node end
 local reply = { 0 }
 if applies then
   local now = now_ms()

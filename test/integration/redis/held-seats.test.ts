@@ -1,9 +1,8 @@
-import { RedisConnection, RedisKeys, RedisRoomStateStore, fenceTtl, registryTtl, RoomLeases } from '../../../src/adapters/redis';
-import { CLAIM_ROOM_SCRIPT } from '../../../src/adapters/redis/room-scripts';
+import { RedisConnection, RedisKeys } from '../../../src/adapters/redis';
 import type { DepartedRoom } from '../../../src/application';
 import { RecordingLogger } from '../../support/fakes/recording-logger';
 import { keysWithoutTtl } from '../../support/multi-node/fault-lab';
-import { deadHostRooms, GRACE_MS, plain, SLOW, TIMING } from '../../support/redis/dead-host-rooms';
+import { deadHostRooms, GRACE_MS, plain, SLOW, storeWithLeases, TIMING } from '../../support/redis/dead-host-rooms';
 import { redisNodeScope } from '../../support/redis/redis-node-scope';
 import { eventually, standaloneStore, startTestNode, type TestNode } from '../../support/redis/redis-node-harness';
 
@@ -152,26 +151,11 @@ describe('held seats across a lost node, on a real redis-server', () => {
     const connection = new RedisConnection({ url: scope.redis.url, commandTimeoutMs: 1_000, connectTimeoutMs: 1_000 }, new RecordingLogger());
     connections.push(connection);
     await connection.open();
-    const keys = new RedisKeys(scope.prefix);
-    const leases = new RoomLeases({ leaseMs: TIMING.expiryMs, heartbeatMs: TIMING.heartbeatMs });
-    const store = new RedisRoomStateStore({
-      connection,
-      keys,
-      nodeId: 'node-claimer',
-      roomTtlMs: TIMING.expiryMs,
-      fenceTtlMs: fenceTtl(TIMING.expiryMs),
-      indexTtlMs: registryTtl(TIMING.expiryMs),
-      leases,
-      logger: new RecordingLogger(),
-    });
+    const { store, claim } = storeWithLeases(connection, scope.prefix, 'node-claimer', TIMING);
     await roomOnDyingNode('r5');
     // Nothing reaps yet. The dead host's lease lapses; this node claims the room for a join that then fails.
     await eventually(async () => (await scope.inspector.room('r5'))?.host === null, 3_000, 5);
-    const [holder, epoch] = (await connection.call('claim', (client) =>
-      CLAIM_ROOM_SCRIPT.run(client, keys.roomKeyList('r5'), ['', 'node-claimer', TIMING.expiryMs, TIMING.expiryMs]),
-    )) as string[];
-    expect(holder).toBe('node-claimer');
-    leases.grant('r5', epoch!, leases.clock());
+    await claim('r5');
     await store.releaseHold('r5');
     expect((await scope.inspector.room('r5'))?.host).toBeNull();
     expect([...((await scope.inspector.room('r5'))?.members.keys() ?? [])].sort()).toEqual(['alice', 'bob', 'carol']);

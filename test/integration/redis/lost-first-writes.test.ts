@@ -1,8 +1,9 @@
-import { fenceTtl, RedisConnection, RedisKeys, RedisRoomStateStore, registryTtl, RoomLeases } from '../../../src/adapters/redis';
+import { fenceTtl, RedisConnection, RedisKeys, type RedisRoomStateStore } from '../../../src/adapters/redis';
 import { OrphanedRooms } from '../../../src/adapters/redis/orphaned-rooms';
 import { CLAIM_ROOM_SCRIPT, READ_HOLDER_SCRIPT } from '../../../src/adapters/redis/room-scripts';
+import type { RoomHeader } from '../../../src/application';
 import { RecordingLogger } from '../../support/fakes/recording-logger';
-import { deadHostRooms, GRACE_MS, plain, reportLine, SLOW } from '../../support/redis/dead-host-rooms';
+import { deadHostRooms, GRACE_MS, plain, reportLine, SLOW, storeWithLeases } from '../../support/redis/dead-host-rooms';
 import { eventually } from '../../support/redis/redis-node-harness';
 import { redisNodeScope } from '../../support/redis/redis-node-scope';
 import { ReplyLosingConnection } from '../../support/redis/reply-losing-connection';
@@ -33,29 +34,21 @@ describe('first writes on a dead host\'s record whose replies are lost, on a rea
     const connection = new ReplyLosingConnection({ url: scope.redis.url, commandTimeoutMs: 1_000, connectTimeoutMs: 1_000 }, new RecordingLogger());
     connections.push(connection);
     await connection.open();
-    const keys = new RedisKeys(scope.prefix);
-    const leases = new RoomLeases({ leaseMs: SLOW.expiryMs, heartbeatMs: SLOW.heartbeatMs });
-    const store = new RedisRoomStateStore({
-      connection,
-      keys,
-      nodeId: 'node-new',
-      roomTtlMs: SLOW.expiryMs,
-      fenceTtlMs: fenceTtl(SLOW.expiryMs),
-      indexTtlMs: registryTtl(SLOW.expiryMs),
-      leases,
-      logger: new RecordingLogger(),
-    });
+    const { keys, leases, store, claim } = storeWithLeases(connection, scope.prefix, 'node-new', SLOW);
     await roomOnDyingNode(roomId, SLOW);
     await eventually(async () => (await scope.inspector.room(roomId))?.host === null, 5_000, 5);
-    // The claim a join or resume makes first (RedisRoomPlacement.claim): the write is fenced by its lease.
-    const [holder, epoch] = (await connection.call('claim', (client) =>
-      CLAIM_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), ['', 'node-new', SLOW.expiryMs, SLOW.expiryMs]),
-    )) as string[];
-    expect(holder).toBe('node-new');
-    leases.grant(roomId, epoch!, leases.clock());
+    await claim(roomId);
     const dropped: string[] = [];
     store.onStaleRecordDropped((room) => dropped.push(reportLine(room)));
-    return { connection, store, dropped, keys };
+    return { connection, store, dropped, keys, leases };
+  };
+  /** dave's first join is applied but its reply lost, and the core's close of the room fails (Redis not answering). */
+  const lostJoinThenFailedClose = async (connection: ReplyLosingConnection, store: RedisRoomStateStore, header: RoomHeader): Promise<void> => {
+    connection.loseNextReply('recordJoin');
+    await expect(store.recordJoin(header, plain('dave'))).rejects.toMatchObject({ code: 'stateStoreUnavailable' });
+    const back = outage(connection);
+    await Promise.allSettled([store.recordRoomClosed(header.roomId), store.releaseHold(header.roomId)]);
+    back();
   };
   /** A node's liveness as its heartbeat leaves it, for a node the test plays by hand. */
   const markAlive = async (nodeId: string): Promise<void> => {
@@ -200,13 +193,9 @@ describe('first writes on a dead host\'s record whose replies are lost, on a rea
   });
 
   it('a second lost first write, sent without a lease after the first was given up, is given up too: the seats survive both', async () => {
-    const { connection, store, dropped } = await lostFirstWrite('r11');
+    const { connection, store, dropped, leases } = await lostFirstWrite('r11');
     const header = { roomId: 'r11', communityId: '1', resumeGraceMs: GRACE_MS };
-    connection.loseNextReply('recordJoin');
-    await expect(store.recordJoin(header, plain('dave'))).rejects.toMatchObject({ code: 'stateStoreUnavailable' });
-    const back = outage(connection);
-    await Promise.allSettled([store.recordRoomClosed('r11'), store.releaseHold('r11')]);
-    back();
+    await lostJoinThenFailedClose(connection, store, header);
     // erin's join gives the first write up, then goes without a lease (it was released): applied, reply lost.
     connection.loseNextReply('recordJoin');
     await expect(store.recordJoin(header, plain('erin'))).rejects.toMatchObject({ code: 'stateStoreUnavailable' });
@@ -221,7 +210,7 @@ describe('first writes on a dead host\'s record whose replies are lost, on a rea
     const [, , epoch] = (await connection.call('read', (client) =>
       READ_HOLDER_SCRIPT.run(client, new RedisKeys(scope.prefix).roomKeyList('r11'), []),
     )) as string[];
-    (store as unknown as { leases: RoomLeases }).leases.know('r11', epoch!);
+    leases.know('r11', epoch!);
     const receipt = await store.recordJoin(header, plain('frank'));
     expect(receipt.held?.map((m) => m.userId).sort()).toEqual(['alice', 'bob']);
     await store.refreshHostedRooms();
@@ -231,10 +220,10 @@ describe('first writes on a dead host\'s record whose replies are lost, on a rea
   });
 
   it('a lost first write sent without a lease, not closed before the heartbeat, is given up there without reporting its joiner', async () => {
-    const { connection, store, dropped } = await lostFirstWrite('r12');
+    const { connection, store, dropped, leases } = await lostFirstWrite('r12');
     const header = { roomId: 'r12', communityId: '1', resumeGraceMs: GRACE_MS };
     // No lease known here (the claim lapsed and was forgotten): the join goes without one.
-    (store as unknown as { leases: RoomLeases }).leases.forget('r12');
+    leases.forget('r12');
     await scope.inspector.client.del(`${scope.prefix}{room:r12}:host`);
     connection.loseNextReply('recordJoin');
     await expect(store.recordJoin(header, plain('dave'))).rejects.toMatchObject({ code: 'stateStoreUnavailable' });
@@ -248,11 +237,7 @@ describe('first writes on a dead host\'s record whose replies are lost, on a rea
   it('a first resume sent without a lease that never reached Redis, after an earlier give-up here, costs nobody their seat', async () => {
     const { connection, store, dropped } = await lostFirstWrite('r13');
     const header = { roomId: 'r13', communityId: '1', resumeGraceMs: GRACE_MS };
-    connection.loseNextReply('recordJoin');
-    await expect(store.recordJoin(header, plain('dave'))).rejects.toMatchObject({ code: 'stateStoreUnavailable' });
-    const back = outage(connection);
-    await Promise.allSettled([store.recordRoomClosed('r13'), store.releaseHold('r13')]);
-    back();
+    await lostJoinThenFailedClose(connection, store, header);
     // alice resumes here: dave's write is given up first (the record orphaned under this node's epoch, the
     // lease released), then the resume goes without a lease and fails before reaching Redis.
     const original = connection.call.bind(connection);

@@ -1,5 +1,7 @@
 import type { DepartedRoom, MemberRecord } from '../../../src/application';
-import { RedisKeys } from '../../../src/adapters/redis';
+import { fenceTtl, RedisKeys, RedisRoomStateStore, registryTtl, RoomLeases, type RedisConnection } from '../../../src/adapters/redis';
+import { CLAIM_ROOM_SCRIPT } from '../../../src/adapters/redis/room-scripts';
+import { RecordingLogger } from '../fakes/recording-logger';
 import { startTestNode, type TestNode } from './redis-node-harness';
 import type { RedisNodeScope } from './redis-node-scope';
 
@@ -56,4 +58,30 @@ export const deadHostRooms = (scope: RedisNodeScope) => {
   const orphansKey = (): string => `${scope.prefix}{nodes}:orphans`;
 
   return { start, reports, roomOnDyingNode, memberIds, metaKey, orphansKey };
+};
+
+/** A store of `nodeId` on `connection`, with its leases at hand, for a test that claims rooms by hand. */
+export const storeWithLeases = (connection: RedisConnection, prefix: string, nodeId: string, timing: { heartbeatMs: number; expiryMs: number }) => {
+  const keys = new RedisKeys(prefix);
+  const leases = new RoomLeases({ leaseMs: timing.expiryMs, heartbeatMs: timing.heartbeatMs });
+  const store = new RedisRoomStateStore({
+    connection,
+    keys,
+    nodeId,
+    roomTtlMs: timing.expiryMs,
+    fenceTtlMs: fenceTtl(timing.expiryMs),
+    indexTtlMs: registryTtl(timing.expiryMs),
+    leases,
+    logger: new RecordingLogger(),
+  });
+  /** The claim a join or resume makes first (RedisRoomPlacement.claim): the store's writes are fenced by its lease. */
+  const claim = async (roomId: string): Promise<string> => {
+    const [holder, epoch] = (await connection.call('claim', (client) =>
+      CLAIM_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), ['', nodeId, timing.expiryMs, timing.expiryMs]),
+    )) as string[];
+    expect(holder).toBe(nodeId);
+    leases.grant(roomId, epoch!, leases.clock());
+    return epoch!;
+  };
+  return { keys, leases, store, claim };
 };

@@ -37,6 +37,8 @@ export const MESSAGE_FIELD = 'm';
 
 /** First element of the adopt script's reply when the owner turned out to be alive: nothing was moved. */
 export const OWNER_ALIVE = 'alive';
+/** First element of the adopt script's reply when the adopting node's own stream was taken over: nothing was moved. */
+export const ADOPTER_FENCED = 'fenced';
 
 /**
  * How long the outbox keys live after the last write or heartbeat of their owner: a stream no live node
@@ -93,11 +95,17 @@ return redis.call('XDEL', KEYS[2], unpack(ARGV, 2))
  * the dead stream and forgets the dead node (SREM from KEYS[4]), in one atomic step: two nodes reaping the
  * same dead node cannot both get the entries, and a crash half-way cannot lose or double them. Refuses
  * (returns {'alive'}) when the owner's liveness key (KEYS[3]) exists: a node that came back, or never died,
- * keeps its outbox. Otherwise returns {'moved', newId, json, newId, json, ...}, and raises the dead node's
- * epoch (KEYS[5]) so that, if it was only paused, its next write is refused.
- * ARGV: [1] message field, [2] the dead node id, [3] the keys' TTL.
+ * keeps its outbox. Refuses ({'fenced'}) when the adopting node's own epoch (KEYS[6]) is no longer ARGV[4]:
+ * a node whose stream another node took over (it was paused) would drop every stored entry, the adopted
+ * ones included, on learning of it, and leave them in a stream nobody reads while it lives.
+ * Otherwise returns {'moved', newId, json, newId, json, ...}, and raises the dead node's epoch (KEYS[5])
+ * so that, if it was only paused, its next write is refused.
+ * ARGV: [1] message field, [2] the dead node id, [3] the keys' TTL, [4] the adopting node's epoch.
  */
 export const ADOPT_OUTBOX_SCRIPT = new LuaScript('rtc-outbox-adopt', `
+if redis.call('GET', KEYS[6]) ~= ARGV[4] then
+  return {'${ADOPTER_FENCED}'}
+end
 if redis.call('EXISTS', KEYS[3]) == 1 then
   return {'${OWNER_ALIVE}'}
 end

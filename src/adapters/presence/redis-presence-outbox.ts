@@ -5,6 +5,7 @@ import { decodePresenceMessage, type PresenceMessage } from './presence-message'
 import type { OutboxEntry, PresenceOutbox } from './presence-outbox';
 import {
   ADOPT_OUTBOX_SCRIPT,
+  ADOPTER_FENCED,
   CLAIM_OUTBOX_SCRIPT,
   DEFAULT_OUTBOX_KEY_PREFIX,
   MESSAGE_FIELD,
@@ -124,7 +125,16 @@ export class RedisPresenceOutbox implements PresenceOutbox {
     const entry: StreamEntry = { message, state: 'queued' };
     this.unwritten.push(entry);
     this.queue.push(entry);
+    // Until the stored outbox loads nothing is written, and entries the bounded queue dropped (or that
+    // were delivered) would stay here for good: at most the queue's worth of live ones is kept.
+    if (this.unwritten.length > 2 * this.options.max) this.compactUnwritten();
     this.kick();
+  }
+
+  private compactUnwritten(): void {
+    let kept = 0;
+    for (const entry of this.unwritten) if (entry.state !== 'gone') this.unwritten[kept++] = entry;
+    this.unwritten.length = kept;
   }
 
   head(): OutboxEntry | undefined {
@@ -167,13 +177,18 @@ export class RedisPresenceOutbox implements PresenceOutbox {
     if (deadNodeId === this.options.nodeId) return 0;
     const deadKey = this.keys.stream(deadNodeId);
     // Merged whenever it lands, even after the caller stopped waiting (the deadline does not cancel it).
-    return this.call(`adopting ${deadKey}`, (client) =>
+    const moved = await this.call(`adopting ${deadKey}`, (client) =>
       ADOPT_OUTBOX_SCRIPT.run(
         client,
-        [deadKey, this.key, this.keys.alive(deadNodeId), this.keys.owners, this.keys.epoch(deadNodeId)],
-        [MESSAGE_FIELD, deadNodeId, OUTBOX_TTL_MS],
+        [deadKey, this.key, this.keys.alive(deadNodeId), this.keys.owners, this.keys.epoch(deadNodeId), this.keys.epoch(this.options.nodeId)],
+        [MESSAGE_FIELD, deadNodeId, OUTBOX_TTL_MS, this.epoch ?? ''],
       ).then((reply) => this.mergeAdopted(reply, deadKey)),
     );
+    if (moved === 'fenced') {
+      await this.takenOver();
+      return 0;
+    }
+    return moved;
   }
 
   /**
@@ -298,9 +313,10 @@ export class RedisPresenceOutbox implements PresenceOutbox {
     schedule();
   }
 
-  private mergeAdopted(reply: unknown, deadKey: string): number {
+  private mergeAdopted(reply: unknown, deadKey: string): number | 'fenced' {
     const flat = Array.isArray(reply) ? reply : [];
     if (flat[0] === OWNER_ALIVE) return 0;
+    if (flat[0] === ADOPTER_FENCED) return 'fenced';
     const adopted: StreamEntry[] = [];
     for (let i = 1; i + 1 < flat.length; i += 2) {
       const id: unknown = flat[i];

@@ -166,6 +166,47 @@ describe('RedisPresenceOutbox with the TCP notifier (real redis-server)', () => 
     await waitUntil(() => paused.outbox.depth === 0 && live.outbox.depth === 0, 5_000);
   });
 
+  it("a node paused while its stream was taken over does not adopt a dead node's stream it would then drop", async () => {
+    await server.stop();
+    const redis = client();
+    // node-d dies with 20 undelivered notifications in its stream.
+    const dead = notifierOn('node-d');
+    const deadEvents = burstEvents(20, 4, 1_800_000_000_000);
+    for (const event of deadEvents) dead.notifier.notify(event);
+    await waitUntil(async () => (await redis.xlen('rtc:{presence}:outbox:node-d')) === 20, 5_000);
+    await dead.notifier.shutdown(50);
+
+    // node-n is paused past its liveness, and node-m takes its (empty) stream over, raising its epoch.
+    const n = notifierOn('node-n', { livenessMs: 3_000 });
+    const m = notifierOn('node-m');
+    await waitUntil(() => n.outbox.isOpen && m.outbox.isOpen, 5_000);
+    await redis.del('rtc:{presence}:alive:node-n');
+    await m.notifier.flushDeadNodeOutbox('node-n');
+    // node-n runs again, and its sweep comes before its heartbeat: it must not take node-d's entries (it
+    // would drop them as another node's on learning it was taken over, and nobody reads its stream).
+    expect(await n.notifier.flushDeadNodeOutbox('node-d')).toBe(0);
+    await waitUntil(() => logger.matching('warn', 'another node took over').length > 0, 5_000);
+    expect(await redis.xlen('rtc:{presence}:outbox:node-d')).toBe(20);
+    expect(await m.notifier.flushDeadNodeOutbox('node-d')).toBe(20);
+
+    await server.restart();
+    await server.waitFor(() => server.uniqueEventIds().size >= 20, 10_000, "node-d's 20 events");
+    expect(server.messages().map((msg) => msg.timestamp).sort()).toEqual(deadEvents.map((e) => e.at).sort());
+  });
+
+  it('holds at most its bound while the stored outbox cannot be loaded (Redis unreachable from the start)', async () => {
+    const gone = await startRedis();
+    const url = gone.url;
+    await gone.stop();
+    const { notifier, outbox } = notifierOn('node-x', { redis: connection(url), max: 100 });
+    for (const event of burstEvents(20_000, 50, 1_900_000_000_000)) notifier.notify(event);
+    expect(outbox.isOpen).toBe(false);
+    expect(outbox.depth).toBe(100);
+    // Nothing is written before the load, so what waits to be written is the only other holder of entries.
+    const unwritten = (outbox as unknown as { unwritten: unknown[] }).unwritten.length;
+    expect(unwritten).toBeLessThanOrEqual(2 * 100);
+  });
+
   it('deletes each delivered event from the stream while the presence server is up', async () => {
     const redis = client();
     const { notifier } = notifierOn('node-c');

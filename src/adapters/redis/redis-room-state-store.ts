@@ -273,10 +273,14 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
   }
 
   recordLeave(roomId: RoomId, userId: UserId, connectionId: ConnectionId): Promise<LeaveReceipt> {
+    // A departure Redis does not stamp is stamped when it happened, not when Redis was given up on (a
+    // command deadline later, or behind the room's earlier writes): the member may be back on another
+    // node by then, and a later stamp would report it gone after its return.
+    const leftAt = Date.now();
     return this.writes.run(roomId, async () => {
       this.mirror.leave(roomId, userId, connectionId);
       const epoch = this.leases.epochOf(roomId);
-      if (epoch === undefined || this.leases.isLost(roomId)) return { at: this.localStamp(roomId), outcome: 'notHeld' };
+      if (epoch === undefined || this.leases.isLost(roomId)) return { at: this.localStamp(roomId, leftAt), outcome: 'notHeld' };
       let reply: Reply;
       try {
         reply = asReply(
@@ -286,11 +290,11 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
         );
       } catch {
         this.markDirty(roomId);
-        return { at: this.localStamp(roomId), outcome: 'deferred' };
+        return { at: this.localStamp(roomId, leftAt), outcome: 'deferred' };
       }
       if (asInteger(reply[0]) === FENCED) {
         this.leases.markLost(roomId);
-        return { at: this.localStamp(roomId), outcome: 'notHeld' };
+        return { at: this.localStamp(roomId, leftAt), outcome: 'notHeld' };
       }
       return { at: this.noteStamp(roomId, reply[1]), outcome: 'recorded' };
     });
@@ -584,8 +588,8 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
    * A presence time for a change Redis did not stamp (it was unreachable, or refused): this node's clock,
    * but after every time Redis issued for the room, so one user's events in the room stay in order.
    */
-  private localStamp(roomId: RoomId): number {
-    const at = Math.max(Date.now(), (this.stamps.get(roomId) ?? 0) + 1);
+  private localStamp(roomId: RoomId, now = Date.now()): number {
+    const at = Math.max(now, (this.stamps.get(roomId) ?? 0) + 1);
     this.stamps.set(roomId, at);
     return at;
   }

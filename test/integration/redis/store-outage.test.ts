@@ -114,6 +114,22 @@ describe('RedisRoomStateStore through Redis outages (real redis-server)', () => 
     expect(a.store.hostedRoomIds()).toEqual(['r3']);
   });
 
+  it('a departure Redis did not answer in time is stamped when it happened, not a command deadline later', async () => {
+    node = await startTestNode({ url: redis.url }, { nodeId: 'node-a', prefix, heartbeatMs: 20_000, expiryMs: 60_000, commandTimeoutMs: 300 });
+    const a = node;
+    await a.store.recordJoin({ roomId: 'r6', communityId: '1' }, member('alice'));
+    await a.store.recordJoin({ roomId: 'r6', communityId: '1' }, member('bob'));
+
+    await inspector.client.call('CLIENT', 'PAUSE', '1000', 'WRITE');
+    const leftAt = Date.now();
+    const receipt = await a.store.recordLeave('r6', 'bob', 'conn-bob');
+    expect(receipt.outcome).toBe('deferred');
+    expect(Date.now() - leftAt).toBeGreaterThanOrEqual(300);
+    // Stamped at most a scheduling hiccup after the leave began. A stamp taken when the deadline passed would
+    // come after a return the member made on another node meanwhile (stamped by Redis), and report it gone.
+    expect(receipt.at - leftAt).toBeLessThan(150);
+  });
+
   it('after a partition, leaves and closes that could not be written are applied: no ghosts', async () => {
     // Redis keeps running with its data; only this node is cut off from it.
     const proxy = await TcpProxy.start(redis.port);

@@ -61,6 +61,8 @@ export class WebSocketTransport {
   async close(code: number = CloseCode.goingAway, reason = 'server shutting down'): Promise<void> {
     this.liveness.stop();
     for (const client of this.server.clients) client.close(code, reason);
+    // ws calls back only once every client is closed: a socket that never closes holds the whole shutdown
+    // (see the 'end' handler in accept, which makes sure none does).
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
@@ -75,11 +77,16 @@ export class WebSocketTransport {
     client.session = session;
     this.liveness.watch(socket, request.socket, () => session.stalled());
     socket.on('message', (data: RawData, isBinary: boolean) => {
-      if (client.abandoned) return;
+      if (client.closing) return;
       session.receive(isBinary ? '' : rawToText(data));
     });
     socket.on('error', (error) => this.logger.debug({ err: error, connectionId: client.id }, 'websocket error'));
     socket.once('close', () => void session.closedByTransport());
+    // A peer's FIN without a close frame: ws ends its side but arms no timer, and an end queued behind a
+    // backlog the client does not read never leaves. The member stayed listed until liveness noticed (up
+    // to two ping intervals), and a shutdown meanwhile waited for that socket until the drain deadline
+    // killed the process, its presence flush included.
+    request.socket.once('end', () => client.destroyAfterGrace());
   }
 }
 
@@ -90,7 +97,9 @@ export class WebSocketTransport {
  */
 class WebSocketClient implements ClientConnection {
   readonly transport = 'websocket';
-  abandoned = false;
+  /** Closed by the server (or given up on): nothing the client sends afterwards is read. */
+  closing = false;
+  private abandoned = false;
   session: ConnectionSession | undefined;
 
   constructor(
@@ -112,20 +121,33 @@ class WebSocketClient implements ClientConnection {
   }
 
   close(code: number, reason: string): void {
-    this.socket.close(code, reason);
+    // A connection the server closed (replaced, kicked, shutting down) had its requests still served during
+    // the closing handshake: a joinRoom then seated a member nobody could reach.
+    this.closing = true;
+    const { socket } = this;
+    if (socket.readyState === socket.OPEN) socket.close(code, reason);
+    else this.destroyAfterGrace();
   }
 
   abandon(lastWords: string, code: number, reason: string): void {
     if (this.abandoned) return;
     this.abandoned = true;
+    this.closing = true;
     const { socket } = this;
     if (socket.readyState === socket.OPEN) {
       socket.send(lastWords);
       socket.close(code, reason);
+    } else {
+      this.destroyAfterGrace();
     }
     // Nothing it sends is read any more; ws destroys the socket when the close grace runs out.
     socket.pause();
     void this.session?.closedByTransport();
+  }
+
+  /** ws's own close timer covers a close it sends; a socket already closing by the peer's doing gets this one. */
+  destroyAfterGrace(): void {
+    setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS).unref();
   }
 }
 

@@ -1,0 +1,102 @@
+import { SignalingClient } from '../../support/signaling-client';
+import { startTestServer } from '../../support/start-server';
+import { clientFrame, rawWebSocket } from './raw-clients';
+
+jest.setTimeout(60_000);
+
+const join = (userId: string, roomId: string, extra: Record<string, unknown> = {}): Buffer =>
+  clientFrame(1, JSON.stringify({ id: 'joinRoom', userId, roomId, communityId: '1', audio: true, video: true, ...extra }));
+
+/**
+ * Plain WebSocket connections that end badly, played with raw sockets: a member must not stay in a room
+ * nobody can reach it in, and no connection may hold the node's shutdown.
+ */
+describe('plain WebSocket connections that do not close cleanly', () => {
+  it.each([false, true])(
+    'a connection the server closed (sessionReplaced) has no request served after it, though it never answers the close (resumable %s)',
+    async (resumable) => {
+      const node = await startTestServer();
+      const observer = await SignalingClient.connect(node.wsUrl);
+      const other = await SignalingClient.connect(node.wsUrl);
+      const { socket, reader } = await rawWebSocket(node.port, '/rtc/websocket', { allowHalfOpen: true });
+      try {
+        await observer.join({ userId: 'watcher', roomId: 'r2' });
+        socket.write(join('u1', 'r1'));
+        await reader.text((t) => t.includes('existingParticipants'));
+        await other.join({ userId: 'u1', roomId: 'r1' });
+        await reader.text((t) => t.includes('sessionReplaced'));
+        expect(reader.closeCode()).toBe(4001);
+        // The replaced connection never answers the close frame and asks to join another room meanwhile.
+        socket.write(join('ghost', 'r2', { resumable }));
+        await observer.expectNone('newParticipantArrived', 1_500);
+        // The room holds only the watcher: a later join sees nobody else.
+        const late = await SignalingClient.connect(node.wsUrl);
+        const joined = await late.join({ userId: 'late', roomId: 'r2' });
+        expect((joined.members as { userId: string }[]).map((m) => m.userId)).toEqual(['watcher']);
+        await late.close();
+      } finally {
+        socket.destroy();
+        await Promise.all([observer.close(), other.close()]);
+        await node.stop();
+      }
+    },
+  );
+
+  it('a member that half-closes TCP (FIN, no close frame) behind a backlog it never reads leaves, and does not hold the shutdown', async () => {
+    // Pings rare enough that liveness does not end it first.
+    const node = await startTestServer({ PING_INTERVAL_MS: '30000' });
+    const senders = await Promise.all(Array.from({ length: 10 }, () => SignalingClient.connect(node.wsUrl)));
+    for (const [i, sender] of senders.entries()) await sender.join({ userId: `s${i}`, roomId: 'fin-room' });
+    const { socket, reader } = await rawWebSocket(node.port, '/rtc/websocket', { allowHalfOpen: true });
+    let stopped = false;
+    try {
+      socket.write(join('slow', 'fin-room'));
+      await reader.text((t) => t.includes('existingParticipants'));
+      socket.pause();
+      // About each sender's mesh SDP burst for the member: ~4.8 MB that stays queued for it.
+      const offer = JSON.stringify({ id: 'receiveVideoFrom', userId: 'slow', sdpOffer: `v=0\r\n${'a=x-padding:'.padEnd(59_900, 'x')}\r\n` });
+      for (let n = 0; n < 8; n += 1) for (const sender of senders) sender.sendRaw(offer);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(senders[0]!.received.some((m) => m.id === 'participantLeft')).toBe(false);
+      socket.end();
+      // Gone from the room within the close grace (2 s), not two ping intervals (60 s) later.
+      expect(await senders[0]!.next('participantLeft', (m) => m.userId === 'slow', 10_000)).toMatchObject({ userId: 'slow' });
+      const started = Date.now();
+      await Promise.race([
+        node.stop().then(() => (stopped = true)),
+        new Promise((resolve) => setTimeout(resolve, 15_000)),
+      ]);
+      expect(stopped).toBe(true);
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      socket.destroy();
+      await Promise.all(senders.map((s) => s.close().catch(() => undefined)));
+      if (!stopped) await node.stop();
+    }
+  });
+
+  it('a shutdown that starts while a member is half-closed behind its backlog completes', async () => {
+    const node = await startTestServer({ PING_INTERVAL_MS: '30000' });
+    const senders = await Promise.all(Array.from({ length: 10 }, () => SignalingClient.connect(node.wsUrl)));
+    for (const [i, sender] of senders.entries()) await sender.join({ userId: `s${i}`, roomId: 'fin-stop' });
+    const { socket, reader } = await rawWebSocket(node.port, '/rtc/websocket', { allowHalfOpen: true });
+    let stopped = false;
+    try {
+      socket.write(join('slow', 'fin-stop'));
+      await reader.text((t) => t.includes('existingParticipants'));
+      socket.pause();
+      const offer = JSON.stringify({ id: 'receiveVideoFrom', userId: 'slow', sdpOffer: `v=0\r\n${'a=x-padding:'.padEnd(59_900, 'x')}\r\n` });
+      for (let n = 0; n < 8; n += 1) for (const sender of senders) sender.sendRaw(offer);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      socket.end();
+      // The node has seen the FIN (the socket is closing on its side) when the shutdown starts.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await Promise.race([node.stop().then(() => (stopped = true)), new Promise((resolve) => setTimeout(resolve, 15_000))]);
+      expect(stopped).toBe(true);
+    } finally {
+      socket.destroy();
+      await Promise.all(senders.map((s) => s.close().catch(() => undefined)));
+      if (!stopped) await node.stop();
+    }
+  });
+});

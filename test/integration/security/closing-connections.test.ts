@@ -99,4 +99,29 @@ describe('plain WebSocket connections that do not close cleanly', () => {
       if (!stopped) await node.stop();
     }
   });
+
+  it('a SockJS WebSocket member that half-closes TCP behind a backlog it never reads leaves within the close grace', async () => {
+    const node = await startTestServer({ PING_INTERVAL_MS: '30000' });
+    const senders = await Promise.all(Array.from({ length: 10 }, () => SignalingClient.connect(node.wsUrl)));
+    for (const [i, sender] of senders.entries()) await sender.join({ userId: `s${i}`, roomId: 'fin-sockjs' });
+    const { socket, reader } = await rawWebSocket(node.port, '/rtc/000/fin1/websocket', { allowHalfOpen: true });
+    try {
+      await reader.text((t) => t === 'o');
+      const joinText = JSON.stringify({ id: 'joinRoom', userId: 'slow', roomId: 'fin-sockjs', communityId: '1', audio: true, video: true });
+      socket.write(clientFrame(1, JSON.stringify([joinText])));
+      await reader.text((t) => t.includes('existingParticipants'));
+      socket.pause();
+      const offer = JSON.stringify({ id: 'receiveVideoFrom', userId: 'slow', sdpOffer: `v=0\r\n${'a=x-padding:'.padEnd(59_900, 'x')}\r\n` });
+      for (let n = 0; n < 8; n += 1) for (const sender of senders) sender.sendRaw(offer);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(senders[0]!.received.some((m) => m.id === 'participantLeft')).toBe(false);
+      socket.end();
+      expect(await senders[0]!.next('participantLeft', (m) => m.userId === 'slow', 10_000)).toMatchObject({ userId: 'slow' });
+    } finally {
+      socket.destroy();
+      await Promise.all(senders.map((s) => s.close().catch(() => undefined)));
+      await node.stop();
+    }
+  });
 });
+

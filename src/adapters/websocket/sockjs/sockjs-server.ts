@@ -259,6 +259,9 @@ export class SockJsServer {
     });
     ws.on('error', () => undefined);
     ws.once('close', () => session.dispose());
+    // As for plain WebSocket clients (websocket-transport.ts): a FIN without a close frame gets no timer
+    // from ws, and behind a backlog the client does not read the socket would never close.
+    req.socket.once('end', () => setTimeout(() => ws.terminate(), this.options.closeGraceMs).unref());
     this.liveness.watch(ws, req.socket, () => this.options.onStalled(session));
     session.attach(receiver);
   }

@@ -42,86 +42,69 @@ describe('plain WebSocket connections that do not close cleanly', () => {
     },
   );
 
-  it('a member that half-closes TCP (FIN, no close frame) behind a backlog it never reads leaves, and does not hold the shutdown', async () => {
-    // Pings rare enough that liveness does not end it first.
+  /**
+   * A room of ten senders and one member, `slow`, on a raw socket (plain WebSocket, or SockJS over
+   * WebSocket) that stops reading: the senders' offers to it (about each one's mesh SDP burst, ~4.8 MB)
+   * stay queued for it, so an end the node queues behind them never leaves. Not cut off yet.
+   */
+  const memberBehindBacklog = async (roomId: string, transport: 'websocket' | 'sockjs') => {
+    // Pings rare enough that liveness does not end the member first.
     const node = await startTestServer({ PING_INTERVAL_MS: '30000' });
     const senders = await Promise.all(Array.from({ length: 10 }, () => SignalingClient.connect(node.wsUrl)));
-    for (const [i, sender] of senders.entries()) await sender.join({ userId: `s${i}`, roomId: 'fin-room' });
-    const { socket, reader } = await rawWebSocket(node.port, '/rtc/websocket', { allowHalfOpen: true });
+    for (const [i, sender] of senders.entries()) await sender.join({ userId: `s${i}`, roomId });
+    const path = transport === 'websocket' ? '/rtc/websocket' : `/rtc/000/${roomId}/websocket`;
+    const { socket, reader } = await rawWebSocket(node.port, path, { allowHalfOpen: true });
+    if (transport === 'sockjs') await reader.text((t) => t === 'o');
+    const joinText = JSON.stringify({ id: 'joinRoom', userId: 'slow', roomId, communityId: '1', audio: true, video: true });
+    socket.write(clientFrame(1, transport === 'websocket' ? joinText : JSON.stringify([joinText])));
+    await reader.text((t) => t.includes('existingParticipants'));
+    socket.pause();
+    const offer = JSON.stringify({ id: 'receiveVideoFrom', userId: 'slow', sdpOffer: `v=0\r\n${'a=x-padding:'.padEnd(59_900, 'x')}\r\n` });
+    for (let n = 0; n < 8; n += 1) for (const sender of senders) sender.sendRaw(offer);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(senders[0]!.received.some((m) => m.id === 'participantLeft')).toBe(false);
     let stopped = false;
-    try {
-      socket.write(join('slow', 'fin-room'));
-      await reader.text((t) => t.includes('existingParticipants'));
-      socket.pause();
-      // About each sender's mesh SDP burst for the member: ~4.8 MB that stays queued for it.
-      const offer = JSON.stringify({ id: 'receiveVideoFrom', userId: 'slow', sdpOffer: `v=0\r\n${'a=x-padding:'.padEnd(59_900, 'x')}\r\n` });
-      for (let n = 0; n < 8; n += 1) for (const sender of senders) sender.sendRaw(offer);
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      expect(senders[0]!.received.some((m) => m.id === 'participantLeft')).toBe(false);
-      socket.end();
-      // Gone from the room within the close grace (2 s), not two ping intervals (60 s) later.
-      expect(await senders[0]!.next('participantLeft', (m) => m.userId === 'slow', 10_000)).toMatchObject({ userId: 'slow' });
-      const started = Date.now();
-      await Promise.race([
-        node.stop().then(() => (stopped = true)),
-        new Promise((resolve) => setTimeout(resolve, 15_000)),
-      ]);
-      expect(stopped).toBe(true);
-      expect(Date.now() - started).toBeLessThan(15_000);
-    } finally {
-      socket.destroy();
-      await Promise.all(senders.map((s) => s.close().catch(() => undefined)));
-      if (!stopped) await node.stop();
-    }
-  });
+    return {
+      node,
+      senders,
+      socket,
+      /** Stops the node; true when it stopped within 15 s. */
+      stop: async (): Promise<boolean> => {
+        await Promise.race([node.stop().then(() => (stopped = true)), new Promise((resolve) => setTimeout(resolve, 15_000))]);
+        return stopped;
+      },
+      cleanUp: async (): Promise<void> => {
+        socket.destroy();
+        await Promise.all(senders.map((s) => s.close().catch(() => undefined)));
+        if (!stopped) await node.stop();
+      },
+    };
+  };
+
+  it.each([['websocket'], ['sockjs']] as const)(
+    'a member (%s) that half-closes TCP (FIN, no close frame) behind a backlog it never reads leaves within the close grace',
+    async (transport) => {
+      const fixture = await memberBehindBacklog(`fin-${transport}`, transport);
+      try {
+        fixture.socket.end();
+        // Gone from the room within the close grace (2 s), not two ping intervals (60 s) later.
+        expect(await fixture.senders[0]!.next('participantLeft', (m) => m.userId === 'slow', 10_000)).toMatchObject({ userId: 'slow' });
+        expect(await fixture.stop()).toBe(true);
+      } finally {
+        await fixture.cleanUp();
+      }
+    },
+  );
 
   it('a shutdown that starts while a member is half-closed behind its backlog completes', async () => {
-    const node = await startTestServer({ PING_INTERVAL_MS: '30000' });
-    const senders = await Promise.all(Array.from({ length: 10 }, () => SignalingClient.connect(node.wsUrl)));
-    for (const [i, sender] of senders.entries()) await sender.join({ userId: `s${i}`, roomId: 'fin-stop' });
-    const { socket, reader } = await rawWebSocket(node.port, '/rtc/websocket', { allowHalfOpen: true });
-    let stopped = false;
+    const fixture = await memberBehindBacklog('fin-stop', 'websocket');
     try {
-      socket.write(join('slow', 'fin-stop'));
-      await reader.text((t) => t.includes('existingParticipants'));
-      socket.pause();
-      const offer = JSON.stringify({ id: 'receiveVideoFrom', userId: 'slow', sdpOffer: `v=0\r\n${'a=x-padding:'.padEnd(59_900, 'x')}\r\n` });
-      for (let n = 0; n < 8; n += 1) for (const sender of senders) sender.sendRaw(offer);
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      socket.end();
+      fixture.socket.end();
       // The node has seen the FIN (the socket is closing on its side) when the shutdown starts.
       await new Promise((resolve) => setTimeout(resolve, 500));
-      await Promise.race([node.stop().then(() => (stopped = true)), new Promise((resolve) => setTimeout(resolve, 15_000))]);
-      expect(stopped).toBe(true);
+      expect(await fixture.stop()).toBe(true);
     } finally {
-      socket.destroy();
-      await Promise.all(senders.map((s) => s.close().catch(() => undefined)));
-      if (!stopped) await node.stop();
-    }
-  });
-
-  it('a SockJS WebSocket member that half-closes TCP behind a backlog it never reads leaves within the close grace', async () => {
-    const node = await startTestServer({ PING_INTERVAL_MS: '30000' });
-    const senders = await Promise.all(Array.from({ length: 10 }, () => SignalingClient.connect(node.wsUrl)));
-    for (const [i, sender] of senders.entries()) await sender.join({ userId: `s${i}`, roomId: 'fin-sockjs' });
-    const { socket, reader } = await rawWebSocket(node.port, '/rtc/000/fin1/websocket', { allowHalfOpen: true });
-    try {
-      await reader.text((t) => t === 'o');
-      const joinText = JSON.stringify({ id: 'joinRoom', userId: 'slow', roomId: 'fin-sockjs', communityId: '1', audio: true, video: true });
-      socket.write(clientFrame(1, JSON.stringify([joinText])));
-      await reader.text((t) => t.includes('existingParticipants'));
-      socket.pause();
-      const offer = JSON.stringify({ id: 'receiveVideoFrom', userId: 'slow', sdpOffer: `v=0\r\n${'a=x-padding:'.padEnd(59_900, 'x')}\r\n` });
-      for (let n = 0; n < 8; n += 1) for (const sender of senders) sender.sendRaw(offer);
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      expect(senders[0]!.received.some((m) => m.id === 'participantLeft')).toBe(false);
-      socket.end();
-      expect(await senders[0]!.next('participantLeft', (m) => m.userId === 'slow', 10_000)).toMatchObject({ userId: 'slow' });
-    } finally {
-      socket.destroy();
-      await Promise.all(senders.map((s) => s.close().catch(() => undefined)));
-      await node.stop();
+      await fixture.cleanUp();
     }
   });
 });
-

@@ -19,6 +19,8 @@ export interface ReapTarget {
   readonly except?: string;
   /** For a revisit ('held'): the booking it read, removed once nothing is left to revisit. */
   readonly booking?: string;
+  /** Also take what the takeover that wrote the record removed (a give-up of a write whose reply was lost). */
+  readonly stash?: boolean;
 }
 
 export interface ReapOutcome {
@@ -28,6 +30,8 @@ export interface ReapOutcome {
   readonly departed?: DepartedRoom;
   /** Seats the record still holds for members who may resume. */
   readonly held: number;
+  /** With `stash`: the members the record's takeover removed, as its lost reply would have told them. */
+  readonly replaced?: DepartedRoom;
 }
 
 export interface OrphanedRoomsOptions {
@@ -56,9 +60,9 @@ export class OrphanedRooms {
   /** Reaps one room's record (see REAP_ROOM_SCRIPT and ReapTarget). */
   async reap(roomId: RoomId, mode: ReapMode, target: ReapTarget = {}): Promise<ReapOutcome> {
     const { connection, keys, fenceTtlMs, leaseTtlMs } = this.options;
-    const { node = '', epoch = '', except = '', booking } = target;
+    const { node = '', epoch = '', except = '', booking, stash = false } = target;
     const reply = await connection.call(`reap/${mode}`, (client) =>
-      REAP_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [node, epoch, fenceTtlMs, mode, leaseTtlMs, except]),
+      REAP_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [node, epoch, fenceTtlMs, mode, leaseTtlMs, except, stash ? '1' : '']),
     );
     if (!Array.isArray(reply) || asInteger(reply[0]) !== 1) {
       if (booking !== undefined) await this.unbook(roomId, booking);
@@ -69,7 +73,8 @@ export class OrphanedRooms {
     const held = asInteger(reply[4]);
     if (held > 0) await this.book(roomId, Number(reply[5]));
     else if (booking !== undefined) await this.unbook(roomId, booking);
-    return { applied: true, held, ...(departed ? { departed } : {}) };
+    const replaced = decodeStash(roomId, reply[6]);
+    return { applied: true, held, ...(departed ? { departed } : {}), ...(replaced ? { replaced } : {}) };
   }
 
   /** Revisits the rooms whose next held seat ran out by now; returns the members removed, to report. */
@@ -104,3 +109,17 @@ export class OrphanedRooms {
       .catch(() => undefined);
   }
 }
+
+/** stash_replaced's JSON ([meta pairs, removed member pairs, stamp]) as the report it stands for. */
+const decodeStash = (roomId: RoomId, stash: unknown): DepartedRoom | undefined => {
+  if (typeof stash !== 'string' || stash === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stash);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed)) return undefined;
+  const record = decodeRoom(roomId, [parsed[0], parsed[1]]);
+  return record && record.members.length > 0 ? { record, at: Number(parsed[2]) } : undefined;
+};

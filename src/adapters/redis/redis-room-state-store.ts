@@ -18,7 +18,7 @@ import { LocalRoomMirror } from './local-room-mirror';
 import type { RedisConnection } from './redis-connection';
 import type { RedisKeys } from './redis-keys';
 import { INDEX_ROOM_SCRIPT, LIVE_NODE_URL_SCRIPT } from './node-scripts';
-import { OrphanedRooms } from './orphaned-rooms';
+import { OrphanedRooms, type ReapOutcome } from './orphaned-rooms';
 import type { RoomLeases } from './room-leases';
 import {
   CLOSE_ROOM_SCRIPT,
@@ -353,20 +353,22 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
    * Closes a room whose first write may have taken over a record with seats held in it (UnsettledWrite):
    * the record is reaped as abandoned under that write's epoch. The held seats stay, booked for their
    * revisit; members whose seats ran out meanwhile are reported gone; the joiner whose join failed goes
-   * unreported, a resumer whose resume failed is reported gone. A write that was never applied left no
-   * record of this epoch: then only the lease goes.
-   * Left unsolved: members the lost reply would have reported (the takeover removed them) stay unreported.
+   * unreported, a resumer whose resume failed is reported gone. So are the members the write's takeover
+   * removed, which its lost reply would have told (the record keeps them until then: stash_replaced). A
+   * write that was never applied left no record of this epoch: then only the lease goes.
    */
   private async giveUpUnsettled(roomId: RoomId, write: UnsettledWrite): Promise<void> {
-    let departed: DepartedRoom | undefined;
+    let outcome: ReapOutcome;
     try {
-      ({ departed } = await this.orphans.reap(roomId, 'abandon', { node: this.nodeId, epoch: write.epoch, except: removedWhatever(write) }));
+      outcome = await this.orphans.reap(roomId, 'abandon', { node: this.nodeId, epoch: write.epoch, except: removedWhatever(write), stash: true });
     } catch (error) {
       this.markDirty(roomId);
       throw error;
     }
     this.unsettled.settle(roomId);
-    const reported = departedBesidesJoiner(departed, write);
+    // Those the takeover removed left before anything removed now.
+    if (outcome.replaced) this.dropped.tell(outcome.replaced);
+    const reported = departedBesidesJoiner(outcome.departed, write);
     if (reported) this.dropped.tell(reported);
   }
 

@@ -169,6 +169,12 @@ local function split(held, gone, skip)
   end
   return removed, kept, first, last
 end
+-- The members a takeover removed, kept in the record beside its reply: if the reply is lost, the node that
+-- gives the room up reports them (reap-room, abandon, with the stash asked for). Any later takeover or
+-- rewrite deletes the meta hash, and it with it.
+local function stash_replaced(takeover)
+  if #takeover[2] > 0 then redis.call('HSET', META, 'replaced', cjson.encode({ takeover[1], takeover[2], takeover[3] })) end
+end
 local function write_meta(node, epoch, communityId, mediaRefMode, mediaRef, graceMs)
   redis.call('HSET', META, 'communityId', communityId, 'nodeId', node, 'epoch', epoch, 'graceMs', graceMs)
   redis.call('HDEL', META, 'orphaned')
@@ -222,6 +228,7 @@ if owner[1] and (owner[1] ~= node or owner[2] ~= epoch or owner[3] == '1') then
 end
 local isNew = redis.call('EXISTS', MEMBERS) == 0 and 1 or 0
 write_meta(node, epoch, ARGV[5], ARGV[6], ARGV[7], ARGV[8])
+if takeover then stash_replaced(takeover) end
 write_member(10, now)
 renew(node, epoch, leaseTtl)
 keep_record(leaseTtl)
@@ -278,6 +285,7 @@ if foreign then
   takeover = { meta, removed, next_stamp(), kept }
   redis.call('DEL', META)
   write_meta(node, epoch, ARGV[5], ARGV[6], ARGV[7], ARGV[8])
+  stash_replaced(takeover)
 end
 redis.call('HSET', MEMBERS, 'conn:' .. user, ARGV[11], 'seat:' .. user, ARGV[12])
 redis.call('HDEL', MEMBERS, 'until:' .. user)
@@ -419,7 +427,8 @@ return { 1 }
 
 /**
  * Removes the members of a record whose holder is gone, except those whose seats are held. ARGV: node,
- * epoch, fenceTtl, mode, leaseTtl, except (a member that goes whatever its seat, '' = none). Modes:
+ * epoch, fenceTtl, mode, leaseTtl, except (a member that goes whatever its seat, '' = none), stash ('1':
+ * also return, and remove, what the takeover that wrote this record removed; see stash_replaced). Modes:
  * - `dead`: the record of a dead node (any epoch); its lease is revoked too (its epoch superseded) unless
  *   another node holds the room by now;
  * - `abandon`: this node gives up a room (another node took it, or a first write here may have taken a
@@ -430,9 +439,9 @@ return { 1 }
  * - `held`: a record already orphaned, revisited once a held seat may have run out.
  * Resumable members keep their seats until their deadline (see held_until); the others go. With no seat
  * left the record goes; otherwise it is marked orphaned and kept until its last deadline.
- * Replies `{ 0 }` when the mode does not apply, else `{ 1, meta, removed, stamp, held, first }`: the
+ * Replies `{ 0 }` when the mode does not apply, else `{ 1, meta, removed, stamp, held, first, stash }`: the
  * removed members' fields, the removal's presence time, how many seats are still held and the earliest
- * deadline among them ('' when none).
+ * deadline among them ('' when none), and the stash asked for ('' when none).
  */
 export const REAP_ROOM_SCRIPT = new LuaScript(
   'rtc-reap-room',
@@ -455,17 +464,19 @@ local reply = { 0 }
 if applies then
   local now = now_ms()
   local meta = redis.call('HGETALL', META)
+  local stash = ARGV[7] == '1' and redis.call('HGET', META, 'replaced') or false
+  if stash then redis.call('HDEL', META, 'replaced') end
   local held, gone, count = classify(now, ARGV[6] ~= '' and ARGV[6] or nil)
   local removed, _, first, last = split(held, gone, nil)
   if count == 0 then
     redis.call('DEL', META, MEMBERS)
-    reply = { 1, meta, removed, 0, 0, '' }
+    reply = { 1, meta, removed, 0, 0, '', stash or '' }
   else
     redis.call('HSET', META, 'orphaned', '1')
     for _, key in ipairs({ META, MEMBERS }) do
       if redis.call('PTTL', key) < last - now + leaseTtl then redis.call('PEXPIRE', key, fmt(last - now + leaseTtl)) end
     end
-    reply = { 1, meta, removed, 0, count, fmt(first) }
+    reply = { 1, meta, removed, 0, count, fmt(first), stash or '' }
   end
 end
 if mode == 'abandon' and redis.call('GET', HOST) == node and redis.call('HGET', FENCE, 'epoch') == epoch then

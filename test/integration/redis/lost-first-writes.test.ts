@@ -79,8 +79,9 @@ describe('first writes on a dead host\'s record whose replies are lost, on a rea
     expect((await scope.inspector.room('r6'))?.host).toBeNull();
     expect(await scope.inspector.client.hget(metaKey('r6'), 'orphaned')).toBe('1');
     expect(await scope.inspector.client.zscore(orphansKey(), 'r6')).not.toBeNull();
-    // dave was refused to its client and reported to nobody: nobody reports it gone.
-    expect(dropped).toEqual([]);
+    // carol, whom the takeover removed, is reported gone as its lost reply would have told; dave was refused
+    // to its client and reported to nobody: nobody reports it gone.
+    expect(dropped).toEqual(['r6:carol']);
 
     // The seats still work, on whichever node placement picks: the given-up record names no holder, even
     // while the node that gave it up is alive. alice resumes on another node, which takes bob's seat over.
@@ -112,7 +113,7 @@ describe('first writes on a dead host\'s record whose replies are lost, on a rea
     // place nobody can take for a whole grace. bob's is untouched.
     expect(await memberIds('r7')).toEqual(['bob']);
     expect(await scope.inspector.client.hget(metaKey('r7'), 'orphaned')).toBe('1');
-    expect(dropped).toEqual(['r7:alice']);
+    expect(dropped).toEqual(['r7:carol', 'r7:alice']);
     const live = await start('node-live');
     expect((await live.placement.claim('r7')).hostedHere).toBe(true);
     const bob = await live.store.recordResume(
@@ -141,7 +142,7 @@ describe('first writes on a dead host\'s record whose replies are lost, on a rea
     expect(await memberIds('r8')).toEqual(['alice', 'bob', 'erin']);
     expect((await scope.inspector.room('r8'))?.host).toBe('node-new');
     expect(await scope.inspector.client.hget(metaKey('r8'), 'orphaned')).toBeNull();
-    expect(dropped).toEqual([]);
+    expect(dropped).toEqual(['r8:carol']);
   });
 
   it('a close that failed after a lost first resume is finished before the next resume, which takes the held seats over', async () => {
@@ -162,7 +163,7 @@ describe('first writes on a dead host\'s record whose replies are lost, on a rea
     );
     if (bob.outcome !== 'resumed') throw new Error('refused');
     expect(bob.held ?? []).toEqual([]);
-    expect(dropped).toEqual(['r9:alice']);
+    expect(dropped).toEqual(['r9:carol', 'r9:alice']);
     const room = await scope.inspector.room('r9');
     expect(room?.host).toBe('node-new');
     expect(await scope.inspector.client.hget(metaKey('r9'), 'epoch')).toMatch(/^\d+$/);
@@ -189,7 +190,7 @@ describe('first writes on a dead host\'s record whose replies are lost, on a rea
     expect(await memberIds('r10')).toEqual(['alice', 'bob']);
     expect(await scope.inspector.client.hget(metaKey('r10'), 'orphaned')).toBe('1');
     expect((await scope.inspector.room('r10'))?.host).toBeNull();
-    expect(dropped).toEqual([]);
+    expect(dropped).toEqual(['r10:carol']);
   });
 
   it('a second lost first write, sent without a lease after the first was given up, is given up too: the seats survive both', async () => {
@@ -215,8 +216,8 @@ describe('first writes on a dead host\'s record whose replies are lost, on a rea
     expect(receipt.held?.map((m) => m.userId).sort()).toEqual(['alice', 'bob']);
     await store.refreshHostedRooms();
     expect(await memberIds('r11')).toEqual(['alice', 'bob', 'frank']);
-    // Neither failed joiner is reported gone: nobody was told they joined.
-    expect(dropped).toEqual([]);
+    // carol once, by the first give-up; neither failed joiner: nobody was told they joined.
+    expect(dropped).toEqual(['r11:carol']);
   });
 
   it('a lost first write sent without a lease, not closed before the heartbeat, is given up there without reporting its joiner', async () => {
@@ -231,7 +232,7 @@ describe('first writes on a dead host\'s record whose replies are lost, on a rea
     await store.refreshHostedRooms();
     expect(await memberIds('r12')).toEqual(['alice', 'bob']);
     expect((await scope.inspector.room('r12'))?.host).toBeNull();
-    expect(dropped).toEqual([]);
+    expect(dropped).toEqual(['r12:carol']);
   });
 
   it('a first resume sent without a lease that never reached Redis, after an earlier give-up here, costs nobody their seat', async () => {
@@ -251,7 +252,7 @@ describe('first writes on a dead host\'s record whose replies are lost, on a rea
     await Promise.allSettled([store.recordRoomClosed('r13'), store.releaseHold('r13')]);
     // Nothing was written: alice's seat, with the proof her client still holds, is still there and works.
     expect(await memberIds('r13')).toEqual(['alice', 'bob']);
-    expect(dropped).toEqual([]);
+    expect(dropped).toEqual(['r13:carol']);
     const retried = await store.recordResume(header, alice);
     expect(retried.outcome).toBe('resumed');
   });
@@ -295,6 +296,17 @@ describe('first writes on a dead host\'s record whose replies are lost, on a rea
     const reported = reports(live);
     await eventually(() => reported.length > 0, GRACE_MS + 3 * SLOW.expiryMs, 50);
     expect(reported).toEqual(['r14:alice,bob']);
+  });
+
+  it('members a takeover whose reply came back removed are not reported again when the room is given up later', async () => {
+    const { store, dropped } = await lostFirstWrite('r15');
+    const receipt = await store.recordJoin({ roomId: 'r15', communityId: '1', resumeGraceMs: GRACE_MS }, plain('dave'));
+    expect(receipt.replaced?.record.members.map((m) => m.userId)).toEqual(['carol']);
+    // The node loses the room later (another node took it, say) and gives its record up: dave goes, the
+    // seats stay; carol was reported from the reply and is not reported again.
+    const departed = await store.recordRoomAbandoned('r15');
+    expect(departed?.record.members.map((m) => m.userId)).toEqual(['dave']);
+    expect(dropped).toEqual([]);
   });
 });
 

@@ -126,7 +126,7 @@ export class KurentoMediaGateway implements MediaGateway {
     const endpoint = await this.endpointToNegotiate(room, from, link);
     const calls = kmsCalls(room.kms);
     this.logger.debug({ roomId: room.roomId, userId: from, link, offerBytes: sdp.length }, 'processOffer');
-    const answer = await calls.processOffer(endpoint.id, this.withPublisherCodecs(room, link, sdp));
+    const answer = await spentIfFailed(endpoint, calls.processOffer(endpoint.id, this.withPublisherCodecs(room, link, sdp)));
     endpoint.negotiation = 'done';
     if (link.kind === 'publish') endpoint.sends = sentCodecs(answer);
     this.emit({ type: 'answer', roomId: room.roomId, to: from, link, sdp: answer, ...(requestId !== undefined ? { requestId } : {}) });
@@ -140,7 +140,7 @@ export class KurentoMediaGateway implements MediaGateway {
     }
     const endpoint = await this.endpointToNegotiate(room, from, link);
     const calls = kmsCalls(room.kms);
-    const offer = this.withPublisherCodecs(room, link, await calls.generateOffer(endpoint.id));
+    const offer = this.withPublisherCodecs(room, link, await spentIfFailed(endpoint, calls.generateOffer(endpoint.id)));
     endpoint.negotiation = 'offerGenerated';
     this.emit({ type: 'offer', roomId: room.roomId, to: from, link, sdp: offer, ...(requestId !== undefined ? { requestId } : {}) });
     await calls.gatherCandidates(endpoint.id);
@@ -155,7 +155,7 @@ export class KurentoMediaGateway implements MediaGateway {
       });
     }
     this.logger.debug({ roomId: room.roomId, userId: from, link, answerBytes: sdp.length }, 'processAnswer');
-    await kmsCalls(room.kms).processAnswer(endpoint.id, this.withPublisherCodecs(room, link, sdp));
+    await spentIfFailed(endpoint, kmsCalls(room.kms).processAnswer(endpoint.id, this.withPublisherCodecs(room, link, sdp)));
     endpoint.negotiation = 'done';
   }
 
@@ -254,12 +254,27 @@ export class KurentoMediaGateway implements MediaGateway {
     return record;
   }
 
-  /** A new outgoing endpoint for a republish, fed to everyone who received the old one. */
+  /**
+   * A new outgoing endpoint for a republish, fed to everyone who received the old one. If that fails, the
+   * old one stays (its subscribers still hang off it) and the new one goes: left in place, it was reused
+   * by the next publish unconnected, and the old one was never released.
+   */
   private async replaceOutgoing(room: RoomMedia, old: EndpointRecord): Promise<EndpointRecord> {
     room.forget(old.owner, old.link, old.id);
-    const fresh = await this.createEndpoint(room, old.owner, PUBLISH);
-    const calls = kmsCalls(room.kms);
-    await Promise.all(room.fedBy(old.owner).map((sink) => calls.connect(fresh.id, sink.id)));
+    let fresh: EndpointRecord | undefined;
+    try {
+      fresh = await this.createEndpoint(room, old.owner, PUBLISH);
+      const calls = kmsCalls(room.kms);
+      const source = fresh.id;
+      await Promise.all(room.fedBy(old.owner).map((sink) => calls.connect(source, sink.id)));
+    } catch (error) {
+      if (fresh) {
+        room.forget(fresh.owner, fresh.link, fresh.id);
+        await this.releaseEndpoints(room, [fresh]);
+      }
+      if (this.rooms.get(room.ref) === room && !room.endpointFor(old.owner, old.link)) room.set(old);
+      throw error;
+    }
     await this.releaseEndpoints(room, [old]);
     return fresh;
   }
@@ -323,3 +338,13 @@ export class KurentoMediaGateway implements MediaGateway {
     this.events.emit('media', event);
   }
 }
+
+/** A negotiation call's result; if it fails, the endpoint is marked spent (see Negotiation). */
+const spentIfFailed = async <T>(endpoint: EndpointRecord, call: Promise<T>): Promise<T> => {
+  try {
+    return await call;
+  } catch (error) {
+    endpoint.negotiation = 'spent';
+    throw error;
+  }
+};

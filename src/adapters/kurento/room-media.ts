@@ -3,8 +3,12 @@ import { CandidateBuffer } from './candidate-buffer';
 import type { SentCodecs } from './codec-preference';
 import type { KmsConnection } from './kms-connection';
 
-/** Where an endpoint stands in SDP negotiation; KMS negotiates each endpoint once. */
-export type Negotiation = 'none' | 'offerGenerated' | 'done';
+/**
+ * Where an endpoint stands in SDP negotiation; KMS negotiates each endpoint once. `spent`: a negotiation
+ * call failed, perhaps after KMS applied it (an answer that came too late), so the endpoint cannot be
+ * trusted to negotiate again: the next negotiation of its link gets a fresh one.
+ */
+export type Negotiation = 'none' | 'offerGenerated' | 'done' | 'spent';
 
 export interface EndpointRecord {
   readonly id: string;

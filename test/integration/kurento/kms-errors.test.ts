@@ -95,4 +95,58 @@ describe('Kurento backend: KMS errors and silence reach the client as typed erro
     expect(await alice!.next('error', () => true, 10_000)).toMatchObject({ code: 'mediaBackendError', requestId: 'j-slow' });
     expect(await bob!.join({ userId: 'bob', roomId: 'c-hang-join' })).toMatchObject({ members: [] });
   });
+
+  it('a processOffer KMS carried out after the call timed out does not block the link: the next offer gets a fresh endpoint', async () => {
+    const [alice, bob] = await clients(2);
+    await alice!.join({ userId: 'alice', roomId: 'c-late-offer' });
+    await bob!.join({ userId: 'bob', roomId: 'c-late-offer' });
+    rig.kms.delayNext('processOffer', MEDIA_TIMEOUT_MS + 500);
+    alice!.send({ id: 'receiveVideoFrom', userId: 'alice', sdpOffer: sampleOffer('sendonly'), requestId: 'late-1' });
+    expect(await alice!.next('error', () => true, 10_000)).toMatchObject({ code: 'mediaBackendError', requestId: 'late-1' });
+    // KMS negotiated that endpoint after all; the retry must not land on it (SDP_END_POINT_ALREADY_NEGOTIATED).
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(await publish(alice!, 'alice')).toMatchObject({ userId: 'alice' });
+    expect(await receiveFrom(bob!, 'alice')).toMatchObject({ userId: 'alice' });
+    // alice's spent endpoint was released with the republish: two outgoing and bob's subscription remain.
+    await eventually(() => expect(rig.kms.endpoints()).toHaveLength(3));
+  });
+
+  it("a generateOffer KMS carried out after the call timed out does not block the subscription: the next subscribe gets a fresh endpoint", async () => {
+    const [alice, bob] = await clients(2);
+    await alice!.join({ userId: 'alice', roomId: 'c-late-gen' });
+    await bob!.join({ userId: 'bob', roomId: 'c-late-gen' });
+    await publish(alice!, 'alice');
+    rig.kms.delayNext('generateOffer', MEDIA_TIMEOUT_MS + 500);
+    bob!.send({ id: 'subscribe', userId: 'alice', requestId: 'gen-1' });
+    expect(await bob!.next('error', () => true, 10_000)).toMatchObject({ code: 'mediaBackendError', requestId: 'gen-1' });
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    bob!.send({ id: 'subscribe', userId: 'alice', requestId: 'gen-2' });
+    expect(await bob!.next('subscribeOffer', (m) => m.requestId === 'gen-2')).toMatchObject({ userId: 'alice' });
+    bob!.send({ id: 'subscribeAnswer', userId: 'alice', sdpAnswer: sampleOffer('recvonly'), requestId: 'gen-3' });
+    expect(await bob!.next('ack', (m) => m.requestId === 'gen-3')).toEqual({ id: 'ack', requestId: 'gen-3' });
+  });
+
+  it('a republish whose connections to the subscribers fail keeps the old endpoint feeding them and leaves no new one behind', async () => {
+    const [alice, bob] = await clients(2);
+    await alice!.join({ userId: 'alice', roomId: 'c-republish' });
+    await bob!.join({ userId: 'bob', roomId: 'c-republish' });
+    await publish(alice!, 'alice');
+    await receiveFrom(bob!, 'alice');
+    const before = rig.kms.endpoints().map((e) => e.id).sort();
+    const feeding = rig.kms.endpoints().find((e) => e.source !== undefined)!.source;
+    rig.kms.failNext('connect', { code: 40107, type: 'MEDIA_OBJECT_ILLEGAL_PARAM_ERROR', message: 'Cannot connect' });
+    alice!.send({ id: 'receiveVideoFrom', userId: 'alice', sdpOffer: sampleOffer('sendonly'), requestId: 'repub-1' });
+    expect(await alice!.next('error')).toMatchObject({ code: 'mediaBackendError', requestId: 'repub-1' });
+    await eventually(() => expect(rig.kms.endpoints().map((e) => e.id).sort()).toEqual(before));
+    // The retry replaces the old endpoint for real: bob's subscription is fed by the new one.
+    expect(await publish(alice!, 'alice')).toMatchObject({ userId: 'alice' });
+    await eventually(() => {
+      const endpoints = rig.kms.endpoints();
+      expect(endpoints).toHaveLength(3);
+      const sub = endpoints.find((e) => e.source !== undefined)!;
+      expect(sub.source).not.toBe(feeding);
+      expect(endpoints.some((e) => e.id === feeding)).toBe(false);
+    });
+  });
 });
+

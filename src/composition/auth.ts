@@ -71,6 +71,7 @@ export const readJwtSettings = (config: Config): JwtSettings => {
     ...(env.AUTH_JWT_AUDIENCE ? { audience: env.AUTH_JWT_AUDIENCE.length === 1 ? env.AUTH_JWT_AUDIENCE[0]! : env.AUTH_JWT_AUDIENCE } : {}),
     ...(env.AUTH_JWT_ISSUER !== undefined ? { issuer: env.AUTH_JWT_ISSUER } : {}),
     userClaim: env.AUTH_USER_CLAIM,
+    userClaimForm: env.AUTH_USER_CLAIM_NFC,
     ...(env.AUTH_ROOM_CLAIM !== undefined ? { roomClaim: env.AUTH_ROOM_CLAIM } : {}),
     clockToleranceSecs: env.AUTH_CLOCK_TOLERANCE_SECS,
     requireExpiry: env.AUTH_JWT_REQUIRE_EXP === 'true',

@@ -65,12 +65,20 @@ export class JoseTokenVerifier implements TokenVerifier {
     }
   }
 
-  /** The claim read by the rule ids in messages follow (a number as its digits, text as NFC), so they compare equal. */
+  /**
+   * The claim read by the rule ids in messages follow (a number as its digits, text as NFC), so they
+   * compare equal. Text must already be NFC unless AUTH_USER_CLAIM_NFC=fold: folded, two subjects the
+   * issuer keeps apart ("Å" and "A" + combining ring) became one user, and the second took over the
+   * first's seat and session.
+   */
   private userIdOf(payload: JWTPayload): string {
     const value = payload[this.settings.userClaim];
     const raw = typeof value === 'string' ? value : typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : undefined;
     const checked = raw === undefined ? undefined : checkIdentifier(raw);
     if (!checked?.ok) throw refuse(`the token names no user (claim "${this.settings.userClaim}")`);
+    if (checked.id !== raw && this.settings.userClaimForm === 'require') {
+      throw refuse(`the token's user (claim "${this.settings.userClaim}") is not in Unicode NFC form`);
+    }
     return checked.id;
   }
 }

@@ -17,6 +17,12 @@ export interface JwtSettings {
   readonly issuer?: string;
   /** The claim that names the user: `sub` by default, `id` for the seed's tokens. */
   readonly userClaim: string;
+  /**
+   * A text user claim not in Unicode NFC is refused (`require`, the default), or read as its NFC form
+   * (`fold`: for issuers that hand out decomposed names, and never two subjects that differ only in form;
+   * otherwise those two become one user, and the second takes over the first's session).
+   */
+  readonly userClaimForm: 'require' | 'fold';
   /** When set, the claim listing the rooms the token may join (string or array; `*` and `prefix*` patterns). */
   readonly roomClaim?: string;
   /** Leeway for clock skew between the token issuer and this node, in seconds. */
@@ -41,6 +47,7 @@ export const AuthEnv = z.object({
   AUTH_JWT_ISSUER: z.string().min(1).optional(),
   AUTH_JWT_ALGORITHMS: list.pipe(z.array(z.enum([...SYMMETRIC, ...ASYMMETRIC])).min(1)).optional(),
   AUTH_USER_CLAIM: z.string().regex(/^[\w.:-]{1,64}$/).default('sub'),
+  AUTH_USER_CLAIM_NFC: z.enum(['require', 'fold']).default('require'),
   AUTH_ROOM_CLAIM: z.string().regex(/^[\w.:-]{1,64}$/).optional(),
   AUTH_CLOCK_TOLERANCE_SECS: whole(0, 300).default(5),
   /** `false` accepts tokens without `exp` (which never expire), with a warning at start-up. */

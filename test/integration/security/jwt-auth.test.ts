@@ -79,6 +79,15 @@ describe('AUTH=jwt through a running node (HS256, room claim)', () => {
     await expectRefused(joinMessage('bob', 'c-1', tokenOfMallory), /belongs to another user/);
   });
 
+  it('a token whose user claim is not in NFC is refused, so two subjects the issuer keeps apart never become one user', async () => {
+    const precomposed = await connect();
+    await precomposed.join({ userId: '\u00c5', roomId: 'c-nfc', token: await signToken({ sub: '\u00c5', rooms: ['c-nfc'] }) });
+    // "A" + combining ring: another subject to the issuer, the same text once normalised.
+    await expectRefused(joinMessage('\u00c5', 'c-nfc', await signToken({ sub: 'A\u030a', rooms: ['c-nfc'] })), /not in Unicode NFC form/);
+    await precomposed.expectNone('error', 300);
+    expect(precomposed.closeCode).toBeUndefined();
+  });
+
   it('an expired token is refused', async () => {
     await expectRefused(joinMessage('dave', 'c-1', await signToken({ sub: 'dave', rooms: ['c-1'] }, { expiresIn: -60 })), /expired/);
   });

@@ -92,11 +92,13 @@ describe("the seed's tokens (AUTH_JWT_SECRET_ENCODING=base64, AUTH_USER_CLAIM=id
     expect(await outcome(v, await signToken({ sub: '김희동' }, { key: new TextEncoder().encode(secret), audience: '' }), '김희동')).toBe('accepted:김희동');
   });
 
-  it('a user claim in decomposed Unicode is the same user as the composed userId of the message', async () => {
+  it('a user claim in decomposed Unicode is refused by default, and with AUTH_USER_CLAIM_NFC=fold is the composed userId of the message', async () => {
     const secret = 'utf8-secret-for-another-issuer-0123456789';
-    const v = createTokenVerifier(loadConfig({ AUTH: 'jwt', AUTH_JWT_SECRET: secret }), new RecordingLogger());
     const token = await signToken({ sub: '김희동'.normalize('NFD') }, { key: new TextEncoder().encode(secret), audience: '' });
-    expect(await outcome(v, token, '김희동')).toBe('accepted:김희동');
+    const strict = createTokenVerifier(loadConfig({ AUTH: 'jwt', AUTH_JWT_SECRET: secret }), new RecordingLogger());
+    expect(await outcome(strict, token, '김희동')).toBe('unauthorized: the token\'s user (claim "sub") is not in Unicode NFC form');
+    const folding = createTokenVerifier(loadConfig({ AUTH: 'jwt', AUTH_JWT_SECRET: secret, AUTH_USER_CLAIM_NFC: 'fold' }), new RecordingLogger());
+    expect(await outcome(folding, token, '김희동')).toBe('accepted:김희동');
   });
 
   describe('settings', () => {

@@ -33,7 +33,7 @@ import {
 } from './room-scripts';
 import { asInteger, asStringList, decodeMembers, decodeRoom, encodeMedia, mediaRefArgs, memberArgs } from './room-record-codec';
 import { inSlices } from './sliced-work';
-import { departedBesidesJoiner, removedWhatever, UnsettledWrites, type UnsettledWrite } from './unsettled-writes';
+import { departedBesidesJoiner, removedWhatever, type UnsettledWrite } from './unsettled-writes';
 
 export interface RedisRoomStateStoreOptions {
   readonly connection: RedisConnection;
@@ -117,7 +117,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
   /** Records left with held seats, revisited until those run out. */
   private readonly orphans: OrphanedRooms;
   /** Rooms whose first write here failed without an answer: given up, not deleted, when closed. */
-  private readonly unsettled = new UnsettledWrites();
+  private readonly unsettled = new Map<RoomId, UnsettledWrite>();
 
   constructor(private readonly options: RedisRoomStateStoreOptions) {
     this.connection = options.connection;
@@ -138,7 +138,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     const firstHere = !this.mirror.has(roomId);
     // A first write of an earlier join that may have taken a record over is given up before this one, so
     // that this join takes the record over again (and its held seats with it) instead of writing beside them.
-    if (firstHere && this.unsettled.of(roomId)) await this.closeLocked(roomId, 'recordJoin/settle');
+    if (firstHere && this.unsettled.has(roomId)) await this.closeLocked(roomId, 'recordJoin/settle');
     // In the mirror before sending: a rewrite built after this line includes the member.
     this.mirror.join(room, member);
     const joiner = { userId: member.userId, connectionId: member.connectionId };
@@ -212,7 +212,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     const roomId = room.roomId;
     const hostedHere = this.mirror.has(roomId);
     // As for a join: an earlier first write that may have taken the record over is given up first.
-    if (!hostedHere && this.unsettled.of(roomId)) await this.closeLocked(roomId, 'recordResume/settle');
+    if (!hostedHere && this.unsettled.has(roomId)) await this.closeLocked(roomId, 'recordResume/settle');
     let sentAt = this.leases.clock();
     const send = async (): Promise<Reply> =>
       asReply(
@@ -331,7 +331,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
   /** Caller holds the room's write turn. The lease is forgotten once Redis no longer names this node. */
   private async closeLocked(roomId: RoomId, operation: string): Promise<void> {
     const epoch = this.leases.epochOf(roomId);
-    const unsettled = this.unsettled.of(roomId);
+    const unsettled = this.unsettled.get(roomId);
     if (unsettled) await this.giveUpUnsettled(roomId, unsettled);
     if (epoch === undefined) {
       if (unsettled) this.forgetRoom(roomId);
@@ -341,11 +341,9 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
       this.forgetRoom(roomId);
       return;
     }
-    // The lease the give-up released is gone already; a newer one (a claim since) goes here. The close
-    // never deletes the record the give-up left orphaned.
-    if (!unsettled || unsettled.epoch !== epoch) {
-      await this.write(roomId, operation, (client) => CLOSE_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), this.fenceArgs(roomId)));
-    }
+    // After a give-up this releases a newer lease (a claim since), if any; it never deletes the record the
+    // give-up left orphaned.
+    await this.write(roomId, operation, (client) => CLOSE_ROOM_SCRIPT.run(client, this.keys.roomKeyList(roomId), this.fenceArgs(roomId)));
     this.forgetRoom(roomId);
   }
 
@@ -365,7 +363,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
       this.markDirty(roomId);
       throw error;
     }
-    this.unsettled.settle(roomId);
+    this.unsettled.delete(roomId);
     // Those the takeover removed left before anything removed now.
     if (outcome.replaced) this.dropped.tell(outcome.replaced);
     const reported = departedBesidesJoiner(outcome.departed, write);
@@ -378,7 +376,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     try {
       return await sending;
     } catch (error) {
-      this.unsettled.note(roomId, { epoch, ...who });
+      this.unsettled.set(roomId, { epoch, ...who });
       throw error;
     }
   }
@@ -520,7 +518,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
     const room = this.mirror.record(roomId, this.nodeId);
     const epoch = this.leases.epochOf(roomId);
     if (!room) {
-      if (epoch !== undefined || this.unsettled.of(roomId)) {
+      if (epoch !== undefined || this.unsettled.has(roomId)) {
         await this.closeLocked(roomId, 'repair/close');
         return 'dropped';
       }
@@ -574,7 +572,7 @@ export class RedisRoomStateStore implements RoomStateStore, HostedRooms {
   }
 
   private forgetRoom(roomId: RoomId): void {
-    this.unsettled.settle(roomId);
+    this.unsettled.delete(roomId);
     this.leases.forget(roomId);
     this.stamps.delete(roomId);
     this.dirty.delete(roomId);

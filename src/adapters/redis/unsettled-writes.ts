@@ -1,4 +1,4 @@
-import type { ConnectionId, RoomId, UserId } from '../../domain';
+import type { ConnectionId, UserId } from '../../domain';
 import type { DepartedRoom } from '../../application';
 
 /**
@@ -24,23 +24,6 @@ export interface UnsettledWrite {
 
 /** The member a give-up removes whatever its seat. */
 export const removedWhatever = (write: UnsettledWrite): UserId | '' => write.joiner?.userId ?? write.resumer ?? '';
-
-/** Rooms with an unsettled first write, until the room is given up or written again from scratch. */
-export class UnsettledWrites {
-  private readonly rooms = new Map<RoomId, UnsettledWrite>();
-
-  note(roomId: RoomId, write: UnsettledWrite): void {
-    this.rooms.set(roomId, write);
-  }
-
-  of(roomId: RoomId): UnsettledWrite | undefined {
-    return this.rooms.get(roomId);
-  }
-
-  settle(roomId: RoomId): void {
-    this.rooms.delete(roomId);
-  }
-}
 
 /**
  * What giving up an unsettled room removed, less the joiner whose join failed: it was refused to its

@@ -49,7 +49,9 @@ describe('room placement on a real redis-server', () => {
   const rooms = (count: number, size: number): number[] => Array<number>(count).fill(size);
 
   it('gives every asker of a new room the same node, however many ask at once', async () => {
-    const [a, b, c] = await startThree();
+    // QUIET: a lookup's claim lives one heartbeat, and with 400 ms a loaded CI run read the host key after
+    // it had expired (null), though all six askers had agreed.
+    const [a, b, c] = await startThree([], QUIET);
     for (let r = 0; r < 20; r += 1) {
       const roomId = `race-${r}`;
       const answers = await Promise.all([a!, b!, c!, a!, b!, c!].map((n) => n.placement.locate(roomId)));

@@ -6,6 +6,7 @@ import { IpConnectionLimiter } from '../adapters/websocket/ip-connection-limiter
 import { AddressRateLimiter } from '../adapters/http/address-rate-limiter';
 import { LoopLoadGauge } from '../adapters/websocket/loop-load-gauge';
 import { OriginPolicy } from '../adapters/websocket/origin-policy';
+import { MAX_ICE_CANDIDATES_PER_LINK } from '../adapters/websocket/ice-candidate-budget';
 import { burstForRoomOf, DEFAULT_SESSION_LIMITS, type SessionLimits } from '../adapters/websocket/session-limits';
 import { ConfigError, readEnv, whole } from '../adapters/shared/settings';
 import type { Config } from '../config';
@@ -28,7 +29,7 @@ const LimitsEnv = z.object({
   MESSAGE_BURST: whole(1).optional(),
   RATE_LIMIT_STRIKES: whole(1).default(50),
   JOINS_PER_MINUTE: whole(1).default(20),
-  ICE_CANDIDATES_PER_LINK: whole(1).default(200),
+  ICE_CANDIDATES_PER_LINK: whole(1, MAX_ICE_CANDIDATES_PER_LINK).default(200),
   /** Time a client has to send its complete request headers (slowloris). */
   HTTP_HEADERS_TIMEOUT_MS: whole(1000, 600_000).default(10_000),
   /** Time a client has to send a complete request, body included. */

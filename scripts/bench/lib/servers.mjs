@@ -40,7 +40,7 @@ export const bundleForNode = (entry, fileName) => {
 export const RELAY_LIMITS = {
   MESSAGES_PER_SECOND: '10000000',
   MESSAGE_BURST: '10000000',
-  ICE_CANDIDATES_PER_LINK: '1000000000',
+  ICE_CANDIDATES_PER_LINK: '67108863', // the most a budget counts to (ice-candidate-budget.ts)
 };
 
 /** Our node: mesh media, logging at warn (the join path logs at info), on a port chosen here. */

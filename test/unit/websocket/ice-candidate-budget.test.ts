@@ -1,4 +1,5 @@
-import { IceCandidateBudget } from '../../../src/adapters/websocket/ice-candidate-budget';
+import fc from 'fast-check';
+import { IceCandidateBudget, MAX_ICE_CANDIDATES_PER_LINK } from '../../../src/adapters/websocket/ice-candidate-budget';
 import { PUBLISH, subscribeTo, upstreamTo } from '../../../src/domain';
 
 describe('IceCandidateBudget', () => {
@@ -31,5 +32,54 @@ describe('IceCandidateBudget', () => {
     budget.spend(upstreamTo('carol'));
     budget.renew(upstreamTo('bob'));
     expect([budget.allows(upstreamTo('bob')), budget.allows(upstreamTo('carol')), budget.allows(subscribeTo('bob'))]).toEqual([true, false, false]);
+  });
+});
+
+describe('IceCandidateBudget, both link kinds to a peer in one count', () => {
+  const peers = ['bob', 'carol', 'dave'];
+  const kinds = ['subscribe', 'upstream', 'publish'] as const;
+  type Kind = (typeof kinds)[number];
+  type Op = { op: 'spend' | 'renew'; kind: Kind; peer: string } | { op: 'renewAll' };
+  const linkOf = (kind: Kind, peer: string) => (kind === 'publish' ? PUBLISH : kind === 'subscribe' ? subscribeTo(peer) : upstreamTo(peer));
+  const keyOf = (kind: Kind, peer: string) => (kind === 'publish' ? 'publish' : `${kind}:${peer}`);
+
+  it('answers as one counter per link would, for any sequence of spends and renewals', () => {
+    const op = fc.oneof(
+      fc.record({ op: fc.constantFrom('spend' as const, 'renew' as const), kind: fc.constantFrom(...kinds), peer: fc.constantFrom(...peers) }),
+      fc.constant({ op: 'renewAll' as const }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.array(op, { maxLength: 60 }), (limit, ops: Op[]) => {
+        const budget = new IceCandidateBudget(limit);
+        const model = new Map<string, number>();
+        for (const o of ops) {
+          if (o.op === 'renewAll') {
+            model.clear();
+            budget.renewAll();
+          } else if (o.op === 'renew') {
+            model.delete(keyOf(o.kind, o.peer));
+            budget.renew(linkOf(o.kind, o.peer));
+          } else if (budget.allows(linkOf(o.kind, o.peer))) {
+            // The core spends only what the budget allows.
+            model.set(keyOf(o.kind, o.peer), (model.get(keyOf(o.kind, o.peer)) ?? 0) + 1);
+            budget.spend(linkOf(o.kind, o.peer));
+          }
+          for (const kind of kinds) {
+            for (const peer of peers) expect(budget.allows(linkOf(kind, peer))).toBe((model.get(keyOf(kind, peer)) ?? 0) < limit);
+          }
+        }
+      }),
+    );
+  });
+
+  it('caps the limit at what it can count, and a count at the limit does not carry into the other link', () => {
+    expect(new IceCandidateBudget(MAX_ICE_CANDIDATES_PER_LINK + 1000).maxPerLink).toBe(MAX_ICE_CANDIDATES_PER_LINK);
+    const budget = new IceCandidateBudget(2);
+    budget.spend(subscribeTo('bob'));
+    budget.spend(subscribeTo('bob'));
+    budget.spend(subscribeTo('bob')); // over the limit: not counted, so nothing carries into the upstream count
+    expect([budget.allows(subscribeTo('bob')), budget.allows(upstreamTo('bob'))]).toEqual([false, true]);
+    budget.renew(subscribeTo('bob'));
+    expect([budget.allows(subscribeTo('bob')), budget.allows(upstreamTo('bob'))]).toEqual([true, true]);
   });
 });

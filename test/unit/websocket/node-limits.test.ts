@@ -76,6 +76,11 @@ describe('node limits (src/composition/limits.ts)', () => {
     expect(limits.guard.checkOrigin(request('https://evil.example'))).toEqual({ status: 403, reason: 'origin not allowed' });
   });
 
+  it('ICE_CANDIDATES_PER_LINK: refused above what a budget can count (2^26 - 1)', () => {
+    expect(readNodeLimits(loadConfig({ ICE_CANDIDATES_PER_LINK: '67108863' })).session.iceCandidatesPerLink).toBe(67_108_863);
+    expect(() => readNodeLimits(loadConfig({ ICE_CANDIDATES_PER_LINK: '67108864' }))).toThrow(ConfigError);
+  });
+
   it('ALLOWED_ORIGINS=* allows every origin', () => {
     expect(readNodeLimits(loadConfig({ ALLOWED_ORIGINS: '*' })).guard.origins.restricts).toBe(false);
   });

@@ -130,7 +130,7 @@ export class KurentoMediaGateway implements MediaGateway {
     endpoint.negotiation = 'done';
     if (link.kind === 'publish') endpoint.sends = sentCodecs(answer);
     this.emit({ type: 'answer', roomId: room.roomId, to: from, link, sdp: answer, ...(requestId !== undefined ? { requestId } : {}) });
-    await calls.gatherCandidates(endpoint.id);
+    await this.gatherAfterReply(room, endpoint, calls);
   }
 
   async requestOffer(session: MediaSession, from: UserId, link: MediaLink, requestId?: RequestId): Promise<void> {
@@ -143,7 +143,7 @@ export class KurentoMediaGateway implements MediaGateway {
     const offer = this.withPublisherCodecs(room, link, await spentIfFailed(endpoint, calls.generateOffer(endpoint.id)));
     endpoint.negotiation = 'offerGenerated';
     this.emit({ type: 'offer', roomId: room.roomId, to: from, link, sdp: offer, ...(requestId !== undefined ? { requestId } : {}) });
-    await calls.gatherCandidates(endpoint.id);
+    await this.gatherAfterReply(room, endpoint, calls);
   }
 
   async answer(session: MediaSession, from: UserId, link: MediaLink, sdp: string): Promise<void> {
@@ -277,6 +277,31 @@ export class KurentoMediaGateway implements MediaGateway {
     }
     await this.releaseEndpoints(room, [old]);
     return fresh;
+  }
+
+  /**
+   * Starts KMS's ICE gathering on an endpoint whose answer (or offer) already went to the client: that
+   * signal carried the requestId, so it was the reply, and a failure here must not become a second one.
+   * Without server candidates ICE can never connect, so the link is not left to die silently either:
+   * - the endpoint is marked spent, so the client's next offer (or subscribe) on the link gets a fresh
+   *   endpoint, and an answer to this endpoint's offer is refused rather than completing a dead link;
+   * - the client is told now (`linkFailed`, an `error` without requestId naming the link) rather than left
+   *   to notice an ICE failure, which comes only after the browser's ICE timeout and does not say that the
+   *   server is at fault.
+   * Gathering is not retried on the same endpoint: after a timeout KMS may have started it after all, and
+   * a second gathering on one WebRtcEndpoint is not something the tests' KMS 7.3.1 showed to be safe.
+   */
+  private async gatherAfterReply(room: RoomMedia, endpoint: EndpointRecord, calls: KmsCalls): Promise<void> {
+    try {
+      await calls.gatherCandidates(endpoint.id);
+    } catch (error) {
+      endpoint.negotiation = 'spent';
+      // Lost with its KMS (the loss is handled before this rejection is seen): every member of the room is
+      // told mediaServerUnavailable and taken out, and a notice about one link would only add noise.
+      if (this.rooms.get(room.ref) !== room) return;
+      this.logger.warn({ roomId: room.roomId, userId: endpoint.owner, link: endpoint.link.kind, err: errorText(error) }, 'KMS failed to gather candidates after the reply was sent');
+      this.emit({ type: 'linkFailed', roomId: room.roomId, to: endpoint.owner, link: endpoint.link, reason: errorText(error) });
+    }
   }
 
   private async flushCandidates(room: RoomMedia, record: EndpointRecord, calls: KmsCalls): Promise<void> {

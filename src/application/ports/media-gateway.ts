@@ -40,7 +40,20 @@ export interface MediaPublished {
   readonly userId: UserId;
 }
 
-export type MediaBackendEvent = MediaSignal | MediaSessionLost | MediaPublished;
+/**
+ * A link whose reply (answer or offer) already went to `to` can no longer carry media: the backend failed
+ * a step that follows the reply (Kurento: gathering the server's ICE candidates). There is no request left
+ * to answer, so `to` is told this way; its next negotiation of `link` starts afresh.
+ */
+export interface MediaLinkFailed {
+  readonly type: 'linkFailed';
+  readonly roomId: RoomId;
+  readonly to: UserId;
+  readonly link: MediaLink;
+  readonly reason: string;
+}
+
+export type MediaBackendEvent = MediaSignal | MediaSessionLost | MediaPublished | MediaLinkFailed;
 
 export interface OpenSessionOptions {
   /** The room's participant limit, for backends that size their rooms (Janus). */

@@ -1,8 +1,8 @@
-import type { ClientNotifier, Logger, MediaBackendEvent, MediaGateway, MediaPublished, MediaSessionLost, MediaSignal } from '../ports';
+import type { ClientNotifier, Logger, MediaBackendEvent, MediaGateway, MediaLinkFailed, MediaPublished, MediaSessionLost, MediaSignal } from '../ports';
 import type { RoomDeparture } from './room-departure';
 import type { KeyedMutex } from '../keyed-mutex';
 import type { RoomRegistry } from '../room-registry';
-import type { RoomId } from '../../domain';
+import { linkPeer, type RoomId } from '../../domain';
 
 /** Delivers what the media backend says to the right client, and clears rooms whose media was lost. */
 export class RelayMediaEvents {
@@ -30,6 +30,10 @@ export class RelayMediaEvents {
       this.published(event);
       return;
     }
+    if (event.type === 'linkFailed') {
+      this.linkFailed(event);
+      return;
+    }
     this.deliver(event);
   }
 
@@ -40,6 +44,24 @@ export class RelayMediaEvents {
     for (const p of room.participants()) {
       if (p.userId !== event.userId) this.clients.send(p.connectionId, { type: 'participantPublished', userId: event.userId });
     }
+  }
+
+  /**
+   * The request that negotiated the link was answered already, and a request gets exactly one reply: this
+   * is an `error` without requestId, as for a lost media server. `details.userId` names the link as the
+   * client's own `receiveVideoFrom`/`subscribe` does (one's own id for publishing), so it knows which peer
+   * connection to negotiate again.
+   */
+  private linkFailed(event: MediaLinkFailed): void {
+    const recipient = this.registry.room(event.roomId)?.find(event.to);
+    if (!recipient) return;
+    this.logger.warn({ roomId: event.roomId, userId: event.to, link: event.link.kind, reason: event.reason }, 'a negotiated media link failed');
+    this.clients.send(recipient.connectionId, {
+      type: 'error',
+      code: 'mediaBackendError',
+      message: `the media server cannot connect this link (${event.reason}); negotiate it again with a new offer or subscribe`,
+      details: { roomId: event.roomId, userId: linkPeer(event.link) ?? event.to, link: event.link.kind },
+    });
   }
 
   private deliver(signal: MediaSignal): void {

@@ -34,6 +34,31 @@ describe('RelayMediaEvents', () => {
     });
   });
 
+  describe('a failed link', () => {
+    it("tells only the link's owner, with an error that is no reply (no requestId) naming the link as its requests do", async () => {
+      const core = await threeInRoom();
+      core.media.emit({ type: 'linkFailed', roomId: 'room-1', to: 'bob', link: subscribeTo('alice'), reason: 'gathering failed' });
+      core.media.emit({ type: 'linkFailed', roomId: 'room-1', to: 'carol', link: PUBLISH, reason: 'gathering failed' });
+      expect(core.clients.sent).toEqual([
+        {
+          connectionId: 'conn-bob',
+          message: { type: 'error', code: 'mediaBackendError', message: expect.stringContaining('gathering failed'), details: { roomId: 'room-1', userId: 'alice', link: 'subscribe' } },
+        },
+        {
+          connectionId: 'conn-carol',
+          message: { type: 'error', code: 'mediaBackendError', message: expect.stringContaining('gathering failed'), details: { roomId: 'room-1', userId: 'carol', link: 'publish' } },
+        },
+      ]);
+    });
+
+    it('says nothing to someone who already left', async () => {
+      const core = await threeInRoom();
+      core.media.emit({ type: 'linkFailed', roomId: 'room-1', to: 'ghost', link: PUBLISH, reason: 'x' });
+      core.media.emit({ type: 'linkFailed', roomId: 'no-room', to: 'alice', link: PUBLISH, reason: 'x' });
+      expect(core.clients.sent).toEqual([]);
+    });
+  });
+
   describe('signals', () => {
     it('delivers each signal to the connection of the participant it is for', async () => {
       const core = await threeInRoom();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RunningNode } from '../../../src/start-node';
 import { SignalingClient } from '../../support/signaling-client';
-import { RawHttp } from './raw-clients';
+import { RawHttp, tcpConnect } from './raw-clients';
 import { eventually, http, startSecureNode } from './security-kit';
 
 jest.setTimeout(60_000);
@@ -141,5 +141,39 @@ describe('SockJS HTTP transports under attack (node in this process)', () => {
     expect(answer).toContain('kept sending above the message rate limit');
     expect(await poll(node, base)).toBe('c[1008,"rateLimited"]\n');
     expect((await http(node, 'GET', '/healthz')).status).toBe(200);
+  });
+});
+
+describe('the per-address HTTP budget (MAX_HTTP_REQUESTS_PER_IP) with pipelined requests', () => {
+  const LIMIT = 4;
+  let node: RunningNode;
+  beforeAll(async () => {
+    node = await startSecureNode({ MAX_HTTP_REQUESTS_PER_IP: String(LIMIT) });
+  });
+  afterAll(() => node.stop());
+
+  it('requests queued behind a stream on a connection that dies give their places back', async () => {
+    const port = Number(new URL(node.httpUrl).port);
+    const socket = await tcpConnect(port);
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+    const info = 'GET /rtc/info HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n';
+    socket.write(`POST ${newBase()}/xhr_streaming HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n${info.repeat(LIMIT - 1)}`);
+    await eventually(() => received.includes('\no\n'), 5_000, 'the stream to open');
+    socket.destroy();
+
+    // Every place is free again: LIMIT streams at once are all served.
+    await eventually(
+      async () => {
+        const streams = await Promise.all(Array.from({ length: LIMIT }, () => RawHttp.open(port, 'POST', `${newBase()}/xhr_streaming`)));
+        await Promise.all(streams.map((s) => eventually(() => /\no\n|^HTTP\/1\.1 429/.test(s.text), 5_000, 'an answer').catch(() => undefined)));
+        const served = streams.filter((s) => s.text.includes('\no\n')).length;
+        for (const s of streams) s.socket.destroy();
+        await new Promise((r) => setTimeout(r, 50));
+        return served === LIMIT;
+      },
+      3_000,
+      `${LIMIT} streams served at once after the pipelining connection died`,
+    );
   });
 });

@@ -87,6 +87,31 @@ describe('SockJS HTTP transports under attack (node in this process)', () => {
     await attacker.close();
   });
 
+  it('a receiving request pipelined behind another on one connection: when the connection dies, its member leaves at once', async () => {
+    const room = 'c-pipelined';
+    const observer = await SignalingClient.connect(node.wsUrl);
+    await observer.join({ userId: 'observer', roomId: room });
+
+    // Two streams on one keep-alive connection: the second waits for the first, which never ends.
+    const first = newBase();
+    const second = newBase();
+    const socket = await tcpConnect(port());
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
+    const stream = (base: string): string => `POST ${base}/xhr_streaming HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n`;
+    socket.write(stream(first) + stream(second));
+    await eventually(() => received.includes('\no\n'), 5_000, 'the first stream to open');
+
+    // The second session is open too (its open frame waits behind the first stream): it joins.
+    expect(await xhrSend(node, second, [joinText('piped', room)])).toBe(204);
+    expect(await observer.next('newParticipantArrived')).toMatchObject({ member: { userId: 'piped' } });
+
+    socket.destroy();
+    // An aborted stream leaves at once; give it the session's disconnect delay (5 s) and a little.
+    expect(await observer.next('participantLeft', undefined, 7_000)).toEqual({ id: 'participantLeft', userId: 'piped' });
+    await observer.close();
+  });
+
   it('sound: a streaming receiver that disconnects mid-stream takes its member out of the room at once', async () => {
     const room = 'c-stream-abort';
     const observer = await SignalingClient.connect(node.wsUrl);

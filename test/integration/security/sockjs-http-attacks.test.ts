@@ -149,6 +149,37 @@ describe('SockJS HTTP transports under attack (node in this process)', () => {
     await observer.close();
   });
 
+  it('sound: joinRoom sends racing the death of their session\'s stream seat no one for good', async () => {
+    const room = 'c-join-race';
+    const observer = await SignalingClient.connect(node.wsUrl);
+    await observer.join({ userId: 'observer', roomId: room });
+    const ROUNDS = 30;
+    for (let i = 0; i < ROUNDS; i += 1) {
+      const base = newBase();
+      const stream = await RawHttp.open(port(), 'POST', `${base}/xhr_streaming`);
+      await stream.waitFor('\no\n');
+      // The join and the stream's end reach the node together; sometimes the join comes first.
+      const send = xhrSend(node, base, [joinText(`racer-${i}`, room)]);
+      if (i % 2 === 0) await new Promise((r) => setImmediate(r));
+      stream.socket.destroy();
+      expect([204, 404]).toContain(await send);
+    }
+    // Every racer that arrived left again; the room holds the observer alone.
+    await eventually(
+      () => {
+        const arrived = observer.received.filter((m) => m.id === 'newParticipantArrived').length;
+        const left = observer.received.filter((m) => m.id === 'participantLeft').length;
+        return arrived === left;
+      },
+      5_000,
+      'every arrival to be matched by a participantLeft',
+    );
+    const second = await SignalingClient.connect(node.wsUrl);
+    expect((await second.join({ userId: 'second', roomId: room })).members).toEqual([{ userId: 'observer', video: true, audio: true }]);
+    await second.close();
+    await observer.close();
+  });
+
   it('sound: broken framing and non-string frames get 500 and keep the session; one body of 40,000 empty messages cuts the flooder off with a typed error', async () => {
     const base = newBase();
     expect(await poll(node, base)).toBe('o\n');
@@ -173,7 +204,7 @@ describe('the per-address HTTP budget (MAX_HTTP_REQUESTS_PER_IP) with pipelined 
   const LIMIT = 4;
   let node: RunningNode;
   beforeAll(async () => {
-    node = await startSecureNode({ MAX_HTTP_REQUESTS_PER_IP: String(LIMIT) });
+    node = await startSecureNode({ MAX_HTTP_REQUESTS_PER_IP: String(LIMIT), HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_REQUEST_TIMEOUT_MS: '1000' });
   });
   afterAll(() => node.stop());
 
@@ -200,5 +231,25 @@ describe('the per-address HTTP budget (MAX_HTTP_REQUESTS_PER_IP) with pipelined 
       3_000,
       `${LIMIT} streams served at once after the pipelining connection died`,
     );
+  });
+
+  it('sound: an xhr_send whose body never ends is cut off by the request timeout, gives its place back, and the session goes on', async () => {
+    const port = Number(new URL(node.httpUrl).port);
+    const base = newBase();
+    const stream = await RawHttp.open(port, 'POST', `${base}/xhr_streaming`);
+    await stream.waitFor('\no\n');
+    const slow = await RawHttp.open(port, 'POST', `${base}/xhr_send`, { 'content-length': '1000' }, '["{\\"id\\":\\"ping');
+    const trickle = setInterval(() => slow.socket.write(' '), 200);
+    const started = Date.now();
+    await eventually(() => slow.closed, 5_000, 'the slow send to be cut off');
+    clearInterval(trickle);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(stream.closed).toBe(false);
+    expect(await xhrSend(node, base, [JSON.stringify({ id: 'ping', requestId: 'after-slow' })])).toBe(204);
+    await stream.waitFor('after-slow');
+    // Its place is free: the stream and LIMIT - 1 more fill the budget.
+    const more = await Promise.all(Array.from({ length: LIMIT - 1 }, () => RawHttp.open(port, 'POST', `${newBase()}/xhr_streaming`)));
+    for (const s of more) await s.waitFor('\no\n');
+    for (const s of [stream, ...more]) s.socket.destroy();
   });
 });

@@ -56,7 +56,9 @@ const htmlfileFraming = (callback: string): HttpFraming => ({
   contentType: 'text/html; charset=UTF-8',
   polling: false,
   prelude: htmlfilePrelude(callback),
-  wrap: (f) => `<script>\np(${JSON.stringify(f)});\n</script>\r\n`,
+  // `<` escaped: the frame is inside a script element, which ends at the first `</script` even within a
+  // JS string, and a member's userId (any room member's text) may hold one: script on the node's origin.
+  wrap: (f) => `<script>\np(${JSON.stringify(f).replace(/</g, '\\u003c')});\n</script>\r\n`,
 });
 
 // `/**/` keeps a response from being read as a Flash file (Rosetta Flash), as sockjs-node does.

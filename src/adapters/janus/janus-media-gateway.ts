@@ -180,8 +180,6 @@ export class JanusMediaGateway implements MediaGateway {
       const handle = await this.attach(room, from, routeFor(room, from, link));
       entry = { handle };
       room.publishers.set(from, entry);
-      // Candidates the client trickled while this handle was being attached (a retry after a spent one).
-      await this.flushCandidates(room, from, link, handle);
     }
     const jsep: JanodeJsep = { type: 'offer', sdp };
     let answer: JanodeJsep | undefined;

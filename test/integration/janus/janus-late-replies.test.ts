@@ -137,6 +137,18 @@ describe('Janus backend: a request Janus carried out but answered after the dead
     expect((await participants('c-late-join')).map((p) => p.display)).toEqual(['alice']);
   });
 
+  it('a publisher join whose reply never comes does not block the retry either', async () => {
+    const alice = await joined('alice', 'c-lost-join');
+    const held = proxy.holdReply({ match: isPublisherJoin });
+    alice.send({ id: 'publish', sdpOffer: publishOffer(), requestId: 'pub-1' });
+    await held.requested;
+    expect(await replyTo(alice, 'pub-1')).toMatchObject({ id: 'error', code: 'mediaServerUnavailable' });
+
+    alice.send({ id: 'publish', sdpOffer: publishOffer(), requestId: 'pub-2' });
+    expect(await replyTo(alice, 'pub-2')).toMatchObject({ id: 'receiveVideoAnswer', userId: 'alice' });
+    await eventually('one alice in the VideoRoom', async () => (await participants('c-lost-join')).filter((p) => p.display === 'alice').length === 1, 5_000);
+  });
+
   it('a republish (configure) Janus answered late does not block the retry: the next publish is answered on the same publisher', async () => {
     const alice = await joined('alice', 'c-late-configure');
     alice.send({ id: 'publish', sdpOffer: publishOffer(), requestId: 'pub-1' });

@@ -184,7 +184,19 @@ export class JanusMediaGateway implements MediaGateway {
     const jsep: JanodeJsep = { type: 'offer', sdp };
     let answer: JanodeJsep | undefined;
     if (entry.feed === undefined) {
-      const joined = await this.call('publish', entry.handle.joinConfigurePublisher({ room: room.janusRoom, display: from, jsep }));
+      const publisher = entry;
+      const joined = await this.call('publish', publisher.handle.joinConfigurePublisher({ room: room.janusRoom, display: from, jsep })).catch(
+        async (error: unknown) => {
+          // A join Janus carried out but answered after the deadline (or never) leaves this handle a
+          // publisher in the room, whose feed id we never learnt: every retry's join on it would be
+          // refused ("Already in as a publisher", 425) and the client could not publish until it
+          // rejoined. So a failed join spends the handle: detaching it takes that participant out of
+          // the room, and the retry attaches a fresh one. Janus's late answer goes to a detached handle.
+          if (room.publishers.get(from) === publisher) room.publishers.delete(from);
+          await this.detachAll([publisher.handle], room.roomId);
+          throw error;
+        },
+      );
       entry.feed = joined.feed;
       answer = joined.jsep;
     } else {

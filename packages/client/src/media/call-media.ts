@@ -203,6 +203,7 @@ export class CallMedia extends Emitter<Events> {
       case 'peerIceCandidate':
         return this.up.get(m.userId)?.candidate(m.candidate as RTCIceCandidateInit);
       case 'error':
+        if (m.requestId === undefined) return this.linkFailed(m);
         return this.refused(typeof m.requestId === 'string' ? m.requestId : undefined);
       default:
         return;
@@ -367,6 +368,30 @@ export class CallMedia extends Emitter<Events> {
         if (this.members.has(publisher) && !this.down.get(publisher)?.negotiated) this.askToReceive(publisher);
       }, this.options.subscribeRetryMs ?? 1_500),
     );
+  }
+
+  /**
+   * The server says a link it already answered cannot carry media (an `error` without requestId naming the
+   * link: the media server failed after its reply, docs/protocol.md). The link is made again at once rather
+   * than left to the browser's ICE timeout; a new connection, since the server's end of the old one is gone.
+   */
+  private async linkFailed(m: ServerMessage & { id: 'error' }): Promise<void> {
+    const details = m.details as { link?: unknown; userId?: unknown } | undefined;
+    if (m.code !== 'mediaBackendError' || typeof details?.userId !== 'string' || !this.client.inRoom) return;
+    if (details.link === 'publish' && details.userId === this.client.userId) {
+      if (this.up.has('self')) await this.publish();
+      return;
+    }
+    const publisher = details.userId;
+    if (details.link !== 'subscribe' || !this.members.has(publisher)) return;
+    const down = this.down.get(publisher);
+    down?.close();
+    this.down.delete(publisher);
+    if (down || this.streams.has(publisher)) {
+      this.streams.delete(publisher);
+      this.emit('remoteGone', publisher);
+    }
+    await this.receiveFrom(publisher);
   }
 
   private publishedNow(publisher: string): void {

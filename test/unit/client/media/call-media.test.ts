@@ -60,6 +60,7 @@ class FakePeer {
 }
 
 const JANUS = { backend: 'janus', publish: true, clientOfferedSubscribe: false, serverOfferedSubscribe: true, peerToPeer: false };
+const KURENTO = { backend: 'kurento', publish: true, clientOfferedSubscribe: true, serverOfferedSubscribe: true, peerToPeer: false };
 const MESH = { backend: 'mesh', publish: false, clientOfferedSubscribe: true, serverOfferedSubscribe: true, peerToPeer: true };
 const ICE = [{ urls: ['stun:stun.example.org:3478'] }];
 const camera = { kind: 'video', enabled: true };
@@ -91,7 +92,7 @@ const heldJoin = async (extra: Record<string, unknown>) => {
 };
 
 /** A client joined (at once) to a room where alice is. */
-const joinedWithAlice = async (media: typeof JANUS | typeof MESH): Promise<FakeServer> => {
+const joinedWithAlice = async (media: typeof JANUS | typeof MESH | typeof KURENTO): Promise<FakeServer> => {
   const { server, client, release } = await heldJoin({ media, members: [{ userId: 'alice', audio: true, video: true }] });
   release();
   await client.join();
@@ -161,5 +162,35 @@ describe('CallMedia', () => {
     server.last.send(JSON.stringify({ id: 'subscribeOffer', userId: 'alice', sdpOffer: 'v=0 from alice' }));
     await server.waitFor(() => sent(server, 'subscribeAnswer').length === 1, 'subscribeAnswer');
     expect(sent(server, 'subscribeAnswer')[0]!.sdpAnswer).toMatch(/a=setup:active/);
+  });
+
+  describe('a link the server failed after its reply (an error without requestId naming the link)', () => {
+    const linkFailed = (userId: string, link: 'publish' | 'subscribe') =>
+      JSON.stringify({ id: 'error', code: 'mediaBackendError', message: 'the media server cannot connect this link', details: { roomId: 'r1', userId, link } });
+
+    it('publish: a new connection is made and offered at once, the failed one closed', async () => {
+      const server = await joinedWithAlice(KURENTO);
+      await server.waitFor(() => sent(server, 'publish').length === 1, 'publish');
+      const first = FakePeer.all[0]!;
+      server.last.send(linkFailed('me', 'publish'));
+      await server.waitFor(() => sent(server, 'publish').length === 2, 'the second publish');
+      expect(first.closed).toBe(true);
+      const second = FakePeer.all.find((p) => p.id !== first.id && p.senders.length === 2)!;
+      expect(sent(server, 'publish')[1]).toMatchObject({ sdpOffer: `offer-of-${second.id}` });
+    });
+
+    it('subscribe: the member is received again on a new connection; other errors without requestId change nothing', async () => {
+      const server = await joinedWithAlice(KURENTO);
+      await server.waitFor(() => sent(server, 'subscribe').length === 1, 'subscribe');
+      const receiving = FakePeer.all.find((p) => p.senders.length === 0)!;
+      // Not a link notice (no link named), and a link of a member this client does not know: ignored.
+      server.last.send(JSON.stringify({ id: 'error', code: 'rateLimited', message: 'more than 50 messages per second', details: { limit: 50 } }));
+      server.last.send(linkFailed('mallory', 'subscribe'));
+      server.last.send(linkFailed('alice', 'subscribe'));
+      await server.waitFor(() => sent(server, 'subscribe').length === 2, 'the second subscribe');
+      expect(receiving.closed).toBe(true);
+      expect(sent(server, 'subscribe').map((m) => m.userId)).toEqual(['alice', 'alice']);
+      expect(sent(server, 'publish')).toHaveLength(1);
+    });
   });
 });

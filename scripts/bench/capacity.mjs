@@ -207,6 +207,15 @@ const scrape = async (node) => {
     heapTotalMiB: round(value('nodejs_heap_size_total_bytes') / 2 ** 20, 1),
     heapUsedMiB: round(value('nodejs_heap_size_used_bytes') / 2 ** 20, 1),
     externalMiB: round(value('nodejs_external_memory_bytes') / 2 ** 20, 1),
+    // V8's heap by space (reserved): the young generation ("new") is sized by the allocation rate, not by
+    // what the participants hold; the old generation by what survived the last full collection.
+    heapSpacesMiB: Object.fromEntries(
+      text
+        .split('\n')
+        .map((l) => /^nodejs_heap_space_size_total_bytes\{[^}]*space="([a-z_]+)"[^}]*\} (\S+)/.exec(l))
+        .filter(Boolean)
+        .map((m) => [m[1], round(Number(m[2]) / 2 ** 20, 1)]),
+    ),
   };
 };
 
@@ -418,7 +427,7 @@ const main = async () => {
         kibPerParticipant: round((rss.reduce((a, b) => a + b, 0) - emptyRss.reduce((a, b) => a + b, 0)) / Math.max(1, participants) / 1024, 2),
         lagMaxMs: nodes.map((_, i) => round(Math.max(...samples.map((s) => s[i].lagMaxMs)), 1)),
         lagMaxPerScrapeMs: samples.map((s) => s.map((x) => round(x.lagMaxMs, 1))),
-        heapAtEnd: last.map(({ heapTotalMiB, heapUsedMiB, externalMiB }) => ({ heapTotalMiB, heapUsedMiB, externalMiB })),
+        heapAtEnd: last.map(({ heapTotalMiB, heapUsedMiB, externalMiB, heapSpacesMiB }) => ({ heapTotalMiB, heapUsedMiB, externalMiB, heapSpacesMiB })),
         redisCommandsPerJoin: joins > 0 ? round(totalCommands / joins, 1) : NaN,
         redisCommands: commands,
         // Redis runs the same commands whatever the node does, so its CPU per command is a gauge of how fast

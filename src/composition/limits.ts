@@ -121,6 +121,7 @@ export const readNodeLimits = (config: Config): NodeLimits => {
       joinsPerMinute: env.JOINS_PER_MINUTE,
       iceCandidatesPerLink: env.ICE_CANDIDATES_PER_LINK,
       maxQueuedBytes: env.MAX_QUEUED_BYTES,
+      roomCapacity: config.ROOM_CAPACITY,
     },
     guard,
     coolDownFlooder: (address) => guard.perIp.coolDown(address, env.FLOOD_COOLDOWN_MS),

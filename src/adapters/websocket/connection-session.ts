@@ -54,7 +54,7 @@ export class ConnectionSession {
     this.strikes = new TokenBucket(1, limits.maxRateLimitStrikes ?? DEFAULT_SESSION_LIMITS.maxRateLimitStrikes);
     const joins = limits.joinsPerMinute ?? DEFAULT_SESSION_LIMITS.joinsPerMinute;
     this.joins = new TokenBucket(joins / 60, joins);
-    this.iceBudget = new IceCandidateBudget(limits.iceCandidatesPerLink ?? DEFAULT_SESSION_LIMITS.iceCandidatesPerLink);
+    this.iceBudget = new IceCandidateBudget(limits.iceCandidatesPerLink ?? DEFAULT_SESSION_LIMITS.iceCandidatesPerLink, limits.roomCapacity);
     hub.add(connection);
   }
 

@@ -5,7 +5,13 @@ import type { MediaLink, UserId } from '../../domain';
  * one number (below), 26 bits each, inside a double's exact integers.
  */
 export const MAX_ICE_CANDIDATES_PER_LINK = 2 ** 26 - 1;
-const UPSTREAM_UNIT = 2 ** 26;
+/**
+ * Under this limit both counts fit in 15 bits each, so the pair is a small integer V8 keeps unboxed in the
+ * map (a Smi, 31 bits); above it each update of a pair allocates a heap number.
+ */
+const SMALL_LIMIT = 2 ** 15;
+/** Peers a budget keeps counts for when not told: the default ROOM_CAPACITY. */
+const DEFAULT_MAX_PEERS = 25;
 
 /**
  * Trickle ICE candidates one connection may send per media link between two SDP exchanges on that link.
@@ -15,18 +21,36 @@ const UPSTREAM_UNIT = 2 ** 26;
  * Memory is per participant, so the counts are kept small (issue 20):
  * - keyed by the peer's id itself: a key string per link (`kind:peer`) was built and hashed twice per
  *   relayed candidate and kept per link, 18 links per member of a full-mesh room of 10;
- * - one map for both link kinds to a peer, the subscription's count in the low 26 bits and the upstream
- *   link's above them: in a mesh every member has both links with every other, and a second map's hash
- *   table held about 520 bytes per member after a room of 10 negotiated (heap snapshot);
- * - the map is made at the first candidate: most connections never send one.
+ * - one map for both link kinds to a peer, the subscription's count in the low bits (15, or 26 for limits
+ *   of 2^15 and more) and the upstream link's above them: in a mesh every member has both links with every
+ *   other, and a second map's hash table held about 520 bytes per member after a room of 10 negotiated
+ *   (heap snapshot);
+ * - the map is made at the first candidate: most connections never send one;
+ * - it keeps at most `maxPeers` peers (the room's capacity), dropping the one counted longest ago. Nothing
+ *   tells the session that a peer left, and a member who stayed in a room while others came and went kept
+ *   a count for every peer it ever trickled to: live heap grew with the churn, not with the room (heap
+ *   snapshots an hour of churn apart, issue 20). A room holds fewer other members than its capacity, so a
+ *   full map holds a departed peer; the oldest count may be a present peer's instead, whose link then
+ *   starts afresh: a client can earn that only by trickling to a new member, one per member who joins.
  */
 export class IceCandidateBudget {
   private peers: Map<UserId, number> | undefined;
   private publish = 0;
   readonly maxPerLink: number;
+  /** What a peer's upstream count is multiplied by; its subscription's count is the rest. */
+  private readonly upstreamUnit: number;
 
-  constructor(maxPerLink: number) {
+  constructor(
+    maxPerLink: number,
+    private readonly maxPeers: number = DEFAULT_MAX_PEERS,
+  ) {
     this.maxPerLink = Math.min(maxPerLink, MAX_ICE_CANDIDATES_PER_LINK);
+    this.upstreamUnit = this.maxPerLink < SMALL_LIMIT ? SMALL_LIMIT : MAX_ICE_CANDIDATES_PER_LINK + 1;
+  }
+
+  /** Peers counts are kept for (at most `maxPeers`). */
+  get peerCount(): number {
+    return this.peers?.size ?? 0;
   }
 
   allows(link: MediaLink): boolean {
@@ -42,7 +66,13 @@ export class IceCandidateBudget {
     if (this.spentOn(link) >= this.maxPerLink) return;
     const peers = (this.peers ??= new Map());
     const peer = link.kind === 'subscribe' ? link.publisher : link.subscriber;
-    peers.set(peer, (peers.get(peer) ?? 0) + (link.kind === 'subscribe' ? 1 : UPSTREAM_UNIT));
+    const both = peers.get(peer);
+    if (both === undefined && peers.size >= this.maxPeers) {
+      // Insertion order: the first key is the peer whose count started longest ago.
+      const oldest = peers.keys().next();
+      if (!oldest.done) peers.delete(oldest.value);
+    }
+    peers.set(peer, (both ?? 0) + (link.kind === 'subscribe' ? 1 : this.upstreamUnit));
   }
 
   /** A new offer or answer on the link starts a new ICE gathering. */
@@ -54,7 +84,7 @@ export class IceCandidateBudget {
     const peer = link.kind === 'subscribe' ? link.publisher : link.subscriber;
     const both = this.peers?.get(peer);
     if (both === undefined) return;
-    const kept = link.kind === 'subscribe' ? both - (both % UPSTREAM_UNIT) : both % UPSTREAM_UNIT;
+    const kept = link.kind === 'subscribe' ? both - (both % this.upstreamUnit) : both % this.upstreamUnit;
     if (kept === 0) this.peers?.delete(peer);
     else this.peers?.set(peer, kept);
   }
@@ -68,6 +98,6 @@ export class IceCandidateBudget {
   private spentOn(link: MediaLink): number {
     if (link.kind === 'publish') return this.publish;
     const both = this.peers?.get(link.kind === 'subscribe' ? link.publisher : link.subscriber) ?? 0;
-    return link.kind === 'subscribe' ? both % UPSTREAM_UNIT : Math.floor(both / UPSTREAM_UNIT);
+    return link.kind === 'subscribe' ? both % this.upstreamUnit : Math.floor(both / this.upstreamUnit);
   }
 }

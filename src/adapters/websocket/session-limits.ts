@@ -19,6 +19,8 @@ export interface SessionLimits {
   readonly joinsPerMinute?: number;
   /** Trickle ICE candidates per media link between two SDP exchanges on it. */
   readonly iceCandidatesPerLink?: number;
+  /** ROOM_CAPACITY: the most members a connection negotiates with at once, so the peers its ICE budget counts. */
+  readonly roomCapacity?: number;
 }
 
 /**

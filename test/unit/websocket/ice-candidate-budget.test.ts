@@ -83,3 +83,35 @@ describe('IceCandidateBudget, both link kinds to a peer in one count', () => {
     expect([budget.allows(subscribeTo('bob')), budget.allows(upstreamTo('bob'))]).toEqual([true, true]);
   });
 });
+
+describe('IceCandidateBudget, peers that come and go', () => {
+  it('keeps counts for at most its room capacity of peers, however many peers a member trickled to over time', () => {
+    // A member that stays while 1,000 others pass through its room (a count for each one it trickled to).
+    const budget = new IceCandidateBudget(200, 10);
+    for (let i = 0; i < 1_000; i += 1) {
+      budget.spend(subscribeTo(`peer-${i}`));
+      budget.spend(upstreamTo(`peer-${i}`));
+    }
+    expect(budget.peerCount).toBe(10);
+  });
+
+  it('drops the count that started longest ago; the others keep theirs', () => {
+    const budget = new IceCandidateBudget(1, 3);
+    for (const peer of ['a', 'b', 'c']) budget.spend(upstreamTo(peer));
+    budget.spend(subscribeTo('a')); // a counted again: its place in line is still the first
+    budget.spend(upstreamTo('d'));
+    expect(['a', 'b', 'c', 'd'].map((p) => budget.allows(upstreamTo(p)))).toEqual([true, false, false, false]);
+    expect(budget.allows(subscribeTo('a'))).toBe(true);
+  });
+
+  it('keeps the pair unboxed under 2^15 and counts past it above (limits of 2^15 and more)', () => {
+    const big = new IceCandidateBudget(100_000);
+    for (let i = 0; i < 40_000; i += 1) big.spend(subscribeTo('bob'));
+    for (let i = 0; i < 3; i += 1) big.spend(upstreamTo('bob'));
+    big.renew(upstreamTo('bob'));
+    expect([big.allows(subscribeTo('bob')), big.allows(upstreamTo('bob'))]).toEqual([true, true]);
+    const small = new IceCandidateBudget(40_000);
+    for (let i = 0; i < 40_000; i += 1) small.spend(subscribeTo('bob'));
+    expect([small.allows(subscribeTo('bob')), small.allows(upstreamTo('bob'))]).toEqual([false, true]);
+  });
+});

@@ -16,6 +16,7 @@ describe('node limits (src/composition/limits.ts)', () => {
       joinsPerMinute: 20,
       iceCandidatesPerLink: 200,
       maxQueuedBytes: 2 * 1024 * 1024,
+      roomCapacity: 25,
     });
     expect(limits.guard.perIp.maxPerIp).toBe(50);
     expect(limits.guard.origins.restricts).toBe(false);
@@ -68,7 +69,7 @@ describe('node limits (src/composition/limits.ts)', () => {
         HTTP_REQUEST_TIMEOUT_MS: '4000',
       }),
     );
-    expect(limits.session).toEqual({ messagesPerSecond: 5, messageBurst: 7, maxRateLimitStrikes: 2, joinsPerMinute: 4, iceCandidatesPerLink: 9, maxQueuedBytes: 100_000 });
+    expect(limits.session).toEqual({ messagesPerSecond: 5, messageBurst: 7, maxRateLimitStrikes: 2, joinsPerMinute: 4, iceCandidatesPerLink: 9, maxQueuedBytes: 100_000, roomCapacity: 25 });
     expect(limits.guard.perIp.maxPerIp).toBe(3);
     expect(limits.http).toEqual({ headersTimeoutMs: 2000, requestTimeoutMs: 4000, checkIntervalMs: 1000 });
     expect(limits.guard.checkOrigin(request('https://app.example.com'))).toBeUndefined();

@@ -18,6 +18,12 @@ export interface ClientConnection {
    * complete the close. Nothing the client sends afterwards is read.
    */
   abandon(lastWords: string, code: number, reason: string): void;
+  /**
+   * The member on this connection was told `userId` left its room: what the connection keeps per peer
+   * (its ICE budget's counts) can go. Without it a member that stays while others come and go keeps a
+   * count for every one of them.
+   */
+  peerLeft?(userId: string): void;
 }
 
 /** Application close codes (4000–4999 are free for applications in RFC 6455). */

@@ -75,6 +75,7 @@ export class ConnectionHub implements ClientNotifier {
     const connection = this.connections.get(connectionId);
     if (!connection) return;
     connection.send(encodeClientText(message));
+    if (message.type === 'participantLeft') connection.peerLeft?.(message.userId);
     this.sent += 1;
     this.traffic.sent(message);
     // One property read per send: the transports keep their backlog as a running count.

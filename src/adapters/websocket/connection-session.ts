@@ -130,6 +130,11 @@ export class ConnectionSession {
     this.hub.disconnect(this.connection.id, 'rateLimited', reason);
   }
 
+  /** The member was told `userId` left: its links to that peer are gone, and their ICE counts with them. */
+  peerLeft(userId: string): void {
+    this.iceBudget.forget(userId);
+  }
+
   /**
    * The transport closed, or gave up on the client; whatever the client held is freed after its queued
    * messages. Called again (the socket closing after a cut-off), it returns the same promise.

@@ -26,12 +26,13 @@ const DEFAULT_MAX_PEERS = 25;
  *   other, and a second map's hash table held about 520 bytes per member after a room of 10 negotiated
  *   (heap snapshot);
  * - the map is made at the first candidate: most connections never send one;
- * - it keeps at most `maxPeers` peers (the room's capacity), dropping the one counted longest ago. Nothing
- *   tells the session that a peer left, and a member who stayed in a room while others came and went kept
- *   a count for every peer it ever trickled to: live heap grew with the churn, not with the room (heap
- *   snapshots an hour of churn apart, issue 20). A room holds fewer other members than its capacity, so a
- *   full map holds a departed peer; the oldest count may be a present peer's instead, whose link then
- *   starts afresh: a client can earn that only by trickling to a new member, one per member who joins.
+ * - a peer's counts go when the member is told it left (`forget`): a member who stayed in a room while
+ *   others came and went kept a count for every peer it ever trickled to, and live heap grew with the
+ *   churn, not with the room (heap snapshots minutes of churn apart, issue 20);
+ * - and, should a departure not be seen, it keeps at most `maxPeers` peers (the room's capacity),
+ *   dropping the one counted longest ago. A room holds fewer other members than its capacity, so a full
+ *   map holds a departed peer; the oldest count may be a present peer's instead, whose link then starts
+ *   afresh: a client can earn that only by trickling to a new member, one per member who joins.
  */
 export class IceCandidateBudget {
   private peers: Map<UserId, number> | undefined;
@@ -87,6 +88,11 @@ export class IceCandidateBudget {
     const kept = link.kind === 'subscribe' ? both - (both % this.upstreamUnit) : both % this.upstreamUnit;
     if (kept === 0) this.peers?.delete(peer);
     else this.peers?.set(peer, kept);
+  }
+
+  /** The peer left the room: both links with it are gone. */
+  forget(peer: UserId): void {
+    this.peers?.delete(peer);
   }
 
   /** Joining or leaving a room makes every link new. */

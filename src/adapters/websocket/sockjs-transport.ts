@@ -99,6 +99,7 @@ export class SockJsTransport {
       send: (text) => session.send(text),
       close: (code, reason) => session.close(code, reason),
       abandon: (lastWords, code, reason) => session.abandon(lastWords, code, reason),
+      peerLeft: (userId) => conversation.peerLeft(userId),
     };
     const conversation = this.openSession(connection);
     this.sessions.set(session, conversation);

@@ -129,6 +129,10 @@ class WebSocketClient implements ClientConnection {
     else this.destroyAfterGrace();
   }
 
+  peerLeft(userId: string): void {
+    this.session?.peerLeft(userId);
+  }
+
   abandon(lastWords: string, code: number, reason: string): void {
     if (this.abandoned) return;
     this.abandoned = true;

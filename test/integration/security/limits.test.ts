@@ -162,6 +162,30 @@ describe('limits, each through a running node', () => {
     });
   });
 
+  it('ICE_CANDIDATES_PER_LINK: the counts for a peer go when it leaves (a member of a churning room keeps none per departed peer)', async () => {
+    await withNode({ ICE_CANDIDATES_PER_LINK: '2' }, async (node) => {
+      const alice = await SignalingClient.connect(node.wsUrl);
+      const bob = await SignalingClient.connect(node.wsUrl);
+      await alice.join({ userId: 'alice', roomId: 'c-2' });
+      await bob.join({ userId: 'bob', roomId: 'c-2' });
+      bob.send({ id: 'receiveVideoFrom', userId: 'alice', sdpOffer: 'v=0 offer' });
+      await alice.next('peerOffer');
+      for (let i = 1; i <= 2; i += 1) bob.send({ id: 'onIceCandidate', userId: 'alice', candidate: candidate(i), requestId: `c${i}` });
+      for (let i = 1; i <= 2; i += 1) expect(await bob.next('ack')).toEqual({ id: 'ack', requestId: `c${i}` });
+      // Alice leaves and comes back. Bob's link to her is a new one whatever he sends next: the count of the
+      // old one went with her (before, it stayed for as long as Bob stayed, one per peer he ever had).
+      await alice.close();
+      expect(await bob.next('participantLeft')).toMatchObject({ userId: 'alice' });
+      const back = await SignalingClient.connect(node.wsUrl);
+      await back.join({ userId: 'alice', roomId: 'c-2' });
+      await bob.next('newParticipantArrived');
+      bob.send({ id: 'onIceCandidate', userId: 'alice', candidate: candidate(3), requestId: 'c3' });
+      expect(await bob.next('ack')).toEqual({ id: 'ack', requestId: 'c3' });
+      expect(await back.next('peerIceCandidate')).toMatchObject({ candidate: candidate(3) });
+      await Promise.all([back.close(), bob.close()]);
+    });
+  });
+
   it('PING_INTERVAL_MS: a peer that stops answering pings is closed within two intervals; a live one stays', async () => {
     await withNode({ PING_INTERVAL_MS: '1000' }, async (node) => {
       const live = await SignalingClient.connect(node.wsUrl);

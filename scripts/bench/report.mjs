@@ -195,6 +195,25 @@ Benchmarks report; they never fail the build. Capacity figures: [benchmarks/capa
 | target | measured | verdict |
 |---|---|---|
 ${rows.join('\n')}
+${vmSpeed(one)}`;
+};
+
+/**
+ * This VM's speed drifts about twofold with no steal to show it (capacity.md, *Fourth pass*); Redis's CPU
+ * per command gauges it. The capacity verdicts hold for the window they were measured in, so it is said.
+ */
+const vmSpeed = (run) => {
+  const us = run?.levels.map((l) => l.redisUsPerCommand).filter((v) => Number.isFinite(v)) ?? [];
+  if (us.length === 0) return '';
+  const slow = loadRuns().find((r) => r.label === 'one-node-rooms-10-slow-vm');
+  const slowUs = slow?.levels.map((l) => l.redisUsPerCommand).filter((v) => Number.isFinite(v)) ?? [];
+  const at15k = slow?.levels.find((l) => l.participants === CAPACITY.participants);
+  return `
+The capacity ramp ran while Redis used ${fmt(Math.min(...us), 1)}–${fmt(Math.max(...us), 1)} µs of CPU per command, this VM's gauge of its own speed.${
+    slow && slowUs.length && at15k
+      ? ` On a slower window (${fmt(Math.min(...slowUs), 1)}–${fmt(Math.max(...slowUs), 1)} µs, \`one-node-rooms-10-slow-vm\`, the build before the sixth pass) the same ramp read join p99 ${fmt(at15k.joinMs.p99, 1)} ms and loop lag ${fmt(Math.max(...at15k.lagMaxMs), 0)} ms at ${fmt(at15k.participants)}: both targets missed there.`
+      : ''
+  }
 `;
 };
 

@@ -1,6 +1,5 @@
 import { sampleOffer } from '../../support/kurento-emulator';
-import type { SignalingClient } from '../../support/signaling-client';
-import { closeAll, connectClients, eventually, publish, receiveFrom, kurentoRig } from './kurento-test-kit';
+import { eventually, publish, receiveFrom, kurentoRig } from './kurento-test-kit';
 
 jest.setTimeout(60_000);
 
@@ -8,13 +7,8 @@ const MEDIA_TIMEOUT_MS = 1_500;
 
 describe('Kurento backend: KMS errors and silence reach the client as typed errors', () => {
   const rig = kurentoRig('all', { env: { MEDIA_TIMEOUT_MS: String(MEDIA_TIMEOUT_MS) }, beforeCleanup: (r) => r.kms.clearFaults(), leavesNothing: true });
-  const { open } = rig;
 
-  const clients = async (n: number): Promise<SignalingClient[]> => {
-    const made = await connectClients(rig.node, n);
-    open.push(...made);
-    return made;
-  };
+  const { clients } = rig;
 
   it('answers a refused processOffer with error mediaBackendError echoing the requestId; the room stays usable', async () => {
     const [alice, bob] = await clients(2);

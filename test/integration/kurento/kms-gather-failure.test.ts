@@ -1,6 +1,6 @@
 import { sampleOffer } from '../../support/kurento-emulator';
 import type { SignalingClient, WireMessage } from '../../support/signaling-client';
-import { connectClients, eventually, publish, receiveFrom, kurentoRig } from './kurento-test-kit';
+import { eventually, publish, receiveFrom, kurentoRig } from './kurento-test-kit';
 
 jest.setTimeout(60_000);
 
@@ -17,13 +17,8 @@ const GATHER_ERROR = { code: 40400, type: 'ICE_GATHER_CANDIDATES_ERROR', message
  */
 describe('Kurento backend: a gatherCandidates that fails after the reply was sent', () => {
   const rig = kurentoRig('all', { env: { MEDIA_TIMEOUT_MS: String(MEDIA_TIMEOUT_MS) }, beforeCleanup: (r) => r.kms.clearFaults(), leavesNothing: true });
-  const { open } = rig;
 
-  const clients = async (n: number): Promise<SignalingClient[]> => {
-    const made = await connectClients(rig.node, n);
-    open.push(...made);
-    return made;
-  };
+  const { clients } = rig;
 
   /** The first error after the reply must be the link notice, not a second reply to `requestId`. */
   const expectLinkNotice = async (client: SignalingClient, linkUserId: string, requestId: string, timeoutMs = 5_000): Promise<WireMessage> => {

@@ -1,5 +1,5 @@
 import type { SignalingClient } from '../../support/signaling-client';
-import { closeAll, connectClients, eventually, publish, receiveFrom, kurentoRig } from './kurento-test-kit';
+import { eventually, publish, receiveFrom, kurentoRig } from './kurento-test-kit';
 
 jest.setTimeout(60_000);
 
@@ -14,11 +14,7 @@ describe('Kurento backend: losing the media server and getting it back', () => {
   const rig = kurentoRig('each');
   const { open } = rig;
 
-  const clients = async (n: number): Promise<SignalingClient[]> => {
-    const made = await connectClients(rig.node, n);
-    open.push(...made);
-    return made;
-  };
+  const { clients } = rig;
 
   const readiness = async (): Promise<{ status: number; mediaBackend: unknown }> => {
     const res = await fetch(`${rig.node.httpUrl}/readyz`);

@@ -80,6 +80,8 @@ export interface KurentoRig {
   readonly kms: KurentoEmulator;
   readonly node: RunningNode;
   readonly open: SignalingClient[];
+  /** Connects `n` clients to the node; they are closed after each test. */
+  clients(n: number): Promise<SignalingClient[]>;
 }
 
 export interface KurentoRigOptions {
@@ -109,6 +111,11 @@ export const kurentoRig = (scope: 'all' | 'each', options: KurentoRigOptions = {
       return node;
     },
     open,
+    clients: async (n) => {
+      const made = await connectClients(rig.node, n);
+      open.push(...made);
+      return made;
+    },
   };
   const start = async (): Promise<void> => {
     kms = await startEmulator();

@@ -1,19 +1,14 @@
 import { sampleOffer } from '../../support/kurento-emulator';
 import type { SignalingClient } from '../../support/signaling-client';
-import { candidate, closeAll, connectClients, endpointMarked as markedIn, eventually, marker, publish, receiveFrom, kurentoRig } from './kurento-test-kit';
+import { candidate, endpointMarked as markedIn, eventually, marker, publish, receiveFrom, kurentoRig } from './kurento-test-kit';
 
 jest.setTimeout(60_000);
 
 
 describe('Kurento backend: the seed client flow against the KMS emulator', () => {
   const rig = kurentoRig('all', { leavesNothing: true });
-  const { open } = rig;
 
-  const clients = async (n: number): Promise<SignalingClient[]> => {
-    const made = await connectClients(rig.node, n);
-    open.push(...made);
-    return made;
-  };
+  const { clients } = rig;
 
   const endpointMarked = (label: string) => markedIn(rig.kms, label);
 

@@ -353,6 +353,10 @@ export class KurentoMediaGateway implements MediaGateway {
     const room = entry ? this.rooms.get(entry.ref) : undefined;
     if (!entry || !room || room.kms !== kms) return;
     const { record } = entry;
+    // A spent endpoint's owner was told its negotiation failed (an error reply, or linkFailed) and makes the
+    // link again: candidates KMS still announces for it (a gathering it carried out after the deadline) would
+    // go onto that new connection, whose remote end is another endpoint.
+    if (record.negotiation === 'spent') return;
     const candidate = fromKmsEventData(event.data);
     if (!candidate) return;
     const signal: MediaSignal = { type: 'candidate', roomId: room.roomId, to: record.owner, link: record.link, candidate };

@@ -89,4 +89,24 @@ describe('Kurento backend: a gatherCandidates that fails after the reply was sen
     expect(await receiveFrom(bob!, 'alice')).toMatchObject({ userId: 'alice' });
     expect(await bob!.next('iceCandidate', (m) => m.userId === 'alice')).toBeDefined();
   });
+
+  it('a gatherCandidates KMS carries out after the deadline: the dead endpoint\'s candidates are not sent after the notice', async () => {
+    // KMS answered late (overloaded): it gathers after all, and announces candidates of the endpoint the
+    // client was told is dead. A client rebuilds the link at the notice; candidates arriving then are put
+    // on its new connection, whose remote end is another endpoint.
+    const [alice] = await clients(1);
+    await alice!.join({ userId: 'alice', roomId: 'g-late' });
+    const logStart = rig.kms.requests().length;
+    rig.kms.delayNext('gatherCandidates', MEDIA_TIMEOUT_MS + 500);
+    alice!.send({ id: 'receiveVideoFrom', userId: 'alice', sdpOffer: sampleOffer('sendonly'), requestId: 'gl-1' });
+    expect(await alice!.next('receiveVideoAnswer', (m) => m.requestId === 'gl-1')).toMatchObject({ userId: 'alice' });
+    const notice = await alice!.next('error', () => true, 10_000);
+    expect(notice).toMatchObject({ code: 'mediaBackendError', details: { userId: 'alice', link: 'publish' } });
+    expect(notice.requestId).toBeUndefined();
+    expect(alice!.drain().filter((m) => m.id === 'iceCandidate')).toEqual([]); // KMS had not gathered yet
+    // KMS gathers now, about 500 ms after the notice, and announces the dead endpoint's candidates to the node.
+    await eventually(() => expect(rig.kms.requests().slice(logStart).some((r) => r.detail === 'gatherCandidates' && r.outcome === 'ok')).toBe(true), 3_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(alice!.received.filter((m) => m.id === 'iceCandidate')).toEqual([]);
+  });
 });

@@ -28,6 +28,15 @@ type Events = {
 };
 
 const MAX_SUBSCRIBE_ATTEMPTS = 20;
+/**
+ * Rebuilds of one link after the server's failure notices (linkFailed), in a row, before giving up on it.
+ * A media server that fails every link (no usable interface, or so loaded that every gathering times out)
+ * would otherwise be answered by a rebuild at once, for ever: a loop of new endpoints on the server that
+ * is already failing, and of new connections in the browser.
+ */
+const MAX_LINK_REBUILDS = 5;
+/** A notice this long after the link's previous one is not "in a row": the link may have carried media since. */
+const LINK_REBUILD_WINDOW_MS = 30_000;
 
 /**
  * The peer connections of one participant, managed for whichever media backend the room has, chosen from
@@ -53,6 +62,8 @@ export class CallMedia extends Emitter<Events> {
   /** Members the server said have published (`participantPublished`). */
   private readonly published = new Set<string>();
   private readonly streams = new Map<string, MediaStream>();
+  /** Failure notices per link (`self` or the publisher), for MAX_LINK_REBUILDS. */
+  private readonly rebuilds = new Map<string, { count: number; last: number }>();
   /** The publish connection made ahead during a join, with its offer being created (see preparePublish). */
   private early: PeerLink | undefined;
   private inbox: Promise<void> = Promise.resolve();
@@ -379,11 +390,12 @@ export class CallMedia extends Emitter<Events> {
     const details = m.details as { link?: unknown; userId?: unknown } | undefined;
     if (m.code !== 'mediaBackendError' || typeof details?.userId !== 'string' || !this.client.inRoom) return;
     if (details.link === 'publish' && details.userId === this.client.userId) {
-      if (this.up.has('self')) await this.publish();
+      if (this.up.has('self') && this.mayRebuild('self', 'the publishing link')) await this.publish();
       return;
     }
     const publisher = details.userId;
     if (details.link !== 'subscribe' || !this.members.has(publisher)) return;
+    if (!this.mayRebuild(publisher, `the link receiving ${publisher}`)) return;
     const down = this.down.get(publisher);
     down?.close();
     this.down.delete(publisher);
@@ -392,6 +404,19 @@ export class CallMedia extends Emitter<Events> {
       this.emit('remoteGone', publisher);
     }
     await this.receiveFrom(publisher);
+  }
+
+  /** Whether a failed link may be made again; past MAX_LINK_REBUILDS in a row it is reported instead. */
+  private mayRebuild(name: string, what: string): boolean {
+    const now = Date.now();
+    const previous = this.rebuilds.get(name);
+    const count = previous && now - previous.last < LINK_REBUILD_WINDOW_MS ? previous.count + 1 : 1;
+    this.rebuilds.set(name, { count, last: now });
+    if (count <= MAX_LINK_REBUILDS) return true;
+    if (count === MAX_LINK_REBUILDS + 1) {
+      this.emit('media', { type: 'error', error: new Error(`the media server failed ${what} ${MAX_LINK_REBUILDS + 1} times in a row; not making it again`) });
+    }
+    return false;
   }
 
   private publishedNow(publisher: string): void {
@@ -472,6 +497,7 @@ export class CallMedia extends Emitter<Events> {
     this.published.delete(userId);
     this.clearRetry(userId);
     this.subscribeAttempts.delete(userId);
+    this.rebuilds.delete(userId);
     const down = this.down.get(userId);
     down?.close();
     this.down.delete(userId);
@@ -490,6 +516,7 @@ export class CallMedia extends Emitter<Events> {
     this.retryTimers.clear();
     this.pendingSubscribes.clear();
     this.subscribeAttempts.clear();
+    this.rebuilds.clear();
     const gone = [...this.down.keys()];
     this.up.clear();
     this.down.clear();

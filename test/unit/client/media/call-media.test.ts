@@ -192,5 +192,34 @@ describe('CallMedia', () => {
       expect(sent(server, 'subscribe').map((m) => m.userId)).toEqual(['alice', 'alice']);
       expect(sent(server, 'publish')).toHaveLength(1);
     });
+
+    it('a link the server keeps failing is made again a bounded number of times, then reported, not rebuilt in a loop', async () => {
+      // A media server that fails every gathering (Kurento without a usable interface, or one so loaded that
+      // each gatherCandidates times out): every publish and every subscribe is answered, then failed.
+      const { server, client, media, release } = await heldJoin({ media: KURENTO, members: [{ userId: 'alice', audio: true, video: true }] });
+      const errors: string[] = [];
+      media.on('media', (event) => {
+        if (event.type === 'error') errors.push(event.error.message);
+      });
+      const held = server.reply;
+      server.reply = (m, socket, s) => {
+        if (m.id === 'publish') {
+          socket.send(JSON.stringify({ id: 'receiveVideoAnswer', userId: 'me', sdpAnswer: 'v=0 answer' }));
+          socket.send(linkFailed('me', 'publish'));
+        } else if (m.id === 'subscribe') {
+          socket.send(JSON.stringify({ id: 'subscribeOffer', userId: 'alice', sdpOffer: 'v=0 offer', requestId: m.requestId }));
+          socket.send(linkFailed('alice', 'subscribe'));
+        } else held(m, socket, s);
+      };
+      release();
+      await client.join();
+      await server.waitFor(() => errors.length >= 2, 'both links given up on', 5_000);
+      await new Promise((r) => setTimeout(r, 300));
+      // The first negotiation of each link and MAX_LINK_REBUILDS (5) rebuilds, no more.
+      expect(sent(server, 'publish')).toHaveLength(6);
+      expect(sent(server, 'subscribe')).toHaveLength(6);
+      expect(errors).toHaveLength(2);
+      expect(errors).toEqual(expect.arrayContaining([expect.stringMatching(/publishing/), expect.stringMatching(/receiving alice/)]));
+    });
   });
 });

@@ -27,6 +27,8 @@ export interface LiveCounts {
   /** Joins refused because the node was overloaded (a running total), and whether it is refusing them now. */
   joinsShed?(): number;
   shedding?(): boolean;
+  /** SockJS sessions held: open ones, and closed HTTP ones kept only to repeat their close frame. */
+  sockjsSessions?(): { readonly open: number; readonly closed: number };
 }
 
 /**
@@ -56,6 +58,17 @@ export class SignalingMetrics {
     gauge('rtc_connections', 'Open client connections (WebSocket and SockJS)', () => live.connections());
     gauge('rtc_rooms', 'Rooms hosted by this node', () => live.rooms());
     gauge('rtc_participants', 'Participants in rooms hosted by this node', () => live.participants());
+    new Gauge({
+      name: 'rtc_sockjs_sessions',
+      help: 'SockJS sessions held, by state: open, or closed and kept (per address at most MAX_CONNECTIONS_PER_IP) to repeat the close frame',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        const held = live.sockjsSessions?.() ?? { open: 0, closed: 0 };
+        this.set({ state: 'open' }, held.open);
+        this.set({ state: 'closed' }, held.closed);
+      },
+    });
     gauge('rtc_presence_outbox_depth', 'Presence events waiting to be delivered', () => live.presenceOutboxDepth());
     const tallied = (name: string, help: string, label: string, tally: LabelTally): void => {
       new Counter({ name, help, labelNames: [label], registers, collect() { tally.flushInto(this); } });

@@ -45,6 +45,8 @@ export class SockJsTransport {
       ...(options.responseLimitBytes !== undefined ? { responseLimitBytes: options.responseLimitBytes } : {}),
       closeGraceMs: CLOSE_GRACE_MS,
       addressOf: guard?.addressOf ?? peerAddressOf,
+      // As many closed sessions kept per address as it may hold open ones; without a guard nothing is per address.
+      maxClosedPerAddress: guard?.perIp.maxPerIp ?? Number.POSITIVE_INFINITY,
       onSession: (session) => this.accept(session),
       onStalled: (session) => this.sessions.get(session)?.stalled(),
     });
@@ -76,6 +78,11 @@ export class SockJsTransport {
     return this.sessions.size;
   }
 
+  /** For the `rtc_sockjs_sessions` gauge: what the node holds for SockJS clients, by state. */
+  get sessionsHeld(): { readonly open: number; readonly closed: number } {
+    return this.server.sessionsHeld;
+  }
+
   async close(code: number = CloseCode.goingAway, reason = 'server shutting down'): Promise<void> {
     this.server.close(code, reason);
   }
@@ -85,8 +92,8 @@ export class SockJsTransport {
     const release = this.guard ? this.guard.perIp.tryAcquire(session.remoteAddress) : () => undefined;
     if (!release) {
       this.logger.debug({ remote: session.remoteAddress }, 'sockjs session refused: too many connections from this address');
-      session.send(JSON.stringify({ id: 'error', code: 'rateLimited', message: 'too many connections from this address' }));
-      session.close(CloseCode.tryAgainLater, 'too many connections from this address');
+      // Answered, then forgotten: a refusal is not kept for the disconnect delay (session.ts, refuse).
+      session.refuse(JSON.stringify({ id: 'error', code: 'rateLimited', message: 'too many connections from this address' }), CloseCode.tryAgainLater, 'too many connections from this address');
       return;
     }
     const connection: ClientConnection = {

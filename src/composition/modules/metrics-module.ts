@@ -3,6 +3,7 @@ import { RoomRegistry } from '../../application';
 import { SignalingMetrics } from '../../adapters/metrics/signaling-metrics';
 import { timedPort } from '../../adapters/metrics/timed-port';
 import { ConnectionHub } from '../../adapters/websocket/connection-hub';
+import { SockJsTransport } from '../../adapters/websocket/sockjs-transport';
 import type { Config } from '../../config';
 import { Ids } from '../service-ids';
 
@@ -25,6 +26,7 @@ export const metricsModule = (config: Config): ContainerModule =>
           ...(extras.logLinesDropped ? { logLinesDropped: extras.logLinesDropped } : {}),
           joinsShed: () => get(Ids.Limits).loopLoad.joinsShed,
           shedding: () => get(Ids.Limits).loopLoad.shedding,
+          sockjsSessions: () => get(SockJsTransport).sessionsHeld,
         },
         { node: config.nodeId },
       );

@@ -29,6 +29,7 @@ describe('SockJS server, sockjs-protocol 0.3.3', () => {
       responseLimitBytes: 4096,
       closeGraceMs: 2_000,
       addressOf: (req) => req.socket.remoteAddress ?? 'unknown',
+      maxClosedPerAddress: 1_000,
       onSession,
       onStalled: (s) => stalled.push(s),
     });
@@ -334,6 +335,7 @@ describe('SockJS server, sockjs-protocol 0.3.3', () => {
         responseLimitBytes: 1024 * 1024 * 1024,
         closeGraceMs: 2_000,
         addressOf: () => '127.0.0.1',
+        maxClosedPerAddress: 1_000,
         onSession: (s) => (opened = s),
         onStalled: (s) => stalled.push(s),
       });

@@ -150,6 +150,34 @@ describe('SockJsSession', () => {
     expect(stream.endCode).toBe(4003);
   });
 
+  it('a refused stream gets the refusal and the close frame, and the session is forgotten at once', () => {
+    const { session, forgotten } = setup();
+    const stream = new FakeReceiver(false);
+    session.attach(stream);
+    session.refuse('refused', 1013, 'too many');
+    expect(stream.frames).toEqual(['o', 'a["refused"]', 'c[1013,"too many"]']);
+    expect(stream.endCode).toBe(1013);
+    expect(forgotten()).toBe(1);
+    jest.advanceTimersByTime(10_000);
+    expect(forgotten()).toBe(1);
+  });
+
+  it('a refused polling session is kept until a poll took its close frame, then forgotten at once', () => {
+    const { session, forgotten } = setup();
+    session.attach(new FakeReceiver(true));
+    session.refuse('refused', 1013, 'too many');
+    const second = new FakeReceiver(true);
+    session.attach(second);
+    expect(second.frames).toEqual(['a["refused"]']);
+    expect(forgotten()).toBe(0);
+    const third = new FakeReceiver(true);
+    session.attach(third);
+    expect(third.frames).toEqual(['c[1013,"too many"]']);
+    expect(forgotten()).toBe(1);
+    jest.advanceTimersByTime(10_000);
+    expect(forgotten()).toBe(1);
+  });
+
   it('delivers client messages only while open', () => {
     const { session, events } = setup();
     session.attach(new FakeReceiver(false));

@@ -38,6 +38,8 @@ export class SockJsSession {
   private closeCode = 1000;
   private disconnectTimer: NodeJS.Timeout | undefined;
   private listener: SessionListener | undefined;
+  /** Set by refuse(): once the close frame is handed to a receiver, nothing is kept to repeat it. */
+  private forgetWhenAnswered = false;
   readonly stall = new StallWatch();
 
   constructor(
@@ -49,6 +51,8 @@ export class SockJsSession {
     private readonly opened: (session: SockJsSession) => void,
     /** Called when the session can be forgotten. */
     private readonly forget: (session: SockJsSession) => void,
+    /** Called once when the session closes: from then on it is kept only to repeat its close frame. */
+    private readonly onClose: (session: SockJsSession) => void = () => undefined,
   ) {}
 
   /** A session that closed before it was listened to (its WebSocket gone while it opened) says so at once. */
@@ -80,8 +84,9 @@ export class SockJsSession {
     }
     if (this.closing !== undefined) {
       // The final messages (a refusal, a slow-consumer error) first, then the close frame, again and again.
-      if (this.queue.length === 0 || this.sendQueue(receiver)) receiver.sendFrame(this.closing);
+      const answered = this.handOver(receiver);
       receiver.end(this.closeCode);
+      if (answered && this.forgetWhenAnswered) this.forgetNow();
       return;
     }
     if (this.flushing !== null && this.flushing !== receiver.socket && this.backlogBytes > this.queueChars) {
@@ -126,13 +131,32 @@ export class SockJsSession {
     if (this.closing !== undefined) return;
     this.closeForGood(code, reason);
     const receiver = this.receiver;
+    let answered = false;
     if (receiver !== undefined) {
       this.receiver = undefined;
-      if (this.queue.length === 0 || this.sendQueue(receiver)) receiver.sendFrame(this.closing!);
+      answered = this.handOver(receiver);
       receiver.end(code);
       this.flushing = receiver.socket;
     }
-    this.startDisconnectTimer();
+    if (answered && this.forgetWhenAnswered) this.forgetNow();
+    else this.startDisconnectTimer();
+  }
+
+  /**
+   * Closes a session refused as it opened (the address holds too many): `lastWords` and the close frame
+   * go out as with close(), and the session is forgotten as soon as the close frame is handed to a
+   * receiver, not kept for the disconnect delay to repeat it. A refusal must cost the node nothing past
+   * its answer: kept, each refused session held memory for 5 s, and one address made the node hold
+   * 19,000 of them in 8 s. sockjs-client never asks again after a close frame; a raw client that does
+   * opens a new session, refused in turn. A polling client gets the close frame only on its second poll
+   * after the open one, so until then the session is kept, among the closed sessions the server bounds
+   * per address.
+   */
+  refuse(lastWords: string, code: number, reason: string): void {
+    if (this.closing !== undefined) return;
+    this.forgetWhenAnswered = true;
+    this.send(lastWords);
+    this.close(code, reason);
   }
 
   /**
@@ -176,6 +200,18 @@ export class SockJsSession {
     if (!this.sendQueue(receiver)) this.receiverEnded(receiver);
   }
 
+  /** What is queued, then the close frame when the receiver is still there for it; true once the close frame went. */
+  private handOver(receiver: Receiver): boolean {
+    if (this.queue.length > 0 && !this.sendQueue(receiver)) return false;
+    receiver.sendFrame(this.closing!);
+    return true;
+  }
+
+  private forgetNow(): void {
+    this.clearDisconnectTimer();
+    this.forget(this);
+  }
+
   /** Hands the queue to `receiver` as one frame; false when that ended the receiver. */
   private sendQueue(receiver: Receiver): boolean {
     const frame = messageFrame(this.queue);
@@ -210,6 +246,7 @@ export class SockJsSession {
     const wasOpen = this.state === 'open';
     this.state = 'closed';
     if (wasOpen) this.listener?.closed();
+    this.onClose(this);
   }
 
   private startDisconnectTimer(): void {

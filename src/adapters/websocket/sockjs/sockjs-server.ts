@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { normalizeAddress } from '../../shared/client-address';
 import { PeriodicSweep } from '../periodic-sweep';
 import { WebSocketLiveness } from '../websocket-liveness';
 import { serverOptions } from '../ws-server-options';
@@ -34,6 +35,11 @@ export interface SockJsServerOptions {
   /** The closing socket's grace before it is destroyed. */
   readonly closeGraceMs: number;
   readonly addressOf: (req: IncomingMessage) => string;
+  /**
+   * Closed HTTP sessions kept per client address to repeat their close frame; past it the oldest is
+   * forgotten (its client's next request opens a new session). The transport passes MAX_CONNECTIONS_PER_IP.
+   */
+  readonly maxClosedPerAddress: number;
   /** A session opened: its first receiver got the open frame. */
   readonly onSession: (session: SockJsSession) => void;
   /** A session's backlog has not drained for two ping intervals. */
@@ -81,6 +87,9 @@ export class SockJsServer {
   private readonly byId = new Map<string, SockJsSession>();
   /** Every live session, WebSocket ones included (they have no id the HTTP transports could reach). */
   private readonly all = new Set<SockJsSession>();
+  /** Closed HTTP sessions kept to repeat their close frame, per normalized address, oldest first. */
+  private readonly closedByAddress = new Map<string, Set<SockJsSession>>();
+  private closedCount = 0;
   private readonly wss: WebSocketServer;
   private readonly liveness: WebSocketLiveness;
   /** Both spread over their period (PeriodicSweep): thousands of sessions are never visited in one turn. */
@@ -101,6 +110,11 @@ export class SockJsServer {
 
   get sessionCount(): number {
     return this.all.size;
+  }
+
+  /** Sessions the node holds: open (or opening, WebSocket ones closing included), and closed HTTP ones kept for their close frame. */
+  get sessionsHeld(): { readonly open: number; readonly closed: number } {
+    return { open: this.all.size - this.closedCount, closed: this.closedCount };
   }
 
   handleRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -280,12 +294,46 @@ export class SockJsServer {
         this.heartbeats.delete(gone);
         this.stallChecks.delete(gone);
         if (this.byId.get(gone.id) === gone) this.byId.delete(gone.id);
+        this.unkeep(gone);
       },
+      (closed) => this.keepClosed(closed),
     );
     this.all.add(session);
     this.heartbeats.add(session);
     if (!viaWebSocket) this.stallChecks.add(session);
     return session;
+  }
+
+  /**
+   * A closed HTTP session is kept for the disconnect delay so that its client's next request gets the
+   * close frame (sockjs-protocol). Whatever closed it (the client dropped a stream, a body over the limit,
+   * a kick), its MAX_CONNECTIONS_PER_IP place is already free, so without a bound here one address made
+   * the node hold as many as it could open and close in 5 s. Kept per address up to the same number as
+   * the open ones: a whole room of clients behind one NAT closed at once still gets every close frame;
+   * past it the oldest is forgotten, and its client's next poll opens a new session instead (sockjs-client
+   * then reports "Server lost session", 1006). WebSocket sessions are not counted: their socket is theirs.
+   */
+  private keepClosed(session: SockJsSession): void {
+    if (session.viaWebSocket) return;
+    const key = normalizeAddress(session.remoteAddress);
+    let kept = this.closedByAddress.get(key);
+    if (kept === undefined) {
+      kept = new Set();
+      this.closedByAddress.set(key, kept);
+    }
+    kept.add(session);
+    this.closedCount += 1;
+    if (kept.size <= this.options.maxClosedPerAddress) return;
+    const oldest = kept.values().next().value;
+    oldest?.dispose();
+  }
+
+  private unkeep(session: SockJsSession): void {
+    const key = normalizeAddress(session.remoteAddress);
+    const kept = this.closedByAddress.get(key);
+    if (kept === undefined || !kept.delete(session)) return;
+    this.closedCount -= 1;
+    if (kept.size === 0) this.closedByAddress.delete(key);
   }
 
   /** HTTP sessions only; a WebSocket session's stall is watched with its pings. */

@@ -43,11 +43,14 @@ describe('lease renewals of a node with many rooms (issue 20)', () => {
     expect(renewals.size).toBe(ROOMS);
     const counts = [...renewals.values()].map((times) => times.length);
     expect(Math.min(...counts)).toBeGreaterThanOrEqual(3);
-    // ...about one interval apart: the next beat starts one interval after the last one started.
+    // ...about one interval apart: the next beat starts one interval after the last one started. A beat's
+    // slices run late when the machine is busy and the next beat's on time, so a gap reads shorter than the
+    // interval then (0.85 of it in a loaded CI run); renewing twice a beat (0.5) or skipping one (2) is
+    // what this tells apart.
     const gaps = [...renewals.values()].flatMap((times) => times.slice(1).map((t, i) => t - times[i]!));
     gaps.sort((a, b) => a - b);
-    expect(gaps[Math.floor(gaps.length / 2)]).toBeGreaterThan(0.9 * HEARTBEAT_MS);
-    expect(gaps[Math.floor(gaps.length / 2)]).toBeLessThan(1.1 * HEARTBEAT_MS);
+    expect(gaps[Math.floor(gaps.length / 2)]).toBeGreaterThan(0.75 * HEARTBEAT_MS);
+    expect(gaps[Math.floor(gaps.length / 2)]).toBeLessThan(1.25 * HEARTBEAT_MS);
     // Within one beat the renewals are spread over (close to) half the interval; all at once before.
     const firstBeat = [...renewals.values()].map((times) => times[0]!);
     expect(Math.max(...firstBeat) - Math.min(...firstBeat)).toBeGreaterThan(0.35 * HEARTBEAT_MS);

@@ -1,6 +1,7 @@
+import { backoffDelay, type BackoffOptions } from '../backoff';
 import { SignalingConnection } from '../connection';
 import { Emitter } from '../emitter';
-import type { Joined, ServerMessage, WireCandidate } from '../protocol';
+import type { ClientMessage, Joined, ServerMessage, WireCandidate } from '../protocol';
 import type { RoomClient } from '../room-client';
 import { PeerLink } from './peer-link';
 
@@ -11,6 +12,8 @@ export interface CallMediaOptions {
   readonly rtcConfig?: RTCConfiguration;
   /** For servers without `participantPublished`: how long to wait before asking an SFU again for a member's media. */
   readonly subscribeRetryMs?: number;
+  /** Back-off before offering a link again after the server refused its request (default: a random delay up to 1 s, doubling per refusal in a row, capped at 8 s). */
+  readonly linkRetry?: BackoffOptions;
   readonly RTCPeerConnection?: typeof RTCPeerConnection;
 }
 
@@ -37,6 +40,19 @@ const MAX_SUBSCRIBE_ATTEMPTS = 20;
 const MAX_LINK_REBUILDS = 5;
 /** A notice this long after the link's previous one is not "in a row": the link may have carried media since. */
 const LINK_REBUILD_WINDOW_MS = 30_000;
+const DEFAULT_LINK_RETRY: BackoffOptions = { baseMs: 500, maxMs: 8_000 };
+/**
+ * Refusals a new offer cannot change: the room's backend has no such flow, the member is gone, this client
+ * is not in the room. Reported, not retried.
+ */
+const FINAL_REFUSALS: ReadonlySet<string> = new Set(['unsupportedFlow', 'unknownUser', 'notInRoom', 'forbidden']);
+
+/** A negotiation request of ours the server has not answered yet, and the link it negotiates. */
+interface Negotiation {
+  /** `self` (the publishing link) or the publisher a receiving link is for (the key of `rebuilds`). */
+  readonly name: string;
+  readonly link: PeerLink;
+}
 
 /**
  * The peer connections of one participant, managed for whichever media backend the room has, chosen from
@@ -64,6 +80,16 @@ export class CallMedia extends Emitter<Events> {
   private readonly streams = new Map<string, MediaStream>();
   /** Failure notices per link (`self` or the publisher), for MAX_LINK_REBUILDS. */
   private readonly rebuilds = new Map<string, { count: number; last: number }>();
+  /** Rebuilds waiting out their back-off, per link as in `rebuilds`. */
+  private readonly rebuildTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** publish, receiveVideoFrom and subscribeAnswer requests awaiting their reply, by requestId. */
+  private readonly negotiations = new Map<string, Negotiation>();
+  /**
+   * The requestId of each link's newest negotiation (`up:self`, `down:<publisher>`): on an SFU a reply that
+   * carries another one answers a request since superseded (the link was made again, or renegotiated) and
+   * applying it would put a stale description on the current connection.
+   */
+  private readonly latest = new Map<string, string>();
   /** The publish connection made ahead during a join, with its offer being created (see preparePublish). */
   private early: PeerLink | undefined;
   private inbox: Promise<void> = Promise.resolve();
@@ -193,10 +219,11 @@ export class CallMedia extends Emitter<Events> {
       case 'receiveVideoAnswer': {
         const name = m.userId === self ? 'self' : m.userId;
         const link = m.userId === self ? this.up.get('self') : this.down.get(m.userId);
-        if (!link) return;
+        if (!link || this.superseded(m.userId === self ? 'up:self' : `down:${name}`, m.requestId)) return;
         return link.answered(m.sdpAnswer).then(() => this.emit('media', { type: 'renegotiated', link: m.userId === self ? 'up:self' : `down:${name}` }));
       }
       case 'subscribeOffer':
+        if (this.superseded(`down:${m.userId}`, m.requestId)) return;
         return this.offered(m.userId, m.sdpOffer);
       case 'iceCandidate': {
         const link = m.userId === self ? this.up.get('self') : this.down.get(m.userId);
@@ -213,8 +240,12 @@ export class CallMedia extends Emitter<Events> {
       }
       case 'peerIceCandidate':
         return this.up.get(m.userId)?.candidate(m.candidate as RTCIceCandidateInit);
+      case 'ack':
+        if (typeof m.requestId === 'string') this.negotiations.delete(m.requestId);
+        return;
       case 'error':
         if (m.requestId === undefined) return this.linkFailed(m);
+        if (typeof m.requestId === 'string' && this.negotiations.has(m.requestId)) return this.negotiationRefused(m.requestId, m.code);
         return this.refused(typeof m.requestId === 'string' ? m.requestId : undefined);
       default:
         return;
@@ -263,7 +294,7 @@ export class CallMedia extends Emitter<Events> {
       return;
     }
     const own = this.up.get('self');
-    if (own) this.client.send({ id: 'publish', sdpOffer: await own.offer({ iceRestart: true }) });
+    if (own) this.negotiate('self', own, { id: 'publish', sdpOffer: await own.offer({ iceRestart: true }) });
     else if (caps.publish) await this.publish();
     for (const publisher of this.down.keys()) this.askToReceive(publisher);
   }
@@ -284,7 +315,7 @@ export class CallMedia extends Emitter<Events> {
     this.up.get('self')?.close();
     const link = this.takeEarly(stream) ?? this.publishLink(stream);
     this.up.set('self', link);
-    this.client.send({ id: 'publish', sdpOffer: await link.offer() });
+    this.negotiate('self', link, { id: 'publish', sdpOffer: await link.offer() });
   }
 
   private publishLink(stream: MediaStream): PeerLink {
@@ -342,13 +373,35 @@ export class CallMedia extends Emitter<Events> {
     const link = this.downLink(publisher);
     link.pc.addTransceiver('audio', { direction: 'recvonly' });
     link.pc.addTransceiver('video', { direction: 'recvonly' });
-    this.client.send({ id: 'receiveVideoFrom', userId: publisher, sdpOffer: await link.offer() });
+    this.negotiate(publisher, link, { id: 'receiveVideoFrom', userId: publisher, sdpOffer: await link.offer() });
+  }
+
+  /**
+   * Sends a request that negotiates a link, with a requestId: a refusal (`mediaBackendError` when Kurento
+   * timed out, `mediaServerUnavailable` when Janus did) then names it, and is answered by making the link
+   * again (negotiationRefused). Without one the refusal could not be told from a notice about the whole
+   * room: the link stayed dead, or (mediaServerUnavailable) RoomClient took the room as lost and rejoined.
+   */
+  private negotiate(name: string, link: PeerLink, message: ClientMessage): void {
+    const requestId = SignalingConnection.nextRequestId();
+    this.negotiations.set(requestId, { name, link });
+    if (message.id !== 'subscribeAnswer') this.latest.set(name === 'self' ? 'up:self' : `down:${name}`, requestId);
+    this.client.send({ ...message, requestId });
+  }
+
+  /** Whether a reply carries the requestId of a request on `key` that a newer one replaced (SFU only). */
+  private superseded(key: string, requestId: string | number | undefined): boolean {
+    if (typeof requestId === 'string') this.negotiations.delete(requestId);
+    // A mesh relays the peer's requestId, not one of ours; a server without requestIds sends none.
+    if (requestId === undefined || this.client.media?.peerToPeer) return false;
+    return this.latest.get(key) !== requestId;
   }
 
   private askToReceive(publisher: string): void {
     this.clearRetry(publisher);
     const requestId = SignalingConnection.nextRequestId();
     this.pendingSubscribes.set(requestId, publisher);
+    this.latest.set(`down:${publisher}`, requestId);
     this.client.send({ id: 'subscribe', userId: publisher, requestId });
   }
 
@@ -390,12 +443,52 @@ export class CallMedia extends Emitter<Events> {
     const details = m.details as { link?: unknown; userId?: unknown } | undefined;
     if (m.code !== 'mediaBackendError' || typeof details?.userId !== 'string' || !this.client.inRoom) return;
     if (details.link === 'publish' && details.userId === this.client.userId) {
-      if (this.up.has('self') && this.mayRebuild('self', 'the publishing link')) await this.publish();
+      if (this.up.has('self') && this.mayRebuild('self') !== undefined) await this.publish();
       return;
     }
     const publisher = details.userId;
     if (details.link !== 'subscribe' || !this.members.has(publisher)) return;
-    if (!this.mayRebuild(publisher, `the link receiving ${publisher}`)) return;
+    if (this.mayRebuild(publisher) !== undefined) await this.receiveAgain(publisher);
+  }
+
+  /**
+   * The server refused a request negotiating a link (the media server failed or timed out on it): the
+   * link is made again on a new connection — the server's end of it is gone or was never made — after a
+   * back-off, since a media server that just timed out is likely still loaded. Counted with the linkFailed
+   * notices (MAX_LINK_REBUILDS in a row), so the two causes together cannot loop either.
+   */
+  private negotiationRefused(requestId: string, code: string): void {
+    const refused = this.negotiations.get(requestId);
+    this.negotiations.delete(requestId);
+    if (!refused) return;
+    const { name, link } = refused;
+    const current = name === 'self' ? this.up.get('self') : this.down.get(name);
+    // A request for a link replaced since (or a member gone): its refusal concerns nothing that is left.
+    if (current !== link || !this.client.inRoom || (name !== 'self' && !this.members.has(name))) return;
+    if (FINAL_REFUSALS.has(code)) {
+      this.emit('media', { type: 'error', error: new Error(`the server refused ${whatLink(name)} (${code})`) });
+      return;
+    }
+    const count = this.mayRebuild(name);
+    if (count === undefined) return;
+    const timer = this.rebuildTimers.get(name);
+    if (timer !== undefined) clearTimeout(timer);
+    this.rebuildTimers.set(
+      name,
+      setTimeout(() => {
+        this.rebuildTimers.delete(name);
+        void this.queue(async () => {
+          const now = name === 'self' ? this.up.get('self') : this.down.get(name);
+          if (now !== link || !this.client.inRoom) return; // replaced meanwhile (a resume, a linkFailed)
+          if (name === 'self') await this.publish();
+          else if (this.members.has(name)) await this.receiveAgain(name);
+        });
+      }, backoffDelay(count, this.options.linkRetry ?? DEFAULT_LINK_RETRY)),
+    );
+  }
+
+  /** Receives `publisher` on a new connection, the old one closed. */
+  private async receiveAgain(publisher: string): Promise<void> {
     const down = this.down.get(publisher);
     down?.close();
     this.down.delete(publisher);
@@ -406,17 +499,26 @@ export class CallMedia extends Emitter<Events> {
     await this.receiveFrom(publisher);
   }
 
-  /** Whether a failed link may be made again; past MAX_LINK_REBUILDS in a row it is reported instead. */
-  private mayRebuild(name: string, what: string): boolean {
+  /**
+   * Whether a failed link may be made again: the rebuild's number in a row, or undefined past
+   * MAX_LINK_REBUILDS (reported once instead).
+   */
+  private mayRebuild(name: string): number | undefined {
     const now = Date.now();
     const previous = this.rebuilds.get(name);
     const count = previous && now - previous.last < LINK_REBUILD_WINDOW_MS ? previous.count + 1 : 1;
     this.rebuilds.set(name, { count, last: now });
-    if (count <= MAX_LINK_REBUILDS) return true;
+    if (count <= MAX_LINK_REBUILDS) return count;
     if (count === MAX_LINK_REBUILDS + 1) {
-      this.emit('media', { type: 'error', error: new Error(`the media server failed ${what} ${MAX_LINK_REBUILDS + 1} times in a row; not making it again`) });
+      this.emit('media', { type: 'error', error: new Error(`the media server failed ${whatLink(name)} ${MAX_LINK_REBUILDS + 1} times in a row; not making it again`) });
     }
-    return false;
+    return undefined;
+  }
+
+  private clearRebuild(name: string): void {
+    const timer = this.rebuildTimers.get(name);
+    if (timer !== undefined) clearTimeout(timer);
+    this.rebuildTimers.delete(name);
   }
 
   private publishedNow(publisher: string): void {
@@ -462,7 +564,10 @@ export class CallMedia extends Emitter<Events> {
     // Janus's, and the handshake waits for the browser's retransmission. As the server (passive), the
     // browser lets Janus start the handshake when Janus is ready.
     const dtlsPassive = this.client.media?.backend === 'janus';
-    this.client.send({ id: 'subscribeAnswer', userId: publisher, sdpAnswer: await link.answer(sdp, undefined, { dtlsPassive }) });
+    const sdpAnswer = await link.answer(sdp, undefined, { dtlsPassive });
+    // A mesh relays the answer to the publishing peer, which the refusal of a relay cannot help.
+    if (this.client.media?.peerToPeer) this.client.send({ id: 'subscribeAnswer', userId: publisher, sdpAnswer });
+    else this.negotiate(publisher, link, { id: 'subscribeAnswer', userId: publisher, sdpAnswer });
     this.emit('media', { type: 'renegotiated', link: `down:${publisher}` });
   }
 
@@ -498,6 +603,9 @@ export class CallMedia extends Emitter<Events> {
     this.clearRetry(userId);
     this.subscribeAttempts.delete(userId);
     this.rebuilds.delete(userId);
+    this.clearRebuild(userId);
+    this.latest.delete(`down:${userId}`);
+    for (const [requestId, n] of this.negotiations) if (n.name === userId) this.negotiations.delete(requestId);
     const down = this.down.get(userId);
     down?.close();
     this.down.delete(userId);
@@ -517,6 +625,10 @@ export class CallMedia extends Emitter<Events> {
     this.pendingSubscribes.clear();
     this.subscribeAttempts.clear();
     this.rebuilds.clear();
+    for (const timer of this.rebuildTimers.values()) clearTimeout(timer);
+    this.rebuildTimers.clear();
+    this.negotiations.clear();
+    this.latest.clear();
     const gone = [...this.down.keys()];
     this.up.clear();
     this.down.clear();
@@ -524,3 +636,5 @@ export class CallMedia extends Emitter<Events> {
     for (const userId of gone) this.emit('remoteGone', userId);
   }
 }
+
+const whatLink = (name: string): string => (name === 'self' ? 'the publishing link' : `the link receiving ${name}`);

@@ -76,7 +76,7 @@ afterEach(async () => {
 });
 
 /** A server that holds the join reply until `release` is called, then admits with `extra`. */
-const heldJoin = async (extra: Record<string, unknown>) => {
+const heldJoin = async (extra: Record<string, unknown>, options: { linkRetry?: { baseMs: number; maxMs: number } } = {}) => {
   const server = await FakeServer.start();
   servers.push(server);
   let release!: () => void;
@@ -87,7 +87,7 @@ const heldJoin = async (extra: Record<string, unknown>) => {
   };
   const client = new RoomClient({ url: server.url, roomId: 'r1', userId: 'me', WebSocket, reconnect: { baseMs: 20, maxMs: 100, maxAttempts: 2 } });
   clients.push(client);
-  const media = new CallMedia(client, { stream, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection });
+  const media = new CallMedia(client, { stream, RTCPeerConnection: FakePeer as unknown as typeof RTCPeerConnection, ...options });
   return { server, client, media, release };
 };
 
@@ -220,6 +220,147 @@ describe('CallMedia', () => {
       expect(sent(server, 'subscribe')).toHaveLength(6);
       expect(errors).toHaveLength(2);
       expect(errors).toEqual(expect.arrayContaining([expect.stringMatching(/publishing/), expect.stringMatching(/receiving alice/)]));
+    });
+  });
+
+  describe('a media request the server refuses (an error with the request\'s requestId)', () => {
+    // Fast back-off for the tests; the default waits seconds.
+    const fast = { linkRetry: { baseMs: 5, maxMs: 20 } };
+    const refusal = (m: Wire, code: string) => JSON.stringify({ id: 'error', code, message: `the media server failed ${m.id}`, requestId: m.requestId });
+    const setUp = async (media: typeof JANUS | typeof KURENTO, answer: (m: Wire, socket: import('ws').WebSocket) => boolean) => {
+      const joined = await heldJoin({ media, members: [{ userId: 'alice', audio: true, video: true }] }, fast);
+      const errors: string[] = [];
+      joined.media.on('media', (event) => {
+        if (event.type === 'error') errors.push(event.error.message);
+      });
+      const held = joined.server.reply;
+      joined.server.reply = (m, socket, s) => {
+        if (!answer(m, socket)) held(m, socket, s);
+      };
+      joined.release();
+      await joined.client.join();
+      return { ...joined, errors };
+    };
+
+    it('publish (Kurento processOffer timed out: mediaBackendError): offered again on a new connection (after a jittered back-off), and the answer applied', async () => {
+      let refusals = 2;
+      const { server, errors } = await setUp(KURENTO, (m, socket) => {
+        if (m.id !== 'publish') return false;
+        if (refusals-- > 0) socket.send(refusal(m, 'mediaBackendError'));
+        else socket.send(JSON.stringify({ id: 'receiveVideoAnswer', userId: 'me', sdpAnswer: 'v=0 answer', requestId: m.requestId }));
+        return true;
+      });
+      await server.waitFor(() => sent(server, 'publish').length === 3, 'the third publish');
+      const publishes = sent(server, 'publish');
+      // Each carries its own requestId: the refusal names the request it refuses.
+      expect(new Set(publishes.map((m) => m.requestId)).size).toBe(3);
+      const last = FakePeer.all.find((p) => p.localDescription?.sdp === publishes[2]!.sdpOffer)!;
+      await server.waitFor(() => last.remoteDescription !== null, 'the answer applied');
+      expect(last.remoteDescription?.sdp).toBe('v=0 answer');
+      // The refused connections are closed (the server's end of each is gone).
+      expect(FakePeer.all.filter((p) => p.senders.length === 2 && p !== last).every((p) => p.closed)).toBe(true);
+      expect(errors).toEqual([]);
+    });
+
+    it('publish (Janus did not answer in time: mediaServerUnavailable as a reply): the client stays in the room and offers again', async () => {
+      let refused = false;
+      const { server, client } = await setUp(JANUS, (m, socket) => {
+        if (m.id !== 'publish' || refused) return false;
+        refused = true;
+        socket.send(JSON.stringify({ id: 'error', code: 'mediaServerUnavailable', message: 'janus did not answer within 10000 ms', details: { timeoutMs: 10_000 }, requestId: m.requestId }));
+        return true;
+      });
+      await server.waitFor(() => sent(server, 'publish').length === 2, 'the second publish');
+      // Without a requestId the refusal read as "the room's media was lost": the client left and joined again.
+      expect(sent(server, 'joinRoom')).toHaveLength(1);
+      expect(client.state).toBe('joined');
+    });
+
+    it('publish refused every time: offered again a bounded number of times, then reported', async () => {
+      const { server, errors } = await setUp(KURENTO, (m, socket) => {
+        if (m.id !== 'publish') return false;
+        socket.send(refusal(m, 'mediaBackendError'));
+        return true;
+      });
+      await server.waitFor(() => errors.length === 1, 'the media error', 5_000);
+      await new Promise((r) => setTimeout(r, 200));
+      // The first offer and MAX_LINK_REBUILDS (5) more, no more.
+      expect(sent(server, 'publish')).toHaveLength(6);
+      expect(errors[0]).toMatch(/publishing/);
+    });
+
+    it('receiveVideoFrom (the client offers to receive): refused, then offered again on a new connection', async () => {
+      let refused = false;
+      const CLIENT_OFFERED = { ...KURENTO, serverOfferedSubscribe: false };
+      const { server, errors } = await setUp(CLIENT_OFFERED, (m, socket) => {
+        if (m.id !== 'receiveVideoFrom') return false;
+        if (!refused) socket.send(refusal(m, 'mediaBackendError'));
+        else socket.send(JSON.stringify({ id: 'receiveVideoAnswer', userId: 'alice', sdpAnswer: 'v=0 alice', requestId: m.requestId }));
+        refused = true;
+        return true;
+      });
+      await server.waitFor(() => sent(server, 'receiveVideoFrom').length === 2, 'the second receiveVideoFrom');
+      const [first, second] = sent(server, 'receiveVideoFrom');
+      expect(second!.userId).toBe('alice');
+      expect(second!.sdpOffer).not.toBe(first!.sdpOffer);
+      const link = FakePeer.all.find((p) => p.localDescription?.sdp === second!.sdpOffer)!;
+      await server.waitFor(() => link.remoteDescription !== null, 'the answer applied');
+      expect(FakePeer.all.find((p) => p.localDescription?.sdp === first!.sdpOffer)!.closed).toBe(true);
+      expect(errors).toEqual([]);
+    });
+
+    it('subscribeAnswer (the server could not start the subscription): the member is subscribed to again', async () => {
+      let refused = false;
+      const { server, errors } = await setUp(JANUS, (m, socket) => {
+        if (m.id === 'subscribe') {
+          socket.send(JSON.stringify({ id: 'subscribeOffer', userId: 'alice', sdpOffer: `v=0 offer for ${String(m.requestId)}`, requestId: m.requestId }));
+          return true;
+        }
+        if (m.id !== 'subscribeAnswer' || refused) return false;
+        refused = true;
+        socket.send(refusal(m, 'mediaBackendError'));
+        return true;
+      });
+      await server.waitFor(() => sent(server, 'subscribeAnswer').length === 2, 'the second subscribeAnswer');
+      expect(sent(server, 'subscribe')).toHaveLength(2);
+      expect(sent(server, 'subscribeAnswer')[0]!.requestId).toEqual(expect.any(String));
+      expect(errors).toEqual([]);
+    });
+  });
+
+  describe('a reply to a request that was superseded', () => {
+    const linkFailed = (userId: string, link: 'publish' | 'subscribe') =>
+      JSON.stringify({ id: 'error', code: 'mediaBackendError', message: 'the media server cannot connect this link', details: { roomId: 'r1', userId, link } });
+
+    it('an answer to an earlier publish is not applied to the link that replaced it', async () => {
+      const server = await joinedWithAlice(KURENTO);
+      await server.waitFor(() => sent(server, 'publish').length === 1, 'publish');
+      server.last.send(linkFailed('me', 'publish'));
+      await server.waitFor(() => sent(server, 'publish').length === 2, 'the second publish');
+      const [first, second] = sent(server, 'publish');
+      const link = FakePeer.all.find((p) => p.localDescription?.sdp === second!.sdpOffer)!;
+      // The answer to the first offer arrives late, then the one to the second.
+      server.last.send(JSON.stringify({ id: 'receiveVideoAnswer', userId: 'me', sdpAnswer: 'v=0 stale', requestId: first!.requestId }));
+      server.last.send(JSON.stringify({ id: 'receiveVideoAnswer', userId: 'me', sdpAnswer: 'v=0 current', requestId: second!.requestId }));
+      await server.waitFor(() => link.remoteDescription !== null, 'an answer applied');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(link.calls.filter((c) => c === 'setRemoteDescription:answer')).toHaveLength(1);
+      expect(link.remoteDescription?.sdp).toBe('v=0 current');
+    });
+
+    it('an offer for an earlier subscribe is not answered on the link that replaced it', async () => {
+      const server = await joinedWithAlice(KURENTO);
+      await server.waitFor(() => sent(server, 'subscribe').length === 1, 'subscribe');
+      server.last.send(linkFailed('alice', 'subscribe'));
+      await server.waitFor(() => sent(server, 'subscribe').length === 2, 'the second subscribe');
+      const [first, second] = sent(server, 'subscribe');
+      server.last.send(JSON.stringify({ id: 'subscribeOffer', userId: 'alice', sdpOffer: 'v=0 stale', requestId: first!.requestId }));
+      server.last.send(JSON.stringify({ id: 'subscribeOffer', userId: 'alice', sdpOffer: 'v=0 current', requestId: second!.requestId }));
+      await server.waitFor(() => sent(server, 'subscribeAnswer').length >= 1, 'subscribeAnswer');
+      await new Promise((r) => setTimeout(r, 50));
+      expect(sent(server, 'subscribeAnswer')).toHaveLength(1);
+      const link = FakePeer.all.find((p) => p.senders.length === 0 && !p.closed)!;
+      expect(link.remoteDescription?.sdp).toBe('v=0 current');
     });
   });
 });

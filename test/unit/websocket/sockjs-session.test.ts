@@ -15,8 +15,13 @@ class FakeReceiver implements Receiver {
   constructor(
     private readonly polling: boolean,
     readonly socket: Duplex | null = null,
-    public backlogBytes = 0,
+    private readonly ownBytes = 0,
   ) {}
+
+  /** As an HTTP response's writableLength: its own bytes, and its socket's once it has one. */
+  get backlogBytes(): number {
+    return this.ownBytes + (this.socket?.writableLength ?? 0);
+  }
 
   sendFrame(frame: string): boolean {
     if (this.ended) return false;

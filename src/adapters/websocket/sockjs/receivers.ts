@@ -78,7 +78,10 @@ export class HttpReceiver implements Receiver {
   }
 
   get backlogBytes(): number {
-    return this.res.writableLength;
+    // A response pipelined behind another has no socket until its turn (its writableLength is then only
+    // its own bytes): what the responses ahead of it still hold on the connection reaches the client first.
+    const connection = this.res.socket === null ? this.res.req.socket.writableLength : 0;
+    return this.res.writableLength + connection;
   }
 
   end(): void {
@@ -87,8 +90,13 @@ export class HttpReceiver implements Receiver {
     this.res.end();
   }
 
-  get socket(): Duplex | null {
-    return this.res.socket;
+  /**
+   * The connection, also for a response pipelined behind another: `res.socket` is null until its turn,
+   * and a session that compared null found a healthy client's next poll on the same connection to be
+   * "on another socket", and lost track of the connection a non-reading client's answers wait on.
+   */
+  get socket(): Duplex {
+    return this.res.socket ?? this.res.req.socket;
   }
 }
 

@@ -1,4 +1,3 @@
-import type { Duplex } from 'node:stream';
 import { StallWatch } from '../stall-watch';
 import { closeFrame, HEARTBEAT_FRAME, messageFrame, OPEN_FRAME } from './frames';
 import type { Receiver } from './receivers';
@@ -22,8 +21,8 @@ type State = 'connecting' | 'open' | 'closed';
 /**
  * One SockJS session: frames for the client wait in `queue` while no receiver is attached (between two
  * polls, or two streaming requests), and go out at once while one is. The backlog the session holds for
- * the client is that queue, plus what its receiver's socket has not sent, plus what the previous
- * receiver's socket still holds: all three are counted, so a client that stops reading or polling, or
+ * the client is that queue, plus what its receiver has not sent, plus what the previous receiver (its
+ * response, its socket) still holds: all three are counted, so a client that stops reading or polling, or
  * opens a new request without reading the last answer, cannot make the node hold unbounded memory.
  */
 export class SockJsSession {
@@ -32,8 +31,12 @@ export class SockJsSession {
   /** Characters waiting in `queue`; a queued string takes one or two bytes per character in memory. */
   private queueChars = 0;
   private receiver: Receiver | undefined;
-  /** The socket of the last receiver that ended, while it may still hold bytes the client did not read. */
-  private flushing: Duplex | null = null;
+  /**
+   * The last receiver that ended, while it may still hold bytes the client did not read. The receiver, not
+   * only its socket: a poll pipelined behind a stream the client does not read holds its answer in its
+   * response, not in the socket, and that answer counts as unread too.
+   */
+  private flushing: Receiver | null = null;
   private closing: string | undefined;
   private closeCode = 1000;
   private disconnectTimer: NodeJS.Timeout | undefined;
@@ -69,8 +72,9 @@ export class SockJsSession {
     let bytes = this.queueChars + (this.receiver?.backlogBytes ?? 0);
     const flushing = this.flushing;
     if (flushing !== null) {
-      if (flushing.destroyed || flushing.writableLength === 0) this.flushing = null;
-      else bytes += flushing.writableLength;
+      const held = flushing.backlogBytes;
+      if (flushing.socket === null || flushing.socket.destroyed || held === 0) this.flushing = null;
+      else bytes += held;
     }
     return bytes;
   }
@@ -89,7 +93,7 @@ export class SockJsSession {
       if (answered && this.forgetWhenAnswered) this.forgetNow();
       return;
     }
-    if (this.flushing !== null && this.flushing !== receiver.socket && this.backlogBytes > this.queueChars) {
+    if (this.flushing !== null && this.flushing.socket !== receiver.socket && this.backlogBytes > this.queueChars) {
       // A client that reads asks again only after it read the last answer; this one did not.
       this.closeForGood(1002, 'previous response not read');
       receiver.sendFrame(this.closing!);
@@ -136,7 +140,7 @@ export class SockJsSession {
       this.receiver = undefined;
       answered = this.handOver(receiver);
       receiver.end(code);
-      this.flushing = receiver.socket;
+      this.flushing = receiver;
     }
     if (answered && this.forgetWhenAnswered) this.forgetNow();
     else this.startDisconnectTimer();
@@ -168,7 +172,7 @@ export class SockJsSession {
     this.queue.length = 0;
     this.queue.push(lastWords);
     this.queueChars = lastWords.length;
-    const sockets = [this.receiver?.socket, this.flushing];
+    const sockets = [this.receiver?.socket, this.flushing?.socket];
     this.close(code, reason);
     for (const socket of sockets) {
       if (socket) setTimeout(() => socket.destroy(), this.timing.closeGraceMs).unref();
@@ -227,7 +231,7 @@ export class SockJsSession {
     if (this.viaWebSocket) return this.receiverAborted(receiver);
     if (this.receiver !== receiver) return;
     this.receiver = undefined;
-    this.flushing = receiver.socket;
+    this.flushing = receiver;
     this.startDisconnectTimer();
   }
 

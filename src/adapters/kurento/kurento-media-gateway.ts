@@ -293,9 +293,8 @@ export class KurentoMediaGateway implements MediaGateway {
    */
   private async gatherAfterReply(room: RoomMedia, endpoint: EndpointRecord, calls: KmsCalls): Promise<void> {
     try {
-      await calls.gatherCandidates(endpoint.id);
+      await spentIfFailed(endpoint, calls.gatherCandidates(endpoint.id));
     } catch (error) {
-      endpoint.negotiation = 'spent';
       // Lost with its KMS (the loss is handled before this rejection is seen): every member of the room is
       // told mediaServerUnavailable and taken out, and a notice about one link would only add noise.
       if (this.rooms.get(room.ref) !== room) return;

@@ -1,4 +1,4 @@
-import type { MediaLink, UserId } from '../../domain';
+import { linkPeer, type MediaLink, type UserId } from '../../domain';
 
 /**
  * The largest `ICE_CANDIDATES_PER_LINK` a budget can count to: both directions' counts with one peer share
@@ -60,13 +60,13 @@ export class IceCandidateBudget {
 
   /** Counts a candidate the core accepted; a count stays at the limit once there (it cannot carry over). */
   spend(link: MediaLink): void {
-    if (link.kind === 'publish') {
+    const peer = linkPeer(link);
+    if (peer === undefined) {
       this.publish += 1;
       return;
     }
     if (this.spentOn(link) >= this.maxPerLink) return;
     const peers = (this.peers ??= new Map());
-    const peer = link.kind === 'subscribe' ? link.publisher : link.subscriber;
     const both = peers.get(peer);
     if (both === undefined && peers.size >= this.maxPeers) {
       // Insertion order: the first key is the peer whose count started longest ago.
@@ -78,11 +78,11 @@ export class IceCandidateBudget {
 
   /** A new offer or answer on the link starts a new ICE gathering. */
   renew(link: MediaLink): void {
-    if (link.kind === 'publish') {
+    const peer = linkPeer(link);
+    if (peer === undefined) {
       this.publish = 0;
       return;
     }
-    const peer = link.kind === 'subscribe' ? link.publisher : link.subscriber;
     const both = this.peers?.get(peer);
     if (both === undefined) return;
     const kept = link.kind === 'subscribe' ? both - (both % this.upstreamUnit) : both % this.upstreamUnit;
@@ -102,8 +102,9 @@ export class IceCandidateBudget {
   }
 
   private spentOn(link: MediaLink): number {
-    if (link.kind === 'publish') return this.publish;
-    const both = this.peers?.get(link.kind === 'subscribe' ? link.publisher : link.subscriber) ?? 0;
+    const peer = linkPeer(link);
+    if (peer === undefined) return this.publish;
+    const both = this.peers?.get(peer) ?? 0;
     return link.kind === 'subscribe' ? both % this.upstreamUnit : Math.floor(both / this.upstreamUnit);
   }
 }

@@ -471,8 +471,7 @@ export class CallMedia extends Emitter<Events> {
     }
     const count = this.mayRebuild(name);
     if (count === undefined) return;
-    const timer = this.rebuildTimers.get(name);
-    if (timer !== undefined) clearTimeout(timer);
+    cancelTimer(this.rebuildTimers, name);
     this.rebuildTimers.set(
       name,
       setTimeout(() => {
@@ -489,6 +488,12 @@ export class CallMedia extends Emitter<Events> {
 
   /** Receives `publisher` on a new connection, the old one closed. */
   private async receiveAgain(publisher: string): Promise<void> {
+    this.dropDownLink(publisher);
+    await this.receiveFrom(publisher);
+  }
+
+  /** Closes the link receiving `publisher`; the app hears its stream is gone. */
+  private dropDownLink(publisher: string): void {
     const down = this.down.get(publisher);
     down?.close();
     this.down.delete(publisher);
@@ -496,7 +501,6 @@ export class CallMedia extends Emitter<Events> {
       this.streams.delete(publisher);
       this.emit('remoteGone', publisher);
     }
-    await this.receiveFrom(publisher);
   }
 
   /**
@@ -515,12 +519,6 @@ export class CallMedia extends Emitter<Events> {
     return undefined;
   }
 
-  private clearRebuild(name: string): void {
-    const timer = this.rebuildTimers.get(name);
-    if (timer !== undefined) clearTimeout(timer);
-    this.rebuildTimers.delete(name);
-  }
-
   private publishedNow(publisher: string): void {
     this.published.add(publisher);
     if (!this.members.has(publisher) || !this.retryTimers.has(publisher)) return;
@@ -529,9 +527,7 @@ export class CallMedia extends Emitter<Events> {
   }
 
   private clearRetry(publisher: string): void {
-    const timer = this.retryTimers.get(publisher);
-    if (timer !== undefined) clearTimeout(timer);
-    this.retryTimers.delete(publisher);
+    cancelTimer(this.retryTimers, publisher);
   }
 
   private downLink(publisher: string): PeerLink {
@@ -603,18 +599,12 @@ export class CallMedia extends Emitter<Events> {
     this.clearRetry(userId);
     this.subscribeAttempts.delete(userId);
     this.rebuilds.delete(userId);
-    this.clearRebuild(userId);
+    cancelTimer(this.rebuildTimers, userId);
     this.latest.delete(`down:${userId}`);
     for (const [requestId, n] of this.negotiations) if (n.name === userId) this.negotiations.delete(requestId);
-    const down = this.down.get(userId);
-    down?.close();
-    this.down.delete(userId);
     this.up.get(userId)?.close();
     this.up.delete(userId);
-    if (down || this.streams.has(userId)) {
-      this.streams.delete(userId);
-      this.emit('remoteGone', userId);
-    }
+    this.dropDownLink(userId);
   }
 
   private closeLinks(): void {
@@ -638,3 +628,10 @@ export class CallMedia extends Emitter<Events> {
 }
 
 const whatLink = (name: string): string => (name === 'self' ? 'the publishing link' : `the link receiving ${name}`);
+
+/** Clears the timer kept under `key`, if any. */
+const cancelTimer = <K>(timers: Map<K, ReturnType<typeof setTimeout>>, key: K): void => {
+  const timer = timers.get(key);
+  if (timer !== undefined) clearTimeout(timer);
+  timers.delete(key);
+};

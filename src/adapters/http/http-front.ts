@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../application';
-import { onConnectionClose } from '../shared/connection-close';
+import { onResponseGone } from '../shared/connection-close';
 import { hangUpAfterAnswer, type HttpRoute } from './http-route';
 
 export interface UpgradeTarget {
@@ -98,17 +98,9 @@ export class HttpFront {
     }
     // Given back when the answer is done or the client went away, once. The connection's close counts
     // too: a request pipelined behind a stream that never ends has a response that never emits 'close'
-    // if the connection dies (onConnectionClose), and its place would be gone for good; enough such
-    // places and its address is refused (429) from then on.
-    let done = false;
-    const finish = (): void => {
-      if (done) return;
-      done = true;
-      cancelWatch();
-      release();
-    };
-    const cancelWatch = onConnectionClose(req.socket, finish);
-    res.once('close', finish);
+    // if the connection dies, and its place would be gone for good; enough such places and its address is
+    // refused (429) from then on.
+    onResponseGone(res, release);
     try {
       const target = this.passthrough.find((t) => t.accepts(pathname));
       if (target) return target.handleRequest(req, res);

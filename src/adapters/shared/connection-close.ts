@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 /**
@@ -40,3 +41,20 @@ export const onConnectionClose = (socket: Duplex, onClose: () => void): (() => v
 };
 
 const waitersOf = new WeakMap<Duplex, Set<() => void>>();
+
+/**
+ * Calls `onGone` once, when the response is done or its connection closed, whichever comes first: the
+ * response's own 'close' never comes for a request pipelined behind another if the connection dies
+ * before its turn (onConnectionClose).
+ */
+export const onResponseGone = (res: ServerResponse, onGone: () => void): void => {
+  let gone = false;
+  const done = (): void => {
+    if (gone) return;
+    gone = true;
+    cancelWatch();
+    onGone();
+  };
+  const cancelWatch = onConnectionClose(res.req.socket, done);
+  res.once('close', done);
+};

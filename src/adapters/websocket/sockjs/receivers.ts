@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { onConnectionClose } from '../../shared/connection-close';
+import { onResponseGone } from '../../shared/connection-close';
 
 /**
  * Where a session's frames go: the current HTTP response (polling or streaming) or the session's
@@ -48,17 +48,14 @@ export class HttpReceiver implements Receiver {
   ) {
     res.writeHead(200, { 'content-type': framing.contentType, 'cache-control': NO_CACHE });
     if (framing.prelude !== undefined) res.write(framing.prelude);
-    const aborted = (): void => {
-      cancelWatch();
+    // The connection's close as well as the response's: a receiving request pipelined behind another
+    // gets no 'close' on its response if the connection dies before its turn, and its session would stay
+    // open with a receiver no one hears, its member seated until a stall check.
+    onResponseGone(res, () => {
       if (this.ended) return;
       this.ended = true;
       this.onAbort?.();
-    };
-    // The connection's close as well as the response's: a receiving request pipelined behind another
-    // gets no 'close' on its response if the connection dies before its turn (onConnectionClose), and
-    // its session would stay open with a receiver no one hears, its member seated until a stall check.
-    const cancelWatch = onConnectionClose(res.req.socket, aborted);
-    res.once('close', aborted);
+    });
     res.on('drain', () => this.onDrain?.());
   }
 

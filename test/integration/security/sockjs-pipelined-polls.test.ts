@@ -111,6 +111,14 @@ describe('xhr polls pipelined on one keep-alive connection', () => {
     await sender.next('ack', (m) => m.requestId === requestId);
   };
 
+  /** A poll from another connection finds the last answer unread: the session closes and the poller leaves. */
+  const expectCutOffPollingElsewhere = async (base: string, sender: SignalingClient, sockets: Socket[]): Promise<void> => {
+    const { body, socket: other } = await pollElsewhere(base, sender);
+    sockets.push(other);
+    expect(body).toBe(`${NOT_READ}\n`);
+    expect(await sender.next('participantLeft', (m) => m.userId === 'poller')).toBeDefined();
+  };
+
   it('a client that reads every answer is never closed for "previous response not read"', async () => {
     const { base, sender } = await pollerAndSender();
     const socket = await tcpConnect(port());
@@ -164,10 +172,7 @@ describe('xhr polls pipelined on one keep-alive connection', () => {
       await new Promise((r) => setTimeout(r, 200));
       sender.send({ id: 'receiveVideoFrom', userId: 'poller', sdpOffer: 'v=0 for the second poll' });
       await new Promise((r) => setTimeout(r, 200));
-      const { body, socket: other } = await pollElsewhere(base, sender);
-      sockets.push(other);
-      expect(body).toBe(`${NOT_READ}\n`);
-      expect(await sender.next('participantLeft', (m) => m.userId === 'poller')).toBeDefined();
+      await expectCutOffPollingElsewhere(base, sender, sockets);
     } finally {
       for (const s of sockets) s.destroy();
       await sender.close();
@@ -184,10 +189,7 @@ describe('xhr polls pipelined on one keep-alive connection', () => {
       // The poll's answer (MBs) waits in the node behind a stream that never ends: the client cannot have read it.
       socket.write(`POST ${newBase()}/xhr_streaming HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n${pollRequest(base)}`);
       await new Promise((r) => setTimeout(r, 200));
-      const { body, socket: other } = await pollElsewhere(base, sender);
-      sockets.push(other);
-      expect(body).toBe(`${NOT_READ}\n`);
-      expect(await sender.next('participantLeft', (m) => m.userId === 'poller')).toBeDefined();
+      await expectCutOffPollingElsewhere(base, sender, sockets);
     } finally {
       for (const s of sockets) s.destroy();
       await sender.close();

@@ -21,11 +21,14 @@ const DEFAULT_MAX_PEERS = 25;
  * Memory is per participant, so the counts are kept small (issue 20):
  * - keyed by the peer's id itself: a key string per link (`kind:peer`) was built and hashed twice per
  *   relayed candidate and kept per link, 18 links per member of a full-mesh room of 10;
- * - one map for both link kinds to a peer, the subscription's count in the low bits (15, or 26 for limits
+ * - one count for both link kinds to a peer, the subscription's count in the low bits (15, or 26 for limits
  *   of 2^15 and more) and the upstream link's above them: in a mesh every member has both links with every
  *   other, and a second map's hash table held about 520 bytes per member after a room of 10 negotiated
  *   (heap snapshot);
- * - the map is made at the first candidate: most connections never send one;
+ * - peers and counts in one flat array sized to fit, `[peer, count, peer, count, ...]`, searched in order:
+ *   a Map's hash table for the 9 peers of a room of 10 held about 490 bytes, the array 160, and a room
+ *   holds a few dozen members at most (ROOM_CAPACITY), so the search is short;
+ * - the array is made at the first candidate: most connections never send one;
  * - a peer's counts go when the member is told it left (`forget`): a member who stayed in a room while
  *   others came and went kept a count for every peer it ever trickled to, and live heap grew with the
  *   churn, not with the room (heap snapshots minutes of churn apart, issue 20);
@@ -35,7 +38,8 @@ const DEFAULT_MAX_PEERS = 25;
  *   afresh: a client can earn that only by trickling to a new member, one per member who joins.
  */
 export class IceCandidateBudget {
-  private peers: Map<UserId, number> | undefined;
+  /** `[peer, count, peer, count, ...]`, oldest first. */
+  private peers: (UserId | number)[] | undefined;
   private publish = 0;
   readonly maxPerLink: number;
   /** What a peer's upstream count is multiplied by; its subscription's count is the rest. */
@@ -51,7 +55,7 @@ export class IceCandidateBudget {
 
   /** Peers counts are kept for (at most `maxPeers`). */
   get peerCount(): number {
-    return this.peers?.size ?? 0;
+    return (this.peers?.length ?? 0) / 2;
   }
 
   allows(link: MediaLink): boolean {
@@ -66,14 +70,17 @@ export class IceCandidateBudget {
       return;
     }
     if (this.spentOn(link) >= this.maxPerLink) return;
-    const peers = (this.peers ??= new Map());
-    const both = peers.get(peer);
-    if (both === undefined && peers.size >= this.maxPeers) {
-      // Insertion order: the first key is the peer whose count started longest ago.
-      const oldest = peers.keys().next();
-      if (!oldest.done) peers.delete(oldest.value);
+    const unit = link.kind === 'subscribe' ? 1 : this.upstreamUnit;
+    const at = this.indexOf(peer);
+    if (at >= 0) {
+      this.peers![at + 1] = (this.peers![at + 1] as number) + unit;
+      return;
     }
-    peers.set(peer, (both ?? 0) + (link.kind === 'subscribe' ? 1 : this.upstreamUnit));
+    const peers = this.peers ?? [];
+    // The first pair is the peer whose count started longest ago.
+    const kept = peers.length / 2 >= this.maxPeers ? peers.slice(2) : peers;
+    // A new array of the exact size (concat's): push, or a spread, leaves it more than twice as long.
+    this.peers = kept.concat(peer, unit);
   }
 
   /** A new offer or answer on the link starts a new ICE gathering. */
@@ -83,16 +90,18 @@ export class IceCandidateBudget {
       this.publish = 0;
       return;
     }
-    const both = this.peers?.get(peer);
-    if (both === undefined) return;
+    const at = this.indexOf(peer);
+    if (at < 0) return;
+    const both = this.peers![at + 1] as number;
     const kept = link.kind === 'subscribe' ? both - (both % this.upstreamUnit) : both % this.upstreamUnit;
-    if (kept === 0) this.peers?.delete(peer);
-    else this.peers?.set(peer, kept);
+    if (kept === 0) this.remove(at);
+    else this.peers![at + 1] = kept;
   }
 
   /** The peer left the room: both links with it are gone. */
   forget(peer: UserId): void {
-    this.peers?.delete(peer);
+    const at = this.indexOf(peer);
+    if (at >= 0) this.remove(at);
   }
 
   /** Joining or leaving a room makes every link new. */
@@ -104,7 +113,21 @@ export class IceCandidateBudget {
   private spentOn(link: MediaLink): number {
     const peer = linkPeer(link);
     if (peer === undefined) return this.publish;
-    const both = this.peers?.get(peer) ?? 0;
+    const at = this.indexOf(peer);
+    const both = at < 0 ? 0 : (this.peers![at + 1] as number);
     return link.kind === 'subscribe' ? both % this.upstreamUnit : Math.floor(both / this.upstreamUnit);
+  }
+
+  /** Where `peer`'s pair starts, or -1. */
+  private indexOf(peer: UserId): number {
+    const peers = this.peers;
+    if (peers === undefined) return -1;
+    for (let i = 0; i < peers.length; i += 2) if (peers[i] === peer) return i;
+    return -1;
+  }
+
+  private remove(at: number): void {
+    const peers = this.peers!;
+    this.peers = peers.length === 2 ? undefined : peers.slice(0, at).concat(peers.slice(at + 2));
   }
 }

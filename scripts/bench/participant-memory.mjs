@@ -12,7 +12,8 @@
 // a ~5 KB SDP and 8 candidates, each answers with a ~5 KB SDP and 8 candidates), so the state signaling
 // leaves behind (relay budgets, ICE budgets, socket buffers) is counted too. With --snapshot the node writes a heap
 // snapshot (SIGUSR2, --heapsnapshot-signal) while they are held, summarised by constructor: count and self
-// bytes per participant. Prints one JSON line.
+// bytes per participant. V8's heap (reserved, used) and external memory are read from the node's metrics
+// at both points. Prints one JSON line.
 import { readdirSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -43,6 +44,16 @@ const sampleRss = async (pid) => {
     await sleep(200);
   }
   return median(samples);
+};
+
+/** V8's heap, reserved and used, and memory outside it (Buffers), from the node's own metrics: where the RSS goes. */
+const heapOf = async (port) => {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const mib = (name) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    return line ? Number((Number(line.slice(line.lastIndexOf(' ') + 1)) / 2 ** 20).toFixed(1)) : NaN;
+  };
+  return { heapTotalMiB: mib('nodejs_heap_size_total_bytes'), heapUsedMiB: mib('nodejs_heap_size_used_bytes'), externalMiB: mib('nodejs_external_memory_bytes') };
 };
 
 const SDP = JSON.stringify(`v=0\r\n${'a=ssrc:1000000 cname:bench-generator-stream-0\r\n'.repeat(110)}`);
@@ -133,6 +144,7 @@ const main = async () => {
     await closeAll(await joinMany(base, 200, 'warm'));
     await sleep(2_000);
     const empty = await sampleRss(server.pid);
+    const emptyHeap = await heapOf(server.port);
     const sockets = await joinMany(base, participants, 'p');
     const counts = { answers: 0, candidates: 0, errors: [] };
     if (args.negotiate) {
@@ -155,6 +167,7 @@ const main = async () => {
     }
     await sleep(2_000);
     const held = await sampleRss(server.pid);
+    const heldHeap = await heapOf(server.port);
     let heap;
     if (args.snapshot) {
       process.kill(server.pid, 'SIGUSR2');
@@ -174,7 +187,7 @@ const main = async () => {
       heap = summarizeSnapshot(parsed).map(([name, { count, bytes }]) => ({ name, perParticipant: Number((count / participants).toFixed(2)), bytesPerParticipant: Math.round(bytes / participants) }));
     }
     await closeAll(sockets);
-    process.stdout.write(`${JSON.stringify({ bundle, participants, roomSize, redis: Boolean(redis), negotiated: args.negotiate ? { answers: counts.answers, candidates: counts.candidates, errors: counts.errors.length, firstErrors: counts.errors.slice(0, 3) } : false, emptyMiB: Number((empty / 2 ** 20).toFixed(1)), heldMiB: Number((held / 2 ** 20).toFixed(1)), kibPerParticipant: Number(((held - empty) / participants / 1024).toFixed(2)), heap })}\n`);
+    process.stdout.write(`${JSON.stringify({ bundle, participants, roomSize, redis: Boolean(redis), negotiated: args.negotiate ? { answers: counts.answers, candidates: counts.candidates, errors: counts.errors.length, firstErrors: counts.errors.slice(0, 3) } : false, emptyMiB: Number((empty / 2 ** 20).toFixed(1)), heldMiB: Number((held / 2 ** 20).toFixed(1)), kibPerParticipant: Number(((held - empty) / participants / 1024).toFixed(2)), emptyHeap, heldHeap, heap })}\n`);
   } finally {
     await server.stop();
     await redis?.stop();

@@ -18,11 +18,24 @@ export interface Refusal {
  * connect at all: its Origin must be allowed and its address must not hold too many connections.
  */
 export class ConnectionGuard {
+  /**
+   * One listener for every admitted socket, which carries its own key (`kAdmittedAs`): a release closure
+   * and a `once` wrapper per connection held about 250 bytes per participant (issue 20).
+   */
+  private readonly releaseOnClose: (this: Duplex) => void;
+
   constructor(
     readonly origins: OriginPolicy,
     readonly perIp: IpConnectionLimiter,
     readonly addressOf: ClientAddressOf = peerAddressOf,
-  ) {}
+  ) {
+    this.releaseOnClose = function (this: Duplex) {
+      const key = (this as Admitted)[kAdmittedAs];
+      if (key === undefined) return;
+      (this as Admitted)[kAdmittedAs] = undefined;
+      perIp.release(key);
+    };
+  }
 
   /** Origin check for any request of a transport (SockJS info, polling, and the handshakes). */
   checkOrigin(req: IncomingMessage): Refusal | undefined {
@@ -42,11 +55,17 @@ export class ConnectionGuard {
   admitUpgrade(req: IncomingMessage, socket: Duplex): Refusal | undefined {
     const refusal = this.checkOrigin(req);
     if (refusal) return refusal;
-    const release = this.perIp.tryAcquire(this.addressOf(req));
-    if (!release) return tooMany;
-    socket.once('close', release);
+    const key = this.perIp.acquire(this.addressOf(req));
+    if (key === undefined) return tooMany;
+    (socket as Admitted)[kAdmittedAs] = key;
+    socket.on('close', this.releaseOnClose);
     return undefined;
   }
+}
+
+const kAdmittedAs = Symbol('rtc.guard.admittedAs');
+interface Admitted {
+  [kAdmittedAs]?: string;
 }
 
 const tooMany: Refusal = { status: 429, reason: 'too many connections from this address' };

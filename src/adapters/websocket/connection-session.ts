@@ -7,14 +7,40 @@ import { NEVER_OVERLOADED, type LoopLoad } from './loop-load-gauge';
 import type { MessageDispatcher } from './message-dispatcher';
 import { parseInbound } from './message-parser';
 import { DEFAULT_SESSION_LIMITS, type SessionLimits } from './session-limits';
-import { TokenBucket } from '../shared/token-bucket';
+import { TokenRate } from '../shared/token-bucket';
 
 export type { SessionLimits } from './session-limits';
 
 /** A ping is `{"id":"ping","requestId":...}`: anything longer goes the usual way, in turn. */
 const MAX_PING_CHARS = 256;
-/** Messages one drain loop handles past which its emptied inbox is replaced (see drain()). */
-const BURST_WORTH_A_NEW_INBOX = 16;
+
+/** What every session of a node checks a client against; made once per limits, not per session. */
+class SessionRates {
+  readonly messages: TokenRate;
+  readonly strikes: TokenRate;
+  readonly joins: TokenRate;
+
+  constructor(limits: SessionLimits) {
+    const rate = limits.messagesPerSecond ?? DEFAULT_SESSION_LIMITS.messagesPerSecond;
+    this.messages = new TokenRate(rate, limits.messageBurst ?? Math.max(DEFAULT_SESSION_LIMITS.messageBurst, rate));
+    this.strikes = new TokenRate(1, limits.maxRateLimitStrikes ?? DEFAULT_SESSION_LIMITS.maxRateLimitStrikes);
+    const joins = limits.joinsPerMinute ?? DEFAULT_SESSION_LIMITS.joinsPerMinute;
+    this.joins = new TokenRate(joins / 60, joins);
+  }
+}
+
+const ratesByLimits = new WeakMap<SessionLimits, SessionRates>();
+const ratesFor = (limits: SessionLimits): SessionRates => {
+  let rates = ratesByLimits.get(limits);
+  if (!rates) {
+    rates = new SessionRates(limits);
+    ratesByLimits.set(limits, rates);
+  }
+  return rates;
+};
+
+/** A settled promise every idle session shares as its `drained`: one per session cost 48 bytes each. */
+const SETTLED: Promise<void> = Promise.resolve();
 
 /** Opens the session of a new connection; both transports take one, so both behave the same. */
 export type OpenSession = (connection: ClientConnection) => ConnectionSession;
@@ -24,20 +50,27 @@ export type OpenSession = (connection: ClientConnection) => ConnectionSession;
  * `joinRoom` is done before the offer sent right after it is looked at.
  */
 export class ConnectionSession {
-  /** Messages received and not yet handled; `draining` while a loop works through them. */
-  private inbox: string[] = [];
+  /**
+   * Messages received while a drain loop works and not yet handled. Made for a burst and dropped after
+   * it: kept, an array emptied by shift() holds the capacity its burst grew it to, and a joiner in a
+   * full-mesh room of 10 queues its whole negotiation (about 700 bytes per participant, heap snapshot,
+   * issue 20); a message arriving alone never waits and needs none.
+   */
+  private inbox: string[] | undefined;
   /** Characters in `inbox`. */
   private queuedChars = 0;
   private draining = false;
   /** Settles when the current drain loop has handled everything: what a closing connection waits for. */
-  private drained: Promise<void> = Promise.resolve();
+  private drained: Promise<void> = SETTLED;
   private closed = false;
   private released: Promise<void> | undefined;
   /** Set once the session gave up on the client (flooding); what it still sends is ignored. */
   private refusing = false;
-  private readonly messages: TokenBucket;
-  private readonly strikes: TokenBucket;
-  private readonly joins: TokenBucket;
+  private readonly rates: SessionRates;
+  /** The three token buckets' states (see TokenRate). */
+  private messages = TokenRate.FULL;
+  private strikes = TokenRate.FULL;
+  private joins = TokenRate.FULL;
   private readonly iceBudget: IceCandidateBudget;
 
   constructor(
@@ -49,36 +82,38 @@ export class ConnectionSession {
     private readonly limits: SessionLimits,
     private readonly loopLoad: LoopLoad = NEVER_OVERLOADED,
   ) {
-    const rate = limits.messagesPerSecond ?? DEFAULT_SESSION_LIMITS.messagesPerSecond;
-    this.messages = new TokenBucket(rate, limits.messageBurst ?? Math.max(DEFAULT_SESSION_LIMITS.messageBurst, rate));
-    this.strikes = new TokenBucket(1, limits.maxRateLimitStrikes ?? DEFAULT_SESSION_LIMITS.maxRateLimitStrikes);
-    const joins = limits.joinsPerMinute ?? DEFAULT_SESSION_LIMITS.joinsPerMinute;
-    this.joins = new TokenBucket(joins / 60, joins);
+    this.rates = ratesFor(limits);
     this.iceBudget = new IceCandidateBudget(limits.iceCandidatesPerLink ?? DEFAULT_SESSION_LIMITS.iceCandidatesPerLink, limits.roomCapacity);
     hub.add(connection);
   }
 
   receive(text: string): void {
     if (this.closed || this.refusing) return;
-    if (!this.messages.take()) {
+    const messages = this.rates.messages.take(this.messages);
+    if (Number.isNaN(messages)) {
       this.rateLimited();
+      return;
+    }
+    this.messages = messages;
+    if (!this.draining) {
+      this.drained = this.drain(text);
       return;
     }
     // A heartbeat says whether the connection lives, so it is answered at once, ahead of requests still
     // waiting here: behind a publish that waits on a slow media server it would read as a dead server.
-    if (this.inbox.length > 0 && this.answeredPing(text)) return;
-    if (this.inbox.length >= this.limits.maxQueuedMessages) {
+    if (this.inbox !== undefined && this.inbox.length > 0 && this.answeredPing(text)) return;
+    const inbox = (this.inbox ??= []);
+    if (inbox.length >= this.limits.maxQueuedMessages) {
       this.giveUp(`more than ${this.limits.maxQueuedMessages} messages waiting`);
       return;
     }
     const maxQueuedBytes = this.limits.maxQueuedBytes ?? DEFAULT_SESSION_LIMITS.maxQueuedBytes;
-    if (this.inbox.length > 0 && this.queuedChars + text.length > maxQueuedBytes) {
+    if (inbox.length > 0 && this.queuedChars + text.length > maxQueuedBytes) {
       this.giveUp(`more than ${maxQueuedBytes} bytes of messages waiting`);
       return;
     }
     this.queuedChars += text.length;
-    this.inbox.push(text);
-    if (!this.draining) this.drained = this.drain();
+    inbox.push(text);
   }
 
   /**
@@ -86,35 +121,37 @@ export class ConnectionSession {
    * frequent message, and three promises per message showed in the relay profile. The first message of a
    * burst is handled at once, the rest in arrival order as each finishes.
    */
-  private async drain(): Promise<void> {
+  private async drain(first: string): Promise<void> {
     this.draining = true;
-    let handled = 0;
     try {
-      for (let text = this.inbox.shift(); text !== undefined; text = this.inbox.shift()) {
-        handled += 1;
-        this.queuedChars -= text.length;
+      let text: string | undefined = first;
+      while (text !== undefined) {
         try {
           await this.handle(text);
         } catch (error) {
           // handle() answers every failure itself; this is a bug, logged, and the next message still runs.
           this.logger.error({ err: error, connectionId: this.connection.id }, 'answering a request failed');
         }
+        text = this.inbox?.shift();
+        if (text !== undefined) this.queuedChars -= text.length;
       }
     } finally {
       this.draining = false;
-      // An array emptied by shift() can keep the capacity its burst grew it to: a joiner in a full-mesh room
-      // of 10 queues its whole negotiation, and the empty inbox then held ~700 bytes per participant for
-      // good (heap snapshot, issue 20). Past a burst a fresh one costs less than what the old one keeps.
-      if (handled > BURST_WORTH_A_NEW_INBOX && this.inbox.length === 0) this.inbox = [];
+      this.inbox = undefined;
+      // Runs after the caller stored this loop's promise (handle() always awaits first): the settled
+      // promise every idle session shares takes its place.
+      this.drained = SETTLED;
     }
   }
 
   /** Over the message rate: this message is dropped with an error; too many drops close the connection. */
   private rateLimited(): void {
-    if (!this.strikes.take()) {
+    const strikes = this.rates.strikes.take(this.strikes);
+    if (Number.isNaN(strikes)) {
       this.giveUp('kept sending above the message rate limit');
       return;
     }
+    this.strikes = strikes;
     const limit = this.limits.messagesPerSecond ?? DEFAULT_SESSION_LIMITS.messagesPerSecond;
     this.hub.send(this.connection.id, {
       type: 'error',
@@ -144,7 +181,7 @@ export class ConnectionSession {
     this.closed = true;
     const mayHoldSeat = this.hub.mayHoldSeat(this.connection.id, this.connection.remoteAddress);
     this.hub.remove(this.connection.id);
-    this.inbox.length = 0;
+    if (this.inbox) this.inbox.length = 0;
     this.queuedChars = 0;
     this.released = this.drained.then(() =>
       this.leaveRoom
@@ -205,11 +242,13 @@ export class ConnectionSession {
       }
       // A resume costs what a join costs (a store read, perhaps a room taken over): the same budget.
       const entering = message.id === 'joinRoom' || message.id === 'resumeSession';
-      if (entering && !this.joins.take()) {
+      const joins = entering ? this.rates.joins.take(this.joins) : this.joins;
+      if (Number.isNaN(joins)) {
         const limit = this.limits.joinsPerMinute ?? DEFAULT_SESSION_LIMITS.joinsPerMinute;
         this.reject(new SignalingError('rateLimited', `more than ${limit} joinRoom${message.id === 'resumeSession' ? ' or resumeSession' : ''} per minute`, { limit }), requestId);
         return;
       }
+      this.joins = joins;
       if (entering || message.id === 'leaveRoom') this.iceBudget.renewAll();
       await this.dispatcher.dispatch(this.connection.id, message, this.iceBudget);
     } catch (error) {

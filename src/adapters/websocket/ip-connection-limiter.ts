@@ -51,18 +51,32 @@ export class IpConnectionLimiter {
 
   /** Counts a connection from `address`, or refuses it; a granted one must be released exactly once. */
   tryAcquire(address: string): (() => void) | undefined {
-    const key = normalizeAddress(address);
-    const now = this.open.get(key) ?? 0;
-    if (now >= this.maxPerIp || this.isCooling(key)) return undefined;
-    this.open.set(key, now + 1);
+    const key = this.acquire(address);
+    if (key === undefined) return undefined;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const left = (this.open.get(key) ?? 1) - 1;
-      if (left <= 0) this.open.delete(key);
-      else this.open.set(key, left);
+      this.release(key);
     };
+  }
+
+  /**
+   * Counts a connection from `address` and returns the key to `release` it with (exactly once), or
+   * refuses it: for a caller that keeps the key rather than a closure per connection.
+   */
+  acquire(address: string): string | undefined {
+    const key = normalizeAddress(address);
+    const now = this.open.get(key) ?? 0;
+    if (now >= this.maxPerIp || this.isCooling(key)) return undefined;
+    this.open.set(key, now + 1);
+    return key;
+  }
+
+  release(key: string): void {
+    const left = (this.open.get(key) ?? 1) - 1;
+    if (left <= 0) this.open.delete(key);
+    else this.open.set(key, left);
   }
 
   /** Addresses with at least one open connection; the map never grows with closed ones. */

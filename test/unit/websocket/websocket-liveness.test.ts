@@ -24,7 +24,7 @@ const watch = (liveness: WebSocketLiveness) => {
   const socket = new FakeSocket();
   const raw = new EventEmitter();
   const stalled: number[] = [];
-  liveness.watch(socket as unknown as WebSocket, raw as unknown as Duplex, () => stalled.push(Date.now()));
+  liveness.watch(socket as unknown as WebSocket, raw as unknown as Duplex, { stalled: () => stalled.push(Date.now()) });
   return { socket, raw, stalled };
 };
 
@@ -80,11 +80,27 @@ describe('WebSocketLiveness', () => {
     expect(stalled).toEqual([]);
   });
 
-  it('forgets a socket once it closed', () => {
-    const { socket } = watch(liveness);
+  it('forgets a socket its owner unwatches (on close), and stops counting its drains', () => {
+    const { socket, raw } = watch(liveness);
     expect(liveness.size).toBe(1);
-    socket.emit('close');
+    expect(raw.listenerCount('drain')).toBe(1);
+    liveness.unwatch(socket as unknown as WebSocket);
     expect(liveness.size).toBe(0);
+    expect(raw.listenerCount('drain')).toBe(0);
+    jest.advanceTimersByTime(3_000);
+    expect(socket.pings).toEqual([]);
+  });
+
+  it('counts only a pong that echoes the latest ping, byte for byte', () => {
+    const { socket } = watch(liveness);
+    jest.advanceTimersByTime(1_000);
+    const payload = Buffer.from(socket.pings.at(-1)!);
+    const wrong = Buffer.from(payload);
+    wrong[7] = wrong[7]! ^ 1;
+    socket.emit('pong', wrong);
+    socket.emit('pong', payload.subarray(0, 4));
+    jest.advanceTimersByTime(1_000);
+    expect(socket.terminated).toBe(true);
   });
 });
 

@@ -274,11 +274,14 @@ export class SockJsServer {
       session.deliver(messages);
     });
     ws.on('error', () => undefined);
-    ws.once('close', () => session.dispose());
+    ws.once('close', () => {
+      this.liveness.unwatch(ws);
+      session.dispose();
+    });
     // As for plain WebSocket clients (websocket-transport.ts): a FIN without a close frame gets no timer
     // from ws, and behind a backlog the client does not read the socket would never close.
     req.socket.once('end', () => setTimeout(() => ws.terminate(), this.options.closeGraceMs).unref());
-    this.liveness.watch(ws, req.socket, () => this.options.onStalled(session));
+    this.liveness.watch(ws, req.socket, { stalled: () => this.options.onStalled(session) });
     session.attach(receiver);
   }
 

@@ -56,6 +56,7 @@ describe('TURN credentials for every user id a join admits, through a real cotur
     ['double quotes', 'say "hi"'],
     ['a backslash', 'back\\slash'],
     ['a percent sign', '50%off'],
+    ['colons (coturn reads the expiry before the first one)', '123:alice:'],
     ['"union" and "select"', 'reunion-selection'],
     ['128 emoji (512 bytes)', '😀'.repeat(128)],
   ])('%s: the credentials allocate a relay', async (_what, userId) => {

@@ -118,12 +118,15 @@ export class Room {
     return held;
   }
 
-  /** The participant came back on `connectionId` with a fresh seat; it keeps its place and media state. */
-  resumeSeat(userId: UserId, connectionId: ConnectionId, seat: Seat): Participant {
+  /**
+   * The participant came back on `connectionId` with a fresh seat; it keeps its place and media state, and
+   * is shown as `displayName` from now on when one is given.
+   */
+  resumeSeat(userId: UserId, connectionId: ConnectionId, seat: Seat, displayName?: string): Participant {
     const current = this.members.get(userId);
     if (!current) throw new SignalingError('resumeFailed', `user ${userId} has no seat in room ${this.id}`);
     const { reconnectingUntil: _, ...rest } = current;
-    const resumed: Participant = { ...rest, connectionId, seat };
+    const resumed: Participant = { ...rest, connectionId, seat, ...(displayName !== undefined ? { displayName } : {}) };
     this.members.set(userId, resumed);
     return resumed;
   }

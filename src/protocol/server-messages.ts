@@ -65,7 +65,11 @@ export const ServerMessage = z.discriminatedUnion('id', [
   message('newParticipantArrived', { member: Member }, 'Someone joined the room.'),
   message('participantLeft', { userId }, 'Someone left, was dropped, or their held seat expired.'),
   message('participantReconnecting', { userId }, "A resumable member's connection dropped; its seat is held."),
-  message('participantReconnected', { userId }, 'That member resumed from a new connection; its links are being renegotiated.'),
+  message(
+    'participantReconnected',
+    { userId, displayName: z.string().optional().meta({ description: 'Its name, which a seat held across a lost host may have been listed without.' }) },
+    'That member resumed from a new connection; its links are being renegotiated.',
+  ),
   message('participantPublished', { userId }, "SFU backends: that member's media is published; `subscribe` to it now succeeds."),
   message('videoStateAnswer', { userId, video: z.boolean(), requestId: replyTo }, 'A member turned its camera on or off.'),
   message('audioStateAnswer', { userId, audio: z.boolean(), requestId: replyTo }, 'A member turned its microphone on or off.'),

@@ -255,7 +255,9 @@ export class RoomClient extends Emitter<Events> {
       this.resumeToken = undefined; // single-use, whatever the answer
       try {
         this.emit('sending', 'resumeSession');
-        joined = await connection.request({ id: 'resumeSession', resumeToken: token }, timeout);
+        // The name again: a host that died kept the seat in Redis, not the name.
+        const name = this.options.displayName !== undefined ? { displayName: this.options.displayName } : {};
+        joined = await connection.request({ id: 'resumeSession', resumeToken: token, ...name }, timeout);
         resumed = true;
       } catch (error) {
         if (!(error instanceof SignalingError && error.code === 'resumeFailed')) {
@@ -434,8 +436,12 @@ export class RoomClient extends Emitter<Events> {
         this.emit('members', this.members);
         return;
       case 'participantReconnecting':
+        this.update(message.userId, { reconnecting: true });
+        this.emit('message', message);
+        return;
       case 'participantReconnected':
-        this.update(message.userId, message.id === 'participantReconnecting' ? { reconnecting: true } : { reconnecting: undefined });
+        // A seat held across a lost host was listed without its name; the resume brings it back.
+        this.update(message.userId, { reconnecting: undefined, ...(message.displayName !== undefined ? { displayName: message.displayName } : {}) });
         this.emit('message', message);
         return;
       case 'videoStateAnswer':

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { list, whole } from '../shared/settings';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { IceServer, IceServerProvider } from '../../application';
 
 export interface TurnSettings {
@@ -17,8 +17,25 @@ export interface TurnSettings {
 }
 
 /**
+ * coturn (4.6) answers 400 to a USERNAME holding a space, tab, CR, LF, `'`, `"` or `\`, or both "union" and
+ * "select" in any case (an SQL guard it applies whatever its user database), and cuts one past 512 bytes
+ * before checking the HMAC (401). User ids may hold all of that (`heedong kim`, `o'brien`, 128 emoji): those
+ * characters are written as `%XX` (and `%` itself, so distinct ids stay distinct), and an id still too long
+ * or spelling both words is named by its SHA-256 instead (`%sha256:<hex>`, which no escaped id can be).
+ * Any other id is written as it is, so coturn's logs keep showing it.
+ */
+const REFUSED_BY_COTURN = /[%\t\n\r "'\\]/g;
+const MAX_USERNAME_BYTES = 512;
+
+export const turnUsername = (expiry: number, userId: string): string => {
+  const escaped = `${expiry}:${userId.replace(REFUSED_BY_COTURN, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)}`;
+  if (Buffer.byteLength(escaped, 'utf8') <= MAX_USERNAME_BYTES && !(/union/i.test(escaped) && /select/i.test(escaped))) return escaped;
+  return `${expiry}:%sha256:${createHash('sha256').update(userId, 'utf8').digest('hex')}`;
+};
+
+/**
  * ICE servers for a participant, with TURN credentials in the shared-secret ("TURN REST API") scheme that
- * coturn's `use-auth-secret` checks: username `<expiry in unix seconds>:<userId>`, password
+ * coturn's `use-auth-secret` checks: username `<expiry in unix seconds>:<userId>` (turnUsername), password
  * Base64(HMAC-SHA1(secret, username)). The TURN server needs no call from here: it recomputes the HMAC and
  * refuses the credential once the expiry passed. Node's crypto does the HMAC; no library is needed for one line.
  */
@@ -35,7 +52,7 @@ export class TurnRestCredentials implements IceServerProvider {
     const { secret, turnUrls, ttlSeconds } = this.settings;
     if (secret !== undefined && turnUrls.length > 0) {
       const expiry = Math.floor(this.now() / 1000) + ttlSeconds;
-      const username = `${expiry}:${userId}`;
+      const username = turnUsername(expiry, userId);
       servers.push({ urls: [...turnUrls], username, credential: turnPassword(secret, username) });
     }
     return servers;

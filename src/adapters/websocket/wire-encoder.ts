@@ -52,7 +52,7 @@ export const encodeClientMessage = (message: ClientMessage): Wire => {
     case 'participantReconnecting':
       return { id: 'participantReconnecting', userId: message.userId };
     case 'participantReconnected':
-      return { id: 'participantReconnected', userId: message.userId };
+      return { id: 'participantReconnected', userId: message.userId, ...(message.displayName !== undefined ? { displayName: message.displayName } : {}) };
     case 'participantPublished':
       return { id: 'participantPublished', userId: message.userId };
     case 'mediaStateChanged':

@@ -42,7 +42,7 @@ export type ClientMessage =
   /** A resumable member's connection dropped; its seat is held. */
   | { readonly type: 'participantReconnecting'; readonly userId: UserId }
   /** A member resumed its seat from a new connection (its media links are being renegotiated). */
-  | { readonly type: 'participantReconnected'; readonly userId: UserId }
+  | { readonly type: 'participantReconnected'; readonly userId: UserId; readonly displayName?: string }
   /** SFU backends (Janus): a member's media is published; subscribing to it succeeds now. */
   | { readonly type: 'participantPublished'; readonly userId: UserId }
   | { readonly type: 'mediaStateChanged'; readonly userId: UserId; readonly kind: 'audio' | 'video'; readonly enabled: boolean; readonly requestId?: RequestId }

@@ -111,11 +111,16 @@ export class ResumeSession {
       clients.disconnect(previous.connectionId, 'sessionReplaced', 'you resumed this session from another connection');
     }
     this.seats.cancel(room.id, presented.userId);
-    const resumed = room.resumeSeat(presented.userId, command.connectionId, keptSeat(next.proof, previous.seat));
+    // A seat that came back from a dead host's record has no name (names are not stored): it takes the one
+    // the resume brings. A seat that kept its name keeps it, as the others know it by it.
+    const name = previous.displayName ?? command.displayName;
+    const resumed = room.resumeSeat(presented.userId, command.connectionId, keptSeat(next.proof, previous.seat), name);
     registry.bind(command.connectionId, { roomId: room.id, userId: resumed.userId });
     this.welcome.send(room, resumed, { ...requestIdOf(command), resumeToken: next.token, resumed: true });
+    // With the name: whoever came back before saw this seat nameless.
+    const reconnected = { type: 'participantReconnected', userId: resumed.userId, ...(name !== undefined ? { displayName: name } : {}) } as const;
     for (const other of room.others(resumed.userId)) {
-      if (!isReconnecting(other)) clients.send(other.connectionId, { type: 'participantReconnected', userId: resumed.userId });
+      if (!isReconnecting(other)) clients.send(other.connectionId, reconnected);
     }
     logger.info({ roomId: room.id, userId: resumed.userId }, 'participant resumed its seat');
   }

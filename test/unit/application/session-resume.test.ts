@@ -127,6 +127,20 @@ describe('held seats and session resume', () => {
     expect(core.clients.ofType('conn-bob', 'participantLeft')).toEqual([]);
   });
 
+  it('a seat that has a name keeps it whatever the resume carries; participantReconnected names it', async () => {
+    const core = new CoreHarness();
+    await core.join('alice', 'room-1', { resumable: true, displayName: 'Alice Smith' });
+    await core.join('bob', 'room-1', { resumable: true });
+    const token = tokenOf(core, 'conn-alice');
+    await core.leaveRoom.connectionLost('conn-alice');
+    core.clients.clear();
+
+    await core.resume.execute({ connectionId: 'conn-alice-2', resumeToken: token, displayName: 'Someone Else' });
+
+    expect(core.clients.to('conn-bob')).toEqual([{ type: 'participantReconnected', userId: 'alice', displayName: 'Alice Smith' }]);
+    expect(core.registry.room('room-1')?.find('alice')?.displayName).toBe('Alice Smith');
+  });
+
   it('a member that is reconnecting is listed as such to a newcomer and to the one who resumes', async () => {
     const core = await room();
     await core.leaveRoom.connectionLost('conn-bob');

@@ -118,6 +118,22 @@ describe('RoomClient', () => {
     expect(how).toEqual([{ resumed: true, rejoined: false }]);
   });
 
+  it("resumes with its display name, and takes a member's name from participantReconnected", async () => {
+    const server = await start();
+    server.reply = (m, s) => {
+      if (m.id !== 'joinRoom') return FakeServer.admit(m, s);
+      send(s, FakeServer.joined(m, { members: [{ userId: 'bob', audio: true, video: true, reconnecting: true }] }));
+      send(s, { id: 'participantReconnected', userId: 'bob', displayName: 'Bob Jones' });
+    };
+    const c = client({ url: server.url, displayName: 'Me Myself' });
+    await c.join();
+    await until('bob named', () => c.members.some((m) => m.displayName === 'Bob Jones'));
+    expect(c.members).toEqual([{ userId: 'bob', displayName: 'Bob Jones', audio: true, video: true }]);
+    server.last.terminate();
+    await until('resumed', () => c.state === 'resumed');
+    expect(server.received.find((m) => m.id === 'resumeSession')?.displayName).toBe('Me Myself');
+  });
+
   it('a resume refused as rateLimited keeps its token: the next attempt resumes the seat instead of joining afresh', async () => {
     const server = await start();
     const c = client({ url: server.url });

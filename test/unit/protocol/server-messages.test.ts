@@ -51,7 +51,9 @@ const clientMessage: fc.Arbitrary<ClientMessage> = fc.oneof(
   member.map((m) => ({ type: 'participantJoined' as const, member: m })),
   id.map((userId) => ({ type: 'participantLeft' as const, userId })),
   id.map((userId) => ({ type: 'participantReconnecting' as const, userId })),
-  id.map((userId) => ({ type: 'participantReconnected' as const, userId })),
+  fc
+    .record({ userId: id, displayName: fc.string({ minLength: 1 }) }, { requiredKeys: ['userId'] })
+    .map((m) => ({ type: 'participantReconnected' as const, ...m })),
   id.map((userId) => ({ type: 'participantPublished' as const, userId })),
   fc.tuple(id, fc.constantFrom('audio' as const, 'video' as const), fc.boolean(), requestId).map(([userId, kind, enabled, rid]) =>
     withRequestId({ type: 'mediaStateChanged' as const, userId, kind, enabled }, rid),

@@ -17,6 +17,19 @@ describe('TURN credentials in the shared-secret (TURN REST API) scheme', () => {
     ]);
   });
 
+  it('ids coturn would refuse are escaped, or named by their digest, and stay distinct', () => {
+    const provider = new TurnRestCredentials({ stunUrls: [], turnUrls: ['turn:t:3478'], secret: SECRET, ttlSeconds: 86_400, now: () => NOW });
+    const usernameOf = (userId: string): string => provider.iceServersFor(userId)[0]!.username!;
+    expect(usernameOf('heedong kim')).toBe('1700086400:heedong%20kim');
+    expect(usernameOf(`o'brien "\\x"`)).toBe('1700086400:o%27brien%20%22%5Cx%22');
+    // `%` is escaped too: an id that reads like an escape is not the escaped form of another one.
+    expect(usernameOf('heedong%20kim')).toBe('1700086400:heedong%2520kim');
+    expect(usernameOf('reunion-selection')).toMatch(/^1700086400:%sha256:[0-9a-f]{64}$/);
+    expect(usernameOf('😀'.repeat(128))).toMatch(/^1700086400:%sha256:[0-9a-f]{64}$/);
+    expect(usernameOf('😀'.repeat(125))).toBe(`1700086400:${'😀'.repeat(125)}`);
+    expect(usernameOf('😀'.repeat(127))).not.toBe(usernameOf('😀'.repeat(128)));
+  });
+
   it('the expiry is now plus the TTL, in whole seconds, and moves with the clock', () => {
     let now = NOW;
     const provider = new TurnRestCredentials({ stunUrls: [], turnUrls: ['turn:t:3478'], secret: SECRET, ttlSeconds: 600, now: () => now });

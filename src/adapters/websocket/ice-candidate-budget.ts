@@ -12,6 +12,8 @@ export const MAX_ICE_CANDIDATES_PER_LINK = 2 ** 26 - 1;
 const SMALL_LIMIT = 2 ** 15;
 /** Peers a budget keeps counts for when not told: the default ROOM_CAPACITY. */
 const DEFAULT_MAX_PEERS = 25;
+/** Peers kept in the flat array; past them, in a Map (see below). */
+const ARRAY_PEERS = 32;
 
 /**
  * Trickle ICE candidates one connection may send per media link between two SDP exchanges on that link.
@@ -26,8 +28,9 @@ const DEFAULT_MAX_PEERS = 25;
  *   other, and a second map's hash table held about 520 bytes per member after a room of 10 negotiated
  *   (heap snapshot);
  * - peers and counts in one flat array sized to fit, `[peer, count, peer, count, ...]`, searched in order:
- *   a Map's hash table for the 9 peers of a room of 10 held about 490 bytes, the array 160, and a room
- *   holds a few dozen members at most (ROOM_CAPACITY), so the search is short;
+ *   a Map's hash table for the 9 peers of a room of 10 held about 490 bytes, the array 160. Past
+ *   `ARRAY_PEERS` peers (an SFU room may hold up to 1,000 members) they move to a Map, where a search
+ *   costs the same whatever the room's size;
  * - the array is made at the first candidate: most connections never send one;
  * - a peer's counts go when the member is told it left (`forget`): a member who stayed in a room while
  *   others came and went kept a count for every peer it ever trickled to, and live heap grew with the
@@ -38,8 +41,8 @@ const DEFAULT_MAX_PEERS = 25;
  *   afresh: a client can earn that only by trickling to a new member, one per member who joins.
  */
 export class IceCandidateBudget {
-  /** `[peer, count, peer, count, ...]`, oldest first. */
-  private peers: (UserId | number)[] | undefined;
+  /** `[peer, count, peer, count, ...]` or, past ARRAY_PEERS, a Map; oldest first either way. */
+  private peers: (UserId | number)[] | Map<UserId, number> | undefined;
   private publish = 0;
   readonly maxPerLink: number;
   /** What a peer's upstream count is multiplied by; its subscription's count is the rest. */
@@ -55,7 +58,9 @@ export class IceCandidateBudget {
 
   /** Peers counts are kept for (at most `maxPeers`). */
   get peerCount(): number {
-    return (this.peers?.length ?? 0) / 2;
+    const peers = this.peers;
+    if (peers === undefined) return 0;
+    return peers instanceof Map ? peers.size : peers.length / 2;
   }
 
   allows(link: MediaLink): boolean {
@@ -70,17 +75,7 @@ export class IceCandidateBudget {
       return;
     }
     if (this.spentOn(link) >= this.maxPerLink) return;
-    const unit = link.kind === 'subscribe' ? 1 : this.upstreamUnit;
-    const at = this.indexOf(peer);
-    if (at >= 0) {
-      this.peers![at + 1] = (this.peers![at + 1] as number) + unit;
-      return;
-    }
-    const peers = this.peers ?? [];
-    // The first pair is the peer whose count started longest ago.
-    const kept = peers.length / 2 >= this.maxPeers ? peers.slice(2) : peers;
-    // A new array of the exact size (concat's): push, or a spread, leaves it more than twice as long.
-    this.peers = kept.concat(peer, unit);
+    this.put(peer, (this.countOf(peer) ?? 0) + (link.kind === 'subscribe' ? 1 : this.upstreamUnit));
   }
 
   /** A new offer or answer on the link starts a new ICE gathering. */
@@ -90,18 +85,23 @@ export class IceCandidateBudget {
       this.publish = 0;
       return;
     }
-    const at = this.indexOf(peer);
-    if (at < 0) return;
-    const both = this.peers![at + 1] as number;
+    const both = this.countOf(peer);
+    if (both === undefined) return;
     const kept = link.kind === 'subscribe' ? both - (both % this.upstreamUnit) : both % this.upstreamUnit;
-    if (kept === 0) this.remove(at);
-    else this.peers![at + 1] = kept;
+    if (kept === 0) this.forget(peer);
+    else this.put(peer, kept);
   }
 
   /** The peer left the room: both links with it are gone. */
   forget(peer: UserId): void {
-    const at = this.indexOf(peer);
-    if (at >= 0) this.remove(at);
+    const peers = this.peers;
+    if (peers instanceof Map) {
+      peers.delete(peer);
+      return;
+    }
+    const at = indexIn(peers, peer);
+    if (at < 0) return;
+    this.peers = peers!.length === 2 ? undefined : peers!.slice(0, at).concat(peers!.slice(at + 2));
   }
 
   /** Joining or leaving a room makes every link new. */
@@ -113,21 +113,51 @@ export class IceCandidateBudget {
   private spentOn(link: MediaLink): number {
     const peer = linkPeer(link);
     if (peer === undefined) return this.publish;
-    const at = this.indexOf(peer);
-    const both = at < 0 ? 0 : (this.peers![at + 1] as number);
+    const both = this.countOf(peer) ?? 0;
     return link.kind === 'subscribe' ? both % this.upstreamUnit : Math.floor(both / this.upstreamUnit);
   }
 
-  /** Where `peer`'s pair starts, or -1. */
-  private indexOf(peer: UserId): number {
+  private countOf(peer: UserId): number | undefined {
     const peers = this.peers;
-    if (peers === undefined) return -1;
-    for (let i = 0; i < peers.length; i += 2) if (peers[i] === peer) return i;
-    return -1;
+    if (peers instanceof Map) return peers.get(peer);
+    const at = indexIn(peers, peer);
+    return at < 0 ? undefined : (peers![at + 1] as number);
   }
 
-  private remove(at: number): void {
-    const peers = this.peers!;
-    this.peers = peers.length === 2 ? undefined : peers.slice(0, at).concat(peers.slice(at + 2));
+  /** Sets `peer`'s count; a peer new to a full budget takes the place of the one counted longest ago. */
+  private put(peer: UserId, count: number): void {
+    const peers = this.peers;
+    if (peers instanceof Map) {
+      if (!peers.has(peer) && peers.size >= this.maxPeers) {
+        const oldest = peers.keys().next();
+        if (!oldest.done) peers.delete(oldest.value);
+      }
+      peers.set(peer, count);
+      return;
+    }
+    const at = indexIn(peers, peer);
+    if (at >= 0) {
+      peers![at + 1] = count;
+      return;
+    }
+    const held = peers ?? [];
+    // The first pair is the peer whose count started longest ago.
+    const kept = held.length / 2 >= this.maxPeers ? held.slice(2) : held;
+    if (kept.length / 2 < ARRAY_PEERS) {
+      // A new array of the exact size (concat's): push, or a spread, leaves it more than twice as long.
+      this.peers = kept.concat(peer, count);
+      return;
+    }
+    const map = new Map<UserId, number>();
+    for (let i = 0; i < kept.length; i += 2) map.set(kept[i] as UserId, kept[i + 1] as number);
+    map.set(peer, count);
+    this.peers = map;
   }
 }
+
+/** Where `peer`'s pair starts in a flat array of pairs, or -1. */
+const indexIn = (peers: readonly (UserId | number)[] | undefined, peer: UserId): number => {
+  if (peers === undefined) return -1;
+  for (let i = 0; i < peers.length; i += 2) if (peers[i] === peer) return i;
+  return -1;
+};

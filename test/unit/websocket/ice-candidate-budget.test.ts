@@ -115,3 +115,79 @@ describe('IceCandidateBudget, peers that come and go', () => {
     expect([small.allows(subscribeTo('bob')), small.allows(upstreamTo('bob'))]).toEqual([false, true]);
   });
 });
+
+describe('IceCandidateBudget in rooms of any size (a flat array for a few peers, a Map past 32)', () => {
+  /** One count per link, and the peers in the order their counts started: what the budget promises. */
+  class Model {
+    private readonly order: string[] = [];
+    private readonly counts = new Map<string, { subscribe: number; upstream: number }>();
+    constructor(private readonly maxPeers: number) {}
+    spend(kind: 'subscribe' | 'upstream', peer: string): void {
+      if (!this.counts.has(peer)) {
+        if (this.order.length >= this.maxPeers) this.counts.delete(this.order.shift()!);
+        this.order.push(peer);
+        this.counts.set(peer, { subscribe: 0, upstream: 0 });
+      }
+      this.counts.get(peer)![kind] += 1;
+    }
+    renew(kind: 'subscribe' | 'upstream', peer: string): void {
+      const both = this.counts.get(peer);
+      if (!both) return;
+      both[kind] = 0;
+      if (both.subscribe === 0 && both.upstream === 0) this.forget(peer);
+    }
+    forget(peer: string): void {
+      if (!this.counts.delete(peer)) return;
+      this.order.splice(this.order.indexOf(peer), 1);
+    }
+    clear(): void {
+      this.order.length = 0;
+      this.counts.clear();
+    }
+    spent(kind: 'subscribe' | 'upstream', peer: string): number {
+      return this.counts.get(peer)?.[kind] ?? 0;
+    }
+    get size(): number {
+      return this.order.length;
+    }
+  }
+
+  it('answers as one counter per link, keeping the latest maxPeers peers, for any sequence', () => {
+    const peers = Array.from({ length: 45 }, (_, i) => `peer-${i}`);
+    const kind = fc.constantFrom('subscribe' as const, 'upstream' as const);
+    const op = fc.oneof(
+      // Mostly spends, and resets rare enough that a budget often grows past 32 peers and past maxPeers.
+      { weight: 200, arbitrary: fc.record({ op: fc.constant('spend' as const), kind, peer: fc.constantFrom(...peers) }) },
+      { weight: 4, arbitrary: fc.record({ op: fc.constant('renew' as const), kind, peer: fc.constantFrom(...peers) }) },
+      { weight: 2, arbitrary: fc.record({ op: fc.constant('forget' as const), peer: fc.constantFrom(...peers) }) },
+      { weight: 1, arbitrary: fc.constant({ op: 'renewAll' as const }) },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 44 }), fc.array(op, { minLength: 150, maxLength: 300 }), (limit, maxPeers, ops) => {
+        const budget = new IceCandidateBudget(limit, maxPeers);
+        const model = new Model(maxPeers);
+        const linkOf = (k: 'subscribe' | 'upstream', peer: string) => (k === 'subscribe' ? subscribeTo(peer) : upstreamTo(peer));
+        for (const o of ops) {
+          if (o.op === 'renewAll') {
+            budget.renewAll();
+            model.clear();
+          } else if (o.op === 'forget') {
+            budget.forget(o.peer);
+            model.forget(o.peer);
+          } else if (o.op === 'renew') {
+            budget.renew(linkOf(o.kind, o.peer));
+            model.renew(o.kind, o.peer);
+          } else if (budget.allows(linkOf(o.kind, o.peer))) {
+            budget.spend(linkOf(o.kind, o.peer));
+            model.spend(o.kind, o.peer);
+          }
+          expect(budget.peerCount).toBe(model.size);
+        }
+        for (const peer of peers) {
+          for (const k of ['subscribe', 'upstream'] as const) expect({ peer, k, allows: budget.allows(linkOf(k, peer)) }).toEqual({ peer, k, allows: model.spent(k, peer) < limit });
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

@@ -9,6 +9,7 @@ import { OriginPolicy } from '../adapters/websocket/origin-policy';
 import { MAX_ICE_CANDIDATES_PER_LINK } from '../adapters/websocket/ice-candidate-budget';
 import { burstForRoomOf, DEFAULT_SESSION_LIMITS, type SessionLimits } from '../adapters/websocket/session-limits';
 import { ConfigError, readEnv, whole } from '../adapters/shared/settings';
+import { DEFAULT_IPV6_LIMIT_PREFIX, limitKeyOf, type LimitKeyOf } from '../adapters/shared/client-address';
 import type { Config } from '../config';
 
 /**
@@ -54,6 +55,12 @@ const LimitsEnv = z.object({
   /** Comma-separated CIDRs or addresses of reverse proxies whose X-Forwarded-For is believed. */
   TRUST_PROXY: z.string().optional(),
   /**
+   * Every per-address limit counts an IPv6 client by this many leading bits of its address: a site gets
+   * a /48 to /64 (RFC 6177) and may send from any address in it, so per full address (128) one client is
+   * 2^64 clients. Under 32 would lump whole providers together.
+   */
+  IPV6_LIMIT_PREFIX: whole(32, 128).default(DEFAULT_IPV6_LIMIT_PREFIX),
+  /**
    * New joins are refused (`nodeFull`, reason `overloaded`) from the moment the node's event loop is seen
    * blocked this long while burning CPU until about a second after: a node past its CPU keeps serving the
    * rooms it has. 0: never.
@@ -78,6 +85,8 @@ export interface NodeLimits {
   readonly trustedProxies: TrustedProxies;
   /** The client's address for every per-address limit and the logs (X-Forwarded-For from trusted proxies). */
   readonly clientAddress: (req: IncomingMessage) => string;
+  /** What every per-address limit counts a client address under (an IPv6 client's IPV6_LIMIT_PREFIX). */
+  readonly limitKeyOf: LimitKeyOf;
   /** Whether the node's own event loop says it is past its CPU (LOAD_SHED_LAG_MS). */
   readonly loopLoad: LoopLoadGauge;
   /** `GET /v1/rooms/:id/node` per client address (ROOM_LOOKUPS_PER_MINUTE). */
@@ -111,8 +120,9 @@ export const readNodeLimits = (config: Config): NodeLimits => {
   }
   const proxies = trustedProxies(env.TRUST_PROXY);
   const clientAddress = (req: IncomingMessage): string => proxies.clientAddress(req);
-  const httpRequests = new IpConnectionLimiter(env.MAX_HTTP_REQUESTS_PER_IP);
-  const guard = new ConnectionGuard(originPolicy(env.ALLOWED_ORIGINS), new IpConnectionLimiter(env.MAX_CONNECTIONS_PER_IP), clientAddress);
+  const keyOf = limitKeyOf(env.IPV6_LIMIT_PREFIX);
+  const httpRequests = new IpConnectionLimiter(env.MAX_HTTP_REQUESTS_PER_IP, Date.now, keyOf);
+  const guard = new ConnectionGuard(originPolicy(env.ALLOWED_ORIGINS), new IpConnectionLimiter(env.MAX_CONNECTIONS_PER_IP, Date.now, keyOf), clientAddress);
   return {
     session: {
       messagesPerSecond: env.MESSAGES_PER_SECOND,
@@ -130,8 +140,9 @@ export const readNodeLimits = (config: Config): NodeLimits => {
     maxSendBacklogBytes: env.MAX_SEND_BACKLOG_BYTES,
     trustedProxies: proxies,
     clientAddress,
+    limitKeyOf: keyOf,
     loopLoad: new LoopLoadGauge({ maxLagMs: env.LOAD_SHED_LAG_MS, windowMs: 1_000 }),
-    roomLookups: new AddressRateLimiter(env.ROOM_LOOKUPS_PER_MINUTE, Math.max(1, Math.ceil(env.ROOM_LOOKUPS_PER_MINUTE / 2))),
+    roomLookups: new AddressRateLimiter(env.ROOM_LOOKUPS_PER_MINUTE, Math.max(1, Math.ceil(env.ROOM_LOOKUPS_PER_MINUTE / 2)), Date.now, keyOf),
     http: {
       headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,

@@ -25,8 +25,9 @@ export class SignalingClient {
     );
   }
 
-  static async connect(url: string): Promise<SignalingClient> {
-    const socket = new WebSocket(url);
+  /** `headers` go with the handshake (an `x-forwarded-for` as a trusted proxy would send it, say). */
+  static async connect(url: string, headers: Record<string, string> = {}): Promise<SignalingClient> {
+    const socket = new WebSocket(url, { headers });
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);

@@ -1,4 +1,4 @@
-import { normalizeAddress } from '../shared/client-address';
+import { limitKeyOf, type LimitKeyOf } from '../shared/client-address';
 import { TokenBucket } from '../shared/token-bucket';
 
 /** Addresses tracked at most: past it the least recently seen is forgotten (a full bucket, at worst a fresh one). */
@@ -16,13 +16,15 @@ export class AddressRateLimiter {
     private readonly perMinute: number,
     private readonly burst: number,
     private readonly now: () => number = Date.now,
+    /** An IPv6 client is one bucket per /64 (IPV6_LIMIT_PREFIX): it may send from any address of it. */
+    private readonly keyOf: LimitKeyOf = limitKeyOf(),
   ) {
     if (!Number.isInteger(perMinute) || perMinute < 1) throw new RangeError(`requests per minute must be a positive integer, got ${perMinute}`);
   }
 
   /** Takes one request's token for `address`: 0 when granted, else about how long (ms) until one is free. */
   take(client: string): number {
-    const address = normalizeAddress(client);
+    const address = this.keyOf(client);
     let bucket = this.buckets.get(address);
     if (bucket) {
       this.buckets.delete(address); // re-inserted last: the map's order is least recently seen first

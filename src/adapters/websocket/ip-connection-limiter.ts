@@ -1,8 +1,10 @@
-import { normalizeAddress } from '../shared/client-address';
+import { limitKeyOf, type LimitKeyOf } from '../shared/client-address';
 
 /**
  * Open connections per client address, across both transports. The address is the TCP peer's: behind a
  * reverse proxy every client shares the proxy's address, so set the limit there instead (see docs/security.md).
+ * Addresses are counted by their limit key (`keyOf`): an IPv6 client by its /64 unless IPV6_LIMIT_PREFIX
+ * says otherwise, since it may send from any address of its prefix.
  */
 export class IpConnectionLimiter {
   private readonly open = new Map<string, number>();
@@ -12,16 +14,19 @@ export class IpConnectionLimiter {
   constructor(
     readonly maxPerIp: number,
     private readonly now: () => number = Date.now,
+    /** The key an address is counted under; given to the other per-address limits so that all agree. */
+    readonly keyOf: LimitKeyOf = limitKeyOf(),
   ) {
     if (!Number.isInteger(maxPerIp) || maxPerIp < 1) throw new RangeError(`connections per IP must be a positive integer, got ${maxPerIp}`);
   }
 
   count(address: string): number {
-    return this.open.get(normalizeAddress(address)) ?? 0;
+    return this.open.get(this.keyOf(address)) ?? 0;
   }
 
   isFull(address: string): boolean {
-    return this.count(address) >= this.maxPerIp || this.isCooling(normalizeAddress(address));
+    const key = this.keyOf(address);
+    return (this.open.get(key) ?? 0) >= this.maxPerIp || this.isCooling(key);
   }
 
   /**
@@ -31,7 +36,7 @@ export class IpConnectionLimiter {
    */
   coolDown(address: string, ms: number): void {
     if (ms <= 0) return;
-    const key = normalizeAddress(address);
+    const key = this.keyOf(address);
     this.cooling.delete(key);
     this.cooling.set(key, this.now() + ms);
     // Bounded: expired entries go first, then the oldest.
@@ -66,7 +71,7 @@ export class IpConnectionLimiter {
    * refuses it: for a caller that keeps the key rather than a closure per connection.
    */
   acquire(address: string): string | undefined {
-    const key = normalizeAddress(address);
+    const key = this.keyOf(address);
     const now = this.open.get(key) ?? 0;
     if (now >= this.maxPerIp || this.isCooling(key)) return undefined;
     this.open.set(key, now + 1);

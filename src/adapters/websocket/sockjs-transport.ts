@@ -47,6 +47,7 @@ export class SockJsTransport {
       addressOf: guard?.addressOf ?? peerAddressOf,
       // As many closed sessions kept per address as it may hold open ones; without a guard nothing is per address.
       maxClosedPerAddress: guard?.perIp.maxPerIp ?? Number.POSITIVE_INFINITY,
+      ...(guard ? { keyOf: guard.perIp.keyOf } : {}),
       onSession: (session) => this.accept(session),
       onStalled: (session) => this.sessions.get(session)?.stalled(),
     });

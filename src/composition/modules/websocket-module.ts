@@ -27,7 +27,7 @@ export const websocketModule = (config: Config): ContainerModule =>
           maxBacklogBytes: limits.maxSendBacklogBytes,
           logger,
           onFlooder: limits.coolDownFlooder,
-          heldSeats: new HeldSeatAllowance(limits.guard.perIp.maxPerIp, settings.resumeGraceMs),
+          heldSeats: new HeldSeatAllowance(limits.guard.perIp.maxPerIp, settings.resumeGraceMs, Date.now, limits.limitKeyOf),
         }),
       [SignalingMetrics, Ids.Limits, Ids.Logger, Ids.Settings],
     );

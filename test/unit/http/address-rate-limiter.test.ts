@@ -18,6 +18,13 @@ describe('AddressRateLimiter', () => {
     expect(limiter.take('10.0.0.2')).toBe(0);
   });
 
+  it('keeps one bucket per IPv6 /64: another address of it is refused, another /64 is not', () => {
+    const limiter = new AddressRateLimiter(60, 1, () => 0);
+    expect(limiter.take('2001:db8:5:5::1')).toBe(0);
+    expect(limiter.take('2001:db8:5:5:ffff::2')).toBeGreaterThan(0);
+    expect(limiter.take('2001:db8:5:6::1')).toBe(0);
+  });
+
   it('tracks at most 10,000 addresses, forgetting the least recently seen', () => {
     const limiter = new AddressRateLimiter(60, 1, () => 0);
     expect(limiter.take('first')).toBe(0);

@@ -18,4 +18,12 @@ describe('HeldSeatAllowance', () => {
     for (let i = 0; i < 20_000; i += 1) allowance.record(`10.0.${i}`);
     expect(allowance.trackedAddresses).toBeLessThanOrEqual(10_000);
   });
+
+  it('counts the seats held from an IPv6 client per /64', () => {
+    const allowance = new HeldSeatAllowance(2, 1_000, () => 0);
+    allowance.record('2001:db8:9:9::1');
+    allowance.record('2001:db8:9:9::2');
+    expect(allowance.allows('2001:db8:9:9:8000::3')).toBe(false);
+    expect(allowance.allows('2001:db8:9:a::1')).toBe(true);
+  });
 });

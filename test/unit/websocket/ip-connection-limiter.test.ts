@@ -1,3 +1,4 @@
+import { limitKeyOf } from '../../../src/adapters/shared/client-address';
 import { IpConnectionLimiter } from '../../../src/adapters/websocket/ip-connection-limiter';
 
 describe('IpConnectionLimiter', () => {
@@ -23,6 +24,20 @@ describe('IpConnectionLimiter', () => {
     expect(limiter.trackedAddresses).toBe(3);
     for (const release of releases) release();
     expect(limiter.trackedAddresses).toBe(0);
+  });
+
+  it('counts an IPv6 client by its /64, however the addresses are written; per address with a prefix of 128', () => {
+    const limiter = new IpConnectionLimiter(2);
+    expect(limiter.tryAcquire('2001:db8:1:2::1')).toBeDefined();
+    expect(limiter.tryAcquire('2001:DB8:1:2:abcd:0:0:1')).toBeDefined();
+    expect(limiter.tryAcquire('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBeUndefined();
+    expect(limiter.count('2001:0db8:0001:0002::9')).toBe(2);
+    expect(limiter.tryAcquire('2001:db8:1:3::1')).toBeDefined();
+
+    const perAddress = new IpConnectionLimiter(1, Date.now, limitKeyOf(128));
+    expect(perAddress.tryAcquire('2001:db8:1:2::1')).toBeDefined();
+    expect(perAddress.tryAcquire('2001:db8:1:2::2')).toBeDefined();
+    expect(perAddress.tryAcquire('2001:DB8:1:2:0:0:0:0001')).toBeUndefined();
   });
 
   it('refuses a limit below one', () => {

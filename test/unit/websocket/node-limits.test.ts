@@ -54,6 +54,22 @@ describe('node limits (src/composition/limits.ts)', () => {
     expect(limits.guard.check(viaProxy('198.51.100.2'))).toBeUndefined();
   });
 
+  it('IPV6_LIMIT_PREFIX: 64 by default, one key for every per-address limit, 32-128 only', () => {
+    const keyOf = (env: Record<string, string>) => readNodeLimits(loadConfig(env)).limitKeyOf;
+    expect(keyOf({})('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
+    expect(keyOf({ IPV6_LIMIT_PREFIX: '48' })('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1::/48');
+    expect(keyOf({ IPV6_LIMIT_PREFIX: '128' })('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2:3:4:5:6');
+    for (const bad of ['31', '129', '64.0', 'x']) expect(() => keyOf({ IPV6_LIMIT_PREFIX: bad })).toThrow(ConfigError);
+    const limits = readNodeLimits(loadConfig({ IPV6_LIMIT_PREFIX: '56', MAX_CONNECTIONS_PER_IP: '1', MAX_HTTP_REQUESTS_PER_IP: '1', ROOM_LOOKUPS_PER_MINUTE: '1' }));
+    expect(limits.guard.perIp.tryAcquire('2001:db8:1:200::1')).toBeDefined();
+    expect(limits.guard.perIp.tryAcquire('2001:db8:1:2ff::1')).toBeUndefined();
+    expect(limits.httpRequests.tryAcquire('2001:db8:1:200::1')).toBeDefined();
+    expect(limits.httpRequests.tryAcquire('2001:db8:1:2ff::1')).toBeUndefined();
+    expect(limits.roomLookups.take('2001:db8:1:200::1')).toBe(0);
+    expect(limits.roomLookups.take('2001:db8:1:2ff::1')).toBeGreaterThan(0);
+    expect(limits.roomLookups.take('2001:db8:1:300::1')).toBe(0);
+  });
+
   it('reads every variable', () => {
     const limits = readNodeLimits(
       loadConfig({

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { normalizeAddress } from '../../shared/client-address';
+import { limitKeyOf, type LimitKeyOf } from '../../shared/client-address';
 import { PeriodicSweep } from '../periodic-sweep';
 import { WebSocketLiveness } from '../websocket-liveness';
 import { serverOptions } from '../ws-server-options';
@@ -40,6 +40,8 @@ export interface SockJsServerOptions {
    * forgotten (its client's next request opens a new session). The transport passes MAX_CONNECTIONS_PER_IP.
    */
   readonly maxClosedPerAddress: number;
+  /** The key closed sessions are counted under per client (an IPv6 client's /64); the transport passes the guard's. */
+  readonly keyOf?: LimitKeyOf;
   /** A session opened: its first receiver got the open frame. */
   readonly onSession: (session: SockJsSession) => void;
   /** A session's backlog has not drained for two ping intervals. */
@@ -87,9 +89,10 @@ export class SockJsServer {
   private readonly byId = new Map<string, SockJsSession>();
   /** Every live session, WebSocket ones included (they have no id the HTTP transports could reach). */
   private readonly all = new Set<SockJsSession>();
-  /** Closed HTTP sessions kept to repeat their close frame, per normalized address, oldest first. */
+  /** Closed HTTP sessions kept to repeat their close frame, per client's limit key, oldest first. */
   private readonly closedByAddress = new Map<string, Set<SockJsSession>>();
   private closedCount = 0;
+  private readonly keyOf: LimitKeyOf;
   private readonly wss: WebSocketServer;
   private readonly liveness: WebSocketLiveness;
   /** Both spread over their period (PeriodicSweep): thousands of sessions are never visited in one turn. */
@@ -104,6 +107,7 @@ export class SockJsServer {
     this.liveness = new WebSocketLiveness(options.pingIntervalMs);
     this.iframe = iframePage(options.sockjsUrl ?? DEFAULT_SOCKJS_URL);
     this.responseLimitBytes = options.responseLimitBytes ?? 128 * 1024;
+    this.keyOf = options.keyOf ?? limitKeyOf();
     this.heartbeats = new PeriodicSweep(options.heartbeatMs, (session) => session.heartbeat());
     this.stallChecks = new PeriodicSweep(options.pingIntervalMs, (session) => this.checkStall(session));
   }
@@ -318,7 +322,7 @@ export class SockJsServer {
    */
   private keepClosed(session: SockJsSession): void {
     if (session.viaWebSocket) return;
-    const key = normalizeAddress(session.remoteAddress);
+    const key = this.keyOf(session.remoteAddress);
     let kept = this.closedByAddress.get(key);
     if (kept === undefined) {
       kept = new Set();
@@ -332,7 +336,7 @@ export class SockJsServer {
   }
 
   private unkeep(session: SockJsSession): void {
-    const key = normalizeAddress(session.remoteAddress);
+    const key = this.keyOf(session.remoteAddress);
     const kept = this.closedByAddress.get(key);
     if (kept === undefined || !kept.delete(session)) return;
     this.closedCount -= 1;

@@ -428,9 +428,12 @@ return { 1 }
 /**
  * Removes the members of a record whose holder is gone, except those whose seats are held. ARGV: node,
  * epoch, fenceTtl, mode, leaseTtl, except (a member that goes whatever its seat, '' = none), stash ('1':
- * also return, and remove, what the takeover that wrote this record removed; see stash_replaced). Modes:
+ * also return, and remove, what the takeover that wrote this record removed; see stash_replaced),
+ * deadSince (`dead`: Redis ms when the reaper found the node dead, '' = unchecked). Modes:
  * - `dead`: the record of a dead node (any epoch); its lease is revoked too (its epoch superseded) unless
- *   another node holds the room by now;
+ *   another node holds the room by now. Not when the node renewed the room's lease after deadSince: it
+ *   came back (a paused process resumed) before this reap reached Redis, and serves the room under that
+ *   renewal without asking until it runs out; revoking it would free the room for a second host;
  * - `abandon`: this node gives up a room (another node took it, or a first write here may have taken a
  *   record over without an answer): only the record of the epoch it held, unless already orphaned; its
  *   lease goes too if still its.
@@ -448,6 +451,12 @@ export const REAP_ROOM_SCRIPT = new LuaScript(
   `${ROOM_LIB}
 local node, epoch, mode, leaseTtl = ARGV[1], ARGV[2], ARGV[4], tonumber(ARGV[5])
 FENCE_TTL = ARGV[3]
+-- Every lease lasts leaseTtl from its renewal: one that runs out later than deadSince + leaseTtl was
+-- renewed after the node was found dead, so the node lives.
+if mode == 'dead' and ARGV[8] and ARGV[8] ~= '' and redis.call('GET', HOST) == node then
+  local left = redis.call('PTTL', HOST)
+  if left > 0 and now_ms() + left > tonumber(ARGV[8]) + leaseTtl then return { 0 } end
+end
 if mode == 'abandon' and epoch == '' then
   local host = redis.call('GET', HOST)
   epoch = (not host or host == node) and redis.call('HGET', FENCE, 'epoch') or false

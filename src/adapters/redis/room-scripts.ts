@@ -503,17 +503,26 @@ return reply
 
 /**
  * Compare-and-set of the lease by placement. Takes the room for ARGV[2] when nobody holds it or the
- * holder is still ARGV[1] (the dead node the caller saw), with a new epoch. ARGV: expectedHolder ('' =
- * none), candidate, leaseTtl, fenceTtl (for a lookup's claim, the lease's: the fence of a room never
- * hosted expires with the claim; a longer one already there is kept). Replies `{ holder, epoch }` as they
- * are afterwards. A claim nobody joins leaves nothing behind once `leaseTtl` passes.
+ * holder is still ARGV[1] (the dead node the caller saw) and has not renewed the lease since the caller
+ * found it dead, with a new epoch. ARGV: expectedHolder ('' = none), candidate, leaseTtl, fenceTtl (for a
+ * lookup's claim, the lease's: the fence of a room never hosted expires with the claim; a longer one
+ * already there is kept), deadSince (Redis ms when the caller found the holder dead, '' = unchecked),
+ * holderTtl (how long a holder's renewal keeps its lease). A holder that renewed after deadSince came
+ * back (a paused process resumed) and serves under that renewal without asking: taking it would give the
+ * room a second host. Replies `{ holder, epoch }` as they are afterwards. A claim nobody joins leaves
+ * nothing behind once `leaseTtl` passes.
  */
 export const CLAIM_ROOM_SCRIPT = new LuaScript(
   'rtc-claim-room',
   `${ROOM_LIB}
 FENCE_TTL = ARGV[4]
 local current = redis.call('GET', HOST)
-if not current or (ARGV[1] ~= '' and current == ARGV[1]) then
+local function renewed_since(since, ttl)
+  if not since or since == '' then return false end
+  local left = redis.call('PTTL', HOST)
+  return left > 0 and now_ms() + left > tonumber(since) + tonumber(ttl)
+end
+if not current or (ARGV[1] ~= '' and current == ARGV[1] and not renewed_since(ARGV[5], ARGV[6])) then
   local epoch = new_epoch()
   redis.call('SET', HOST, ARGV[2], 'PX', ARGV[3])
   return { ARGV[2], epoch }

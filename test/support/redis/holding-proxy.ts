@@ -78,6 +78,12 @@ export class HoldingProxy {
     }
   }
 
+  /** Drops every relayed connection (a network blip); the node connects again through the relay. */
+  cut(): void {
+    this.release();
+    for (const s of this.sockets) s.destroy();
+  }
+
   async close(): Promise<void> {
     this.release();
     for (const s of this.sockets) s.destroy();

@@ -47,11 +47,17 @@ return redis.call('SMEMBERS', KEYS[1])
 `,
 );
 
-/** KEYS: alive:<id>, urls. ARGV: id. The node's URL while its heartbeat is alive, else nil. */
+/**
+ * KEYS: alive:<id>, urls. ARGV: id. The node's URL while its heartbeat is alive, else Redis's time (ms,
+ * an integer) when it was found dead: a lease it renews after that proves it came back (CLAIM_ROOM_SCRIPT).
+ */
 export const LIVE_NODE_URL_SCRIPT = new LuaScript(
   'rtc-live-node-url',
   `
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 return redis.call('HGET', KEYS[2], ARGV[1])
 `,
 );
@@ -109,11 +115,15 @@ return { best, redis.call('HGET', KEYS[1], best) }
 `,
 );
 
-/** KEYS: alive:<ARGV[i]>... Returns the ids whose heartbeat key has expired. */
+/**
+ * KEYS: alive:<ARGV[i]>... Returns Redis's time (ms) and then the ids whose heartbeat key has expired by
+ * then: a lease such a node renews after that time proves it came back (see REAP_ROOM_SCRIPT, dead).
+ */
 export const DEAD_NODES_SCRIPT = new LuaScript(
   'rtc-dead-nodes',
   `
-local dead = {}
+local t = redis.call('TIME')
+local dead = { string.format('%.0f', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)) }
 for i = 1, #ARGV do
   if redis.call('EXISTS', KEYS[i]) == 0 then dead[#dead + 1] = ARGV[i] end
 end

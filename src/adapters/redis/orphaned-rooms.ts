@@ -21,6 +21,8 @@ export interface ReapTarget {
   readonly booking?: string;
   /** Also take what the takeover that wrote the record removed (a give-up of a write whose reply was lost). */
   readonly stash?: boolean;
+  /** For a reaper ('dead'): Redis's time (ms) when it found the node dead; a lease renewed since is left alone. */
+  readonly deadSince?: string;
 }
 
 export interface ReapOutcome {
@@ -60,9 +62,9 @@ export class OrphanedRooms {
   /** Reaps one room's record (see REAP_ROOM_SCRIPT and ReapTarget). */
   async reap(roomId: RoomId, mode: ReapMode, target: ReapTarget = {}): Promise<ReapOutcome> {
     const { connection, keys, fenceTtlMs, leaseTtlMs } = this.options;
-    const { node = '', epoch = '', except = '', booking, stash = false } = target;
+    const { node = '', epoch = '', except = '', booking, stash = false, deadSince = '' } = target;
     const reply = await connection.call(`reap/${mode}`, (client) =>
-      REAP_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [node, epoch, fenceTtlMs, mode, leaseTtlMs, except, stash ? '1' : '']),
+      REAP_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [node, epoch, fenceTtlMs, mode, leaseTtlMs, except, stash ? '1' : '', deadSince]),
     );
     if (!Array.isArray(reply) || asInteger(reply[0]) !== 1) {
       if (booking !== undefined) await this.unbook(roomId, booking);

@@ -148,11 +148,11 @@ export class RedisNodeRegistry implements NodeDirectory {
     const all = registered ?? asStringList(await connection.call('reap/nodes', (client) => client.smembers(keys.nodes.all)));
     const others = all.filter((id) => id !== this.nodeId);
     if (others.length === 0) return 0;
-    const dead = asStringList(
+    const [deadSince, ...dead] = asStringList(
       await connection.call('reap/dead', (client) => DEAD_NODES_SCRIPT.run(client, others.map((id) => keys.nodes.alive(id)), others)),
     );
     let reaped = 0;
-    for (const nodeId of dead) reaped += await this.reapNode(nodeId, { lock: true });
+    for (const nodeId of dead) reaped += await this.reapNode(nodeId, { lock: true, ...(deadSince !== undefined ? { deadSince } : {}) });
     return reaped;
   }
 
@@ -211,7 +211,8 @@ export class RedisNodeRegistry implements NodeDirectory {
     }
   }
 
-  private async reapNode(nodeId: string, options: { lock: boolean }): Promise<number> {
+  /** `deadSince`: Redis's time when a reaper found the node dead; rooms it renewed since are its own again. */
+  private async reapNode(nodeId: string, options: { lock: boolean; deadSince?: string }): Promise<number> {
     const { connection, keys, logger } = this.options;
     if (options.lock) {
       const locked = await connection.call('reap/lock', (client) =>
@@ -227,7 +228,7 @@ export class RedisNodeRegistry implements NodeDirectory {
       // all in one turn: the reaper serves its own clients meanwhile.
       await inSlices(roomIds, own ? 0 : this.options.heartbeatMs / 2, async (roomId) => {
         // Members whose seats are held stay until their grace ends; the others are reported gone now.
-        const outcome = await this.orphans.reap(roomId, 'dead', { node: nodeId });
+        const outcome = await this.orphans.reap(roomId, 'dead', { node: nodeId, ...(options.deadSince !== undefined ? { deadSince: options.deadSince } : {}) });
         if (!outcome.applied) return;
         rooms += 1;
         // At a graceful stop this node's members already departed the normal way.

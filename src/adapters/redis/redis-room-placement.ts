@@ -34,6 +34,8 @@ interface Holder {
   readonly epoch?: string;
   /** A holder whose heartbeat lapsed: its lease may be taken over (compare-and-set on its id). */
   readonly deadHost?: string;
+  /** Redis's time when `deadHost` was found dead: a renewal of its lease after that means it came back. */
+  readonly deadSince?: string;
 }
 
 /**
@@ -122,7 +124,14 @@ export class RedisRoomPlacement implements RoomPlacement, RoomLocator {
       const [winner, epoch] = asStringList(
         await connection.call('claim', (client) =>
           // The fence of a room nobody joins goes with its claim; a join extends it (a longer one is kept).
-          CLAIM_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [holder.deadHost ?? '', chosen.nodeId, ttlMs, ttlMs]),
+          CLAIM_ROOM_SCRIPT.run(client, keys.roomKeyList(roomId), [
+            holder.deadHost ?? '',
+            chosen.nodeId,
+            ttlMs,
+            ttlMs,
+            holder.deadSince ?? '',
+            this.options.claimTtlMs,
+          ]),
         ),
       );
       if (winner === chosen.nodeId) {
@@ -162,7 +171,8 @@ export class RedisRoomPlacement implements RoomPlacement, RoomLocator {
       LIVE_NODE_URL_SCRIPT.run(client, [keys.nodes.alive(candidate), keys.nodes.urls], [candidate]),
     );
     if (typeof url === 'string') return { location: { nodeId: candidate, nodeUrl: url } };
-    return host !== '' ? { deadHost: host } : {};
+    if (host === '') return {};
+    return { deadHost: host, ...(typeof url === 'number' ? { deadSince: String(url) } : {}) };
   }
 
   private async leastLoaded(roomId: RoomId): Promise<RoomLocation> {

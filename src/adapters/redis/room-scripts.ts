@@ -428,9 +428,12 @@ return { 1 }
 /**
  * Removes the members of a record whose holder is gone, except those whose seats are held. ARGV: node,
  * epoch, fenceTtl, mode, leaseTtl, except (a member that goes whatever its seat, '' = none), stash ('1':
- * also return, and remove, what the takeover that wrote this record removed; see stash_replaced). Modes:
+ * also return, and remove, what the takeover that wrote this record removed; see stash_replaced),
+ * deadSince (`dead`: Redis ms when the reaper found the node dead, '' = unchecked). Modes:
  * - `dead`: the record of a dead node (any epoch); its lease is revoked too (its epoch superseded) unless
- *   another node holds the room by now;
+ *   another node holds the room by now. Not when the node renewed the room's lease after deadSince: it
+ *   came back (a paused process resumed) before this reap reached Redis, and serves the room under that
+ *   renewal without asking until it runs out; revoking it would free the room for a second host;
  * - `abandon`: this node gives up a room (another node took it, or a first write here may have taken a
  *   record over without an answer): only the record of the epoch it held, unless already orphaned; its
  *   lease goes too if still its.
@@ -448,6 +451,12 @@ export const REAP_ROOM_SCRIPT = new LuaScript(
   `${ROOM_LIB}
 local node, epoch, mode, leaseTtl = ARGV[1], ARGV[2], ARGV[4], tonumber(ARGV[5])
 FENCE_TTL = ARGV[3]
+-- Every lease lasts leaseTtl from its renewal: one that runs out later than deadSince + leaseTtl was
+-- renewed after the node was found dead, so the node lives.
+if mode == 'dead' and ARGV[8] and ARGV[8] ~= '' and redis.call('GET', HOST) == node then
+  local left = redis.call('PTTL', HOST)
+  if left > 0 and now_ms() + left > tonumber(ARGV[8]) + leaseTtl then return { 0 } end
+end
 if mode == 'abandon' and epoch == '' then
   local host = redis.call('GET', HOST)
   epoch = (not host or host == node) and redis.call('HGET', FENCE, 'epoch') or false
@@ -494,17 +503,26 @@ return reply
 
 /**
  * Compare-and-set of the lease by placement. Takes the room for ARGV[2] when nobody holds it or the
- * holder is still ARGV[1] (the dead node the caller saw), with a new epoch. ARGV: expectedHolder ('' =
- * none), candidate, leaseTtl, fenceTtl (for a lookup's claim, the lease's: the fence of a room never
- * hosted expires with the claim; a longer one already there is kept). Replies `{ holder, epoch }` as they
- * are afterwards. A claim nobody joins leaves nothing behind once `leaseTtl` passes.
+ * holder is still ARGV[1] (the dead node the caller saw) and has not renewed the lease since the caller
+ * found it dead, with a new epoch. ARGV: expectedHolder ('' = none), candidate, leaseTtl, fenceTtl (for a
+ * lookup's claim, the lease's: the fence of a room never hosted expires with the claim; a longer one
+ * already there is kept), deadSince (Redis ms when the caller found the holder dead, '' = unchecked),
+ * holderTtl (how long a holder's renewal keeps its lease). A holder that renewed after deadSince came
+ * back (a paused process resumed) and serves under that renewal without asking: taking it would give the
+ * room a second host. Replies `{ holder, epoch }` as they are afterwards. A claim nobody joins leaves
+ * nothing behind once `leaseTtl` passes.
  */
 export const CLAIM_ROOM_SCRIPT = new LuaScript(
   'rtc-claim-room',
   `${ROOM_LIB}
 FENCE_TTL = ARGV[4]
 local current = redis.call('GET', HOST)
-if not current or (ARGV[1] ~= '' and current == ARGV[1]) then
+local function renewed_since(since, ttl)
+  if not since or since == '' then return false end
+  local left = redis.call('PTTL', HOST)
+  return left > 0 and now_ms() + left > tonumber(since) + tonumber(ttl)
+end
+if not current or (ARGV[1] ~= '' and current == ARGV[1] and not renewed_since(ARGV[5], ARGV[6])) then
   local epoch = new_epoch()
   redis.call('SET', HOST, ARGV[2], 'PX', ARGV[3])
   return { ARGV[2], epoch }

@@ -119,3 +119,14 @@ export class SignalingClient {
     this.received.push(message);
   }
 }
+
+/** The first of participantReconnecting / participantLeft the observer got about `userId` (within 5 s). */
+export const firstAbout = async (observer: SignalingClient, userId: string): Promise<WireMessage> => {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const found = observer.received.find((m) => (m.id === 'participantReconnecting' || m.id === 'participantLeft') && m.userId === userId);
+    if (found) return found;
+    if (Date.now() > deadline) throw new Error(`nothing about ${userId}: ${JSON.stringify(observer.received)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};

@@ -26,6 +26,19 @@ const EXPIRY_MS = 3_000;
  * renewed, so the order is certain; in production it is a reaper's slices (half a heartbeat), a lookup's
  * round trips, or any network delay.
  */
+/** Waits until the relay holds back the request it was armed for, or fails with `what` after `ms`. */
+const heldBack = async (proxy: HoldingProxy, ms: number, what: string): Promise<void> => {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([proxy.triggered, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(what)), ms)))]).finally(() => clearTimeout(timer));
+};
+
+/** Nobody took the room: the host's first heartbeat back renews its lease under the same epoch. */
+const renewedByHost = async (inspector: Redis, keys: { host: string; fence: string }, epochBefore: string | null): Promise<void> => {
+  await eventually(async () => (await inspector.pttl(keys.host)) > EXPIRY_MS - 500, 3_000, 10);
+  expect(await inspector.get(keys.host)).toBe('node-a');
+  expect(await inspector.hget(keys.fence, 'epoch')).toBe(epochBefore);
+};
+
 describe('a node that found a host dead, acting after the host came back and renewed', () => {
   let redis: RedisFixture;
   let proxy: HoldingProxy;
@@ -83,16 +96,9 @@ describe('a node that found a host dead, acting after the host came back and ren
     // The reaper's reap of this room (the host found dead) is held back on its way to Redis.
     proxy.arm((text) => text.includes(REAP_ROOM_SCRIPT.sha) && text.includes('{room:hall}') && text.includes('dead'));
     host.process.child.kill('SIGSTOP');
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      proxy.triggered,
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the reaper never reaped the paused host')), EXPIRY_MS * 3))),
-    ]).finally(() => clearTimeout(timer));
+    await heldBack(proxy, EXPIRY_MS * 3, 'the reaper never reaped the paused host');
     host.process.child.kill('SIGCONT');
-    // Nobody took the room: the host's first heartbeat back renews its lease under the same epoch.
-    await eventually(async () => (await inspector.pttl(keys.host)) > EXPIRY_MS - 500, 3_000, 10);
-    expect(await inspector.get(keys.host)).toBe('node-a');
-    expect(await inspector.hget(keys.fence, 'epoch')).toBe(epochBefore);
+    await renewedByHost(inspector, keys, epochBefore);
 
     proxy.release();
     await sleep(100);
@@ -163,15 +169,9 @@ describe('a node that found a host dead, acting after the host came back and ren
     proxy.arm((text) => text.includes(CLAIM_ROOM_SCRIPT.sha) && text.includes(`{room:${target}}`));
     const zed = await otherGroup.connect(other.wsUrl);
     zed.send({ id: 'joinRoom', userId: 'zed', roomId: target, communityId: '1', audio: true, video: true });
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      proxy.triggered,
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('the join never claimed the room')), 3_000))),
-    ]).finally(() => clearTimeout(timer));
+    await heldBack(proxy, 3_000, 'the join never claimed the room');
     host.process.child.kill('SIGCONT');
-    await eventually(async () => (await inspector.pttl(keys.host)) > EXPIRY_MS - 500, 3_000, 10);
-    expect(await inspector.get(keys.host)).toBe('node-a');
-    expect(await inspector.hget(keys.fence, 'epoch')).toBe(epochBefore);
+    await renewedByHost(inspector, keys, epochBefore);
 
     proxy.release();
     const reply = await firstOf(zed, ['existingParticipants', 'error'], 5_000);

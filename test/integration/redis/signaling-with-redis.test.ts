@@ -34,8 +34,12 @@ describe('a signaling node with STATE_STORE=redis (in process, real redis-server
       REDIS_KEY_PREFIX: prefix,
       NODE_ID: 'solo',
       // PORT=0 (startTestServer's default): the node registers its URL once it knows its port.
-      REDIS_HEARTBEAT_MS: '100',
-      REDIS_NODE_EXPIRY_MS: '1000',
+      // The heartbeat is also how long an event-loop stall must last for the node to take it for a pause
+      // (room-leases.ts): after one, during an outage, it cannot confirm its leases and stops relaying, as
+      // designed. At 100 ms a stall of the shared CI machine did that to the outage test below (reproduced
+      // with a 300 ms busy loop there); a second is still far below any pause that test applies (none).
+      REDIS_HEARTBEAT_MS: '1000',
+      REDIS_NODE_EXPIRY_MS: '3000',
       REDIS_COMMAND_TIMEOUT_MS: '300',
     });
   });

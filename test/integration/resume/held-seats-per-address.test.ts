@@ -1,5 +1,5 @@
 import type { RunningNode } from '../../../src/start-node';
-import { SignalingClient, type WireMessage } from '../../support/signaling-client';
+import { firstAbout, SignalingClient } from '../../support/signaling-client';
 import { startTestServer } from '../../support/start-server';
 
 jest.setTimeout(30_000);
@@ -9,16 +9,6 @@ jest.setTimeout(30_000);
  * most 10 sockets, resuming each within the grace. Seats left held from one address within a grace period
  * are now bounded by MAX_CONNECTIONS_PER_IP; past it a drop is a plain departure.
  */
-/** The first of participantReconnecting / participantLeft the observer got about `userId`. */
-const firstAbout = async (observer: SignalingClient, userId: string): Promise<WireMessage> => {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const found = observer.received.find((m) => (m.id === 'participantReconnecting' || m.id === 'participantLeft') && m.userId === userId);
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`nothing about ${userId}: ${JSON.stringify(observer.received)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('held seats per client address', () => {
   let node: RunningNode;

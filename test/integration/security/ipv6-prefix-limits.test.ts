@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import type { RunningNode } from '../../../src/start-node';
-import { SignalingClient, type WireMessage } from '../../support/signaling-client';
-import { startSecureNode } from './security-kit';
+import { firstAbout, SignalingClient } from '../../support/signaling-client';
+import { openAs, startSecureNode } from './security-kit';
 
 jest.setTimeout(30_000);
 
@@ -12,28 +12,7 @@ jest.setTimeout(30_000);
  * (IPV6_LIMIT_PREFIX), and another /64 keeps a place of its own.
  */
 
-/** Opens a WebSocket as if through a trusted proxy that says the client is `forwardedFor`: 'open' or the refusal's status. */
-const openAs = (node: RunningNode, forwardedFor: string): Promise<{ outcome: string | number; socket: WebSocket }> =>
-  new Promise((resolve) => {
-    const socket = new WebSocket(node.wsUrl, { headers: { 'x-forwarded-for': forwardedFor } });
-    socket.once('open', () => resolve({ outcome: 'open', socket }));
-    socket.once('unexpected-response', (req, res) => {
-      resolve({ outcome: res.statusCode ?? 0, socket });
-      req.destroy();
-    });
-    socket.once('error', () => undefined);
-  });
 
-/** The first of participantReconnecting / participantLeft the observer got about `userId`. */
-const firstAbout = async (observer: SignalingClient, userId: string): Promise<WireMessage> => {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const found = observer.received.find((m) => (m.id === 'participantReconnecting' || m.id === 'participantLeft') && m.userId === userId);
-    if (found) return found;
-    if (Date.now() > deadline) throw new Error(`nothing about ${userId}: ${JSON.stringify(observer.received)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('IPv6 clients are counted per /64 by every per-address limit (behind a trusted proxy)', () => {
   let node: RunningNode;

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { request } from 'node:http';
 import pino from 'pino';
+import WebSocket from 'ws';
 import { loadConfig } from '../../../src/config';
 import { createLogger, startNode, type RunningNode } from '../../../src/start-node';
 
@@ -79,3 +80,15 @@ export const eventually = async (check: () => boolean | Promise<boolean>, timeou
   }
   throw new Error(`timed out waiting for ${what}`);
 };
+
+/** Opens a WebSocket as if through a proxy that says the client is `forwardedFor`; 'open' or the refusal's status. */
+export const openAs = (node: RunningNode, forwardedFor: string): Promise<{ outcome: string | number; socket: WebSocket }> =>
+  new Promise((resolve) => {
+    const socket = new WebSocket(node.wsUrl, { headers: { 'x-forwarded-for': forwardedFor } });
+    socket.once('open', () => resolve({ outcome: 'open', socket }));
+    socket.once('unexpected-response', (req, res) => {
+      resolve({ outcome: res.statusCode ?? 0, socket });
+      req.destroy();
+    });
+    socket.once('error', () => undefined);
+  });

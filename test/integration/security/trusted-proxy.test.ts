@@ -1,20 +1,9 @@
 import WebSocket from 'ws';
 import type { RunningNode } from '../../../src/start-node';
-import { ADMIN_TOKEN, http, LogCapture, startSecureNode } from './security-kit';
+import { ADMIN_TOKEN, http, LogCapture, openAs, startSecureNode } from './security-kit';
 
 jest.setTimeout(20_000);
 
-/** Opens a WebSocket as if through a proxy that says the client is `forwardedFor`; 'open' or the refusal's status. */
-const openAs = (node: RunningNode, forwardedFor: string): Promise<{ outcome: string | number; socket: WebSocket }> =>
-  new Promise((resolve) => {
-    const socket = new WebSocket(node.wsUrl, { headers: { 'x-forwarded-for': forwardedFor } });
-    socket.once('open', () => resolve({ outcome: 'open', socket }));
-    socket.once('unexpected-response', (req, res) => {
-      resolve({ outcome: res.statusCode ?? 0, socket });
-      req.destroy();
-    });
-    socket.once('error', () => undefined);
-  });
 
 const pollAs = async (node: RunningNode, path: string, forwardedFor: string): Promise<string> =>
   (await fetch(`${node.httpUrl}${path}`, { method: 'POST', headers: { 'x-forwarded-for': forwardedFor } })).text();

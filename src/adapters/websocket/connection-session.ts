@@ -24,6 +24,7 @@ class SessionRates {
     const rate = limits.messagesPerSecond ?? DEFAULT_SESSION_LIMITS.messagesPerSecond;
     this.messages = new TokenRate(rate, limits.messageBurst ?? Math.max(DEFAULT_SESSION_LIMITS.messageBurst, rate));
     this.strikes = new TokenRate(1, limits.maxRateLimitStrikes ?? DEFAULT_SESSION_LIMITS.maxRateLimitStrikes);
+    // Its burst is the joins per minute, which its refusals name.
     const joins = limits.joinsPerMinute ?? DEFAULT_SESSION_LIMITS.joinsPerMinute;
     this.joins = new TokenRate(joins / 60, joins);
   }
@@ -152,7 +153,7 @@ export class ConnectionSession {
       return;
     }
     this.strikes = strikes;
-    const limit = this.limits.messagesPerSecond ?? DEFAULT_SESSION_LIMITS.messagesPerSecond;
+    const limit = this.rates.messages.ratePerSecond;
     this.hub.send(this.connection.id, {
       type: 'error',
       code: 'rateLimited',
@@ -244,7 +245,7 @@ export class ConnectionSession {
       const entering = message.id === 'joinRoom' || message.id === 'resumeSession';
       const joins = entering ? this.rates.joins.take(this.joins) : this.joins;
       if (Number.isNaN(joins)) {
-        const limit = this.limits.joinsPerMinute ?? DEFAULT_SESSION_LIMITS.joinsPerMinute;
+        const limit = this.rates.joins.burst;
         this.reject(new SignalingError('rateLimited', `more than ${limit} joinRoom${message.id === 'resumeSession' ? ' or resumeSession' : ''} per minute`, { limit }), requestId);
         return;
       }

@@ -74,8 +74,10 @@ export class IceCandidateBudget {
       this.publish += 1;
       return;
     }
-    if (this.spentOn(link) >= this.maxPerLink) return;
-    this.put(peer, (this.countOf(peer) ?? 0) + (link.kind === 'subscribe' ? 1 : this.upstreamUnit));
+    // One search for the count, read and then added to: this runs for every relayed candidate.
+    const both = this.countOf(peer) ?? 0;
+    if (this.spentIn(both, link) >= this.maxPerLink) return;
+    this.put(peer, both + (link.kind === 'subscribe' ? 1 : this.upstreamUnit));
   }
 
   /** A new offer or answer on the link starts a new ICE gathering. */
@@ -112,8 +114,11 @@ export class IceCandidateBudget {
 
   private spentOn(link: MediaLink): number {
     const peer = linkPeer(link);
-    if (peer === undefined) return this.publish;
-    const both = this.countOf(peer) ?? 0;
+    return peer === undefined ? this.publish : this.spentIn(this.countOf(peer) ?? 0, link);
+  }
+
+  /** The link's share of its peer's count `both`. */
+  private spentIn(both: number, link: MediaLink): number {
     return link.kind === 'subscribe' ? both % this.upstreamUnit : Math.floor(both / this.upstreamUnit);
   }
 

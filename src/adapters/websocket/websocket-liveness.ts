@@ -54,7 +54,6 @@ function onDrain(this: Duplex): void {
   watchedOn(this)?.stall.drained();
 }
 
-
 /**
  * Pings every watched WebSocket once per interval and ends the dead ones. ws counts any pong, and a
  * client that never reads can still send unsolicited pongs forever; so each ping carries fresh random
